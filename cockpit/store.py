@@ -158,6 +158,7 @@ CREATE INDEX audit_user ON audit_log(unix_user, id);
 CREATE INDEX audit_batch ON audit_log(batch);
 """
 
+
 # Forward migrations: MIGRATIONS[i] takes a database from user_version i to i + 1.
 def _run_script(conn: sqlite3.Connection, script: str) -> None:
     # executescript() would COMMIT first; a migration must stay inside its BEGIN IMMEDIATE.
@@ -717,9 +718,7 @@ class Store:
         with self.write("set meta") as tx:
             old = tx.one("SELECT value FROM meta WHERE key = ?", (key,))
             tx.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
-            tx.audit(
-                "meta", None, {"key": key, "value": old[0] if old else None}, {"key": key, "value": value}
-            )
+            tx.audit("meta", None, {"key": key, "value": old[0] if old else None}, {"key": key, "value": value})
 
     def add_rep(
         self,
@@ -986,9 +985,7 @@ class Store:
                 return existing[0]
             return tx.insert("costs", values)
 
-    def set_quota(
-        self, *, month: str, amount: int, rep_id: int | None = None, team: str | None = None
-    ) -> int:
+    def set_quota(self, *, month: str, amount: int, rep_id: int | None = None, team: str | None = None) -> int:
         """Set a monthly quota for one rep or one team; returns its id."""
         if (rep_id is None) == (team is None):
             raise ValidationError("a quota is for one rep or one team")
@@ -1001,9 +998,7 @@ class Store:
         with self.write("set quota") as tx:
             if rep_id is not None:
                 tx.row("reps", rep_id)
-                existing = tx.one(
-                    "SELECT id FROM quotas WHERE rep_id = ? AND month = ?", (rep_id, values["month"])
-                )
+                existing = tx.one("SELECT id FROM quotas WHERE rep_id = ? AND month = ?", (rep_id, values["month"]))
             else:
                 existing = tx.one(
                     "SELECT id FROM quotas WHERE team = ? AND month = ?", (values["team"], values["month"])
@@ -1050,9 +1045,7 @@ def _check_prob(probability: float) -> float:
     return float(probability)
 
 
-def _rep_values(
-    name: str, team: str, region: str, unix_login: str | None, role: str, active: bool
-) -> dict[str, Any]:
+def _rep_values(name: str, team: str, region: str, unix_login: str | None, role: str, active: bool) -> dict[str, Any]:
     if role not in ROLES:
         raise ValidationError(f"role must be rep or manager, not {role!r}")
     return {
@@ -1161,9 +1154,7 @@ class _Tx:
             raise ValidationError(f"unknown stage {name!r} (stages: {names})")
         return found
 
-    def account(
-        self, name: str, *, segment: str = "", lead_source: str = "", create_only: bool = False
-    ) -> int:
+    def account(self, name: str, *, segment: str = "", lead_source: str = "", create_only: bool = False) -> int:
         """The id of the account of that name, created when unknown."""
         clean = _check_text(name, "account name", required=True, max_len=200)
         found = self.one("SELECT id FROM accounts WHERE name = ? COLLATE NOCASE", (clean,))

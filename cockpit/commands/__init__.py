@@ -1,0 +1,1 @@
+"""Sub-commands of the cockpit CLI, one a module, each with register(subparsers)."""

@@ -1,0 +1,458 @@
+"""KPI definitions over the store: one call builds the dashboard snapshot for a period.
+
+The definitions are the contract of ``cockpit report --format json`` (issue 2 §4). Aggregation runs in SQL: each
+query groups by (trend bucket, rep) over a covering index, in one read transaction, for all trend periods at once;
+Python only adds, divides and compares. Money stays in integer minor units here; a ratio whose denominator is 0 is
+``None``.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from cockpit.periods import Period, last_n, period_containing
+from cockpit.store import Store
+
+KPI_NAMES: tuple[str, ...] = (
+    "revenue",
+    "won",
+    "lost",
+    "win_rate",
+    "opportunities",
+    "conversion_rate",
+    "avg_deal_size",
+    "customers",
+    "avg_basket",
+    "new_customers",
+    "cost",
+    "cac",
+    "calls",
+    "calls_per_rep",
+    "calls_per_opportunity",
+    "calls_to_win",
+    "reps",
+    "revenue_per_rep",
+    "pipeline_value",
+    "weighted_pipeline",
+    "quota",
+    "attainment",
+)
+
+#: KPIs measured in money (minor units in the snapshot, major units in reports).
+MONEY_KPIS = frozenset(
+    {
+        "revenue",
+        "avg_deal_size",
+        "avg_basket",
+        "cost",
+        "cac",
+        "revenue_per_rep",
+        "pipeline_value",
+        "weighted_pipeline",
+        "quota",
+    }
+)
+#: Shares in [0, 1].
+RATE_KPIS = frozenset({"win_rate", "conversion_rate"})
+#: Shares that may pass 1.
+RATIO_KPIS = frozenset({"attainment"})
+#: Where a lower value is better (the UI colours and the diagnosis read this).
+LOWER_IS_BETTER = frozenset({"cac", "calls_per_opportunity", "calls_to_win", "cost", "lost"})
+
+KPI_LABELS: dict[str, str] = {
+    "revenue": "Revenue",
+    "won": "Won",
+    "lost": "Lost",
+    "win_rate": "Win rate",
+    "opportunities": "Opportunities",
+    "conversion_rate": "Conversion",
+    "avg_deal_size": "Avg deal",
+    "customers": "Customers",
+    "avg_basket": "Avg basket",
+    "new_customers": "New customers",
+    "cost": "Cost",
+    "cac": "CAC",
+    "calls": "Calls",
+    "calls_per_rep": "Calls/rep",
+    "calls_per_opportunity": "Calls/opp",
+    "calls_to_win": "Calls to win",
+    "reps": "Reps",
+    "revenue_per_rep": "Revenue/rep",
+    "pipeline_value": "Pipeline",
+    "weighted_pipeline": "Weighted",
+    "quota": "Quota",
+    "attainment": "Attainment",
+}
+
+# Base measures: what SQL counts; KPIs are derived from them. The additive ones sum from reps to the team.
+_ADDITIVE = (
+    "revenue",
+    "won",
+    "lost",
+    "opportunities",
+    "opp_won",
+    "new_customers",
+    "calls",
+    "calls_linked",
+    "win_calls",
+    "pipeline_value",
+    "weighted_pipeline",
+)
+# Non-additive: a distinct count over the team is not the sum of the reps' distinct counts.
+_DISTINCT = ("customers", "call_deals")
+
+
+@dataclass(frozen=True)
+class KpiRow:
+    """The KPIs of one scope (the team or a rep) for one period. Money in minor units."""
+
+    scope: str  # "team" | "rep"
+    rep_id: int | None
+    rep: str | None
+    team: str | None
+    values: dict[str, float | int | None]
+
+    def __getitem__(self, kpi: str) -> float | int | None:
+        return self.values[kpi]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Everything the cockpit shows for one period, built by one call of :func:`dashboard`."""
+
+    period: Period
+    previous: Period
+    periods: tuple[Period, ...]  # trend buckets, oldest first; the last is ``period``
+    team: KpiRow
+    previous_team: KpiRow
+    reps: tuple[KpiRow, ...]
+    previous_reps: dict[int, KpiRow]
+    team_trend: dict[str, list[float | int | None]]
+    rep_trends: dict[int, dict[str, list[float | int | None]]]
+    team_filter: str | None = None
+    anchored: bool = False  # the period was moved to the latest recorded data
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def rep_row(self, rep_id: int) -> KpiRow | None:
+        return next((r for r in self.reps if r.rep_id == rep_id), None)
+
+    def median(self, kpi: str, *, active_only: bool = True) -> float | None:
+        """The median of a KPI over the rep rows (skipping nulls)."""
+        return median([r.values[kpi] for r in self.reps if not active_only or r.values["reps"]])
+
+
+def median(values: Iterable[float | int | None]) -> float | None:
+    """Median of the non-null values, or None when there are none."""
+    present = [v for v in values if v is not None]
+    return statistics.median(present) if present else None
+
+
+def ratio(numerator: float | int | None, denominator: float | int | None) -> float | None:
+    """numerator / denominator, or None when the denominator is 0 or unknown."""
+    if numerator is None or not denominator:
+        return None
+    return numerator / denominator
+
+
+def derive(base: dict[str, int | float], *, scope: str) -> dict[str, float | int | None]:
+    """The KPI values from the base measures of one scope and period (definitions of issue 2 §4)."""
+    get = base.get
+    revenue = get("revenue", 0)
+    won = get("won", 0)
+    lost = get("lost", 0)
+    reps = get("reps", 0)
+    quota = get("quota", 0)
+    cost = get("cost", 0) if scope == "team" else None
+    return {
+        "revenue": revenue,
+        "won": won,
+        "lost": lost,
+        "win_rate": ratio(won, won + lost),
+        "opportunities": get("opportunities", 0),
+        "conversion_rate": ratio(get("opp_won", 0), get("opportunities", 0)),
+        "avg_deal_size": ratio(revenue, won),
+        "customers": get("customers", 0),
+        "avg_basket": ratio(revenue, get("customers", 0)),
+        "new_customers": get("new_customers", 0),
+        "cost": cost,
+        "cac": ratio(cost, get("new_customers", 0)),
+        "calls": get("calls", 0),
+        "calls_per_rep": ratio(get("calls", 0), reps),
+        "calls_per_opportunity": ratio(get("calls_linked", 0), get("call_deals", 0)),
+        "calls_to_win": ratio(get("win_calls", 0), won),
+        "reps": reps,
+        "revenue_per_rep": ratio(revenue, reps),
+        "pipeline_value": get("pipeline_value", 0),
+        "weighted_pipeline": round(get("weighted_pipeline", 0)),
+        "quota": quota,
+        "attainment": ratio(revenue, quota),
+    }
+
+
+def _buckets_cte(periods: Sequence[Period]) -> tuple[str, list[int]]:
+    rows = ", ".join("(?, ?, ?)" for _ in periods)
+    params: list[int] = []
+    for i, p in enumerate(periods):
+        params += [i, p.start_ts, p.end_ts]
+    return f"b(i, s, e) AS (VALUES {rows})", params
+
+
+class _Measures:
+    """Base measures keyed by (bucket, rep_id) for reps and by bucket for the team."""
+
+    def __init__(self) -> None:
+        self.rep: dict[tuple[int, int], dict[str, float]] = defaultdict(lambda: defaultdict(int))
+        self.team: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(int))
+
+    def add_rep_rows(self, rows: Iterable[Sequence[Any]], names: Sequence[str]) -> None:
+        for row in rows:
+            bucket, rep_id, *values = row
+            target = self.rep[(bucket, rep_id)]
+            for name, value in zip(names, values, strict=True):
+                target[name] += value or 0
+
+    def add_team_rows(self, rows: Iterable[Sequence[Any]], names: Sequence[str]) -> None:
+        for row in rows:
+            bucket, *values = row
+            for name, value in zip(names, values, strict=True):
+                self.team[bucket][name] += value or 0
+
+
+def _rep_filter(team: str | None, column: str) -> tuple[str, list[Any]]:
+    if team is None:
+        return "", []
+    return f" AND {column} IN (SELECT id FROM reps WHERE team = ? COLLATE NOCASE)", [team]
+
+
+def collect(store: Store, periods: Sequence[Period], *, team: str | None = None) -> _Measures:
+    """Run the KPI queries for every bucket in one read transaction."""
+    cte, bparams = _buckets_cte(periods)
+    m = _Measures()
+    deal_filter, fparams = _rep_filter(team, "d.rep_id")
+    act_filter, aparams = _rep_filter(team, "x.rep_id")
+    lo, hi = periods[0].start_ts, periods[-1].end_ts
+    with store.read() as conn:
+
+        def q(sql: str, params: list[Any]) -> list[Any]:
+            return conn.execute(sql, params).fetchall()
+
+        # Won deals: revenue, count and distinct customers per rep; distinct customers again for the team.
+        won_join = f"""FROM b JOIN deals d ON d.stage = 'won' AND d.closed_at >= b.s AND d.closed_at < b.e
+            WHERE d.voided_at IS NULL{deal_filter}"""
+        m.add_rep_rows(
+            q(
+                f"WITH {cte} SELECT b.i, d.rep_id, count(*), sum(d.amount), count(DISTINCT d.account_id) {won_join}"
+                " GROUP BY b.i, d.rep_id",
+                bparams + fparams,
+            ),
+            ("won", "revenue", "customers"),
+        )
+        m.add_team_rows(
+            q(f"WITH {cte} SELECT b.i, count(DISTINCT d.account_id) {won_join} GROUP BY b.i", bparams + fparams),
+            ("customers",),
+        )
+        # Lost deals by close date.
+        m.add_rep_rows(
+            q(
+                f"""WITH {cte} SELECT b.i, d.rep_id, count(*)
+            FROM b JOIN deals d ON d.stage = 'lost' AND d.closed_at >= b.s AND d.closed_at < b.e
+            WHERE d.voided_at IS NULL{deal_filter} GROUP BY b.i, d.rep_id""",
+                bparams + fparams,
+            ),
+            ("lost",),
+        )
+        # Opportunities: deals qualified in the bucket, and how many of them are won now.
+        m.add_rep_rows(
+            q(
+                f"""WITH {cte} SELECT b.i, d.rep_id, count(*), sum(d.stage = 'won')
+            FROM b JOIN deals d ON d.qualified_at >= b.s AND d.qualified_at < b.e
+            WHERE d.voided_at IS NULL{deal_filter} GROUP BY b.i, d.rep_id""",
+                bparams + fparams,
+            ),
+            ("opportunities", "opp_won"),
+        )
+        # New customers: accounts whose first won deal ever closes in the bucket, credited to that deal's owner.
+        m.add_rep_rows(
+            q(
+                f"""WITH {cte}, first AS (
+                SELECT account_id, min(closed_at) AS first_at FROM deals
+                WHERE stage = 'won' AND voided_at IS NULL AND account_id IS NOT NULL GROUP BY account_id
+                HAVING min(closed_at) >= ? AND min(closed_at) < ?),
+              owner AS (SELECT f.first_at, (SELECT d2.rep_id FROM deals d2 WHERE d2.account_id = f.account_id
+                    AND d2.stage = 'won' AND d2.voided_at IS NULL AND d2.closed_at = f.first_at
+                    ORDER BY d2.id LIMIT 1) AS rep_id FROM first f)
+            SELECT b.i, d.rep_id, count(*) FROM b JOIN owner d ON d.first_at >= b.s AND d.first_at < b.e
+            WHERE 1=1{deal_filter} GROUP BY b.i, d.rep_id""",
+                bparams + [lo, hi] + fparams,
+            ),
+            ("new_customers",),
+        )
+        # Calls: all, linked to a deal, and distinct deals touched (per rep, and distinct again for the team).
+        call_join = f"""FROM b JOIN activities x ON x.kind = 'call' AND x.at >= b.s AND x.at < b.e
+            WHERE x.voided_at IS NULL{act_filter}"""
+        m.add_rep_rows(
+            q(
+                f"WITH {cte} SELECT b.i, x.rep_id, count(*), count(x.deal_id), count(DISTINCT x.deal_id) {call_join}"
+                " GROUP BY b.i, x.rep_id",
+                bparams + aparams,
+            ),
+            ("calls", "calls_linked", "call_deals"),
+        )
+        m.add_team_rows(
+            q(f"WITH {cte} SELECT b.i, count(DISTINCT x.deal_id) {call_join} GROUP BY b.i", bparams + aparams),
+            ("call_deals",),
+        )
+        # Calls ever logged on the deals won in the bucket (by anyone), credited to the deal's owner.
+        m.add_rep_rows(
+            q(
+                f"""WITH {cte} SELECT b.i, d.rep_id, count(x.id)
+            FROM b JOIN deals d ON d.stage = 'won' AND d.closed_at >= b.s AND d.closed_at < b.e
+            JOIN activities x ON x.deal_id = d.id AND x.kind = 'call' AND x.voided_at IS NULL
+            WHERE d.voided_at IS NULL{deal_filter} GROUP BY b.i, d.rep_id""",
+                bparams + fparams,
+            ),
+            ("win_calls",),
+        )
+        # Pipeline open at the end of each bucket: still open now, or closed at/after the bucket's end. The
+        # probability is the one of the stage the deal was in at that moment (the deal's own when unchanged).
+        prob_at_end = """(SELECT CASE WHEN h.to_stage = d.stage THEN d.probability ELSE s.probability END
+                FROM stage_history h JOIN stages s ON s.name = h.to_stage
+                WHERE h.deal_id = d.id AND h.at < b.e ORDER BY h.at DESC, h.id DESC LIMIT 1)"""
+        for open_clause in ("d.closed_at IS NULL", "d.closed_at >= b.e"):
+            m.add_rep_rows(
+                q(
+                    f"""WITH {cte} SELECT b.i, d.rep_id, sum(d.amount),
+                    sum(d.amount * coalesce({prob_at_end}, d.probability))
+                FROM b JOIN deals d ON {open_clause} AND d.created_at < b.e
+                WHERE d.voided_at IS NULL{deal_filter} GROUP BY b.i, d.rep_id""",
+                    bparams + fparams,
+                ),
+                ("pipeline_value", "weighted_pipeline"),
+            )
+        months = sorted({month for p in periods for month in p.months()})
+        marks = ",".join("?" * len(months))
+        rep_quotas = q(
+            f"SELECT rep_id, month, amount FROM quotas WHERE rep_id IS NOT NULL AND month IN ({marks})", months
+        )
+        team_quotas = q(f"SELECT team, month, amount FROM quotas WHERE team IS NOT NULL AND month IN ({marks})", months)
+        costs = q(f"SELECT month, sum(amount) FROM costs WHERE month IN ({marks}) GROUP BY month", months)
+        reps = q(
+            "SELECT id, name, team, role, active FROM reps" + (" WHERE team = ? COLLATE NOCASE" if team else ""),
+            [team] if team else [],
+        )
+    m.reps = reps  # type: ignore[attr-defined]
+    _add_money_by_month(m, periods, rep_quotas, team_quotas, costs, reps)
+    return m
+
+
+def _add_money_by_month(
+    m: _Measures,
+    periods: Sequence[Period],
+    rep_quotas: list[Any],
+    team_quotas: list[Any],
+    costs: list[Any],
+    reps: list[Any],
+) -> None:
+    rep_team = {r["id"]: r["team"] for r in reps}
+    in_scope = set(rep_team)
+    teams = {r["team"] for r in reps}
+    rep_q = {(r[0], r[1]): r[2] for r in rep_quotas if r[0] in in_scope}
+    team_q = {(r[0], r[1]): r[2] for r in team_quotas}
+    cost_by_month = {r[0]: r[1] for r in costs}
+    for i, p in enumerate(periods):
+        for month in p.months():
+            for rep_id in in_scope:
+                if (rep_id, month) in rep_q:
+                    m.rep[(i, rep_id)]["quota"] += rep_q[(rep_id, month)]
+            # A team's quota for a month is its own quota when a manager set one, else the sum of its reps'.
+            for team_name in teams:
+                if (team_name, month) in team_q:
+                    m.team[i]["quota"] += team_q[(team_name, month)]
+                else:
+                    m.team[i]["quota"] += sum(
+                        v for (rid, mon), v in rep_q.items() if mon == month and rep_team[rid] == team_name
+                    )
+            m.team[i]["cost"] += cost_by_month.get(month, 0)
+
+
+def dashboard(
+    store: Store, period: Period, *, team: str | None = None, trend: int = 12, anchored: bool = False
+) -> Dashboard:
+    """Every KPI for the team and every rep in ``period``, the previous period, and ``trend``-period series."""
+    periods = tuple(last_n(period, max(trend, 2)))
+    m = collect(store, periods, team=team)
+    reps = m.reps  # type: ignore[attr-defined]
+    counted = {r["id"] for r in reps if r["role"] == "rep" and r["active"]}
+    active_count = len(counted)
+
+    def rep_base(i: int, rep_id: int) -> dict[str, float]:
+        base = dict(m.rep.get((i, rep_id), {}))
+        base["reps"] = 1 if rep_id in counted else 0
+        return base
+
+    def team_base(i: int) -> dict[str, float]:
+        base: dict[str, float] = defaultdict(int)
+        for (bucket, _rep), values in m.rep.items():
+            if bucket == i:
+                for name in _ADDITIVE:
+                    base[name] += values.get(name, 0)
+        for name, value in m.team.get(i, {}).items():
+            base[name] = value
+        for name in _DISTINCT:
+            base.setdefault(name, 0)
+        base["reps"] = active_count
+        return base
+
+    last, prev = len(periods) - 1, len(periods) - 2
+    team_rows = [derive(team_base(i), scope="team") for i in range(len(periods))]
+    shown = [r for r in reps if r["id"] in counted or any(m.rep.get((i, r["id"])) for i in (last, prev))]
+    rep_rows: list[KpiRow] = []
+    previous_reps: dict[int, KpiRow] = {}
+    rep_trends: dict[int, dict[str, list[float | int | None]]] = {}
+    for r in sorted(shown, key=lambda r: r["name"].casefold()):
+        series = [derive(rep_base(i, r["id"]), scope="rep") for i in range(len(periods))]
+        rep_rows.append(KpiRow("rep", r["id"], r["name"], r["team"], series[last]))
+        previous_reps[r["id"]] = KpiRow("rep", r["id"], r["name"], r["team"], series[prev])
+        rep_trends[r["id"]] = {k: [s[k] for s in series][-trend:] for k in KPI_NAMES}
+    return Dashboard(
+        period=period,
+        previous=periods[prev],
+        periods=periods[-trend:],
+        team=KpiRow("team", None, None, team, team_rows[last]),
+        previous_team=KpiRow("team", None, None, team, team_rows[prev]),
+        reps=tuple(rep_rows),
+        previous_reps=previous_reps,
+        team_trend={k: [row[k] for row in team_rows][-trend:] for k in KPI_NAMES},
+        rep_trends=rep_trends,
+        team_filter=team,
+        anchored=anchored,
+    )
+
+
+def default_period(
+    store: Store,
+    kind: str,
+    *,
+    now: Any,
+    tz: str | None,
+    fiscal_year_start: int = 1,
+) -> tuple[Period, bool]:
+    """The period of ``kind`` containing now; when the database holds nothing in it, the one holding the latest
+    recorded date instead (so an archive does not open empty). Returns (period, anchored)."""
+    period = period_containing(kind, now, tz=tz, fiscal_start_month=fiscal_year_start)
+    row = store.query(
+        """SELECT EXISTS(SELECT 1 FROM activities WHERE at >= ? AND at < ? AND voided_at IS NULL)
+             OR EXISTS(SELECT 1 FROM deals WHERE closed_at >= ? AND closed_at < ? AND voided_at IS NULL)
+             OR EXISTS(SELECT 1 FROM deals WHERE created_at >= ? AND created_at < ? AND voided_at IS NULL)""",
+        [period.start_ts, period.end_ts] * 3,
+    )[0][0]
+    if row:
+        return period, False
+    latest = store.latest_activity_ts()
+    if latest is None:
+        return period, False
+    return period_containing(kind, latest, tz=tz, fiscal_start_month=fiscal_year_start), True
