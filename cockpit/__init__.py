@@ -1,0 +1,1 @@
+"""cockpit: a terminal sales cockpit over a local SQLite database."""
