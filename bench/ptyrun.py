@@ -6,6 +6,7 @@ terminal. Counts are exact; times come from time.perf_counter.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import pty
@@ -96,10 +97,8 @@ class PtyApp:
         return 0
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
         for _ in range(50):
             try:
                 done, _ = os.waitpid(self.pid, os.WNOHANG)
