@@ -692,3 +692,25 @@ def test_new_customer_goes_to_owner_of_first_win_even_outside_the_team(tmp_path:
     east = dashboard(store, period("2026-01"), team="East", trend=2)
     assert (east.team["customers"], east.team["new_customers"], east.team["cac"]) == (1, 0, None)
     store.close()
+
+
+def test_won_then_reopened_deal_is_not_in_pipeline_of_the_period_it_was_won_in(tmp_path: Path) -> None:
+    """A deal won on Feb 10 and reopened (back to negotiation) on Mar 10 was closed at the end of February."""
+    store = Store(tmp_path / "rewon.db", create=True, now=lambda: local(2026, 5, 1))
+    rep = store.add_rep("Ana", team="East")
+    d = store.add_deal(rep_id=rep, title="Z", amount=200_000, stage="qualified", created_at=local(2026, 2, 2))
+    store.move_deal(d, "won", at=local(2026, 2, 10))
+    store.move_deal(d, "negotiation", at=local(2026, 3, 10))
+    feb = dashboard(store, period("2026-02"), trend=2)
+    # It is not won now, so it is not February revenue (the definition reads the deal's current close date) ...
+    assert (feb.team["revenue"], feb.team["won"]) == (0, 0)
+    # ... and at the end of February it was won, not open: pipeline 0, weighted 0.
+    assert (feb.team["pipeline_value"], feb.team["weighted_pipeline"]) == (0, 0), (
+        "KPI engine disagrees with issue 2 §4 'pipeline_value/weighted_pipeline: deals open at the end of the "
+        "period': a deal won in February and reopened in March is counted open at the end of February, weighted at "
+        "the won stage's probability 1.0"
+    )
+    # End of March: open in negotiation (0.75) -> 200_000 / 150_000.
+    mar = dashboard(store, period("2026-03"), trend=2)
+    assert (mar.team["pipeline_value"], mar.team["weighted_pipeline"]) == (200_000, 150_000)
+    store.close()
