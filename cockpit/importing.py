@@ -645,21 +645,24 @@ def import_file(
             handler(ctx, table, skip_bad, progress)
             if result.skipped and not skip_bad:
                 raise ImportFailed(result.skipped, str(path))
-            tx.audit(
-                kind,
-                None,
-                None,
-                {
-                    "file": Path(path).name,
-                    "rows": result.rows,
-                    "created": result.created,
-                    "updated": result.updated,
-                    "unchanged": result.unchanged,
-                    "skipped": len(result.skipped),
-                    "new_reps": result.new_reps,
-                    "new_accounts": len(result.new_accounts),
-                },
-            )
+            # One summary audit row per import that changed something; a re-import that changes nothing leaves
+            # every table as it was, audit log included.
+            if result.created or result.updated or result.new_reps or result.new_accounts:
+                tx.audit(
+                    kind,
+                    None,
+                    None,
+                    {
+                        "file": Path(path).name,
+                        "rows": result.rows,
+                        "created": result.created,
+                        "updated": result.updated,
+                        "unchanged": result.unchanged,
+                        "skipped": len(result.skipped),
+                        "new_reps": result.new_reps,
+                        "new_accounts": len(result.new_accounts),
+                    },
+                )
             if dry_run:
                 raise _DryRun
     except _DryRun:
