@@ -93,15 +93,17 @@ def rows(store: Store, kind: str, *, currency: str = "USD", tz: str | None = Non
             }
     elif kind == "activities":
         for x in store.query(
-            """SELECT x.*, r.name AS rep, d.external_id AS deal_ext, a.name AS account
-               FROM activities x JOIN reps r ON r.id = x.rep_id LEFT JOIN deals d ON d.id = x.deal_id
+            # A voided deal is not exported, so an activity on one keeps its account but loses the link.
+            """SELECT x.*, r.name AS rep, d.id AS live_deal, d.external_id AS deal_ext, a.name AS account
+               FROM activities x JOIN reps r ON r.id = x.rep_id
+               LEFT JOIN deals d ON d.id = x.deal_id AND d.voided_at IS NULL
                LEFT JOIN accounts a ON a.id = x.account_id WHERE x.voided_at IS NULL ORDER BY x.id"""
         ):
             yield {
                 "external_id": x["external_id"],
                 "kind": x["kind"],
                 "rep": x["rep"],
-                "deal": _deal_ref(x["deal_ext"], x["deal_id"]),
+                "deal": _deal_ref(x["deal_ext"], x["live_deal"]),
                 "account": x["account"],
                 "outcome": x["outcome"],
                 # "12m", not 720: a bare number reads back as minutes.
