@@ -23,6 +23,14 @@ CORE = (
     "cockpit.config",
     "cockpit.cli",
     "cockpit.commands.report",
+    "cockpit.demo",
+    "cockpit.importing",
+    "cockpit.presets",
+    "cockpit.exporting",
+    "cockpit.commands.importcmd",
+    "cockpit.commands.export",
+    "cockpit.commands.demo",
+    "cockpit.text",
 )
 
 PROBE = """
