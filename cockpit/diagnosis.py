@@ -41,7 +41,7 @@ Z_THRESHOLD = 2.5
 TEAM_SHIFT = 0.20
 MIN_RELATIVE = 0.20
 MIN_REPS = 4
-MIN_HISTORY = 2  # previous periods with a measurable value needed before comparing against a history
+MIN_HISTORY = 3  # previous periods with a measurable value needed before comparing against a history
 
 # Minimum sample for a rep's value to count, read from that period's KPI values.
 MIN_SAMPLE: dict[str, tuple[str, int]] = {
@@ -138,13 +138,15 @@ def diagnose(
     kpis: Sequence[str] = DIAGNOSED_KPIS,
     history: int = DEFAULT_HISTORY,
     progress: float = 1.0,
+    mature: bool = True,
 ) -> list[Signal]:
     """The signals for ``dash.period``, strongest first. ``dash`` needs a trend of at least history + 1 periods.
 
     ``progress`` is the share of the period elapsed (business days; 1.0 for a past period). Before the period ends,
     totals (calls, opportunities, revenue, attainment) are projected to the full period (÷ progress) for the
-    comparisons against history, and conversion is left out of them: a cohort qualified days ago has not had time
-    to be won. Comparisons between reps within the period need no projection.
+    comparisons against history. Conversion is compared with history only when ``mature`` (the caller says the
+    period's cohort has had time to close, e.g. a full period has passed since it ended): a cohort qualified days
+    ago has not had time to be won. Comparisons between reps within the period need neither.
     """
     from cockpit.report import display_value
 
@@ -172,7 +174,7 @@ def diagnose(
         # The same values as they compare with complete past periods (projected while the period runs).
         scale = 1 / progress if kpi in PROJECTED and 0 < progress < 1 else 1.0
         projected = {rid: v * scale for rid, v in current.items()}
-        compare_history = progress >= 1 or kpi not in IMMATURE
+        compare_history = kpi not in IMMATURE or (mature and progress >= 1)
         past_values: dict[int, list[float]] = {}
         for r in reps:
             seen = [_measurable(kpi, rep_values(r.rep_id, i)) for i in past]
@@ -302,7 +304,20 @@ def diagnose(
                 )
             )
     signals.sort(key=_strength)
-    return signals
+    return _dedupe(signals)
+
+
+def _dedupe(signals: list[Signal]) -> list[Signal]:
+    """Drop a signal that repeats another's numbers (avg deal = avg basket when every customer bought once)."""
+    seen: set[tuple[object, ...]] = set()
+    out = []
+    for s in signals:
+        key = (s.scope, s.rep_id, s.direction, round(s.value, 6), round(s.baseline, 6), s.kpi in MONEY_KPIS)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(s)
+    return out
 
 
 def _strength(signal: Signal) -> tuple[float, str, str]:
