@@ -19,6 +19,7 @@ Every signal carries a signed ``score`` on one scale (2.5 = just at the threshol
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -94,8 +95,10 @@ class Signal:
         return asdict(self)
 
 
-def robust_z(x: float, values: Sequence[float]) -> float:
-    """(x − median) / (1.4826 · MAD); with MAD 0, 1.2533 · mean absolute deviation; 0 when all values agree."""
+def robust_z(x: float, values: Sequence[float], *, floor: float = 0.0) -> float:
+    """(x − median) / (1.4826 · MAD); with MAD 0, 1.2533 · mean absolute deviation; 0 when all values agree.
+
+    ``floor`` is the smallest spread allowed: the sampling noise of ``x`` itself (see :func:`noise`)."""
     if not values:
         return 0.0
     mid = statistics.median(values)
@@ -103,9 +106,24 @@ def robust_z(x: float, values: Sequence[float]) -> float:
     scale = _MAD_SCALE * mad
     if scale == 0:
         scale = _MEAN_AD_SCALE * statistics.fmean([abs(v - mid) for v in values])
+    scale = max(scale, floor)
     if scale == 0:
         return 0.0
     return (x - mid) / scale
+
+
+def noise(kpi: str, baseline: float, values: dict[str, float | int | None]) -> float:
+    """The sampling error of a rep's value when the truth is ``baseline``: a rate on n deals cannot be read more
+    finely than sqrt(p(1 − p) / n) (binomial), a count than sqrt(count) (Poisson). 0 for other KPIs."""
+    if kpi in ("win_rate", "conversion_rate"):
+        n = (values.get("won") or 0) + (values.get("lost") or 0) if kpi == "win_rate" else values.get("opportunities")
+        if not n:
+            return 0.0
+        p = min(max(baseline, 0.05), 0.95)
+        return math.sqrt(p * (1 - p) / n)
+    if kpi in ("calls", "opportunities"):
+        return math.sqrt(max(baseline, 0.0))
+    return 0.0
 
 
 def _measurable(kpi: str, values: dict[str, float | int | None]) -> float | None:
@@ -235,7 +253,7 @@ def diagnose(
                 value = current.get(r.rep_id)
                 if value is None:
                     continue
-                z = robust_z(value, values)
+                z = robust_z(value, values, floor=noise(kpi, team_now, r.values))
                 far = abs(value - team_now) >= MIN_RELATIVE * abs(team_now) if team_now else value != 0
                 if abs(z) < Z_THRESHOLD or not far:
                     continue
@@ -282,7 +300,8 @@ def diagnose(
             direction = "up" if rel > 0 else "down"
             if direction == team_direction:
                 continue
-            if abs(robust_z(value, past_values[r.rep_id])) < Z_THRESHOLD:
+            floor = noise(kpi, own, r.values)
+            if abs(robust_z(value, past_values[r.rep_id], floor=floor)) < Z_THRESHOLD:
                 continue
             verb = "up" if direction == "up" else "down"
             advice = f"talk to {r.rep}" if worse(direction) else "worth a look at what changed"
