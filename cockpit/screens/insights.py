@@ -104,8 +104,11 @@ class InsightsScreen(Screen[None]):
         if not stale:
             text.append("\n  none", style="dim")
         for row in stale:
-            text.append(f"\n  {clean(row.rep, max_len=24)}: {row.deals} deals,", style="")
-            text.append(f" {format_money(row.amount, currency, compact=True)}, oldest {row.oldest_days} days", style="")
+            deals = "1 deal" if row.deals == 1 else f"{row.deals} deals"
+            text.append(
+                f"\n  {clean(row.rep, max_len=24)}: {deals}, {format_money(row.amount, currency, compact=True)},"
+            )
+            text.append(f" idle {row.oldest_days} days at most")
         self.query_one("#insights-stale", Static).update(text)
 
     def _mix_table(
