@@ -233,7 +233,8 @@ _STAYS = """stays AS (
     SELECT h.id, h.deal_id, d.rep_id, h.to_stage AS stage, h.at AS entered,
            lead(h.at) OVER (PARTITION BY h.deal_id ORDER BY h.at, h.id) AS left_at
     FROM stage_history h JOIN deals d ON d.id = h.deal_id
-    WHERE d.voided_at IS NULL{flt}),
+    -- Only deals alive during the period can have been in a stage during it (keeps the window sort small).
+    WHERE d.voided_at IS NULL AND d.created_at < :e AND (d.closed_at IS NULL OR d.closed_at >= :s){flt}),
   st AS (SELECT name, position FROM stages WHERE is_open = 1)"""
 
 
