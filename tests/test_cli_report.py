@@ -34,6 +34,7 @@ TZ = "America/New_York"
 NOW = "2026-03-25T10:00:00"
 
 # The contract's KPI names, written out from issue 2 §4 (not imported from the code under test).
+INSIGHT_KEYS = {"diagnosis", "channels", "segments", "funnel"}
 CONTRACT_KPIS = {
     "revenue",
     "won",
@@ -198,14 +199,15 @@ def assert_kpis(values: dict, expected: dict, what: str) -> None:
 
 def test_json_contract(cockpit: Runner, dbs) -> None:
     data = report_json(cockpit, "--db", str(dbs["march"]), "--period", "2026-03")
-    assert set(data) == {"period", "team", "reps"}
+    # Issue 2's contract keys, plus issue 8's insights keys.
+    assert set(data) == {"period", "team", "reps"} | INSIGHT_KEYS
     assert data["period"]["label"] == "2026-03"
     assert (data["period"]["start"], data["period"]["end"]) == ("2026-03-01", "2026-03-31")  # end = last day in
-    assert set(data["team"]) == CONTRACT_KPIS
+    assert set(data["team"]) == CONTRACT_KPIS | {"pace", "plan"}
     assert_kpis(data["team"], TEAM_MARCH, "team, March 2026, JSON")
     assert [r["rep"] for r in data["reps"]] == ["Ana", "Bo", "Cy"]
     for rep in data["reps"]:
-        assert set(rep) == CONTRACT_KPIS | {"rep", "team"}
+        assert set(rep) == CONTRACT_KPIS | {"rep", "team", "pace", "plan"}
     ana, bo, cy = data["reps"]
     assert (ana["team"], bo["team"], cy["team"]) == ("East", "East", "West")
     # Ana: 12_345 won, 1 win, quota 10_000 -> attainment 1.2345; costs are not attributed to reps -> null.
@@ -263,7 +265,8 @@ def test_default_period_is_the_current_month(inproc: Runner, dbs) -> None:
 
 def test_team_filter(cockpit: Runner, dbs) -> None:
     data = report_json(cockpit, "--db", str(dbs["march"]), "--period", "2026-03", "--team", "East")
-    assert set(data) == {"period", "team", "reps"}
+    # Issue 2's contract keys, plus issue 8's insights keys.
+    assert set(data) == {"period", "team", "reps"} | INSIGHT_KEYS
     assert [r["rep"] for r in data["reps"]] == ["Ana", "Bo"]
     # East: 12_845 from 2 wins, no loss, 2 reps, opportunities Ana's + Bo's = 2, quota 10_000 (Ana).
     assert_kpis(
@@ -328,7 +331,14 @@ def test_table(cockpit: Runner, dbs) -> None:
 def test_markdown(cockpit: Runner, dbs) -> None:
     code, out, err = cockpit("report", "--db", str(dbs["march"]), "--period", "2026-03", "--format", "markdown")
     assert code == 0, err
-    table = [line for line in out.splitlines() if line.startswith("|")]
+    # The scorecard is the first table; issue 8's sections (pace, diagnosis, channels...) follow it.
+    lines = out.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("|"))
+    table = []
+    for line in lines[first:]:
+        if not line.startswith("|"):
+            break
+        table.append(line)
     assert "2026-03-01" in out and "2026-03-31" in out
     # Header, separator, the team row and 3 reps; 24 columns each (rep, team and the 22 KPIs).
     assert len(table) == 6
