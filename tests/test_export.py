@@ -97,7 +97,8 @@ def test_export_then_import_gives_the_same_kpis(tmp_path: Path) -> None:
     year = kpis(original, "2026")["team"]
     # 24 deals: i % 4 == 0 won (i = 0, 4, ..., 20: 6), i % 4 == 1 lost (6); the voided deal 7 was an open lead.
     assert year["won"] == 6 and year["lost"] == 6
-    # Calls: j % 4 == 0 for j in 0..28 (8) plus j % 4 == 1 for j in 1..29 (8) = 16; costs 5,000.00 + 2,500.00; quotas 30,000.00 + 20,000.00.
+    # Calls: j % 4 == 0 for j in 0..28 (8) plus j % 4 == 1 for j in 1..29 (8) = 16;
+    # costs 5,000.00 + 2,500.00; quotas 30,000.00 + 20,000.00.
     assert year["calls"] == 16 and year["cost"] == 750_000 and year["quota"] == 5_000_000
 
 
