@@ -102,6 +102,7 @@ class EntryForm(ModalScreen[T], Generic[T]):
     EntryForm #form-error { color: $error; text-style: bold; height: auto; margin-top: 1; }
     EntryForm .form-keys { color: $text-muted; margin-top: 1; }
     """
+    AUTO_FOCUS = "Input, Select"  # the first field, not the scrolling container
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
         Binding("ctrl+s", "save", "Save", id="form.save"),
@@ -209,6 +210,7 @@ class EntryForm(ModalScreen[T], Generic[T]):
             yield Static("Enter save · Esc cancel · Tab next field", classes="form-keys")
 
     def on_mount(self) -> None:
+        self.query_one("#form").can_focus = False  # Tab moves between fields only
         if self._load_catalog is not None:
             self._fetch_catalog()
 
