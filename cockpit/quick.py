@@ -327,7 +327,7 @@ class _Parser:
                 outcome = self._set_once(outcome, _OUTCOME_ALIASES.get(word, word), "outcome")
             elif deal is None and (m := re.fullmatch(r"#(\d+)", word)):
                 deal = self.catalog.deal(int(m.group(1)))
-            elif re.fullmatch(r"\d[\d.,:]*[a-z]*", word):
+            elif word[0].isdigit():
                 if re.fullmatch(r"\d+", word):
                     raise ParseError(f"{tok.text!r}: give a duration a unit, e.g. {tok.text}m")
                 if duration is not None:
