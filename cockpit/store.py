@@ -1038,6 +1038,52 @@ class Store:
             )
         return self.audit(limit=1, user=who)[0]
 
+    # Added for logging (issue 4): reads for completion and an activity that may create its account.
+
+    def account_names(self) -> list[str]:
+        """Every account name, alphabetically (for completion in forms and quick entry)."""
+        return [r[0] for r in self.query("SELECT name FROM accounts ORDER BY name COLLATE NOCASE")]
+
+    def log_activity_for_account(
+        self,
+        *,
+        kind: str,
+        rep_id: int,
+        account: str,
+        deal_id: int | None = None,
+        outcome: str = "",
+        duration_s: int | None = None,
+        at: int | None = None,
+        note: str = "",
+        follow_up_at: int | None = None,
+    ) -> int:
+        """Log an activity on the account of that name, creating the account in the same transaction if unknown."""
+        if kind not in ACTIVITY_KINDS:
+            raise ValidationError(f"unknown activity kind {kind!r} (kinds: {', '.join(ACTIVITY_KINDS)})")
+        if duration_s is not None and not 0 <= duration_s <= 86_400:
+            raise ValidationError("duration must be between 0 and 24 hours")
+        values = {
+            "kind": kind,
+            "rep_id": rep_id,
+            "deal_id": deal_id,
+            "outcome": _check_text(outcome, "outcome", max_len=100),
+            "duration_s": duration_s,
+            "at": _check_ts(at if at is not None else int(self.clock()), "activity date"),
+            "note": _check_text(note, "note", max_len=100_000),
+            "follow_up_at": _check_ts(follow_up_at, "follow-up date"),
+            "created_at": int(self.clock()),
+        }
+        with self.write(f"log {kind}") as tx:
+            if not tx.one("SELECT 1 FROM reps WHERE id = ?", (rep_id,)):
+                raise NotFoundError(f"no rep with id {rep_id}")
+            values["account_id"] = tx.account(account)
+            if deal_id is not None:
+                tx.row("deals", deal_id)
+                tx.conn.execute(
+                    "UPDATE deals SET updated_at = max(updated_at, ?) WHERE id = ?", (values["created_at"], deal_id)
+                )
+            return tx.insert("activities", values)
+
 
 def _check_prob(probability: float) -> float:
     if not isinstance(probability, int | float) or not 0 <= probability <= 1:

@@ -1,0 +1,373 @@
+"""Who is acting, what they may do, and the typed entries that the forms, the quick-entry line and the CLI write.
+
+Each entry is a frozen dataclass; :func:`apply` checks the actor's rights, resolves names to ids and calls ONE store
+write method (one transaction with its audit rows). The rules:
+
+- The acting rep is the Unix login mapped to a rep (``reps.unix_login``), or ``--as NAME``. A rep may act only as
+  themselves; a manager may act as anyone. A database where no rep has a login mapped (a demo or a one-person file)
+  trusts whoever opens it, as a manager: there is nobody to tell apart.
+- Manager-only: quotas, costs, reassigning a deal to another rep, and editing, moving, voiding or restoring another
+  rep's deals and activities. Logging a call on a colleague's deal is allowed (the call is the caller's own).
+
+Core module: no Textual.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from cockpit.errors import NotFoundError, PermissionDenied, ValidationError
+from cockpit.store import Rep, Store
+
+__all__ = [
+    "LOGGABLE_KINDS",
+    "OUTCOMES",
+    "ActivityEntry",
+    "Actor",
+    "CallEntry",
+    "DealEdit",
+    "DealEntry",
+    "Entry",
+    "FollowUp",
+    "Restore",
+    "SetCost",
+    "SetQuota",
+    "StageMove",
+    "Undo",
+    "Void",
+    "apply",
+    "next_stage",
+    "resolve_actor",
+]
+
+OUTCOMES = ("connected", "voicemail", "no answer", "meeting booked", "not interested", "wrong number")
+LOGGABLE_KINDS = ("call", "email", "meeting")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person acting: their rep (None when the login maps to no rep), Unix login and manager rights."""
+
+    rep: Rep | None
+    unix_user: str
+    is_manager: bool
+
+    @property
+    def label(self) -> str:
+        """How the UI names the actor: the rep's name, else the login."""
+        return self.rep.name if self.rep else self.unix_user
+
+
+def resolve_actor(store: Store, as_rep: str | None = None, *, unix_user: str | None = None) -> Actor:
+    """The acting user: the Unix login (default: the store's user) mapped to a rep, or ``as_rep`` (name or login).
+
+    Raises PermissionDenied when a rep asks to act as somebody else, NotFoundError for an unknown ``as_rep``.
+    """
+    login = unix_user or store.user
+    own = store.rep_by_login(login)
+    managed = own is not None or any(r.unix_login for r in store.reps())
+    if not managed:
+        # Nobody has a login mapped: nobody can be told apart, so whoever opens the file runs it.
+        rep = store.rep_by_name(as_rep) if as_rep else None
+        return Actor(rep=rep, unix_user=login, is_manager=True)
+    is_manager = own is not None and own.role == "manager"
+    if as_rep is None:
+        return Actor(rep=own, unix_user=login, is_manager=is_manager)
+    wanted = store.rep_by_name(as_rep)
+    if own is None:
+        raise PermissionDenied(
+            f"your login {login!r} is not mapped to a rep, so you cannot act as {wanted.name!r}; "
+            "ask a manager to set your Unix login on your rep"
+        )
+    if wanted.id != own.id and not is_manager:
+        raise PermissionDenied(f"you are {own.name!r} (a rep): a rep logs only as themselves, not as {wanted.name!r}")
+    return Actor(rep=wanted, unix_user=login, is_manager=is_manager)
+
+
+# ------------------------------------------------------------------------------------------------ entries
+
+
+@dataclass(frozen=True)
+class ActivityEntry:
+    """A call, email or meeting. ``account`` is a name (exact, case-insensitive); ``deal_id`` links it to a deal.
+
+    ``create_account``: an unknown account name is created in the same transaction (else it is an error).
+    ``rep``: who did it (name); None means the actor's own rep. Times are epoch seconds; ``at`` None means now.
+    """
+
+    kind: str
+    account: str | None = None
+    deal_id: int | None = None
+    outcome: str = ""
+    duration_s: int | None = None
+    at: int | None = None
+    note: str = ""
+    follow_up_at: int | None = None
+    create_account: bool = False
+    rep: str | None = None
+
+
+CallEntry = ActivityEntry  # a call is an activity of kind "call"; the name reads better at call sites
+
+
+@dataclass(frozen=True)
+class DealEntry:
+    """A new deal; the account is created when no account has that name."""
+
+    account: str
+    title: str
+    amount: int  # minor units
+    stage: str | None = None
+    source: str = ""
+    product: str = ""
+    expected_close: int | None = None
+    rep: str | None = None
+
+
+@dataclass(frozen=True)
+class StageMove:
+    """Move a deal to a stage (``lost`` needs a reason)."""
+
+    deal_id: int
+    stage: str
+    reason: str | None = None
+    at: int | None = None
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """Schedule a follow-up on a deal: written as a note activity with its follow-up time."""
+
+    deal_id: int
+    at: int
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class DealEdit:
+    """Change fields of a deal; None leaves a field as it is. ``rep`` (a name) reassigns it (manager only)."""
+
+    deal_id: int
+    title: str | None = None
+    amount: int | None = None
+    probability: float | None = None
+    source: str | None = None
+    product: str | None = None
+    expected_close: int | None = None
+    account: str | None = None
+    rep: str | None = None
+
+    def changed_fields(self) -> list[str]:
+        return [f.name for f in dataclasses.fields(self) if f.name != "deal_id" and getattr(self, f.name) is not None]
+
+
+@dataclass(frozen=True)
+class Void:
+    """Void a deal or an activity (kept, left out of KPIs, restorable)."""
+
+    table: str  # "deals" | "activities"
+    row_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Restore:
+    """Restore a voided deal or activity."""
+
+    table: str
+    row_id: int
+
+
+@dataclass(frozen=True)
+class Undo:
+    """Undo the acting Unix user's latest action (the undo is audited too)."""
+
+
+@dataclass(frozen=True)
+class SetQuota:
+    month: str
+    amount: int
+    rep: str | None = None
+    team: str | None = None
+
+
+@dataclass(frozen=True)
+class SetCost:
+    month: str
+    category: str
+    amount: int
+    channel: str = ""
+
+
+Entry = ActivityEntry | DealEntry | StageMove | FollowUp | DealEdit | Void | Restore | Undo | SetQuota | SetCost
+
+
+# ------------------------------------------------------------------------------------------------ apply
+
+
+def apply(store: Store, actor: Actor, entry: Entry) -> int:
+    """Check ``actor`` may write ``entry``, then write it with one store call.
+
+    Returns the id of the row written (a new activity or deal) or changed (the deal moved, the row voided); for
+    an undo, the id of the undo's audit row.
+    """
+    match entry:
+        case ActivityEntry():
+            return _log_activity(store, actor, entry)
+        case DealEntry():
+            rep = _acting_rep(store, actor, entry.rep)
+            return store.add_deal(
+                rep_id=rep.id,
+                account=entry.account,
+                title=entry.title,
+                amount=entry.amount,
+                stage=entry.stage,
+                source=entry.source,
+                product=entry.product,
+                expected_close=entry.expected_close,
+            )
+        case StageMove():
+            deal = _own_deal(store, actor, entry.deal_id, "move")
+            if entry.stage.strip().lower() == "lost" and not (entry.reason or "").strip():
+                raise ValidationError("a lost deal needs a reason")
+            store.move_deal(deal.id, entry.stage, at=entry.at, reason=entry.reason)
+            return deal.id
+        case FollowUp():
+            rep = _acting_rep(store, actor, None)
+            store.deal(entry.deal_id)  # a clear "no deal with id N" before anything is written
+            return store.log_activity(
+                kind="note",
+                rep_id=rep.id,
+                deal_id=entry.deal_id,
+                note=entry.note or "follow-up",
+                follow_up_at=entry.at,
+            )
+        case DealEdit():
+            return _edit_deal(store, actor, entry)
+        case Void():
+            _own_row(store, actor, entry.table, entry.row_id, "void")
+            store.void(entry.table, entry.row_id, reason=entry.reason)
+            return entry.row_id
+        case Restore():
+            _own_row(store, actor, entry.table, entry.row_id, "restore")
+            store.restore(entry.table, entry.row_id)
+            return entry.row_id
+        case Undo():
+            return store.undo_last().id
+        case SetQuota():
+            _manager_only(actor, "set quotas")
+            rep_id = store.rep_by_name(entry.rep).id if entry.rep else None
+            return store.set_quota(month=entry.month, amount=entry.amount, rep_id=rep_id, team=entry.team)
+        case SetCost():
+            _manager_only(actor, "set costs")
+            return store.set_cost(
+                month=entry.month, category=entry.category, amount=entry.amount, channel=entry.channel
+            )
+    raise ValidationError(f"cannot write {type(entry).__name__}")
+
+
+def next_stage(store: Store, current: str) -> str:
+    """The open stage after ``current`` in pipeline order, or ``won`` after the last open one."""
+    stages = store.stages()
+    open_names = [s.name for s in stages if s.is_open]
+    if current not in open_names:
+        raise ValidationError(f"a {current} deal cannot advance; move it to a stage instead")
+    position = open_names.index(current)
+    return open_names[position + 1] if position + 1 < len(open_names) else "won"
+
+
+def _manager_only(actor: Actor, what: str) -> None:
+    if not actor.is_manager:
+        raise PermissionDenied(f"only a manager may {what}; you are {actor.label!r} (a rep)")
+
+
+def _acting_rep(store: Store, actor: Actor, name: str | None) -> Rep:
+    """The rep an entry is written for: the actor's own, or ``name`` when the actor may act for others."""
+    if name is None or not name.strip():
+        if actor.rep is None:
+            raise PermissionDenied(
+                f"your login {actor.unix_user!r} is not mapped to a rep: say who you are with --as NAME"
+            )
+        return actor.rep
+    rep = store.rep_by_name(name)
+    if actor.rep is not None and rep.id == actor.rep.id:
+        return rep
+    if not actor.is_manager:
+        raise PermissionDenied(f"a rep logs only as themselves: you are {actor.label!r}, not {rep.name!r}")
+    return rep
+
+
+def _own_deal(store: Store, actor: Actor, deal_id: int, verb: str):  # -> Deal
+    deal = store.deal(deal_id)
+    if not actor.is_manager and (actor.rep is None or deal.rep_id != actor.rep.id):
+        raise PermissionDenied(f"deal #{deal_id} belongs to {deal.rep!r}: only a manager may {verb} another rep's deal")
+    return deal
+
+
+def _own_row(store: Store, actor: Actor, table: str, row_id: int, verb: str) -> None:
+    if table == "deals":
+        _own_deal(store, actor, row_id, verb)
+    elif table == "activities":
+        activity = store.activity(row_id)
+        if not actor.is_manager and (actor.rep is None or activity.rep_id != actor.rep.id):
+            raise PermissionDenied(
+                f"activity #{row_id} was logged by {activity.rep!r}: only a manager may {verb} another rep's entry"
+            )
+    else:
+        raise ValidationError(f"only deals and activities can be voided or restored, not {table}")
+
+
+def _log_activity(store: Store, actor: Actor, entry: ActivityEntry) -> int:
+    if entry.kind not in LOGGABLE_KINDS + ("note",):
+        raise ValidationError(f"unknown activity kind {entry.kind!r} (kinds: {', '.join(LOGGABLE_KINDS)})")
+    if entry.outcome and entry.outcome not in OUTCOMES:
+        raise ValidationError(f"unknown outcome {entry.outcome!r} (outcomes: {', '.join(OUTCOMES)})")
+    rep = _acting_rep(store, actor, entry.rep)
+    common = {
+        "kind": entry.kind,
+        "rep_id": rep.id,
+        "outcome": entry.outcome,
+        "duration_s": entry.duration_s,
+        "at": entry.at,
+        "note": entry.note,
+        "follow_up_at": entry.follow_up_at,
+    }
+    account_id = None
+    if entry.deal_id is not None:
+        deal = store.deal(entry.deal_id)
+        if deal.voided_at is not None:
+            raise ValidationError(f"deal #{deal.id} is voided; restore it first")
+    if entry.account and entry.account.strip():
+        found = store.account_by_name(entry.account)
+        if found is None:
+            if not entry.create_account:
+                raise NotFoundError(f"no account named {entry.account.strip()!r}")
+            return store.log_activity_for_account(account=entry.account, deal_id=entry.deal_id, **common)
+        account_id = found.id
+    elif entry.deal_id is None:
+        raise ValidationError(f"a {entry.kind} needs an account or a deal")
+    return store.log_activity(deal_id=entry.deal_id, account_id=account_id, **common)
+
+
+def _edit_deal(store: Store, actor: Actor, entry: DealEdit) -> int:
+    deal = _own_deal(store, actor, entry.deal_id, "edit")
+    changes: dict[str, object] = {}
+    for name in ("title", "amount", "probability", "source", "product", "expected_close"):
+        value = getattr(entry, name)
+        if value is not None:
+            changes[name] = value
+    if entry.account is not None:
+        found = store.account_by_name(entry.account)
+        if found is None:
+            raise NotFoundError(f"no account named {entry.account.strip()!r}")
+        changes["account_id"] = found.id
+    if entry.rep is not None:
+        rep = store.rep_by_name(entry.rep)
+        if rep.id != deal.rep_id:
+            _manager_only(actor, "reassign deals")
+            changes["rep_id"] = rep.id
+    if not changes:
+        raise ValidationError("nothing to change")
+    store.edit_deal(deal.id, **changes)
+    return deal.id

@@ -1,0 +1,258 @@
+"""Keyboard logging for the cockpit App: the bindings and a mixin with their actions.
+
+The App mixes in :class:`LoggingActions`, lists :data:`LOGGING_BINDINGS` in its ``BINDINGS`` and satisfies
+:class:`LoggingHost` (a store, the actor, settings, a clock, the selected deal, ``refresh_data`` and
+``highlight``). Every database read and write runs in a thread worker; after a save the App refreshes, the new
+or changed row is highlighted and a notification confirms it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+import pendulum
+from textual.binding import Binding
+
+from cockpit.actions import ActivityEntry, Actor, DealEdit, DealEntry, Entry, FollowUp, StageMove, Undo, apply
+from cockpit.config import Settings
+from cockpit.errors import CockpitError
+from cockpit.quick import Catalog, DealRef, QuickAction
+from cockpit.store import Deal, Store
+from cockpit.text import clean
+
+if TYPE_CHECKING:
+    from textual.screen import ModalScreen
+
+__all__ = ["LOGGING_BINDINGS", "LoggingActions", "LoggingHost", "saved_message"]
+
+LOGGING_BINDINGS: list[Binding] = [
+    Binding("c", "log_call", "Call", id="log.call", tooltip="Log a call"),
+    Binding("e", "log_email", "Email", id="log.email", tooltip="Log an email"),
+    Binding("m", "log_meeting", "Meeting", id="log.meeting", tooltip="Log a meeting"),
+    Binding("n", "new_deal", "New deal", id="log.new_deal", tooltip="Add a deal"),
+    Binding("a", "advance_stage", "Advance", id="log.advance", tooltip="Move the selected deal to its next stage"),
+    Binding("w", "mark_won", "Won", id="log.won", tooltip="Mark the selected deal won"),
+    Binding("l", "mark_lost", "Lost", id="log.lost", tooltip="Mark the selected deal lost (reason required)"),
+    Binding("f", "follow_up", "Follow-up", id="log.follow_up", tooltip="Schedule a follow-up on the selected deal"),
+    Binding("E", "edit_deal", "Edit deal", id="log.edit_deal", tooltip="Edit the selected deal's fields"),
+    Binding("u", "undo", "Undo", id="log.undo", tooltip="Undo your last action (audited)"),
+    Binding("colon", "quick_entry", "Quick entry", id="log.quick", tooltip='One line: call acme connected 12m "…"'),
+]
+
+
+class LoggingHost(Protocol):
+    """What the App provides to :class:`LoggingActions`."""
+
+    store: Store
+    actor: Actor
+    settings: Settings
+    # The clock: a DateTime (frozen, for tests and snapshots) or a callable returning one.
+    now: pendulum.DateTime | Callable[[], pendulum.DateTime]
+    selected_deal_id: int | None  # the deal under the cursor, None when no deal is selected
+
+    def refresh_data(self) -> None:
+        """Reload what the panes show (after a write)."""
+
+    def highlight(self, table: str, row_id: int) -> None:
+        """Bring row ``row_id`` of ``table`` ("deals" or "activities") into view and mark it; may do nothing."""
+
+
+@dataclass(frozen=True)
+class _Context:
+    deal: Deal | None
+    stages: tuple[str, ...]
+    reps: tuple[str, ...]
+
+
+def saved_message(entry: Entry, row_id: int) -> tuple[str, str | None]:
+    """The notification after a save, and the table whose row ``row_id`` to highlight."""
+    match entry:
+        case ActivityEntry():
+            return f"{entry.kind.capitalize()} logged (#{row_id})", "activities"
+        case DealEntry():
+            return f"Deal added (#{row_id})", "deals"
+        case StageMove(stage="won"):
+            return f"Deal #{row_id} won", "deals"
+        case StageMove(stage="lost"):
+            return f"Deal #{row_id} lost", "deals"
+        case StageMove():
+            return f"Deal #{row_id} moved to {entry.stage}", "deals"
+        case FollowUp():
+            return f"Follow-up scheduled (#{row_id})", "activities"
+        case DealEdit():
+            return f"Deal #{row_id} updated", "deals"
+        case Undo():
+            return "Undone", None
+    return "Saved", None
+
+
+class LoggingActions:
+    """The logging actions of the App (see :class:`LoggingHost` for what ``self`` must provide)."""
+
+    # --- helpers
+
+    def _logging_now(self: Any) -> pendulum.DateTime:
+        clock = self.now
+        return clock() if callable(clock) else clock
+
+    def _form_kwargs(self: Any) -> dict[str, Any]:
+        return {
+            "save": lambda entry: apply(self.store, self.actor, entry),
+            "load_catalog": lambda: Catalog.from_store(self.store),
+            "now": self._logging_now(),
+            "tz": self.settings.timezone,
+            "currency": self.settings.currency,
+        }
+
+    def _with_context(self: Any, then: Callable[[_Context], None], *, need_deal: bool) -> None:
+        """Read the selected deal, the stages and the reps in a worker, then open a form on the UI thread."""
+        deal_id = self.selected_deal_id
+        if need_deal and deal_id is None:
+            self.notify("Select a deal first", severity="warning")
+            return
+
+        def read() -> None:
+            try:
+                deal = self.store.deal(deal_id) if deal_id is not None else None
+                stages = tuple(s.name for s in self.store.stages())
+                reps = tuple(r.name for r in self.store.reps(active_only=True)) if self.actor.is_manager else ()
+            except CockpitError as exc:
+                self.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+                return
+            self.call_from_thread(then, _Context(deal, stages, reps))
+
+        self.run_worker(read, thread=True, exclusive=True, group="logging-read")
+
+    def _open(self: Any, screen: ModalScreen[Any]) -> None:
+        def done(result: Any) -> None:
+            if result is None or screen.saved_id is None:  # type: ignore[attr-defined]
+                return
+            entry = result.entry if isinstance(result, QuickAction) else result
+            self._after_save(entry, screen.saved_id)  # type: ignore[attr-defined]
+
+        self.push_screen(screen, callback=done)
+
+    def _after_save(self: Any, entry: Entry, row_id: int) -> None:
+        message, table = saved_message(entry, row_id)
+        self.refresh_data()
+        if table is not None:
+            self.highlight(table, row_id)
+        self.notify(message, markup=False)
+
+    @staticmethod
+    def _ref(deal: Deal) -> DealRef:
+        return DealRef(deal.id, deal.title, deal.account, deal.stage, deal.rep)
+
+    # --- activities and deals
+
+    def _log(self: Any, kind: str) -> None:
+        from cockpit.screens.forms import ActivityForm
+
+        def open_form(ctx: _Context) -> None:
+            deal = LoggingActions._ref(ctx.deal) if ctx.deal else None
+            rep = self.actor.rep.name if self.actor.rep else None
+            self._open(ActivityForm(kind, deal=deal, reps=ctx.reps, rep=rep, **self._form_kwargs()))
+
+        self._with_context(open_form, need_deal=False)
+
+    def action_log_call(self) -> None:
+        """Log a call (on the selected deal, if any)."""
+        self._log("call")
+
+    def action_log_email(self) -> None:
+        """Log an email."""
+        self._log("email")
+
+    def action_log_meeting(self) -> None:
+        """Log a meeting."""
+        self._log("meeting")
+
+    def action_new_deal(self: Any) -> None:
+        """Add a deal."""
+        from cockpit.screens.forms import DealForm
+
+        def open_form(ctx: _Context) -> None:
+            rep = self.actor.rep.name if self.actor.rep else None
+            self._open(DealForm(stages=ctx.stages, reps=ctx.reps, rep=rep, **self._form_kwargs()))
+
+        self._with_context(open_form, need_deal=False)
+
+    def _move(self: Any, stage: str | None) -> None:
+        from cockpit.screens.forms import StageMoveForm
+
+        def open_form(ctx: _Context) -> None:
+            assert ctx.deal is not None
+            target = stage
+            if target is None:  # advance: the next open stage, or won after the last one
+                open_stages = [s for s in ctx.stages if s not in ("won", "lost")]
+                if ctx.deal.stage not in open_stages:
+                    self.notify(f"Deal #{ctx.deal.id} is {ctx.deal.stage}: it cannot advance", severity="warning")
+                    return
+                position = open_stages.index(ctx.deal.stage)
+                target = open_stages[position + 1] if position + 1 < len(open_stages) else "won"
+            ref = LoggingActions._ref(ctx.deal)
+            self._open(StageMoveForm(ref, stage=target, stages=ctx.stages, **self._form_kwargs()))
+
+        self._with_context(open_form, need_deal=True)
+
+    def action_advance_stage(self) -> None:
+        """Move the selected deal to its next stage."""
+        self._move(None)
+
+    def action_mark_won(self) -> None:
+        """Mark the selected deal won."""
+        self._move("won")
+
+    def action_mark_lost(self) -> None:
+        """Mark the selected deal lost (a reason is required)."""
+        self._move("lost")
+
+    def action_follow_up(self: Any) -> None:
+        """Schedule a follow-up on the selected deal."""
+        from cockpit.screens.forms import FollowUpForm
+
+        def open_form(ctx: _Context) -> None:
+            assert ctx.deal is not None
+            self._open(FollowUpForm(LoggingActions._ref(ctx.deal), **self._form_kwargs()))
+
+        self._with_context(open_form, need_deal=True)
+
+    def action_edit_deal(self: Any) -> None:
+        """Edit the selected deal's fields."""
+        from cockpit.screens.forms import DealEditForm
+
+        def open_form(ctx: _Context) -> None:
+            assert ctx.deal is not None
+            form = DealEditForm(ctx.deal, reps=ctx.reps, can_reassign=self.actor.is_manager, **self._form_kwargs())
+            self._open(form)
+
+        self._with_context(open_form, need_deal=True)
+
+    def action_quick_entry(self: Any) -> None:
+        """Open the one-line quick-entry prompt."""
+        from cockpit.screens.quick_entry import QuickEntryScreen
+
+        kwargs = self._form_kwargs()
+        kwargs["save"] = lambda action: apply(self.store, self.actor, action.entry)
+        self._open(QuickEntryScreen(**kwargs))
+
+    def action_undo(self: Any) -> None:
+        """Undo your last action (the undo is audited too)."""
+
+        def undo() -> None:
+            try:
+                apply(self.store, self.actor, Undo())
+                undone = self.store.audit(limit=1, user=self.store.user)[0].action
+            except CockpitError as exc:
+                self.call_from_thread(self.notify, str(exc), severity="warning", markup=False)
+                return
+            what = clean(undone.removeprefix("undo "))
+            self.call_from_thread(self._undone, what)
+
+        self.run_worker(undo, thread=True, exclusive=True, group="logging-write")
+
+    def _undone(self: Any, what: str) -> None:
+        self.refresh_data()
+        self.notify(f"Undone: {what}", markup=False)

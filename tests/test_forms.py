@@ -1,0 +1,339 @@
+"""Pilot tests of the logging forms and the quick-entry line: real keystrokes, rows asserted in the database."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import sqlite3
+from pathlib import Path
+
+import pytest
+from textual.app import App
+from textual.widgets import Input, Static
+
+import cockpit.store as store_module
+from cockpit.actions import Actor, resolve_actor
+from cockpit.config import Settings
+from cockpit.logging_bindings import LOGGING_BINDINGS, LoggingActions
+from cockpit.screens.forms import EntryForm
+from cockpit.screens.quick_entry import QuickEntryScreen
+from cockpit.store import Store
+from tests.logging_support import NOW, NOW_TS, TZ, make_db
+
+
+def run_async(test):
+    """Run an async test with asyncio (no async pytest plugin is installed); pytest still sees its fixtures."""
+
+    @functools.wraps(test)
+    def wrapper(*args, **kwargs):
+        return asyncio.run(test(*args, **kwargs))
+
+    return wrapper
+
+
+class LogApp(LoggingActions, App):
+    """The smallest App satisfying the LoggingHost protocol."""
+
+    BINDINGS = LOGGING_BINDINGS
+
+    def __init__(self, store: Store, actor: Actor, deal_id: int | None = None) -> None:
+        super().__init__()
+        self.store = store
+        self.actor = actor
+        self.settings = Settings(db_path=store.path, db_source="flag", timezone=TZ, currency="USD")
+        self.now = NOW
+        self.selected_deal_id = deal_id
+        self.refreshed = 0
+        self.highlighted: list[tuple[str, int]] = []
+        self.notes: list[str] = []
+
+    def refresh_data(self) -> None:
+        self.refreshed += 1
+
+    def highlight(self, table: str, row_id: int) -> None:
+        self.highlighted.append((table, row_id))
+
+    def notify(self, message: str, **kwargs) -> None:  # type: ignore[override]
+        self.notes.append(message)
+        super().notify(message, **kwargs)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return make_db(tmp_path / "c.db", user="alice")
+
+
+def app_for(store: Store, deal_id: int | None = None) -> LogApp:
+    return LogApp(store, resolve_actor(store), deal_id)
+
+
+async def settle(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    for screen in pilot.app.screen_stack:
+        await screen.workers.wait_for_complete() if hasattr(screen, "workers") else None
+    await pilot.pause()
+
+
+async def type_into(pilot, selector: str, text: str) -> None:
+    await pilot.click(selector)
+    await pilot.press(*text)
+
+
+def count(store: Store, table: str) -> int:
+    return store.query(f"SELECT count(*) FROM {table}")[0][0]
+
+
+def message(app: App, field: str) -> str:
+    return str(app.screen.query_one(f"#{field}-message", Static).render())
+
+
+@run_async
+async def test_call_form_logs_a_call_with_every_field(store: Store) -> None:
+    app = app_for(store)
+    async with app.run_test(size=(100, 50)) as pilot:
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, EntryForm)
+        await pilot.press(*"glob")  # the account field has focus; "glob" resolves to Globex
+        await settle(pilot)
+        assert "Globex" in message(app, "account")
+        await pilot.press("tab", "tab")  # past the deal field to the outcome
+        await pilot.press("enter", "down", "enter")  # open the list, the first option after the blank: connected
+        assert app.screen.query_one("#outcome").value == "connected"
+        await type_into(pilot, "#duration", "12m")
+        await type_into(pilot, "#note", "asked for pricing")
+        await type_into(pilot, "#follow_up", "+3d")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, EntryForm)
+    row = store.query("SELECT * FROM activities ORDER BY id DESC LIMIT 1")[0]
+    assert (row["kind"], row["rep_id"], row["account_id"]) == ("call", 1, 3)  # Alice, Globex (third account)
+    assert (row["outcome"], row["duration_s"], row["note"]) == ("connected", 720, "asked for pricing")
+    assert row["at"] == NOW_TS
+    assert row["follow_up_at"] == NOW_TS + 3 * 86400  # no DST change in Paris between 27 and 30 November
+    assert app.refreshed == 1 and app.highlighted == [("activities", row["id"])]
+    assert f"Call logged (#{row['id']})" in app.notes
+
+
+@run_async
+async def test_invalid_duration_shows_inline_message_and_writes_nothing(store: Store) -> None:
+    app = app_for(store)
+    before = count(store, "activities")
+    async with app.run_test(size=(100, 50)) as pilot:
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press(*"globex")
+        await type_into(pilot, "#duration", "12 parsecs")
+        assert "cannot read '12 parsecs'" in message(app, "duration")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, EntryForm)  # still open
+        assert "cannot read" in message(app, "duration")
+    assert count(store, "activities") == before
+
+
+@run_async
+async def test_escape_writes_nothing(store: Store) -> None:
+    app = app_for(store)
+    before = count(store, "audit_log")
+    async with app.run_test(size=(100, 50)) as pilot:
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press(*"globex")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, EntryForm)
+    assert count(store, "audit_log") == before
+    assert app.refreshed == 0
+
+
+@run_async
+async def test_busy_database_keeps_the_typed_values(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Another process holds the write lock; one short attempt makes the store give up quickly with BusyError.
+    monkeypatch.setattr(store_module, "WRITE_RETRIES", 1)
+    store.conn.execute("PRAGMA busy_timeout = 50")
+    other = sqlite3.connect(store.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    before = count(store, "activities")
+    app = app_for(store)
+    async with app.run_test(size=(100, 50)) as pilot:
+        await pilot.press("e")
+        await settle(pilot)
+        await pilot.press(*"globex")
+        await type_into(pilot, "#note", "sent the deck")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, EntryForm)
+        error = str(app.screen.query_one("#form-error", Static).render())
+        assert "locked" in error and "nothing was written" in error
+        assert app.screen.query_one("#account", Input).value == "globex"
+        assert app.screen.query_one("#note", Input).value == "sent the deck"
+        other.execute("ROLLBACK")  # the lock is released: the same form saves on the next Enter
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, EntryForm)
+    other.close()
+    assert count(store, "activities") == before + 1
+    assert store.activities(limit=1)[0].note == "sent the deck"
+
+
+@run_async
+async def test_deal_form_adds_a_deal_and_creates_a_new_account(store: Store) -> None:
+    app = app_for(store)
+    async with app.run_test(size=(100, 50)) as pilot:
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press(*"Initech")
+        await type_into(pilot, "#title", "Renewal 2027")
+        await type_into(pilot, "#amount", "24k")
+        await pilot.press("enter")
+        await settle(pilot)
+    deal = store.deals(order="d.id DESC", limit=1)[0]
+    assert (deal.title, deal.account, deal.amount, deal.stage, deal.rep) == (
+        "Renewal 2027",
+        "Initech",
+        2_400_000,  # 24k dollars in cents
+        "lead",
+        "Alice",
+    )
+    assert app.highlighted == [("deals", deal.id)]
+
+
+@run_async
+async def test_lost_requires_a_reason(store: Store) -> None:
+    app = app_for(store, deal_id=1)
+    async with app.run_test(size=(100, 50)) as pilot:
+        await pilot.press("l")
+        await settle(pilot)
+        await pilot.click("#at")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "needs a reason" in message(app, "reason")
+        assert store.deal(1).stage == "proposal"
+        await type_into(pilot, "#reason", "went with competitor")
+        await pilot.press("enter")
+        await settle(pilot)
+    deal = store.deal(1)
+    assert (deal.stage, deal.lost_reason, deal.closed_at) == ("lost", "went with competitor", NOW_TS)
+    history = store.query("SELECT from_stage, to_stage FROM stage_history WHERE deal_id = 1 ORDER BY id")
+    assert [tuple(r) for r in history] == [(None, "proposal"), ("proposal", "lost")]
+    assert "Deal #1 lost" in app.notes
+
+
+@run_async
+async def test_advance_won_follow_up_and_undo_keys(store: Store) -> None:
+    app = app_for(store, deal_id=1)
+    async with app.run_test(size=(100, 50)) as pilot:
+        await pilot.press("a")  # proposal -> negotiation
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert store.deal(1).stage == "negotiation"
+        await pilot.press("w")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert store.deal(1).stage == "won"
+        await pilot.press("f")
+        await settle(pilot)
+        await pilot.press(*"+2d")
+        await pilot.press("enter")
+        await settle(pilot)
+        follow_up = store.activities(deal_id=1, limit=1)[0]
+        assert (follow_up.kind, follow_up.follow_up_at) == ("note", NOW_TS + 2 * 86400)
+        await pilot.press("u")  # undoes the follow-up (voided, history kept)
+        await settle(pilot)
+        assert store.activity(follow_up.id).voided_at is not None
+        await pilot.press("u")  # undoes the win
+        await settle(pilot)
+    assert store.deal(1).stage == "negotiation"
+    assert "Undone: move deal to won" in app.notes
+
+
+@run_async
+async def test_edit_deal_key_and_permission_error_stays_in_form(tmp_path: Path) -> None:
+    store = make_db(tmp_path / "c.db", user="bob")
+    app = app_for(store, deal_id=1)  # Bob (a rep) on Alice's deal
+    async with app.run_test(size=(100, 60)) as pilot:
+        await pilot.press("E")
+        await settle(pilot)
+        assert isinstance(app.screen, EntryForm)
+        amount = app.screen.query_one("#amount", Input)
+        amount.value = ""
+        await type_into(pilot, "#amount", "30k")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, EntryForm)
+        assert "only a manager may edit" in str(app.screen.query_one("#form-error", Static).render())
+        assert app.screen.query_one("#amount", Input).value == "30k"
+    assert store.deal(1).amount == 2_400_000
+
+
+@run_async
+async def test_manager_edits_amount_audit_keeps_old_value(tmp_path: Path) -> None:
+    store = make_db(tmp_path / "c.db", user="maria")
+    app = app_for(store, deal_id=1)
+    async with app.run_test(size=(100, 60)) as pilot:
+        await pilot.press("E")
+        await settle(pilot)
+        app.screen.query_one("#amount", Input).value = ""
+        await type_into(pilot, "#amount", "30k")
+        await pilot.press("enter")
+        await settle(pilot)
+    assert store.deal(1).amount == 3_000_000
+    audit = store.audit(limit=1)[0]
+    assert audit.action == "edit deal" and audit.unix_user == "maria"
+    assert audit.old_values["amount"] == 2_400_000 and audit.new_values["amount"] == 3_000_000
+
+
+@run_async
+async def test_quick_entry_previews_then_writes(store: Store) -> None:
+    app = app_for(store)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press(":")
+        await settle(pilot)
+        assert isinstance(app.screen, QuickEntryScreen)
+        await pilot.press(*'call acme corp connected 12m "asked for pricing" follow-up fri')
+        preview = str(app.screen.query_one("#quick-preview", Static).render())
+        assert preview == "→ Call · Acme Corp · connected · 12m · “asked for pricing” · follow-up Fri 27 Nov"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, QuickEntryScreen)
+    row = store.activities(limit=1)[0]
+    assert (row.kind, row.account, row.outcome, row.duration_s, row.note) == (
+        "call",
+        "Acme Corp",
+        "connected",
+        720,
+        "asked for pricing",
+    )
+    assert app.highlighted == [("activities", row.id)]
+
+
+@run_async
+async def test_quick_entry_rejects_bad_line_and_writes_nothing(store: Store) -> None:
+    app = app_for(store)
+    before = count(store, "audit_log")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press(":")
+        await settle(pilot)
+        await pilot.press(*"lost 1")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, QuickEntryScreen)
+        assert "needs a reason" in str(app.screen.query_one("#quick-preview", Static).render())
+        assert app.screen.query_one("#quick-input", Input).value == "lost 1"
+        await pilot.press("escape")
+        await settle(pilot)
+    assert count(store, "audit_log") == before
+
+
+@run_async
+async def test_deal_keys_need_a_selected_deal(store: Store) -> None:
+    app = app_for(store)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("w")
+        await settle(pilot)
+        assert not isinstance(app.screen, EntryForm)
+    assert "Select a deal first" in app.notes
