@@ -1298,6 +1298,10 @@ class _Tx:
             elif table == "stage_history":
                 self.conn.execute("DELETE FROM stage_history WHERE id = ?", (row_id,))
                 self.audit(table, row_id, {"deleted": True}, None)
+            elif table in ("accounts", "reps"):
+                # Created on the way (a new account named in a call or a deal): an unused name harms nothing,
+                # and another user may already have logged against it, so it stays.
+                return
             else:
                 raise ValidationError(f"adding a row to {table} cannot be undone; edit or void it instead")
         else:
