@@ -1,0 +1,96 @@
+"""Making stored text safe and measurable for a terminal.
+
+Names, notes and titles come from other people (CSV imports, other reps' entries). Shown raw, an escape
+sequence in them could clear the screen, retitle the window or write the clipboard (OSC 52). :func:`clean`
+removes every escape sequence and control character; :func:`cell_width` measures in terminal cells (East
+Asian wide characters take two). :func:`escape_markup` does what ``rich.markup.escape`` does without
+importing rich, so core code and exports can use it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["cell_width", "clean", "escape_markup"]
+
+ELLIPSIS = "…"
+
+# String sequences (OSC, DCS, SOS, PM, APC) run to a terminator (BEL or ST) or, unterminated, to the end of
+# the text: whatever follows an unterminated one would be swallowed by the terminal anyway.
+_STRING_SEQ = r"(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f]).*?(?:\x07|\x1b\\|\x9c|$)"
+# CSI: ESC [ or the 8-bit CSI, parameters, intermediates, one final byte.
+_CSI_SEQ = r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+# Any other escape: ESC, intermediates, one final byte (ESC c resets the terminal, ESC ( B picks a charset).
+_OTHER_ESC = r"\x1b[ -/]*[0-~]?"
+_ESCAPES = re.compile(f"{_STRING_SEQ}|{_CSI_SEQ}|{_OTHER_ESC}", re.DOTALL)
+# Line breaks and tabs separate words: they become one space each (CR LF counts as one break).
+_BREAKS = re.compile(r"\r\n|[\n\r\t\v\f\x85\u2028\u2029]")
+# Remaining C0 controls, DEL, C1 controls, and the bidirectional overrides that can make a terminal
+# show text in a different order than it is stored ("Trojan Source").
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(text: str | None, *, max_len: int | None = None) -> str:
+    """``text`` without escape sequences or control characters, optionally cut to ``max_len`` cells with "…".
+
+    ``None`` gives ``""``. Newlines and tabs become spaces; nothing else is added.
+    """
+    if not text:
+        return ""
+    out = _ESCAPES.sub("", str(text))
+    out = _BREAKS.sub(" ", out)
+    out = _CONTROLS.sub("", out)
+    if max_len is not None:
+        out = truncate(out, max_len)
+    return out
+
+
+def truncate(text: str, max_len: int) -> str:
+    """``text`` cut to at most ``max_len`` terminal cells, ending in "…" when something was cut."""
+    if max_len <= 0:
+        return ""
+    if cell_width(text) <= max_len:
+        return text
+    budget = max_len - 1  # room for the ellipsis
+    used = 0
+    kept: list[str] = []
+    for char in text:
+        width = _char_width(char)
+        if used + width > budget:
+            break
+        kept.append(char)
+        used += width
+    return "".join(kept) + ELLIPSIS
+
+
+def _char_width(char: str) -> int:
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+        return 0  # accents, zero-width joiners and spaces sit on the previous cell
+    if unicodedata.east_asian_width(char) in ("W", "F"):
+        return 2
+    return 1
+
+
+def cell_width(text: str) -> int:
+    """Number of terminal cells ``text`` occupies (East Asian wide and full-width characters count 2)."""
+    return sum(_char_width(char) for char in text)
+
+
+# The pattern of rich.markup.escape (rich 13-15): a bracket followed by what could start a tag.
+_MARKUP_TAG = re.compile(r"(\\*)(\[[a-z#/@][^[]*?])")
+
+
+def escape_markup(text: str) -> str:
+    """Escape ``text`` so Rich/Textual markup shows it literally, exactly as ``rich.markup.escape`` does."""
+
+    def escape_backslashes(match: re.Match[str]) -> str:
+        # Backslashes before a tag are doubled so they stay literal, then one more escapes the bracket.
+        backslashes, tag = match.groups()
+        return f"{backslashes}{backslashes}\\{tag}"
+
+    escaped = _MARKUP_TAG.sub(escape_backslashes, text)
+    # A trailing lone backslash would escape whatever markup the caller appends next.
+    if escaped.endswith("\\") and not escaped.endswith("\\\\"):
+        return escaped + "\\"
+    return escaped
