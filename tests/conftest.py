@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +13,17 @@ import pytest
 
 from cockpit.config import Settings
 from cockpit.store import Store
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """Run ``async def`` tests (Pilot tests) in a fresh event loop; the project needs no asyncio plugin for this."""
+    if inspect.iscoroutinefunction(pyfuncitem.obj):
+        names = pyfuncitem._fixtureinfo.argnames
+        asyncio.run(pyfuncitem.obj(**{name: pyfuncitem.funcargs[name] for name in names}))
+        return True
+    return None
+
 
 TZ = "Europe/Paris"
 #: The frozen clock of every app test and snapshot: Wednesday 18 November 2026, 10:00 in Paris.
