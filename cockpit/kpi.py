@@ -317,18 +317,21 @@ def collect(store: Store, periods: Sequence[Period], *, team: str | None = None)
             ),
             ("win_calls",),
         )
-        # Pipeline open at the end of each bucket: still open now, or closed at/after the bucket's end. The
-        # probability is the one of the stage the deal was in at that moment (the deal's own when unchanged).
-        prob_at_end = """(SELECT CASE WHEN h.to_stage = d.stage THEN d.probability ELSE s.probability END
-                FROM stage_history h JOIN stages s ON s.name = h.to_stage
-                WHERE h.deal_id = d.id AND h.at < b.e ORDER BY h.at DESC, h.id DESC LIMIT 1)"""
+        # Pipeline open at the end of each bucket: the deals whose stage at that moment (the last stage-history row
+        # before it) was an open one. Candidates are still open now, or closed at/after the bucket's end; a deal
+        # reopened later is not counted for a period in which it stood won or lost. The probability is that stage's
+        # (the deal's own when the stage is unchanged since).
         for open_clause in ("d.closed_at IS NULL", "d.closed_at >= b.e"):
             m.add_rep_rows(
                 q(
                     f"""WITH {cte} SELECT b.i, d.rep_id, sum(d.amount),
-                    sum(d.amount * coalesce({prob_at_end}, d.probability))
+                    sum(d.amount * CASE WHEN s.name IS NULL OR s.name = d.stage THEN d.probability
+                                        ELSE s.probability END)
                 FROM b JOIN deals d ON {open_clause} AND d.created_at < b.e
-                WHERE d.voided_at IS NULL{deal_filter} GROUP BY b.i, d.rep_id""",
+                LEFT JOIN stages s ON s.name = (SELECT h.to_stage FROM stage_history h
+                    WHERE h.deal_id = d.id AND h.at < b.e ORDER BY h.at DESC, h.id DESC LIMIT 1)
+                WHERE d.voided_at IS NULL{deal_filter} AND coalesce(s.is_open, d.stage NOT IN ('won', 'lost'))
+                GROUP BY b.i, d.rep_id""",
                     bparams + fparams,
                 ),
                 ("pipeline_value", "weighted_pipeline"),
@@ -357,11 +360,14 @@ def _add_money_by_month(
     costs: list[Any],
     reps: list[Any],
 ) -> None:
-    rep_team = {r["id"]: r["team"] for r in reps}
+    # Team names compare case-insensitively, as the --team filter does.
+    rep_team = {r["id"]: r["team"].casefold() for r in reps}
     in_scope = set(rep_team)
-    teams = {r["team"] for r in reps}
+    teams = set(rep_team.values())
     rep_q = {(r[0], r[1]): r[2] for r in rep_quotas if r[0] in in_scope}
-    team_q = {(r[0], r[1]): r[2] for r in team_quotas}
+    team_q: dict[tuple[str, str], int] = defaultdict(int)
+    for name, month, amount in team_quotas:
+        team_q[(name.casefold(), month)] += amount
     cost_by_month = {r[0]: r[1] for r in costs}
     for i, p in enumerate(periods):
         for month in p.months():

@@ -156,9 +156,7 @@ WHEN_FORMS = (
     "a date/time such as 2026-11-27 14:00, 2026-11-27, today, yesterday 14:00, tomorrow, fri, "
     "next monday, 14:00, now, +3d, -2d, +2w, +1h, +30m"
 )
-DATE_FORMS = (
-    "a date such as 2026-01-10, 2026-01-10T10:00:00Z, 10/01/2026, 01-Jan-2015, Jan 5, 2026 or 5 January 2026"
-)
+DATE_FORMS = "a date such as 2026-01-10, 2026-01-10T10:00:00Z, 10/01/2026, 01-Jan-2015, Jan 5, 2026 or 5 January 2026"
 
 _WEEKDAYS = {
     "mon": 0,
@@ -332,8 +330,7 @@ def parse_date(
         order = fmt.lower().replace("-", "").replace("/", "")
         if order not in ("mdy", "dmy", "ymd"):
             raise ParseError(
-                f"bad date format {date_format!r}: expected a strptime format such as '%d/%m/%Y', "
-                "or 'dmy' / 'mdy'"
+                f"bad date format {date_format!r}: expected a strptime format such as '%d/%m/%Y', or 'dmy' / 'mdy'"
             )
     result = _parse_absolute_date(raw, zone, order)
     if result is not None:

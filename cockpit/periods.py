@@ -245,9 +245,7 @@ def _shift_month(year: int, month: int, delta: int) -> tuple[int, int]:
     return index // 12, index % 12 + 1
 
 
-def _period_for_date(
-    kind: PeriodKind, day: _dt.date, zone: pendulum.Timezone, fiscal_start_month: int
-) -> Period:
+def _period_for_date(kind: PeriodKind, day: _dt.date, zone: pendulum.Timezone, fiscal_start_month: int) -> Period:
     """The period of ``kind`` containing calendar ``day``."""
     if kind is PeriodKind.WEEK:
         first = day - _dt.timedelta(days=day.weekday())
@@ -324,9 +322,7 @@ def _parse_absolute(text: str, spec: str, zone: pendulum.Timezone, fiscal_start_
         weeks = _dt.date(year, 12, 28).isocalendar()[1]
         if not 1 <= week <= weeks:
             raise PeriodError(f"bad period {spec!r}: {year} has ISO weeks 1..{weeks}")
-        return _period_for_date(
-            PeriodKind.WEEK, _dt.date.fromisocalendar(year, week, 1), zone, fiscal_start_month
-        )
+        return _period_for_date(PeriodKind.WEEK, _dt.date.fromisocalendar(year, week, 1), zone, fiscal_start_month)
     if m := re.fullmatch(r"(\d{4})-(\d{1,2})", text):
         year, month = _year(m.group(1), spec), int(m.group(2))
         if not 1 <= month <= 12:
@@ -336,9 +332,7 @@ def _parse_absolute(text: str, spec: str, zone: pendulum.Timezone, fiscal_start_
         year, quarter = _year(m.group(1), spec), int(m.group(2))
         if not 1 <= quarter <= 4:
             raise PeriodError(f"bad period {spec!r}: quarter must be Q1..Q4")
-        return _period_for_date(
-            PeriodKind.QUARTER, _dt.date(year, 3 * quarter - 2, 1), zone, fiscal_start_month
-        )
+        return _period_for_date(PeriodKind.QUARTER, _dt.date(year, 3 * quarter - 2, 1), zone, fiscal_start_month)
     if m := re.fullmatch(r"\d{4}", text):
         year = _year(text, spec)
         return _period_for_date(PeriodKind.YEAR, _dt.date(year, 1, 1), zone, fiscal_start_month)

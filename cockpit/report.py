@@ -9,11 +9,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cockpit.kpi import KPI_LABELS, KPI_NAMES, MONEY_KPIS, RATE_KPIS, RATIO_KPIS, Dashboard
 from cockpit.parse import currency_digits, format_money
 from cockpit.text import clean
+
+if TYPE_CHECKING:  # the insights modules import this one (to_major, display_value)
+    from cockpit.insights import Insights
 
 FORMATS = ("table", "json", "csv", "markdown")
 
@@ -38,8 +41,14 @@ def json_value(kpi: str, value: float | int | None, currency: str) -> float | in
     return value
 
 
-def build_report(dash: Dashboard, *, currency: str, rep: str | None = None) -> dict[str, Any]:
-    """The report structure of one dashboard; ``rep`` keeps only that rep's row."""
+def build_report(
+    dash: Dashboard, *, currency: str, rep: str | None = None, insights: Insights | None = None
+) -> dict[str, Any]:
+    """The report structure of one dashboard; ``rep`` keeps only that rep's row.
+
+    With ``insights`` (see :func:`cockpit.insights.compute_insights`) the team and rep objects gain ``"pace"`` and
+    ``"plan"``, and the report gains ``"diagnosis"``, ``"channels"``, ``"segments"`` and ``"funnel"``
+    (docs/INSIGHTS.md); without it the structure is exactly the one of issue 2 §5."""
     period = dash.period
     out: dict[str, Any] = {
         "period": {
@@ -59,7 +68,31 @@ def build_report(dash: Dashboard, *, currency: str, rep: str | None = None) -> d
         out["period"]["note"] = anchor_note(dash)
     if dash.team_filter:
         out["period"]["team_filter"] = dash.team_filter
+    if insights is not None:
+        _add_insights(out, dash, insights, currency, rep)
     return out
+
+
+def _add_insights(out: dict[str, Any], dash: Dashboard, insights: Insights, currency: str, rep: str | None) -> None:
+    tgt = insights.targets
+    out["team"]["pace"] = tgt.team_pace.to_json(currency)
+    out["team"]["plan"] = tgt.team_plan.to_json(currency)
+    names = {row.rep: row.rep_id for row in dash.reps}
+    for row in out["reps"]:
+        rep_id = names[row["rep"]]
+        row["pace"] = tgt.rep_pace[rep_id].to_json(currency)
+        row["plan"] = tgt.rep_plan[rep_id].to_json(currency)
+
+    def kept(name: str | None) -> bool:
+        return rep is None or name is None or name.casefold() == rep.casefold()
+
+    out["diagnosis"] = [s.to_json(currency) for s in insights.diagnosis if kept(s.rep)]
+    out["channels"] = [m.to_json(currency) for m in insights.channels]
+    out["segments"] = [m.to_json(currency) for m in insights.segments]
+    funnel = insights.funnel.to_json(currency)
+    funnel["reps"] = [r for r in funnel["reps"] if kept(r["rep"])]
+    funnel["stale"] = [r for r in funnel["stale"] if kept(r["rep"])]
+    out["funnel"] = funnel
 
 
 def anchor_note(dash: Dashboard) -> str:
@@ -121,7 +154,7 @@ def render(report: dict[str, Any], fmt: str, *, currency: str) -> str:
             "|" + "|".join("---" if i < 2 else "---:" for i in range(len(headers))) + "|",
         ]
         lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in cells]
-        return "\n".join(lines)
+        return "\n".join(lines) + _insight_sections(report, fmt, currency)
     from cockpit.text import cell_width
 
     widths = [max(cell_width(h), *(cell_width(r[i]) for r in cells)) for i, h in enumerate(headers)]
@@ -134,7 +167,7 @@ def render(report: dict[str, Any], fmt: str, *, currency: str) -> str:
         return "  ".join(out).rstrip()
 
     body = [line(headers), line(["-" * w for w in widths]), *(line(r) for r in cells)]
-    return title + "\n\n" + "\n".join(body)
+    return title + "\n\n" + "\n".join(body) + _insight_sections(report, fmt, currency)
 
 
 def _csv_safe(value: Any) -> Any:
@@ -144,3 +177,98 @@ def _csv_safe(value: Any) -> Any:
         if value[:1] in ("=", "+", "-", "@"):
             return "'" + value
     return value
+
+
+# --------------------------------------------------------------------------------- insight sections (table, markdown)
+
+
+def _grid(headers: list[str], rows: list[list[str]], fmt: str) -> list[str]:
+    """A small table: first column left-aligned, the others right-aligned."""
+    from cockpit.text import cell_width
+
+    if fmt == "markdown":
+        out = [
+            "| " + " | ".join(headers) + " |",
+            "|" + "|".join("---" if i == 0 else "---:" for i in range(len(headers))) + "|",
+        ]
+        return out + ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
+    widths = [max(cell_width(h), *(cell_width(r[i]) for r in rows)) for i, h in enumerate(headers)]
+
+    def line(values: list[str]) -> str:
+        cells = []
+        for i, v in enumerate(values):
+            pad = " " * (widths[i] - cell_width(v))
+            cells.append(v + pad if i == 0 else pad + v)
+        return "  ".join(cells).rstrip()
+
+    return [line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)]
+
+
+def _insight_sections(report: dict[str, Any], fmt: str, currency: str) -> str:
+    if "diagnosis" not in report:
+        return ""
+    scale = 10 ** currency_digits(currency)
+
+    def money(value: float | int | None) -> str:
+        return display_value("revenue", None if value is None else value * scale, currency)
+
+    def share(value: float | None) -> str:
+        return display_value("win_rate", value, currency)
+
+    def number(value: float | None, digits: int = 1) -> str:
+        return "—" if value is None else f"{value:.{digits}f}"
+
+    def heading(text: str) -> str:
+        return f"**{text}**" if fmt == "markdown" else text
+
+    bullet = "- " if fmt == "markdown" else "  "
+    parts: list[str] = [heading("Pace and plan")]
+    for who, obj in [("Team", report["team"]), *((clean(r["rep"], max_len=24), r) for r in report["reps"])]:
+        pace, plan = obj["pace"], obj["plan"]
+        days = f"{pace['business_days_elapsed']} of {pace['business_days_total']} business days"
+        parts.append(
+            f"{bullet}{who}: attainment {share(pace['attainment'])}, pace {share(pace['pace'])} ({days});"
+            f" {clean(plan['message'])}"
+        )
+    parts += ["", heading("Diagnosis")]
+    parts += [f"{bullet}{clean(s['message'])}" for s in report["diagnosis"]] or [f"{bullet}No strong signal."]
+    for key, title in (("channels", "Channels"), ("segments", "Segments")):
+        rows = report[key]
+        if not rows:
+            continue
+        headers = [title[:-1], "Opps", "Conv", "Won", "Revenue", "Basket", "New"]
+        if key == "channels":
+            headers += ["Cost", "CAC", "Basket/CAC"]
+        cells = []
+        for m in rows:
+            row = [
+                clean(m["name"], max_len=24),
+                str(m["opportunities"]),
+                share(m["conversion_rate"]),
+                str(m["won"]),
+                money(m["revenue"]),
+                money(m["avg_basket"]),
+                str(m["new_customers"]),
+            ]
+            if key == "channels":
+                row += [money(m["cost"]), money(m["cac"]), number(m["basket_to_cac"])]
+            cells.append(row)
+        parts += ["", heading(title), *_grid(headers, cells, fmt)]
+    funnel = report["funnel"]
+    cells = [
+        [s["stage"], s["next"], str(s["deals"]), str(s["advanced"]), share(s["conversion"]), number(s["median_days"])]
+        for s in funnel["team"]
+    ]
+    parts += [
+        "",
+        heading("Funnel (team)"),
+        *_grid(["Stage", "Next", "Deals", "Advanced", "Conv", "Median days"], cells, fmt),
+    ]
+    if funnel["stale"]:
+        parts += ["", heading(f"Stale deals (idle over {funnel['stale_days']} days)")]
+        parts += [
+            f"{bullet}{clean(r['rep'], max_len=24)}: {r['deals']} ({money(r['amount'])},"
+            f" oldest {r['oldest_days']} days)"
+            for r in funnel["stale"]
+        ]
+    return "\n\n" + "\n".join(parts)

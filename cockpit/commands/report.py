@@ -7,7 +7,9 @@ import sys
 
 from cockpit.cli import add_db_option, now_for, settings_for
 from cockpit.commands.common import open_store, resolve_period
+from cockpit.diagnosis import DEFAULT_HISTORY
 from cockpit.errors import NotFoundError
+from cockpit.insights import compute_insights
 from cockpit.kpi import dashboard
 from cockpit.report import FORMATS, anchor_note, build_report, render
 
@@ -42,8 +44,17 @@ def run(args: argparse.Namespace) -> int:
             rep_name = rep.name
             if args.team and rep.team.casefold() != args.team.casefold():
                 raise NotFoundError(f"rep {rep.name!r} is not in team {args.team!r}")
-        dash = dashboard(store, period, team=args.team, trend=max(2, args.trend), anchored=anchored)
-    report = build_report(dash, currency=settings.currency, rep=rep_name)
+        # The diagnosis compares with the previous periods: the trend must reach back past its history.
+        dash = dashboard(store, period, team=args.team, trend=max(DEFAULT_HISTORY + 1, args.trend), anchored=anchored)
+        insights = compute_insights(
+            store,
+            dash,
+            now=now,
+            holidays=settings.holidays,
+            stale_days=settings.stale_days,
+            currency=settings.currency,
+        )
+    report = build_report(dash, currency=settings.currency, rep=rep_name, insights=insights)
     if anchored and args.format == "csv":
         print(f"cockpit: {anchor_note(dash)}", file=sys.stderr)
     print(render(report, args.format, currency=settings.currency))

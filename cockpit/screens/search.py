@@ -51,7 +51,10 @@ class SearchScreen(ModalScreen[SearchHit | None]):
 
     @work(thread=True, exclusive=True, group="search")
     def _search(self, text: str) -> None:
-        hits = search(self.store, text, limit=30)
+        try:
+            hits = search(self.store, text, limit=30)
+        except Exception:  # a failed search shows no results; it must never take the app down
+            hits = ()
         if not get_current_worker().is_cancelled:
             self.post_message(self.Found(text, hits))
 

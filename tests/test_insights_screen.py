@@ -1,0 +1,80 @@
+"""The insights screen and its widgets, in a minimal app (the real app wires the screen to the key ``i``)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pendulum
+import pytest
+from insights_data import mix_db
+from rich.text import Text
+from textual.app import App
+from textual.widgets import DataTable
+
+from cockpit.insights import Insights, compute_insights
+from cockpit.kpi import dashboard
+from cockpit.periods import parse_period
+from cockpit.screens.insights import InsightsScreen
+from cockpit.widgets.diagnosis import DiagnosisList, PacePlan
+
+
+def insights_for(path, period: str = "2026-10") -> Insights:
+    store = mix_db(path)
+    dash = dashboard(store, parse_period(period, tz="UTC"), trend=5)
+    return compute_insights(store, dash, now=pendulum.datetime(2026, 11, 20, 12, tz="UTC"), currency="USD")
+
+
+class InsightsApp(App[None]):
+    def __init__(self, insights: Insights | None) -> None:
+        super().__init__()
+        self.data = insights
+
+    def on_mount(self) -> None:
+        self.push_screen(InsightsScreen(self.data, title="Insights · 2026-10"))
+
+
+def plain(widget) -> str:
+    content = widget.render()
+    return content.plain if isinstance(content, Text) else str(content)
+
+
+def test_screen_shows_every_part(tmp_path) -> None:
+    asyncio.run(_screen_shows_every_part(insights_for(tmp_path / "s.db")))
+
+
+async def _screen_shows_every_part(data: Insights) -> None:
+    app = InsightsApp(data)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, InsightsScreen)
+        assert "Quota reached." in plain(screen.query_one(PacePlan))
+        channels = screen.query_one("#insights-channels", DataTable)
+        assert channels.row_count == len(data.channels) == 4
+        names = {str(channels.get_row_at(i)[0]) for i in range(channels.row_count)}
+        assert {n.casefold() for n in names} == {"linkedin", "referral", "event", "webinar"}
+        funnel = screen.query_one("#insights-funnel", DataTable)
+        assert funnel.row_count == 4  # the team's four open stages
+        await pilot.press("r")  # each rep's funnel under the team's: Ana's four stages
+        assert funnel.row_count == 8
+        await pilot.press("escape")
+        assert not isinstance(app.screen, InsightsScreen)
+
+
+def test_names_are_literal_text_not_markup() -> None:
+    asyncio.run(_names_are_literal_text())
+
+
+async def _names_are_literal_text() -> None:
+    app = InsightsApp(None)
+    async with app.run_test(size=(80, 24)):
+        pace_plan = app.screen.query_one(PacePlan)
+        assert "no data yet" in plain(pace_plan)
+        pace_plan.show(None, None, label="[bold red]Eve[/]")
+        assert "[bold red]Eve[/]" in plain(pace_plan)
+        diagnosis = app.screen.query_one(DiagnosisList)
+        assert "No strong signal" in plain(diagnosis)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_snapshot(snap_compare, tmp_path, size: tuple[int, int]) -> None:
+    assert snap_compare(InsightsApp(insights_for(tmp_path / "snap.db")), terminal_size=size)
