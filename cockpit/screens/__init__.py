@@ -1,1 +1,1 @@
-"""Screens of the cockpit app."""
+"""Cockpit screens: the team cockpit, the rep drill-down, My day, help, search and the choosers."""

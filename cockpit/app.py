@@ -1,0 +1,421 @@
+"""CockpitApp: the reactive state (period, team, selected rep, snapshot), the bindings and the refresh workers.
+
+State flows down: the App owns the period, the team filter, the drilled-down rep and the current snapshot; the screens
+render what they are given. SQL runs only in thread workers that post one :class:`SnapshotReady` message; a cheap
+``PRAGMA data_version`` poll (also in a worker) starts a refresh only when another process committed, and a
+snapshot equal to the one shown repaints nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pendulum
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.message import Message
+from textual.reactive import reactive
+from textual.worker import get_current_worker
+
+from cockpit.config import Settings
+from cockpit.kpi import Dashboard, dashboard, default_period
+from cockpit.periods import Period
+from cockpit.report import build_report, render
+from cockpit.store import Rep, Store
+from cockpit.text import clean
+from cockpit.views import (
+    DealPage,
+    MyDay,
+    RepDetail,
+    StageSummary,
+    my_day,
+    pipeline_summary,
+    rep_detail,
+    stage_deals,
+)
+
+log = logging.getLogger(__name__)
+
+#: The headline KPIs of the tile strip and the trend chart, in order.
+HEADLINE_KPIS: tuple[str, ...] = (
+    "revenue",
+    "opportunities",
+    "win_rate",
+    "conversion_rate",
+    "avg_basket",
+    "calls_per_opportunity",
+    "cac",
+    "revenue_per_rep",
+    "attainment",
+)
+TREND_PERIODS = 12
+POLL_SECONDS = 0.5
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the screens currently need; a refresh reads exactly this."""
+
+    period: Period | None
+    team: str | None
+    detail_rep_id: int | None
+    myday_rep_id: int | None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the visible screens show, read in one worker run. Compared with == to skip repaints."""
+
+    dashboard: Dashboard
+    pipeline: tuple[StageSummary, ...]
+    stage_deals: tuple[DealPage, ...]
+    teams: tuple[str, ...]
+    is_demo: bool
+    detail: RepDetail | None
+    my_day: MyDay | None
+    today: str
+    currency: str
+
+
+def build_snapshot(store: Store, settings: Settings, request: Request, now: pendulum.DateTime) -> Snapshot:
+    """Run every read of one refresh (called in a thread worker, never on the UI thread)."""
+    tz = settings.timezone
+    period, anchored = request.period, False
+    if period is None:
+        period, anchored = default_period(store, "month", now=now, tz=tz, fiscal_year_start=settings.fiscal_year_start)
+    dash = dashboard(store, period, team=request.team, trend=TREND_PERIODS, anchored=anchored)
+    now_ts = int(now.timestamp())
+    pipeline = pipeline_summary(store, team=request.team)
+    pages = tuple(
+        stage_deals(store, s.stage, now_ts=now_ts, stale_days=settings.stale_days, team=request.team) for s in pipeline
+    )
+    detail = None
+    if request.detail_rep_id is not None:
+        detail = rep_detail(store, request.detail_rep_id, now_ts=now_ts, stale_days=settings.stale_days)
+    mine = None
+    if request.myday_rep_id is not None:
+        local = now.in_timezone(tz) if tz else now
+        start = local.start_of("day")
+        end = start.add(days=1)
+        mine = my_day(store, request.myday_rep_id, day_start_ts=int(start.timestamp()), day_end_ts=int(end.timestamp()))
+    return Snapshot(
+        dashboard=dash,
+        pipeline=pipeline,
+        stage_deals=pages,
+        teams=tuple(store.teams()),
+        is_demo=store.is_demo,
+        detail=detail,
+        my_day=mine,
+        today=now.to_date_string(),
+        currency=settings.currency,
+    )
+
+
+class CockpitApp(App[None]):
+    """The sales cockpit: team dashboard, rep drill-down, My day, search and exports over one Store."""
+
+    CSS_PATH = "cockpit.tcss"
+    TITLE = "cockpit"
+    # Screens get -narrow or -wide: the team cockpit shows one pane at a time below 110 columns, all of them above.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    # c e m n a w l f u : E are left free for the logging forms (issue 4).
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("left_square_bracket", "shift_period(-1)", "Prev period", id="period_prev"),
+        Binding("right_square_bracket", "shift_period(1)", "Next period", id="period_next"),
+        Binding("p", "choose_period", "Period kind", id="period_kind"),
+        Binding("t", "choose_team", "Team filter", id="team_filter"),
+        Binding("slash", "search", "Search", id="search"),
+        Binding("k", "cycle_kpi(1)", "Trend KPI", id="trend_kpi"),
+        Binding("K", "cycle_kpi(-1)", "Trend KPI back", id="trend_kpi_back", show=False),
+        Binding("d", "dashboard", "Team cockpit", id="team_cockpit"),
+        Binding("v", "my_day", "My day", id="my_day"),
+        Binding("ctrl+s", "export", "Export", id="export"),
+        Binding("ctrl+r", "reload", "Reload", id="reload", show=False),
+    ]
+
+    period: reactive[Period | None] = reactive(None, init=False)
+    """The period shown; None until the first refresh picks this month (or the latest month with data)."""
+
+    team: reactive[str | None] = reactive(None, init=False)
+    """Team filter; None is every team."""
+
+    detail_rep_id: reactive[int | None] = reactive(None, init=False)
+    """The rep of the open drill-down, if any."""
+
+    myday_rep_id: reactive[int | None] = reactive(None, init=False)
+    """The rep whose My day is open, if any."""
+
+    trend_kpi: reactive[str] = reactive("revenue", init=False)
+    """The KPI the trend charts and the selected tile show."""
+
+    snapshot: reactive[Snapshot | None] = reactive(None, init=False)
+    """The data every screen renders; replaced only by a different snapshot."""
+
+    class SnapshotReady(Message):
+        """A refresh worker finished reading."""
+
+        def __init__(self, snapshot: Snapshot) -> None:
+            self.snapshot = snapshot
+            super().__init__()
+
+    class LoadFailed(Message):
+        """A refresh worker failed; the message is one line for the user."""
+
+        def __init__(self, error: str) -> None:
+            self.error = error
+            super().__init__()
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        settings: Settings,
+        clock: Callable[[], pendulum.DateTime],
+        acting_rep: Rep | None,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+        self.acting_rep = acting_rep
+        self.currency = settings.currency
+        self._version: int | None = None
+        self._polling = False
+        self.refreshes = 0  # snapshots applied (tests check that an unchanged database repaints nothing)
+
+    # ------------------------------------------------------------------------------------------ lifecycle
+
+    def on_mount(self) -> None:
+        from cockpit.screens.dashboard import DashboardScreen
+        from cockpit.screens.myday import MyDayScreen
+
+        self.push_screen(DashboardScreen())
+        if self.acting_rep is not None and self.acting_rep.role == "rep":
+            self.myday_rep_id = self.acting_rep.id
+            self.push_screen(MyDayScreen(self.acting_rep.id))
+        self.refresh_data()
+        self.set_interval(POLL_SECONDS, self._poll)
+
+    # ------------------------------------------------------------------------------------------ refresh
+
+    def refresh_data(self) -> None:
+        """Re-read what the screens need (the logging forms call this after their own writes)."""
+        self._load(Request(self.period, self.team, self.detail_rep_id, self.myday_rep_id))
+
+    @work(thread=True, exclusive=True, group="refresh")
+    def _load(self, request: Request) -> None:
+        try:
+            snapshot = build_snapshot(self.store, self.settings, request, self.clock())
+        except Exception as exc:  # shown as one line; the traceback goes to the log
+            log.exception("refresh failed")
+            if not get_current_worker().is_cancelled:
+                self.post_message(self.LoadFailed(f"{type(exc).__name__}: {exc}"))
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.SnapshotReady(snapshot))
+
+    def on_cockpit_app_snapshot_ready(self, message: SnapshotReady) -> None:
+        snap = message.snapshot
+        if self.period is None:
+            self.set_reactive(CockpitApp.period, snap.dashboard.period)
+        if snap == self.snapshot:
+            return
+        self.refreshes += 1
+        self.snapshot = snap
+
+    def on_cockpit_app_load_failed(self, message: LoadFailed) -> None:
+        self.notify(clean(message.error), title="Could not read the database", severity="error", markup=False)
+
+    def watch_snapshot(self, snapshot: Snapshot | None) -> None:
+        if snapshot is None:
+            return
+        demo = " · DEMO" if snapshot.is_demo else ""
+        team = clean(self.team) if self.team else "all teams"
+        self.sub_title = f"{snapshot.dashboard.period.label} · {team}{demo}"
+        for screen in self.screen_stack:
+            show = getattr(screen, "show", None)
+            if show is not None:
+                show(snapshot)
+
+    def _poll(self) -> None:
+        if not self._polling:
+            self._polling = True
+            self._check_version()
+
+    @work(thread=True, exclusive=True, group="poll")
+    def _check_version(self) -> None:
+        # In a thread: the store's lock may be held by a refresh, and the UI must never wait on it.
+        try:
+            version = self.store.data_version()
+        except Exception:
+            log.exception("data_version poll failed")
+            version = self._version
+        finally:
+            self._polling = False
+        if self._version is not None and version != self._version:
+            self.call_from_thread(self.refresh_data)
+        self._version = version
+
+    # ------------------------------------------------------------------------------------------ watchers
+
+    def watch_period(self) -> None:
+        self.refresh_data()
+
+    def watch_team(self) -> None:
+        self.refresh_data()
+
+    def watch_detail_rep_id(self, rep_id: int | None) -> None:
+        if rep_id is not None:
+            self.refresh_data()
+
+    def watch_myday_rep_id(self, rep_id: int | None) -> None:
+        if rep_id is not None:
+            self.refresh_data()
+
+    def watch_trend_kpi(self) -> None:
+        if self.snapshot is not None:
+            self.watch_snapshot(self.snapshot)
+
+    # ------------------------------------------------------------------------------------------ actions
+
+    def action_shift_period(self, delta: int) -> None:
+        if self.period is None:
+            return
+        self.period = self.period.next() if delta > 0 else self.period.previous()
+
+    def action_choose_period(self) -> None:
+        from cockpit.screens.period import PeriodScreen
+
+        if self.period is not None:
+            self.push_screen(PeriodScreen(self.period, self.settings, self.clock()), self._set_period)
+
+    def _set_period(self, period: Period | None) -> None:
+        if period is not None:
+            self.period = period
+
+    def action_choose_team(self) -> None:
+        from cockpit.screens.team import TeamScreen
+
+        teams = self.snapshot.teams if self.snapshot else ()
+        self.push_screen(TeamScreen(teams, self.team), self._set_team)
+
+    def _set_team(self, team: str | None) -> None:
+        if team is not None:  # "" is every team; None is a cancelled chooser
+            self.team = team or None
+
+    def action_search(self) -> None:
+        from cockpit.screens.search import SearchScreen
+
+        self.push_screen(SearchScreen(self.store), self._search_done)
+
+    def _search_done(self, hit: object) -> None:
+        rep_id = getattr(hit, "rep_id", None)
+        if rep_id is not None:
+            self.open_rep(rep_id)
+        elif hit is not None:
+            self.notify(clean(f"{hit.title}: {hit.detail}"), title="Account", markup=False)  # type: ignore[attr-defined]
+
+    def action_help(self) -> None:
+        from cockpit.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_cycle_kpi(self, delta: int) -> None:
+        index = HEADLINE_KPIS.index(self.trend_kpi) if self.trend_kpi in HEADLINE_KPIS else 0
+        self.trend_kpi = HEADLINE_KPIS[(index + delta) % len(HEADLINE_KPIS)]
+
+    def action_dashboard(self) -> None:
+        from cockpit.screens.dashboard import DashboardScreen
+
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, DashboardScreen):
+            self.pop_screen()
+        self.set_reactive(CockpitApp.detail_rep_id, None)
+        self.set_reactive(CockpitApp.myday_rep_id, None)
+
+    def action_my_day(self) -> None:
+        from cockpit.screens.dashboard import DashboardScreen
+        from cockpit.screens.myday import MyDayScreen
+        from cockpit.screens.rep import RepScreen
+
+        rep_id = None
+        if isinstance(self.screen, RepScreen):
+            rep_id = self.screen.rep_id
+        elif isinstance(self.screen, DashboardScreen):
+            rep_id = self.screen.selected_rep_id()
+        if rep_id is None and self.acting_rep is not None:
+            rep_id = self.acting_rep.id
+        if rep_id is None:
+            self.notify("Choose a rep in the scorecards first.", markup=False)
+            return
+        if isinstance(self.screen, MyDayScreen):
+            return
+        self.push_screen(MyDayScreen(rep_id))
+        self.myday_rep_id = rep_id
+
+    def open_rep(self, rep_id: int) -> None:
+        """Open the drill-down of one rep."""
+        from cockpit.screens.rep import RepScreen
+
+        self.push_screen(RepScreen(rep_id))
+        self.detail_rep_id = rep_id
+
+    def action_reload(self) -> None:
+        self.refresh_data()
+
+    def action_export(self) -> None:
+        """Save an SVG screenshot and the scorecards (CSV and Markdown, as `cockpit report` prints them)."""
+        folder = Path(os.environ.get("COCKPIT_EXPORT_DIR") or Path.cwd())
+        if self.snapshot is None:
+            self.notify("Nothing to export yet: the data is still loading.", markup=False)
+            return
+        label = self.snapshot.dashboard.period.label.replace("..", "_")
+        stem = f"cockpit-{label}-{time.strftime('%Y%m%d-%H%M%S')}"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            svg = self.save_screenshot(filename=f"{stem}.svg", path=str(folder))
+            report = build_report(self.snapshot.dashboard, currency=self.currency)
+            csv_path = folder / f"{stem}.csv"
+            csv_path.write_text(render(report, "csv", currency=self.currency) + "\n", encoding="utf-8")
+            md_path = folder / f"{stem}.md"
+            md_path.write_text(render(report, "markdown", currency=self.currency) + "\n", encoding="utf-8")
+        except OSError as exc:
+            self.notify(clean(f"Export failed: {exc}"), severity="error", markup=False)
+            return
+        self.notify(clean(f"Saved {svg}, {csv_path.name} and {md_path.name}"), title="Exported", markup=False)
+
+
+def make_app(
+    store: Store,
+    *,
+    settings: Settings,
+    now: pendulum.DateTime | Callable[[], pendulum.DateTime] | None = None,
+    as_rep: str | None = None,
+) -> CockpitApp:
+    """The app factory shared by the CLI, Pilot tests and snapshot tests.
+
+    ``now`` is the moment the app starts (its clock runs on from there), a clock function (tests pass a frozen
+    one), or None for the real time.
+    ``as_rep`` names the acting rep; by default the Unix login is looked up among the reps.
+    """
+    if now is None:
+        tz = settings.timezone or pendulum.local_timezone()
+        clock: Callable[[], pendulum.DateTime] = lambda: pendulum.now(tz)  # noqa: E731
+    elif callable(now) and not isinstance(now, pendulum.DateTime):
+        clock = now
+    else:
+        # A moment (the CLI's now, or $COCKPIT_NOW) starts a clock that then runs on with real time, so "today"
+        # moves on in an app left open overnight. Tests that need a frozen clock pass ``lambda: moment``.
+        start, started = now, time.monotonic()
+        clock = lambda: start.add(seconds=int(time.monotonic() - started))  # noqa: E731
+    # One indexed lookup before the app starts (not on the UI thread): it decides the first screen.
+    acting = store.rep_by_name(as_rep) if as_rep else store.rep_by_login(store.user)
+    return CockpitApp(store, settings=settings, clock=clock, acting_rep=acting)

@@ -1,0 +1,126 @@
+"""Pieces the rep drill-down and My day share: the KPI comparison table and the activity list."""
+
+from __future__ import annotations
+
+import pendulum
+from rich.text import Text
+from textual.widgets import DataTable
+
+from cockpit.kpi import KPI_LABELS, Dashboard
+from cockpit.parse import format_money
+from cockpit.report import display_value
+from cockpit.store import Activity, Deal
+from cockpit.text import clean
+from cockpit.widgets.kpi_tile import change_text
+
+#: The KPIs a rep is compared on, against the team median.
+REP_KPIS: tuple[str, ...] = (
+    "revenue",
+    "quota",
+    "attainment",
+    "won",
+    "opportunities",
+    "win_rate",
+    "conversion_rate",
+    "calls",
+    "calls_per_opportunity",
+    "avg_basket",
+    "pipeline_value",
+)
+
+
+def right(text: str, style: str = "") -> Text:
+    return Text(text, justify="right", style=style)
+
+
+class CompareTable(DataTable):
+    """A rep's KPIs beside the team median and the change against the previous period."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
+
+    def on_mount(self) -> None:
+        self.add_column("KPI", key="kpi")
+        self.add_column(right("Rep"), key="rep")
+        self.add_column(right("Median"), key="median")
+        self.add_column(right("vs prev"), key="change")
+
+    def show(self, dash: Dashboard, rep_id: int, currency: str) -> None:
+        self.clear()
+        row = dash.rep_row(rep_id)
+        prev = dash.previous_reps.get(rep_id)
+        for kpi in REP_KPIS:
+            value = row.values[kpi] if row else None
+            before = prev.values[kpi] if prev else None
+            self.add_row(
+                Text(KPI_LABELS[kpi]),
+                right(display_value(kpi, value, currency), "bold"),
+                right(display_value(kpi, dash.median(kpi), currency)),
+                right(change_text(kpi, value, before, currency)),
+                key=kpi,
+            )
+
+
+def when(ts: int | None, tz: str | None) -> str:
+    if ts is None:
+        return ""
+    moment = pendulum.from_timestamp(ts, tz=tz or pendulum.local_timezone())
+    return moment.format("YYYY-MM-DD HH:mm")
+
+
+class ActivityTable(DataTable):
+    """Activities, newest first; notes shown literally and truncated (stored whole)."""
+
+    def __init__(self, *, follow_up: bool = False, **kwargs: object) -> None:
+        super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
+        self.follow_up = follow_up
+
+    def on_mount(self) -> None:
+        self.add_column("Due" if self.follow_up else "When", key="when")
+        self.add_column("Kind", key="kind")
+        self.add_column("Account / deal", key="what")
+        self.add_column("Outcome", key="outcome")
+        self.add_column("Note", key="note")
+
+    def show(self, activities: tuple[Activity, ...], tz: str | None, *, empty: str = "nothing") -> None:
+        self.clear()
+        for a in activities:
+            what = a.deal or a.account or ""
+            if a.deal and a.account:
+                what = f"{a.account}: {a.deal}"
+            self.add_row(
+                Text(when(a.follow_up_at if self.follow_up else a.at, tz)),
+                Text(a.kind),
+                Text(clean(what, max_len=36)),
+                Text(clean(a.outcome, max_len=16)),
+                Text(clean(a.note, max_len=40)),
+                key=str(a.id),
+            )
+        if not activities:
+            self.add_row(Text(empty, style="italic"), Text(""), Text(""), Text(""), Text(""))
+
+
+class OpenDealTable(DataTable):
+    """A rep's open deals in stage order."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
+
+    def on_mount(self) -> None:
+        self.add_column("Stage", key="stage")
+        self.add_column("Deal", key="deal")
+        self.add_column("Account", key="account")
+        self.add_column(right("Amount"), key="amount")
+
+    def show(self, deals: tuple[Deal, ...], currency: str) -> None:
+        self.clear()
+        for d in deals:
+            self.add_row(
+                Text(clean(d.stage)),
+                Text(clean(d.title, max_len=32)),
+                Text(clean(d.account or "", max_len=24)),
+                right(format_money(d.amount, currency, compact=True)),
+                key=str(d.id),
+            )
+        if not deals:
+            self.add_row(Text("no open deals", style="italic"), Text(""), Text(""), Text(""))

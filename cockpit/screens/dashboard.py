@@ -1,0 +1,198 @@
+"""The team cockpit: KPI strip, and the scorecards, pipeline and trend panes (one at a time when narrow)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container, Vertical
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Header, Static
+
+from cockpit.kpi import KPI_LABELS
+from cockpit.report import anchor_note
+from cockpit.text import clean
+from cockpit.widgets.kpi_tile import KpiStrip, TileData
+from cockpit.widgets.pipeline import DealTable, PipelineView, StageTable
+from cockpit.widgets.scorecard import Scorecards
+from cockpit.widgets.trend import TrendChart, TrendData
+
+if TYPE_CHECKING:
+    from cockpit.app import CockpitApp, Snapshot
+
+#: Shorter labels where the report's would not fit a 14-cell tile.
+TILE_LABELS = {"opportunities": "Opps", "calls_per_opportunity": "Calls/opp", "revenue_per_rep": "Rev/rep"}
+
+PANES: tuple[tuple[str, str], ...] = (
+    ("scorecard-pane", "Scorecards"),
+    ("pipeline-pane", "Pipeline"),
+    ("trend-pane", "Trend"),
+)
+
+
+def tiles_for(snapshot: Snapshot, kpis: tuple[str, ...], currency: str, rep_id: int | None = None) -> list[TileData]:
+    """Tile data of the team (or one rep) from the dashboard: the values `cockpit report` prints."""
+    dash = snapshot.dashboard
+    if rep_id is None:
+        now, before, trend = dash.team.values, dash.previous_team.values, dash.team_trend
+    else:
+        row = dash.rep_row(rep_id)
+        prev = dash.previous_reps.get(rep_id)
+        now = row.values if row else {}
+        before = prev.values if prev else {}
+        trend = dash.rep_trends.get(rep_id, {})
+    return [
+        TileData(
+            kpi=k,
+            label=TILE_LABELS.get(k, KPI_LABELS[k]),
+            value=now.get(k),
+            previous=before.get(k),
+            trend=tuple(float(v or 0) for v in trend.get(k, [])),
+            currency=currency,
+        )
+        for k in kpis
+    ]
+
+
+def trend_for(snapshot: Snapshot, kpi: str, rep_id: int | None = None, rep_name: str = "") -> TrendData:
+    """The chart of one KPI: the team's series, or the rep's with the team median beside it."""
+    from cockpit.kpi import MONEY_KPIS, median
+    from cockpit.parse import currency_digits
+
+    dash = snapshot.dashboard
+    labels = tuple(p.label for p in dash.periods)
+    currency = snapshot.currency
+    scale = 10 ** currency_digits(currency) if kpi in MONEY_KPIS else 1.0
+    unit = f" ({currency})" if kpi in MONEY_KPIS else ""
+    if rep_id is None:
+        title = f"{KPI_LABELS[kpi]}{unit}: {clean(dash.team_filter) if dash.team_filter else 'team'}"
+        return TrendData(title, labels, (("team", tuple(dash.team_trend[kpi])),), scale)
+    series = dash.rep_trends.get(rep_id, {}).get(kpi, [None] * len(labels))
+    medians = tuple(
+        median(trends[kpi][i] for trends in dash.rep_trends.values() if i < len(trends[kpi]))
+        for i in range(len(labels))
+    )
+    title = f"{KPI_LABELS[kpi]}{unit}: {clean(rep_name)} vs team median"
+    return TrendData(title, labels, ((clean(rep_name) or "rep", tuple(series)), ("team median", medians)), scale)
+
+
+class PaneTabs(Static):
+    """The names of the three panes, the current one in brackets (so it reads without colour); narrow only."""
+
+    def show(self, current: int) -> None:
+        text = Text()
+        for i, (_, name) in enumerate(PANES):
+            label = f"[{name}]" if i == current else f" {name} "
+            text.append(label, style="reverse bold" if i == current else "")
+            text.append("  ")
+        text.append("tab: next pane", style="dim")
+        self.update(text)
+
+
+class DashboardScreen(Screen):
+    """The team cockpit (also the manager's home screen)."""
+
+    BINDINGS = [
+        Binding("tab", "focus_pane(1)", "Next pane", id="pane_next"),
+        Binding("shift+tab", "focus_pane(-1)", "Prev pane", id="pane_prev", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        from cockpit.app import HEADLINE_KPIS
+
+        yield Header(icon="◧")
+        yield Static(id="banner", classes="banner")
+        yield Static("Loading…", id="status", classes="status")
+        yield KpiStrip(HEADLINE_KPIS, id="kpis")
+        yield PaneTabs(id="pane-tabs")
+        with Container(id="panes"):
+            with Vertical(id="scorecard-pane", classes="pane -current"):
+                yield Scorecards(id="scorecards")
+            with Vertical(id="pipeline-pane", classes="pane"):
+                yield PipelineView(id="pipeline")
+            with Vertical(id="trend-pane", classes="pane"):
+                yield TrendChart(id="trend")
+        yield Footer()
+
+    @property
+    def cockpit(self) -> CockpitApp:
+        return self.app  # type: ignore[return-value]
+
+    def on_mount(self) -> None:
+        self.query_one("#scorecard-pane").border_title = "Scorecards  (s sort, S reverse, enter: rep)"
+        self.query_one("#pipeline-pane").border_title = "Pipeline: open stages"
+        self.query_one("#trend-pane").border_title = "Trend  (k: next KPI)"
+        reason = self.cockpit.store.readonly_reason
+        banner = self.query_one("#banner", Static)
+        banner.display = bool(reason)
+        if reason:
+            banner.update(Text(f"READ-ONLY: {clean(reason)}. Logging is disabled."))
+        self.query_one(PaneTabs).show(0)
+        self.query_one(Scorecards).focus()
+        if self.cockpit.snapshot is not None:
+            self.show(self.cockpit.snapshot)
+
+    def show(self, snapshot: Snapshot) -> None:
+        """Render a snapshot (called by the app when it changes)."""
+        app = self.cockpit
+        from cockpit.app import HEADLINE_KPIS
+
+        dash = snapshot.dashboard
+        status = Text()
+        status.append(f"Period {dash.period.label}", style="bold")
+        status.append(f" ({dash.period.first_day.to_date_string()} to {dash.period.last_day.to_date_string()})")
+        status.append(f" vs {dash.previous.label}")
+        status.append(f" · {clean(dash.team_filter) if dash.team_filter else 'all teams'}")
+        if dash.anchored:
+            status.append(f"\n{anchor_note(dash)}", style="italic")
+        self.query_one("#status", Static).update(status)
+        self.query_one(KpiStrip).show(tiles_for(snapshot, HEADLINE_KPIS, app.currency), app.trend_kpi)
+        self.query_one(Scorecards).show(dash, app.currency)
+        self.query_one(PipelineView).show(snapshot.pipeline, snapshot.stage_deals, app.currency)
+        self.query_one(TrendChart).data = trend_for(snapshot, app.trend_kpi)
+
+    # ------------------------------------------------------------------------------------------ panes
+
+    def _targets(self) -> list[tuple[Widget, int | None]]:
+        return [
+            (self.query_one(KpiStrip), None),
+            (self.query_one(Scorecards), 0),
+            (self.query_one(StageTable), 1),
+            (self.query_one(DealTable), 1),
+            (self.query_one(TrendChart), 2),
+        ]
+
+    def current_pane(self) -> int:
+        for i, (pane_id, _) in enumerate(PANES):
+            if self.query_one(f"#{pane_id}").has_class("-current"):
+                return i
+        return 0
+
+    def set_pane(self, index: int) -> None:
+        for i, (pane_id, _) in enumerate(PANES):
+            self.query_one(f"#{pane_id}").set_class(i == index, "-current")
+        self.query_one(PaneTabs).show(index)
+
+    def action_focus_pane(self, delta: int) -> None:
+        targets = self._targets()
+        focused = self.focused
+        index = next((i for i, (w, _) in enumerate(targets) if w is focused), 0)
+        widget, pane = targets[(index + delta) % len(targets)]
+        if pane is not None:
+            self.set_pane(pane)
+        self.call_after_refresh(widget.focus)
+
+    def selected_rep_id(self) -> int | None:
+        return self.query_one(Scorecards).selected_rep_id()
+
+    def on_scorecards_rep_chosen(self, message: Scorecards.RepChosen) -> None:
+        self.cockpit.open_rep(message.rep_id)
+
+    def on_deal_table_deal_chosen(self, message: DealTable.DealChosen) -> None:
+        self.cockpit.open_rep(message.deal.rep_id)
+
+    def on_kpi_strip_chosen(self, message: KpiStrip.Chosen) -> None:
+        self.cockpit.trend_kpi = message.kpi

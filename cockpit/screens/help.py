@@ -1,0 +1,75 @@
+"""The help screen: every key binding of the app and its screens, from their declarations."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+PANES_HELP = """\
+Panes: KPI tiles (value, ▲/▼ change vs the previous period, sparkline of 12 periods) · Scorecards (one row per rep
+and a team total) · Pipeline (open stages; the highlighted stage's deals, idlest first, STALE when idle too long)
+· Trend (the selected KPI over 12 periods; a rep's trend shows the team median too).
+Numbers equal `cockpit report` for the same period and team."""
+
+
+def binding_rows(bindings: list[Binding], seen: set[str]) -> list[tuple[str, str]]:
+    rows = []
+    for b in bindings:
+        if not isinstance(b, Binding) or b.description == "" or b.action in seen:
+            continue
+        seen.add(b.action)
+        key = b.key_display or b.key
+        key = {
+            "left_square_bracket": "[",
+            "right_square_bracket": "]",
+            "question_mark": "?",
+            "slash": "/",
+        }.get(key, key)
+        rows.append((key, b.description))
+    return rows
+
+
+class HelpScreen(ModalScreen[None]):
+    """Keys and panes; Esc, q or ? closes it."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="help_close"),
+        Binding("question_mark", "close", "Close", show=False),
+        Binding("q", "close", "Close", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        from cockpit.app import CockpitApp
+        from cockpit.screens.dashboard import DashboardScreen
+        from cockpit.screens.rep import RepScreen
+        from cockpit.widgets.kpi_tile import KpiStrip
+        from cockpit.widgets.scorecard import Scorecards
+
+        seen: set[str] = set()
+        sections = [
+            ("Everywhere", binding_rows(CockpitApp.BINDINGS, seen) + [("ctrl+p", "Command palette")]),
+            ("Team cockpit", binding_rows(DashboardScreen.BINDINGS, seen)),
+            ("Scorecards", binding_rows(Scorecards.BINDINGS, seen) + [("enter", "Open the rep's drill-down")]),
+            ("KPI tiles", [("← →", "Choose the KPI the trend shows")]),
+            ("Pipeline", [("↑ ↓", "Choose a stage / deal"), ("enter", "Open the deal owner's drill-down")]),
+            ("Drill-down, My day", binding_rows(RepScreen.BINDINGS, seen)),
+        ]
+        del KpiStrip
+        text = Text()
+        text.append("cockpit: keys\n\n", style="bold")
+        for title, rows in sections:
+            text.append(f"{title}\n", style="bold underline")
+            for key, description in rows:
+                text.append(f"  {key:<12}", style="bold")
+                text.append(f"{description}\n")
+            text.append("\n")
+        text.append(PANES_HELP)
+        with VerticalScroll(id="help-body"):
+            yield Static(text, id="help-text")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,83 @@
+"""My day: a rep's KPIs against quota and the team median, follow-ups due, open deals, latest activities."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from cockpit.report import display_value
+from cockpit.screens.common import ActivityTable, CompareTable, OpenDealTable
+from cockpit.text import clean
+
+if TYPE_CHECKING:
+    from cockpit.app import CockpitApp, Snapshot
+
+
+class MyDayScreen(Screen):
+    """A rep's day; `d` goes to the team cockpit, Esc back."""
+
+    BINDINGS = [Binding("escape", "back", "Back", id="back")]
+
+    def __init__(self, rep_id: int) -> None:
+        super().__init__()
+        self.rep_id = rep_id
+
+    @property
+    def cockpit(self) -> CockpitApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="◧")
+        yield Static("Loading…", id="myday-status", classes="status")
+        with Grid(id="myday-grid", classes="detail-grid"):
+            yield CompareTable(id="myday-kpis", classes="box")
+            yield ActivityTable(id="myday-followups", follow_up=True, classes="box")
+            yield OpenDealTable(id="myday-deals", classes="box")
+            yield ActivityTable(id="myday-latest", classes="box")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for widget_id, title in (
+            ("myday-kpis", "My KPIs vs team median"),
+            ("myday-followups", "Follow-ups: overdue and today"),
+            ("myday-deals", "My open deals by stage"),
+            ("myday-latest", "My latest activities"),
+        ):
+            self.query_one(f"#{widget_id}").border_title = title
+        self.query_one("#myday-followups").focus()
+        if self.cockpit.snapshot is not None:
+            self.show(self.cockpit.snapshot)
+
+    def show(self, snapshot: Snapshot) -> None:
+        mine = snapshot.my_day
+        if mine is None or mine.rep.id != self.rep_id:
+            return  # still loading this rep's day
+        app, dash = self.cockpit, snapshot.dashboard
+        row = dash.rep_row(self.rep_id)
+        status = Text()
+        status.append(f"My day: {clean(mine.rep.name)}", style="bold")
+        status.append(f" · {snapshot.today} · period {dash.period.label}")
+        if row is not None:
+            attainment = display_value("attainment", row.values["attainment"], app.currency)
+            revenue = display_value("revenue", row.values["revenue"], app.currency)
+            quota = display_value("quota", row.values["quota"], app.currency)
+            status.append(f" · {revenue} of {quota} quota ({attainment})")
+        status.append(f" · {len(mine.overdue)} overdue, {len(mine.due_today)} due today")
+        self.query_one("#myday-status", Static).update(status)
+        self.query_one(CompareTable).show(dash, self.rep_id, app.currency)
+        followups = self.query_one("#myday-followups", ActivityTable)
+        followups.show(mine.overdue + mine.due_today, app.settings.timezone, empty="no follow-ups due")
+        self.query_one(OpenDealTable).show(mine.open_deals, app.currency)
+        latest = self.query_one("#myday-latest", ActivityTable)
+        latest.show(mine.latest, app.settings.timezone, empty="no activities yet")
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 2:
+            self.dismiss()
+            self.cockpit.set_reactive(type(self.cockpit).myday_rep_id, None)

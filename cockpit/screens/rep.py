@@ -1,0 +1,80 @@
+"""The rep drill-down: their KPIs beside the team median, their pipeline, recent activities and trend."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from cockpit.screens.common import ActivityTable, CompareTable
+from cockpit.screens.dashboard import trend_for
+from cockpit.text import clean
+from cockpit.widgets.pipeline import DealTable, StageTable
+from cockpit.widgets.trend import TrendChart
+
+if TYPE_CHECKING:
+    from cockpit.app import CockpitApp, Snapshot
+
+
+class RepScreen(Screen):
+    """One rep in detail; Esc goes back to where it was opened from."""
+
+    BINDINGS = [Binding("escape", "back", "Back", id="back")]
+
+    def __init__(self, rep_id: int) -> None:
+        super().__init__()
+        self.rep_id = rep_id
+
+    @property
+    def cockpit(self) -> CockpitApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="◧")
+        yield Static("Loading…", id="rep-status", classes="status")
+        with Grid(id="rep-grid", classes="detail-grid"):
+            yield CompareTable(id="rep-kpis", classes="box")
+            yield StageTable(id="rep-stages", classes="box")
+            yield DealTable(id="rep-deals", show_stage=True, classes="box")
+            yield ActivityTable(id="rep-activities", classes="box")
+            yield TrendChart(id="rep-trend", classes="box")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for widget_id, title in (
+            ("rep-kpis", "KPIs vs team median"),
+            ("rep-stages", "Their pipeline"),
+            ("rep-deals", "Their open deals, idlest first"),
+            ("rep-activities", "Recent activities"),
+            ("rep-trend", "Trend (k: next KPI)"),
+        ):
+            self.query_one(f"#{widget_id}").border_title = title
+        self.query_one(CompareTable).focus()
+        if self.cockpit.snapshot is not None:
+            self.show(self.cockpit.snapshot)
+
+    def show(self, snapshot: Snapshot) -> None:
+        detail = snapshot.detail
+        if detail is None or detail.rep.id != self.rep_id:
+            return  # the snapshot for this rep is still loading
+        app, dash = self.cockpit, snapshot.dashboard
+        status = Text()
+        status.append(clean(detail.rep.name), style="bold")
+        status.append(f" · {clean(detail.rep.team) or 'no team'} · {detail.rep.role} · period {dash.period.label}")
+        if dash.rep_row(self.rep_id) is None:
+            status.append(" · not in the current team filter", style="italic")
+        self.query_one("#rep-status", Static).update(status)
+        self.query_one(CompareTable).show(dash, self.rep_id, app.currency)
+        self.query_one(StageTable).show(detail.pipeline, app.currency)
+        self.query_one(DealTable).show(detail.deals, app.currency)
+        self.query_one(ActivityTable).show(detail.activities, app.settings.timezone, empty="no activities")
+        self.query_one(TrendChart).data = trend_for(snapshot, app.trend_kpi, self.rep_id, detail.rep.name)
+
+    def action_back(self) -> None:
+        self.dismiss()
+        self.cockpit.set_reactive(type(self.cockpit).detail_rep_id, None)

@@ -1,0 +1,219 @@
+"""Reads the cockpit screens need beyond store.py: pipeline by stage, idle deals, search, My day.
+
+Core module: no Textual or Rich import. Every function takes a :class:`~cockpit.store.Store`, runs its SQL in one
+short read transaction (never left open between refreshes) and returns small frozen dataclasses, so a thread worker
+can build them and the UI thread only renders them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cockpit.store import Activity, Deal, Rep, Store
+
+#: At most this many deals per stage in one snapshot; the pane says how many more there are.
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class StageSummary:
+    """One open stage of the pipeline as it stands now. Money in minor units."""
+
+    stage: str
+    probability: float
+    count: int
+    value: int
+    weighted: int
+
+
+@dataclass(frozen=True)
+class IdleDeal:
+    """An open deal with how long nobody touched it (no activity, no stage move, no edit)."""
+
+    id: int
+    title: str
+    account: str
+    rep_id: int
+    rep: str
+    stage: str
+    amount: int
+    last_touch: int
+    idle_days: int
+    stale: bool
+
+
+@dataclass(frozen=True)
+class DealPage:
+    """One page of a stage's deals, longest-idle first, and how many there are in all."""
+
+    stage: str
+    deals: tuple[IdleDeal, ...]
+    total: int
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """A deal or an account matching a search."""
+
+    kind: str  # "deal" | "account"
+    id: int
+    title: str
+    detail: str
+    rep_id: int | None = None
+
+
+@dataclass(frozen=True)
+class MyDay:
+    """What one rep needs in the morning: follow-ups due, open deals by stage, latest activities."""
+
+    rep: Rep
+    overdue: tuple[Activity, ...]
+    due_today: tuple[Activity, ...]
+    open_deals: tuple[Deal, ...]
+    latest: tuple[Activity, ...]
+
+
+@dataclass(frozen=True)
+class RepDetail:
+    """The drill-down of one rep: their pipeline and recent activities (their KPIs come from the dashboard)."""
+
+    rep: Rep
+    pipeline: tuple[StageSummary, ...]
+    deals: tuple[IdleDeal, ...]
+    activities: tuple[Activity, ...]
+
+
+def _scope(rep_id: int | None, team: str | None) -> tuple[str, list[object]]:
+    if rep_id is not None:
+        return " AND d.rep_id = ?", [rep_id]
+    if team:
+        return " AND d.rep_id IN (SELECT id FROM reps WHERE team = ? COLLATE NOCASE)", [team]
+    return "", []
+
+
+def pipeline_summary(store: Store, *, rep_id: int | None = None, team: str | None = None) -> tuple[StageSummary, ...]:
+    """Count, value and weighted value of the open deals in every open stage (empty stages included)."""
+    where, params = _scope(rep_id, team)
+    rows = store.query(
+        f"""SELECT s.name, s.probability, count(d.id), coalesce(sum(d.amount), 0),
+                   coalesce(sum(d.amount * d.probability), 0)
+            FROM stages s LEFT JOIN deals d ON d.stage = s.name AND d.voided_at IS NULL{where}
+            WHERE s.is_open = 1 GROUP BY s.name ORDER BY s.position""",
+        params,
+    )
+    return tuple(StageSummary(r[0], r[1], r[2], r[3], round(r[4])) for r in rows)
+
+
+_IDLE_SELECT = """
+SELECT d.id, d.title, coalesce(a.name, '') AS account, d.rep_id, r.name AS rep, d.stage, d.amount,
+       max(d.updated_at, d.created_at,
+           coalesce((SELECT max(x.at) FROM activities x WHERE x.deal_id = d.id AND x.voided_at IS NULL), 0),
+           coalesce((SELECT max(h.at) FROM stage_history h WHERE h.deal_id = d.id), 0)) AS last_touch
+FROM deals d JOIN reps r ON r.id = d.rep_id LEFT JOIN accounts a ON a.id = d.account_id
+WHERE d.voided_at IS NULL AND d.stage IN (SELECT name FROM stages WHERE is_open = 1)
+"""
+
+
+def _idle(row: object, now_ts: int, stale_days: int) -> IdleDeal:
+    # A touch in the future (clock skew between machines) counts as idle 0, never negative.
+    idle = max(0, (now_ts - row["last_touch"]) // 86_400)  # type: ignore[index]
+    return IdleDeal(
+        id=row["id"],  # type: ignore[index]
+        title=row["title"],  # type: ignore[index]
+        account=row["account"],  # type: ignore[index]
+        rep_id=row["rep_id"],  # type: ignore[index]
+        rep=row["rep"],  # type: ignore[index]
+        stage=row["stage"],  # type: ignore[index]
+        amount=row["amount"],  # type: ignore[index]
+        last_touch=row["last_touch"],  # type: ignore[index]
+        idle_days=idle,
+        stale=idle > stale_days,
+    )
+
+
+def stage_deals(
+    store: Store,
+    stage: str | None,
+    *,
+    now_ts: int,
+    stale_days: int,
+    rep_id: int | None = None,
+    team: str | None = None,
+    limit: int = PAGE_SIZE,
+    offset: int = 0,
+) -> DealPage:
+    """Open deals of ``stage`` (every open stage when None), longest-idle first; idle > stale_days is stale."""
+    where, params = _scope(rep_id, team)
+    if stage:
+        where += " AND d.stage = ?"
+        params.append(stage)
+    with store.read() as conn:
+        total = conn.execute(
+            "SELECT count(*) FROM deals d WHERE d.voided_at IS NULL"
+            " AND d.stage IN (SELECT name FROM stages WHERE is_open = 1)" + where,
+            params,
+        ).fetchone()[0]
+        rows = conn.execute(
+            _IDLE_SELECT + where + " ORDER BY last_touch ASC, d.id ASC LIMIT ? OFFSET ?", [*params, limit, offset]
+        ).fetchall()
+    return DealPage(stage or "", tuple(_idle(r, now_ts, stale_days) for r in rows), total, offset)
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search(store: Store, text: str, *, limit: int = 30) -> tuple[SearchHit, ...]:
+    """Deals (by title or account) and accounts whose name contains ``text``, case-insensitively."""
+    needle = (text or "").strip()
+    if not needle:
+        return ()
+    pattern = _like(needle)
+    with store.read() as conn:
+        accounts = conn.execute(
+            """SELECT a.id, a.name, count(d.id) AS deals FROM accounts a
+               LEFT JOIN deals d ON d.account_id = a.id AND d.voided_at IS NULL
+               WHERE a.name LIKE ? ESCAPE '\\' GROUP BY a.id ORDER BY a.name LIMIT ?""",
+            (pattern, limit),
+        ).fetchall()
+        deals = conn.execute(
+            """SELECT d.id, d.title, coalesce(a.name, '') AS account, d.stage, d.amount, d.rep_id, r.name AS rep
+               FROM deals d JOIN reps r ON r.id = d.rep_id LEFT JOIN accounts a ON a.id = d.account_id
+               WHERE d.voided_at IS NULL AND (d.title LIKE ? ESCAPE '\\' OR a.name LIKE ? ESCAPE '\\')
+               ORDER BY d.updated_at DESC, d.id DESC LIMIT ?""",
+            (pattern, pattern, limit),
+        ).fetchall()
+    hits = [SearchHit("account", r["id"], r["name"], f"{r['deals']} deals") for r in accounts]
+    hits += [
+        SearchHit("deal", r["id"], r["title"], f"#{r['id']} {r['account']} · {r['stage']} · {r['rep']}", r["rep_id"])
+        for r in deals
+    ]
+    return tuple(hits[:limit])
+
+
+def my_day(store: Store, rep_id: int, *, day_start_ts: int, day_end_ts: int, latest: int = 15) -> MyDay:
+    """A rep's follow-ups overdue (before today) and due today, open deals in stage order, latest activities.
+
+    The day's bounds come from the caller (local midnights in the configured zone: a DST day is not 24 h long).
+    """
+    rep = store.rep(rep_id)
+    due = store.follow_ups_due(until=day_end_ts, rep_id=rep_id, limit=100)
+    day_start = day_start_ts
+    overdue = tuple(a for a in due if a.follow_up_at is not None and a.follow_up_at < day_start)
+    today = tuple(a for a in due if a.follow_up_at is not None and a.follow_up_at >= day_start)
+    order = {s.name: s.position for s in store.stages()}
+    deals = store.deals(rep_id=rep_id, open_only=True, limit=200)
+    deals.sort(key=lambda d: (order.get(d.stage, 99), -d.amount, d.id))
+    return MyDay(rep, overdue, today, tuple(deals), tuple(store.activities(rep_id=rep_id, limit=latest)))
+
+
+def rep_detail(store: Store, rep_id: int, *, now_ts: int, stale_days: int, activities: int = 20) -> RepDetail:
+    """The rep drill-down's reads: their pipeline by stage, their idle deals, their latest activities."""
+    return RepDetail(
+        rep=store.rep(rep_id),
+        pipeline=pipeline_summary(store, rep_id=rep_id),
+        deals=stage_deals(store, None, now_ts=now_ts, stale_days=stale_days, rep_id=rep_id, limit=30).deals,
+        activities=tuple(store.activities(rep_id=rep_id, limit=activities)),
+    )

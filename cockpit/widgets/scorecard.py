@@ -1,0 +1,133 @@
+"""Rep scorecards: one row per rep and a team total row, sortable by any column from the keyboard."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import DataTable
+
+from cockpit.kpi import Dashboard, KpiRow
+from cockpit.report import display_value
+from cockpit.text import clean
+
+#: (column key, header) of the scorecard columns after the rep's name.
+SCORE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("revenue", "Revenue"),
+    ("attainment", "Attain."),
+    ("won", "Won"),
+    ("opportunities", "Opps"),
+    ("win_rate", "Win %"),
+    ("conversion_rate", "Conv."),
+    ("calls", "Calls"),
+    ("calls_per_opportunity", "Calls/opp"),
+    ("avg_basket", "Avg basket"),
+)
+TEAM_KEY = "team"
+
+
+def sort_rows(rows: list[KpiRow], column: str, reverse: bool) -> list[KpiRow]:
+    """Rows sorted by a KPI (largest first unless reversed) or by name; empty values always last."""
+    if column == "rep":
+        return sorted(rows, key=lambda r: (r.rep or "").casefold(), reverse=reverse)
+    present = [r for r in rows if r.values[column] is not None]
+    missing = [r for r in rows if r.values[column] is None]
+    present.sort(key=lambda r: (r.values[column], (r.rep or "").casefold()), reverse=not reverse)
+    return present + missing
+
+
+class Scorecards(DataTable):
+    """Per-rep scorecards with a team total row; `s` cycles the sort column, `S` reverses, Enter drills down."""
+
+    BINDINGS = [
+        Binding("s", "sort_next", "Sort by", id="sort_next"),
+        Binding("S", "sort_reverse", "Reverse sort", id="sort_reverse"),
+    ]
+
+    sort_column: reactive[str] = reactive("revenue")
+    """The KPI (or "rep") the rows are sorted by."""
+
+    sort_reverse: reactive[bool] = reactive(False)
+    """False: largest first (names A to Z); True: the other way."""
+
+    class RepChosen(Message):
+        """Enter on a rep's row."""
+
+        def __init__(self, rep_id: int) -> None:
+            self.rep_id = rep_id
+            super().__init__()
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(cursor_type="row", fixed_columns=1, zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
+        self._dash: Dashboard | None = None
+        self._currency = "USD"
+
+    def on_mount(self) -> None:
+        self._add_columns()
+
+    def _add_columns(self) -> None:
+        self.clear(columns=True)
+        names = ["rep", *(key for key, _ in SCORE_COLUMNS)]
+        headers = ["Rep", *(label for _, label in SCORE_COLUMNS)]
+        for key, label in zip(names, headers, strict=True):
+            mark = ""
+            if key == self.sort_column:
+                mark = "▲" if (self.sort_reverse != (key == "rep")) else "▼"
+            self.add_column(Text(label + mark, justify="left" if key == "rep" else "right"), key=key)
+
+    def show(self, dash: Dashboard, currency: str) -> None:
+        self._dash, self._currency = dash, currency
+        self._rebuild()
+
+    def ordered_rep_ids(self) -> list[int]:
+        """Rep ids in the order shown (for tests and the `v` key)."""
+        return [int(k.value) for k in self.rows if k.value != TEAM_KEY]  # type: ignore[arg-type]
+
+    def _rebuild(self) -> None:
+        if self._dash is None:
+            return
+        keep = self.cursor_row
+        current = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value if self.row_count else None
+        self._add_columns()
+        for row in sort_rows(list(self._dash.reps), self.sort_column, self.sort_reverse):
+            self.add_row(*self._cells(clean(row.rep or "", max_len=24), row), key=str(row.rep_id))
+        team = self._dash.team
+        label = "Team total" if not self._dash.team_filter else f"{clean(self._dash.team_filter, max_len=14)} total"
+        self.add_row(*self._cells(label, team, bold=True), key=TEAM_KEY)
+        if current is not None and current in {k.value for k in self.rows}:
+            self.move_cursor(row=self.get_row_index(current))
+        else:
+            self.move_cursor(row=min(keep, self.row_count - 1))
+
+    def _cells(self, name: str, row: KpiRow, *, bold: bool = False) -> list[Text]:
+        style = "bold" if bold else ""
+        cells = [Text(name, style=style)]
+        for key, _ in SCORE_COLUMNS:
+            cells.append(Text(display_value(key, row.values[key], self._currency), style=style, justify="right"))
+        return cells
+
+    def action_sort_next(self) -> None:
+        keys = ["rep", *(key for key, _ in SCORE_COLUMNS)]
+        self.sort_column = keys[(keys.index(self.sort_column) + 1) % len(keys)]
+
+    def action_sort_reverse(self) -> None:
+        self.sort_reverse = not self.sort_reverse
+
+    def watch_sort_column(self) -> None:
+        self._rebuild()
+
+    def watch_sort_reverse(self) -> None:
+        self._rebuild()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value != TEAM_KEY:
+            self.post_message(self.RepChosen(int(event.row_key.value)))  # type: ignore[arg-type]
+
+    def selected_rep_id(self) -> int | None:
+        """The rep under the cursor, or None on the team row / before data."""
+        if not self.row_count:
+            return None
+        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        return None if key == TEAM_KEY else int(key)  # type: ignore[arg-type]

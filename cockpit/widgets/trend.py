@@ -1,0 +1,56 @@
+"""A plotext line chart of one KPI over the last periods, redrawn on resize and on new data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+
+@dataclass(frozen=True)
+class TrendData:
+    """A chart: its title, the period labels (x) and named series (y; None where the KPI has no value)."""
+
+    title: str
+    labels: tuple[str, ...]
+    series: tuple[tuple[str, tuple[float | None, ...]], ...]
+    scale: float = 1.0  # money in minor units is divided by this to plot major units
+
+
+class TrendChart(Widget, can_focus=True):
+    """A plotext chart; `plotext` is imported lazily so the app starts fast."""
+
+    data: reactive[TrendData | None] = reactive(None)
+    """What to plot; None shows a placeholder."""
+
+    def render(self) -> Text:
+        data = self.data
+        width, height = self.content_size
+        if data is None or width < 20 or height < 5:
+            return Text(data.title if data else "Trend: loading…")
+        import plotext as plt  # lazy: a ~100 ms import only when a chart is first drawn
+
+        fig = plt.figure
+        fig.clear()
+        plt.terminal.limit(False, False)  # size the plot to this widget, not to the real terminal
+        fig.plot_size(width, height)
+        fig.theme("clear")
+        fig.canvas("default")  # transparent: the Textual theme's background shows through
+        fig.title(data.title)
+        xs = list(range(1, len(data.labels) + 1))
+        markers = ("hd", "dot", "x")
+        drawn = False
+        for i, (name, values) in enumerate(data.series):
+            points = [(x, v / data.scale) for x, v in zip(xs, values, strict=True) if v is not None]
+            if points:
+                signal = fig.signal([p[0] for p in points], [p[1] for p in points], marker=markers[i % 3])
+                fig.draw(signal.lines().label(name))
+                drawn = True
+        if not drawn:
+            return Text(f"{data.title}\n\nno values in these periods")
+        step = max(1, -(-len(xs) * 9 // max(1, width - 8)))  # a label is 7-8 cells wide: keep them apart
+        ticks = xs[::-1][::step][::-1]
+        fig.ruler("x").lim(0.6, len(xs) + 0.6).ticks(ticks, [data.labels[t - 1] for t in ticks])
+        return Text.from_ansi(fig.build().string())

@@ -1,0 +1,334 @@
+"""Pilot tests: every binding of the cockpit, pressed for real, and what it changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import FROZEN_NOW, ts
+from textual.pilot import Pilot
+
+from cockpit.app import CockpitApp
+from cockpit.kpi import dashboard
+from cockpit.periods import parse_period
+from cockpit.report import build_report, render
+from cockpit.screens.dashboard import DashboardScreen
+from cockpit.screens.help import HelpScreen
+from cockpit.screens.myday import MyDayScreen
+from cockpit.screens.period import PeriodScreen
+from cockpit.screens.rep import RepScreen
+from cockpit.screens.search import SearchScreen
+from cockpit.screens.team import TeamScreen
+from cockpit.store import Store
+from cockpit.widgets.kpi_tile import KpiStrip
+from cockpit.widgets.pipeline import DealTable, StageTable
+from cockpit.widgets.scorecard import Scorecards
+from cockpit.widgets.trend import TrendChart
+
+
+async def settle(pilot: Pilot) -> None:
+    """Let workers finish and their messages land."""
+    for _ in range(3):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def period_label(app: CockpitApp) -> str:
+    assert app.snapshot is not None
+    return app.snapshot.dashboard.period.label
+
+
+def rep_names(app: CockpitApp) -> list[str]:
+    table = app.screen.query_one(Scorecards)
+    return [table.get_row(str(rid))[0].plain for rid in table.ordered_rep_ids()]
+
+
+async def test_opens_on_the_team_cockpit_for_a_manager(make_cockpit) -> None:
+    app = make_cockpit("Max Boss")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, DashboardScreen)
+        assert period_label(app) == "2026-11"
+        assert app.sub_title == "2026-11 · all teams · DEMO"
+        # Revenue desc: Ana $15k, 김민준 $8k, Zoé $5k, [bold]x $0 — the markup-looking name shown as typed.
+        assert rep_names(app) == ["Ana Lima", "김민준", "Zoé Martin", "[bold]x"]
+
+
+async def test_a_rep_opens_on_my_day(make_cockpit) -> None:
+    app = make_cockpit("Ana Lima")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, MyDayScreen)
+        followups = app.screen.query_one("#myday-followups")
+        # Overdue (Nov 16) and today (Nov 18 15:00); the Nov 25 one is not due.
+        notes = [followups.get_row_at(i)[4].plain for i in range(followups.row_count)]
+        assert notes == ["send proposal v2", "call back Wayne CFO"]
+        await pilot.press("escape")
+        assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_brackets_move_the_period(make_cockpit) -> None:
+    app = make_cockpit()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert period_label(app) == "2026-12"
+        await pilot.press("left_square_bracket", "left_square_bracket")
+        await settle(pilot)
+        assert period_label(app) == "2026-10"
+        assert "2026-10" in app.sub_title
+
+
+async def test_p_chooses_the_period_kind_and_a_custom_range(make_cockpit) -> None:
+    app = make_cockpit()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        assert isinstance(app.screen, PeriodScreen)
+        await pilot.press("down", "enter")  # month -> quarter
+        await settle(pilot)
+        assert period_label(app) == "2026-Q4"
+        await pilot.press("p", "end", "enter")  # custom range: two date inputs, prefilled with the quarter
+        await pilot.pause()
+        from_input = app.screen.query_one("#from")
+        from_input.value = ""
+        await pilot.press(*"2026-11-01", "enter")
+        app.screen.query_one("#to").value = ""
+        await pilot.press(*"2026-11-15", "enter")
+        await settle(pilot)
+        assert period_label(app) == "2026-11-01..2026-11-15"
+        await pilot.press("p", "escape")
+        assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_a_bad_custom_range_says_why_and_keeps_the_period(make_cockpit) -> None:
+    app = make_cockpit()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("p", "end", "enter")
+        await pilot.pause()
+        app.screen.query_one("#to").value = "2020-01-01"
+        await pilot.press("enter")  # on the from field: moves to "to"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, PeriodScreen)
+        assert "ends before it starts" in str(app.screen.query_one("#period-error").render())
+        await pilot.press("escape")
+        await settle(pilot)
+        assert period_label(app) == "2026-11"
+
+
+async def test_t_filters_by_team(make_cockpit) -> None:
+    app = make_cockpit()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        assert isinstance(app.screen, TeamScreen)
+        await pilot.press("down", "enter")  # All teams -> North
+        await settle(pilot)
+        assert app.team == "North"
+        assert rep_names(app) == ["Ana Lima", "김민준"]
+        assert "North" in app.sub_title
+        await pilot.press("t", "home", "enter")  # the chooser starts on North; All teams is first
+        await settle(pilot)
+        assert app.team is None and len(rep_names(app)) == 4
+
+
+async def test_tab_moves_between_panes(make_cockpit) -> None:
+    app = make_cockpit()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(app.focused, Scorecards)
+        await pilot.press("tab")
+        await pilot.pause()
+        assert isinstance(app.focused, StageTable)
+        assert screen.current_pane() == 1  # narrow: only the pipeline pane shows now
+        assert not screen.query_one("#scorecard-pane").display or not screen.query_one("#scorecard-pane").has_class(
+            "-current"
+        )
+        await pilot.press("tab")
+        await pilot.pause()
+        assert isinstance(app.focused, DealTable)
+        await pilot.press("tab")
+        await pilot.pause()
+        assert isinstance(app.focused, TrendChart) and screen.current_pane() == 2
+        await pilot.press("tab")
+        await pilot.pause()
+        assert isinstance(app.focused, KpiStrip)
+        await pilot.press("shift+tab")
+        await pilot.pause()
+        assert isinstance(app.focused, TrendChart)
+
+
+async def test_s_and_shift_s_sort_the_scorecards(make_cockpit) -> None:
+    app = make_cockpit()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(Scorecards)
+        assert table.sort_column == "revenue"
+        await pilot.press("S")
+        assert rep_names(app) == ["[bold]x", "Zoé Martin", "김민준", "Ana Lima"]
+        await pilot.press("S", "s")
+        assert table.sort_column == "attainment"
+        await pilot.press("s")
+        assert table.sort_column == "won"
+        # Won: Ana 2, 김민준 1, Zoé 1, [bold]x 0; the team total row stays last.
+        assert rep_names(app)[0] == "Ana Lima" and rep_names(app)[-1] == "[bold]x"
+        assert table.get_row_at(table.row_count - 1)[0].plain == "Team total"
+
+
+async def test_enter_opens_the_rep_drill_down_and_escape_goes_back(make_cockpit) -> None:
+    app = make_cockpit()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "enter")  # 김민준
+        await settle(pilot)
+        assert isinstance(app.screen, RepScreen)
+        kim = app.store.rep_by_name("김민준")
+        assert app.screen.rep_id == kim.id
+        kpis = app.screen.query_one("#rep-kpis")
+        assert kpis.get_row("revenue")[1].plain == "$8k"
+        await pilot.press("escape")
+        assert isinstance(app.screen, DashboardScreen)
+        assert app.detail_rep_id is None
+
+
+async def test_slash_searches_and_opens_the_deal_owner(make_cockpit) -> None:
+    app = make_cockpit()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        assert isinstance(app.screen, SearchScreen)
+        await pilot.press(*"wayne")
+        await settle(pilot)
+        assert [h.kind for h in app.screen.hits] == ["account", "deal"]
+        await pilot.press("down", "down", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, RepScreen)
+        assert app.screen.rep_id == app.store.rep_by_name("Ana Lima").id
+
+
+async def test_question_mark_shows_help(make_cockpit) -> None:
+    app = make_cockpit()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = str(app.screen.query_one("#help-text").render())
+        for line in ("Prev period", "Period kind", "Sort by", "Export", "Command palette"):
+            assert line in text
+        await pilot.press("escape")
+        assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_k_cycles_the_trend_kpi(make_cockpit) -> None:
+    app = make_cockpit()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        chart = app.screen.query_one(TrendChart)
+        assert chart.data.title.startswith("Revenue")
+        await pilot.press("k")
+        assert app.trend_kpi == "opportunities" and chart.data.title.startswith("Opportunities")
+        await pilot.press("K", "K")
+        assert app.trend_kpi == "attainment"
+        assert app.screen.query_one("#tile-attainment").selected
+
+
+async def test_v_and_d_switch_between_my_day_and_the_team(make_cockpit) -> None:
+    app = make_cockpit()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "v")  # the highlighted rep: 김민준
+        await settle(pilot)
+        assert isinstance(app.screen, MyDayScreen)
+        assert app.screen.rep_id == app.store.rep_by_name("김민준").id
+        await pilot.press("d")
+        assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_ctrl_s_exports_screenshot_and_scorecards(make_cockpit, tmp_path: Path, monkeypatch) -> None:
+    out = tmp_path / "exports"
+    monkeypatch.setenv("COCKPIT_EXPORT_DIR", str(out))
+    app = make_cockpit()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        files = sorted(p.suffix for p in out.iterdir())
+        assert files == [".csv", ".md", ".svg"]
+        csv_text = next(out.glob("*.csv")).read_text(encoding="utf-8")
+        period = parse_period("2026-11", tz="Europe/Paris")
+        expected = render(build_report(dashboard(app.store, period), currency="USD"), "csv", currency="USD")
+        assert csv_text == expected + "\n"
+        assert "[bold]x" in next(out.glob("*.md")).read_text(encoding="utf-8")
+
+
+async def test_q_quits(make_cockpit) -> None:
+    app = make_cockpit()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
+
+
+async def test_another_process_write_appears_and_idle_repaints_nothing(make_cockpit, db_path: Path) -> None:
+    app = make_cockpit()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        applied = app.refreshes
+        await pilot.pause(1.2)  # two polls or more, nothing changed
+        assert app.refreshes == applied
+        with Store(db_path, user="other", now=lambda: ts(2026, 11, 18, 9)) as other:
+            rep = other.rep_by_name("Zoé Martin")
+            deal = other.add_deal(rep_id=rep.id, title="Late win", account="Late", amount=1_000_000, stage="qualified")
+            other.move_deal(deal, "won", at=ts(2026, 11, 18, 9))
+        await pilot.pause(1.2)
+        await settle(pilot)
+        # Team revenue: $28,000 + $10,000 = $38,000.
+        assert app.snapshot.dashboard.team["revenue"] == 3_800_000
+        assert app.refreshes == applied + 1
+
+
+async def test_refresh_data_after_an_own_write(make_cockpit) -> None:
+    app = make_cockpit()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        rep = app.store.rep_by_name("[bold]x")
+        app.store.log_activity(kind="call", rep_id=rep.id, at=ts(2026, 11, 18, 9))
+        app.refresh_data()
+        await settle(pilot)
+        # Team calls: 4 seeded + 1 = 5.
+        assert app.snapshot.dashboard.team["calls"] == 5
+        row = app.screen.query_one(Scorecards).get_row(str(rep.id))
+        assert row[7].plain == "1"
+
+
+async def test_read_only_database_shows_a_banner(db_path: Path, settings) -> None:
+    from cockpit.app import make_app
+
+    store = Store(db_path, readonly=True)  # (chmod would not do: the tests may run as root)
+    app = make_app(store, settings=settings, now=lambda: FROZEN_NOW, as_rep="Max Boss")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        banner = app.screen.query_one("#banner")
+        assert banner.display and "READ-ONLY: opened read-only" in str(banner.render())
+    store.close()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_hostile_names_show_literally(make_cockpit, size: tuple[int, int]) -> None:
+    app = make_cockpit()
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        assert "[bold]x" in app.export_screenshot()  # a rep's name, in the scorecards
+        await pilot.press("tab")  # the pipeline pane, whose negotiation deal is "[@click=app.quit] deal"
+        await pilot.press("down", "down", "down")
+        await settle(pilot)
+        deals = app.screen.query_one(DealTable)
+        assert [deals.get_row_at(i)[1].plain for i in range(deals.row_count)] == ["[@click=app.quit] deal"]
+        assert "click=app.quit" in app.export_screenshot()
+        assert app.is_running

@@ -1,0 +1,65 @@
+"""Every number in the scorecards and KPI tiles equals `cockpit report` for the same period and filter."""
+
+from __future__ import annotations
+
+import pytest
+from textual.pilot import Pilot
+
+from cockpit.kpi import MONEY_KPIS, dashboard
+from cockpit.parse import currency_digits
+from cockpit.periods import parse_period
+from cockpit.report import build_report, display_value
+from cockpit.widgets.kpi_tile import KpiTile
+from cockpit.widgets.scorecard import SCORE_COLUMNS, TEAM_KEY, Scorecards
+
+
+async def settle(pilot: Pilot) -> None:
+    for _ in range(3):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def shown(kpi: str, value: float | int | None, currency: str = "USD") -> str:
+    """The report's JSON value (major units for money) formatted as people read it."""
+    if value is not None and kpi in MONEY_KPIS:
+        value = value * 10 ** currency_digits(currency)
+    return display_value(kpi, value, currency)
+
+
+@pytest.mark.parametrize("team", [None, "South"])
+async def test_scorecards_equal_the_report(make_cockpit, team: str | None) -> None:
+    app = make_cockpit()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        if team:
+            app.team = team
+            await settle(pilot)
+        period = parse_period("2026-11", tz="Europe/Paris")
+        report = build_report(dashboard(app.store, period, team=team), currency="USD")
+        table = app.screen.query_one(Scorecards)
+        by_name = {row["rep"]: row for row in report["reps"]}
+        assert len(table.ordered_rep_ids()) == len(by_name)
+        for rep_id in table.ordered_rep_ids():
+            cells = [c.plain for c in table.get_row(str(rep_id))]
+            row = by_name[cells[0]]
+            assert cells[1:] == [shown(k, row[k]) for k, _ in SCORE_COLUMNS]
+        team_cells = [c.plain for c in table.get_row(TEAM_KEY)]
+        assert team_cells[1:] == [shown(k, report["team"][k]) for k, _ in SCORE_COLUMNS]
+        for tile in app.screen.query(KpiTile):
+            kpi = tile.id.removeprefix("tile-")
+            assert display_value(kpi, tile.data.value, "USD") == shown(kpi, report["team"][kpi])
+
+
+async def test_numbers_worked_by_hand(make_cockpit) -> None:
+    app = make_cockpit()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(Scorecards)
+        ana = app.store.rep_by_name("Ana Lima").id
+        cells = [c.plain for c in table.get_row(str(ana))]
+        # Ana in November: won $12,000 + $3,000 = $15k of a $20,000 quota = 75%; 2 won, 0 lost -> 100% win rate.
+        assert cells[:6] == ["Ana Lima", "$15k", "75%", "2", "1", "100%"]
+        team = [c.plain for c in table.get_row(TEAM_KEY)]
+        # Team: $15k + $8k + $5k = $28k of 4 x $20,000 = $80,000 -> 35%; won 4, lost 1 -> 80%.
+        assert team[1:6] == ["$28k", "35%", "4", "1", "80%"]
