@@ -66,9 +66,10 @@ def resolve_actor(store: Store, as_rep: str | None = None, *, unix_user: str | N
     """
     login = unix_user or store.user
     own = store.rep_by_login(login)
-    managed = own is not None or any(r.unix_login for r in store.reps())
+    managed = (own is not None or any(r.unix_login for r in store.reps())) and not store.is_demo
     if not managed:
-        # Nobody has a login mapped: nobody can be told apart, so whoever opens the file runs it.
+        # Nobody has a login mapped: nobody can be told apart, so whoever opens the file runs it. A demo database
+        # is there to be tried, so whoever opens it may do everything too.
         rep = store.rep_by_name(as_rep) if as_rep else None
         return Actor(rep=rep, unix_user=login, is_manager=True)
     is_manager = own is not None and own.role == "manager"

@@ -21,13 +21,18 @@ from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
+from textual.widgets import DataTable
 from textual.worker import get_current_worker
 
+from cockpit.actions import Actor, resolve_actor
 from cockpit.config import Settings
+from cockpit.insights import Insights, compute_insights
 from cockpit.kpi import Dashboard, dashboard, default_period
+from cockpit.logging_bindings import LOGGING_BINDINGS, LoggingActions
 from cockpit.periods import Period
 from cockpit.report import build_report, render
 from cockpit.store import Rep, Store
+from cockpit.targets import Targets, targets
 from cockpit.text import clean
 from cockpit.views import (
     DealPage,
@@ -56,6 +61,8 @@ HEADLINE_KPIS: tuple[str, ...] = (
 )
 TREND_PERIODS = 12
 POLL_SECONDS = 0.5
+#: Drawn by the scorecards' total row once the first snapshot is on screen (the benchmark waits for it).
+READY_MARKER = "Team total"
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,7 @@ class Request:
     team: str | None
     detail_rep_id: int | None
     myday_rep_id: int | None
+    insights: bool = False  # the insights screen is open: also compute diagnosis, channels and funnel
 
 
 @dataclass(frozen=True)
@@ -81,6 +89,8 @@ class Snapshot:
     my_day: MyDay | None
     today: str
     currency: str
+    targets: Targets | None = None
+    insights: Insights | None = None
 
 
 def build_snapshot(store: Store, settings: Settings, request: Request, now: pendulum.DateTime) -> Snapshot:
@@ -104,7 +114,20 @@ def build_snapshot(store: Store, settings: Settings, request: Request, now: pend
         start = local.start_of("day")
         end = start.add(days=1)
         mine = my_day(store, request.myday_rep_id, day_start_ts=int(start.timestamp()), day_end_ts=int(end.timestamp()))
+    plan = targets(store, dash, now=now, holidays=settings.holidays, currency=settings.currency)
+    extra = None
+    if request.insights:
+        extra = compute_insights(
+            store,
+            dash,
+            now=now,
+            holidays=settings.holidays,
+            stale_days=settings.stale_days,
+            currency=settings.currency,
+        )
     return Snapshot(
+        targets=plan,
+        insights=extra,
         dashboard=dash,
         pipeline=pipeline,
         stage_deals=pages,
@@ -117,7 +140,7 @@ def build_snapshot(store: Store, settings: Settings, request: Request, now: pend
     )
 
 
-class CockpitApp(App[None]):
+class CockpitApp(LoggingActions, App[None]):
     """The sales cockpit: team dashboard, rep drill-down, My day, search and exports over one Store."""
 
     CSS_PATH = "cockpit.tcss"
@@ -139,6 +162,8 @@ class CockpitApp(App[None]):
         Binding("v", "my_day", "My day", id="my_day"),
         Binding("ctrl+s", "export", "Export", id="export"),
         Binding("ctrl+r", "reload", "Reload", id="reload", show=False),
+        Binding("i", "insights", "Insights", id="insights", tooltip="Diagnosis, channels, segments and funnel"),
+        *LOGGING_BINDINGS,
     ]
 
     period: reactive[Period | None] = reactive(None, init=False)
@@ -179,13 +204,17 @@ class CockpitApp(App[None]):
         *,
         settings: Settings,
         clock: Callable[[], pendulum.DateTime],
-        acting_rep: Rep | None,
+        actor: Actor,
     ) -> None:
         super().__init__()
         self.store = store
         self.settings = settings
         self.clock = clock
-        self.acting_rep = acting_rep
+        self.now = clock  # the logging forms' clock (LoggingHost)
+        self.actor = actor
+        self.acting_rep: Rep | None = actor.rep
+        self.insights_open = False
+        self._highlight: tuple[str, int] | None = None
         self.currency = settings.currency
         self._version: int | None = None
         self._polling = False
@@ -208,7 +237,7 @@ class CockpitApp(App[None]):
 
     def refresh_data(self) -> None:
         """Re-read what the screens need (the logging forms call this after their own writes)."""
-        self._load(Request(self.period, self.team, self.detail_rep_id, self.myday_rep_id))
+        self._load(Request(self.period, self.team, self.detail_rep_id, self.myday_rep_id, self.insights_open))
 
     @work(thread=True, exclusive=True, group="refresh")
     def _load(self, request: Request) -> None:
@@ -240,10 +269,17 @@ class CockpitApp(App[None]):
         demo = " · DEMO" if snapshot.is_demo else ""
         team = clean(self.team) if self.team else "all teams"
         self.sub_title = f"{snapshot.dashboard.period.label} · {team}{demo}"
+        from cockpit.screens.insights import InsightsScreen
+
         for screen in self.screen_stack:
+            if isinstance(screen, InsightsScreen):
+                if snapshot.insights is not None:
+                    screen.show(snapshot.insights, title=self._insights_title(snapshot))
+                continue
             show = getattr(screen, "show", None)
             if show is not None:
                 show(snapshot)
+        self._apply_highlight()
 
     def _poll(self) -> None:
         if not self._polling:
@@ -368,6 +404,59 @@ class CockpitApp(App[None]):
         self.push_screen(RepScreen(rep_id))
         self.detail_rep_id = rep_id
 
+    # ------------------------------------------------------------------------------------------ logging host
+
+    @property
+    def selected_deal_id(self) -> int | None:
+        """The deal under the cursor of the focused deal table (pipeline, drill-down or My day), if any."""
+        from cockpit.screens.common import OpenDealTable
+        from cockpit.widgets.pipeline import DealTable
+
+        table = self.screen.focused
+        if not isinstance(table, DealTable | OpenDealTable) or not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return int(key) if key and str(key).isdigit() else None
+
+    def highlight(self, table: str, row_id: int) -> None:
+        """Put the cursor on the new or changed row once the refreshed snapshot shows it."""
+        self._highlight = (table, row_id)
+        self._apply_highlight()
+
+    def _apply_highlight(self) -> None:
+        from cockpit.screens.common import ActivityTable, OpenDealTable
+        from cockpit.widgets.pipeline import DealTable
+
+        if self._highlight is None:
+            return
+        table_name, row_id = self._highlight
+        kinds = (DealTable, OpenDealTable) if table_name == "deals" else (ActivityTable,)
+        for table in self.screen.query(DataTable):
+            if isinstance(table, kinds) and str(row_id) in {k.value for k in table.rows}:
+                table.move_cursor(row=table.get_row_index(str(row_id)))
+                self._highlight = None
+                return
+
+    # ------------------------------------------------------------------------------------------ insights
+
+    def action_insights(self) -> None:
+        from cockpit.screens.insights import InsightsScreen
+
+        if isinstance(self.screen, InsightsScreen):
+            return
+        self.insights_open = True
+        screen = InsightsScreen(self.snapshot.insights if self.snapshot else None)
+        self.push_screen(screen, lambda _: self._insights_closed())
+        self.refresh_data()
+
+    def _insights_closed(self) -> None:
+        self.insights_open = False
+
+    def _insights_title(self, snapshot: Snapshot) -> str:
+        dash = snapshot.dashboard
+        scope = clean(dash.team_filter) if dash.team_filter else "all teams"
+        return f"Insights · {dash.period.label} · {scope}"
+
     def action_reload(self) -> None:
         self.refresh_data()
 
@@ -416,6 +505,7 @@ def make_app(
         # moves on in an app left open overnight. Tests that need a frozen clock pass ``lambda: moment``.
         start, started = now, time.monotonic()
         clock = lambda: start.add(seconds=int(time.monotonic() - started))  # noqa: E731
-    # One indexed lookup before the app starts (not on the UI thread): it decides the first screen.
-    acting = store.rep_by_name(as_rep) if as_rep else store.rep_by_login(store.user)
-    return CockpitApp(store, settings=settings, clock=clock, acting_rep=acting)
+    # Indexed lookups before the app starts (not on the UI thread): who acts decides the first screen and what
+    # the logging keys may do.
+    actor = resolve_actor(store, as_rep)
+    return CockpitApp(store, settings=settings, clock=clock, actor=actor)

@@ -105,7 +105,7 @@ def display_value(kpi: str, value: float | int | None, currency: str) -> str:
         return "—"
     if kpi in MONEY_KPIS:
         return format_money(round(value), currency, compact=True)
-    if kpi in RATE_KPIS or kpi in RATIO_KPIS:
+    if kpi in RATE_KPIS or kpi in RATIO_KPIS or kpi == "pace":
         return f"{value * 100:.0f}%"
     if isinstance(value, float):
         return f"{value:.1f}"

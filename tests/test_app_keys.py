@@ -174,6 +174,8 @@ async def test_s_and_shift_s_sort_the_scorecards(make_cockpit) -> None:
         await pilot.press("S", "s")
         assert table.sort_column == "attainment"
         await pilot.press("s")
+        assert table.sort_column == "pace"
+        await pilot.press("s")
         assert table.sort_column == "won"
         # Won: Ana 2, 김민준 1, Zoé 1, [bold]x 0; the team total row stays last.
         assert rep_names(app)[0] == "Ana Lima" and rep_names(app)[-1] == "[bold]x"
@@ -304,7 +306,7 @@ async def test_refresh_data_after_an_own_write(make_cockpit) -> None:
         # Team calls: 4 seeded + 1 = 5.
         assert app.snapshot.dashboard.team["calls"] == 5
         row = app.screen.query_one(Scorecards).get_row(str(rep.id))
-        assert row[7].plain == "1"
+        assert row[8].plain == "1"  # the Calls column
 
 
 async def test_read_only_database_shows_a_banner(db_path: Path, settings) -> None:

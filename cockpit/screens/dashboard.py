@@ -14,6 +14,7 @@ from textual.widgets import Footer, Header, Static
 
 from cockpit.kpi import KPI_LABELS
 from cockpit.report import anchor_note
+from cockpit.targets import Pace
 from cockpit.text import clean
 from cockpit.widgets.kpi_tile import KpiStrip, TileData
 from cockpit.widgets.pipeline import DealTable, PipelineView, StageTable
@@ -44,6 +45,10 @@ def tiles_for(snapshot: Snapshot, kpis: tuple[str, ...], currency: str, rep_id: 
         now = row.values if row else {}
         before = prev.values if prev else {}
         trend = dash.rep_trends.get(rep_id, {})
+    notes: dict[str, str] = {}
+    pace = pace_of(snapshot, rep_id)
+    if pace is not None and pace.pace is not None:
+        notes["attainment"] = f"pace {pace.pace * 100:.0f}%"
     return [
         TileData(
             kpi=k,
@@ -52,9 +57,18 @@ def tiles_for(snapshot: Snapshot, kpis: tuple[str, ...], currency: str, rep_id: 
             previous=before.get(k),
             trend=tuple(float(v or 0) for v in trend.get(k, [])),
             currency=currency,
+            note=notes.get(k, ""),
         )
         for k in kpis
     ]
+
+
+def pace_of(snapshot: Snapshot, rep_id: int | None = None) -> Pace | None:
+    """The pace of the team (or one rep) in the snapshot, if targets were computed."""
+    plan = snapshot.targets
+    if plan is None:
+        return None
+    return plan.team_pace if rep_id is None else plan.rep_pace.get(rep_id)
 
 
 def trend_for(snapshot: Snapshot, kpi: str, rep_id: int | None = None, rep_name: str = "") -> TrendData:
@@ -150,7 +164,11 @@ class DashboardScreen(Screen):
             status.append(f"\n{anchor_note(dash)}", style="italic")
         self.query_one("#status", Static).update(status)
         self.query_one(KpiStrip).show(tiles_for(snapshot, HEADLINE_KPIS, app.currency), app.trend_kpi)
-        self.query_one(Scorecards).show(dash, app.currency)
+        paces = None
+        if snapshot.targets is not None:
+            paces = {rep_id: p.pace for rep_id, p in snapshot.targets.rep_pace.items()}
+            paces[None] = snapshot.targets.team_pace.pace
+        self.query_one(Scorecards).show(dash, app.currency, paces)
         self.query_one(PipelineView).show(snapshot.pipeline, snapshot.stage_deals, app.currency)
         self.query_one(TrendChart).data = trend_for(snapshot, app.trend_kpi)
 

@@ -38,7 +38,7 @@ class InsightsScreen(Screen[None]):
     """Control and improve: is the shortfall the team's or a rep's, which channels pay, where deals stall."""
 
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back", id="insights.back"),
+        Binding("escape", "dismiss", "Back", id="insights.back"),
         Binding("r", "toggle_reps", "Reps' funnel", id="insights.rep_funnel"),
     ]
 

@@ -14,6 +14,7 @@ from textual.widgets import Footer, Header, Static
 from cockpit.report import display_value
 from cockpit.screens.common import ActivityTable, CompareTable, OpenDealTable
 from cockpit.text import clean
+from cockpit.widgets.diagnosis import PacePlan
 
 if TYPE_CHECKING:
     from cockpit.app import CockpitApp, Snapshot
@@ -35,6 +36,7 @@ class MyDayScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header(icon="◧")
         yield Static("Loading…", id="myday-status", classes="status")
+        yield PacePlan(id="myday-pace", label="Me", currency=self.cockpit.currency)
         with Grid(id="myday-grid", classes="detail-grid"):
             yield CompareTable(id="myday-kpis", classes="box")
             yield ActivityTable(id="myday-followups", follow_up=True, classes="box")
@@ -70,6 +72,13 @@ class MyDayScreen(Screen):
             status.append(f" · {revenue} of {quota} quota ({attainment})")
         status.append(f" · {len(mine.overdue)} overdue, {len(mine.due_today)} due today")
         self.query_one("#myday-status", Static).update(status)
+        if snapshot.targets is not None:
+            self.query_one(PacePlan).show(
+                snapshot.targets.rep_pace.get(self.rep_id),
+                snapshot.targets.rep_plan.get(self.rep_id),
+                label=clean(mine.rep.name),
+                currency=app.currency,
+            )
         self.query_one(CompareTable).show(dash, self.rep_id, app.currency)
         followups = self.query_one("#myday-followups", ActivityTable)
         followups.show(mine.overdue + mine.due_today, app.settings.timezone, empty="no follow-ups due")

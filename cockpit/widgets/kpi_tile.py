@@ -27,6 +27,7 @@ class TileData:
     previous: float | int | None
     trend: tuple[float, ...]
     currency: str
+    note: str = ""  # a short addition to the change line, e.g. the pace on the attainment tile
 
 
 def change_text(kpi: str, value: float | int | None, previous: float | int | None, currency: str) -> str:
@@ -74,7 +75,8 @@ class KpiTile(Widget):
         self.set_class(better is True, "-better")
         self.set_class(better is False, "-worse")
         self.query_one("#tile-value", Static).update(line)
-        self.query_one("#tile-change", Static).update(Text(change, no_wrap=True))
+        note = f" · {data.note}" if data.note else ""
+        self.query_one("#tile-change", Static).update(Text(change + note, no_wrap=True, overflow="ellipsis"))
         self.query_one("#tile-spark", Sparkline).data = list(data.trend)
 
     def on_mount(self) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
@@ -16,6 +18,7 @@ from cockpit.text import clean
 SCORE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("revenue", "Revenue"),
     ("attainment", "Attain."),
+    ("pace", "Pace"),
     ("won", "Won"),
     ("opportunities", "Opps"),
     ("win_rate", "Win %"),
@@ -76,8 +79,16 @@ class Scorecards(DataTable):
                 mark = "▲" if (self.sort_reverse != (key == "rep")) else "▼"
             self.add_column(Text(label + mark, justify="left" if key == "rep" else "right"), key=key)
 
-    def show(self, dash: Dashboard, currency: str) -> None:
-        self._dash, self._currency = dash, currency
+    def show(self, dash: Dashboard, currency: str, paces: dict[int | None, float | None] | None = None) -> None:
+        """Render a dashboard; ``paces`` (rep id, None for the team → expected attainment) fills the Pace column."""
+        paces = paces or {}
+        # Pace is not a KPI of the dashboard: carry it in each row's values so sorting treats it like the others.
+        self._dash = replace(
+            dash,
+            team=replace(dash.team, values={**dash.team.values, "pace": paces.get(None)}),
+            reps=tuple(replace(r, values={**r.values, "pace": paces.get(r.rep_id)}) for r in dash.reps),
+        )
+        self._currency = currency
         self._rebuild()
 
     def ordered_rep_ids(self) -> list[int]:
