@@ -525,8 +525,10 @@ class Store:
                 self.conn.execute("BEGIN")
             except sqlite3.DatabaseError as exc:
                 raise _operational(self.path, exc) from None
+            failed = True
             try:
                 yield self.conn
+                failed = False
             except sqlite3.DatabaseError as exc:
                 # A damaged page or a failing disk is the user's one-line error; a bad query is our bug.
                 mapped = _operational(self.path, exc)
@@ -535,7 +537,14 @@ class Store:
                 raise mapped from None
             finally:
                 if self.conn.in_transaction:
-                    self.conn.execute("COMMIT")
+                    try:
+                        self.conn.execute("COMMIT")
+                    except sqlite3.DatabaseError as exc:
+                        # Ending a read loses nothing: drop the snapshot; report it unless an error already is.
+                        if self.conn.in_transaction:
+                            self.conn.rollback()
+                        if not failed:
+                            raise _operational(self.path, exc) from None  # noqa: B012 - only when none pending
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
         """Run one read query in its own short transaction."""
@@ -1126,7 +1135,8 @@ def _operational(path: Path, exc: sqlite3.DatabaseError, *, opening: bool = Fals
     if "not a database" in lower or "encrypted" in lower:
         return StoreError(f"{path} is not a SQLite database, or it is damaged beyond reading")
     if "malformed" in lower or "corrupt" in lower:
-        return StoreError(f"{path} is damaged ({text}); nothing was written; run: cockpit check {path}")
+        written = "" if opening else "; nothing was written"
+        return StoreError(f"{path} is damaged ({text}){written}; run: cockpit check {path}")
     if "readonly" in lower or "read-only" in lower:
         if opening:
             return StoreError(f"cannot open {path}: {text}")
