@@ -285,16 +285,17 @@ def check_database(path: str | os.PathLike[str], *, mountinfo: str | None = None
         report.problems.append(f"cannot read {db}: permission denied")
         return report
     with db.open("rb") as handle:
-        header = handle.read(16)
-    if header != b"SQLite format 3\x00":
+        header = handle.read(100)
+    if header[:16] != b"SQLite format 3\x00":
         report.problems.append(f"{db} is empty" if not header else f"{db} is not a SQLite database")
         return report
 
     wal = db.with_name(db.name + "-wal")
     report.facts.append(("WAL size", _size(wal.stat().st_size) if wal.exists() else "no WAL file"))
-    # Read-only and without creating -wal/-shm; a folder we cannot write needs immutable mode to read at all.
+    # Read-only, and without leaving -wal/-shm behind: with no -wal file nobody has the database open, so it is
+    # read as immutable (no side files, no locks); otherwise as a normal reader of the live WAL.
     conn = None
-    for extra in ("", "&immutable=1"):
+    for extra in ("", "&immutable=1")[0 if wal.exists() else 1 :]:
         try:
             conn = sqlite3.connect(f"file:{db}?mode=ro{extra}", uri=True, isolation_level=None)
             conn.execute("PRAGMA busy_timeout = 5000")
@@ -309,7 +310,8 @@ def check_database(path: str | os.PathLike[str], *, mountinfo: str | None = None
                 return report
     assert conn is not None
     try:
-        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+        # From the header (bytes 18-19 are 2 in WAL mode): an immutable reader's PRAGMA journal_mode says "delete".
+        mode = "wal" if header[18:20] == b"\x02\x02" else conn.execute("PRAGMA journal_mode").fetchone()[0]
         report.facts.append(("journal mode", mode))
         if mode.lower() != "wal":
             report.problems.append(f"journal mode is {mode}, not wal (opening it once with cockpit fixes that)")
