@@ -20,7 +20,7 @@ from cockpit.config import Settings, load_settings, state_dir
 from cockpit.errors import CockpitError, ParseError
 
 # Sub-command modules, in the order --help lists them. Each has register(subparsers).
-COMMANDS = ("run", "report", "demo", "log", "deal", "undo", "importcmd", "export")
+COMMANDS = ("run", "report", "demo", "log", "deal", "undo", "importcmd", "export", "admin")
 
 EXIT_USER_ERROR = 2
 EXIT_INTERNAL = 1

@@ -340,9 +340,25 @@ def _check_month(month: str) -> str:
 
 
 def _looks_like_sqlite(path: Path) -> bool:
-    with path.open("rb") as handle:
-        header = handle.read(16)
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(16)
+    except OSError:
+        return False
     return header == b"SQLite format 3\x00" or header == b""
+
+
+def _why_not_writable(path: Path) -> str | None:
+    """Why this user could not write the database, or None. WAL needs the folder and any -wal/-shm writable too."""
+    if not os.access(path, os.W_OK):
+        return f"{path} is read-only for you"
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        return f"folder {path.parent} is not writable for you"
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        if side.exists() and not os.access(side, os.W_OK):
+            return f"{side} is not writable for you (run: cockpit check {path})"
+    return None
 
 
 class Store:
@@ -385,55 +401,82 @@ class Store:
         elif not _looks_like_sqlite(path):
             raise StoreError(f"{path} is not a SQLite database")
         if path.exists() and not readonly:
-            if not os.access(path, os.W_OK):
-                readonly, self.readonly_reason = True, f"{path} is read-only for you"
-            elif not os.access(path.parent, os.W_OK | os.X_OK):
-                # WAL mode needs to create the -wal and -shm files beside the database.
-                readonly, self.readonly_reason = True, f"folder {path.parent} is not writable for you"
+            reason = _why_not_writable(path)
+            if reason:
+                readonly, self.readonly_reason = True, reason
         try:
-            if readonly:
-                uri = f"file:{path.resolve()}?mode=ro"
-                conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
-            else:
-                conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            conn.row_factory = sqlite3.Row
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA foreign_keys = ON")
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            conn = self._connect(readonly)
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{path} cannot be opened as a database: {exc}") from None
+            raise _operational(path, exc, opening=True) from None
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
-        if version > SCHEMA_VERSION:
+        if self._version > SCHEMA_VERSION:
             if not readonly:
                 conn.close()
                 self._open(create=False, readonly=True, stages=stages)
             self.readonly = True
             self.readonly_reason = (
-                f"{path} was written by a newer cockpit (schema {version} > {SCHEMA_VERSION}); opened read-only"
+                f"{path} was written by a newer cockpit (schema {self._version} > {SCHEMA_VERSION}); opened read-only"
             )
             return
-        if version < SCHEMA_VERSION:
+        if self._version < SCHEMA_VERSION:
             if readonly:
-                if version == 0:
-                    raise StoreError(f"{path} is not a cockpit database (and is read-only)")
+                conn.close()
+                if self._version == 0 and not self._has_tables:
+                    raise StoreError(f"{path} is empty and read-only (create a database with: cockpit init {path})")
+                if self._version == 0:
+                    raise StoreError(f"{path} is a SQLite database but not a cockpit one")
                 raise StoreError(f"{path} needs a schema upgrade but is read-only")
-            if version == 0 and self._has_foreign_tables():
+            if self._version == 0 and self._has_tables:
+                conn.close()
                 raise StoreError(f"{path} is a SQLite database but not a cockpit one")
         if not readonly:
             try:
                 mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            except sqlite3.OperationalError as exc:
-                raise _operational(path, exc) from None
+            except sqlite3.DatabaseError as exc:
+                conn.close()
+                raise _operational(path, exc, opening=True) from None
             if mode.lower() != "wal":
+                conn.close()
                 raise StoreError(f"{path} refused WAL journaling (mode {mode})")
             conn.execute("PRAGMA synchronous = NORMAL")
-            if version < SCHEMA_VERSION:
+            if self._version < SCHEMA_VERSION:
                 self._migrate(stages)
         self.readonly = readonly
         if readonly and self.readonly_reason is None:
             self.readonly_reason = "opened read-only"
+
+    def _connect(self, readonly: bool) -> sqlite3.Connection:
+        # Part of _open: connect, set the pragmas, and read enough (version, schema) to know the file is sound.
+        path = self.path
+        attempts = (
+            [f"file:{path.resolve()}?mode=ro", f"file:{path.resolve()}?mode=ro&immutable=1"] if readonly else [None]
+        )
+        for uri in attempts:
+            if uri is None:
+                conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            else:
+                conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+            try:
+                conn.row_factory = sqlite3.Row
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                conn.execute("PRAGMA foreign_keys = ON")
+                self._version = conn.execute("PRAGMA user_version").fetchone()[0]
+                self._has_tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+                if uri and "immutable" in uri:
+                    # A WAL database in a folder we cannot write, with no -shm beside it (nobody has it open):
+                    # SQLite can only read it as immutable, so others' later commits show after a restart.
+                    self.readonly_reason = (
+                        f"{self.readonly_reason or 'opened read-only'}; others' changes show after a restart"
+                    )
+                return conn
+            except sqlite3.DatabaseError as exc:
+                conn.close()
+                text = str(exc)
+                retry = uri is not None and "immutable" not in uri and ("readonly" in text or "unable to open" in text)
+                if not retry or path.with_name(path.name + "-wal").exists():
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _has_foreign_tables(self) -> bool:
         return self.conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0] > 0
@@ -478,11 +521,30 @@ class Store:
     def read(self) -> Iterator[sqlite3.Connection]:
         """A consistent snapshot for several queries; the read transaction ends when the block does."""
         with self._lock:
-            self.conn.execute("BEGIN")
+            try:
+                self.conn.execute("BEGIN")
+            except sqlite3.DatabaseError as exc:
+                raise _operational(self.path, exc) from None
+            failed = True
             try:
                 yield self.conn
+                failed = False
+            except sqlite3.DatabaseError as exc:
+                # A damaged page or a failing disk is the user's one-line error; a bad query is our bug.
+                mapped = _operational(self.path, exc)
+                if type(mapped) is StoreError and mapped.args[0].startswith("database error"):
+                    raise
+                raise mapped from None
             finally:
-                self.conn.execute("COMMIT")
+                if self.conn.in_transaction:
+                    try:
+                        self.conn.execute("COMMIT")
+                    except sqlite3.DatabaseError as exc:
+                        # Ending a read loses nothing: drop the snapshot; report it unless an error already is.
+                        if self.conn.in_transaction:
+                            self.conn.rollback()
+                        if not failed:
+                            raise _operational(self.path, exc) from None  # noqa: B012 - only when none pending
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
         """Run one read query in its own short transaction."""
@@ -496,7 +558,11 @@ class Store:
 
     @contextmanager
     def write(self, action: str) -> Iterator[_Tx]:
-        """One write action: BEGIN IMMEDIATE (retried with jitter while locked), audit rows, COMMIT."""
+        """One write action: BEGIN IMMEDIATE (retried with jitter while locked), audit rows, COMMIT.
+
+        On any failure the transaction is rolled back, so nothing of the action is written: ValidationError for
+        refused input, BusyError when locked past the retries, ReadOnlyError, or a StoreError (disk full, damage).
+        """
         if self.readonly:
             raise ReadOnlyError(f"cannot write: {self.readonly_reason}")
         with self._lock:
@@ -507,27 +573,31 @@ class Store:
                 self.conn.execute("COMMIT")
             except BaseException as exc:
                 if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
+                    try:  # noqa: SIM105 - the comment below says why it is ignored
+                        self.conn.execute("ROLLBACK")
+                    except sqlite3.DatabaseError:
+                        pass  # SQLite already rolled back (e.g. after SQLITE_FULL); the original error matters
                 if isinstance(exc, sqlite3.IntegrityError):
                     raise ValidationError(f"{action} refused: {exc}") from None
-                if isinstance(exc, sqlite3.OperationalError):
+                if isinstance(exc, sqlite3.DatabaseError):
                     raise _operational(self.path, exc) from None
                 raise
 
     def _begin_immediate(self) -> None:
         # BEGIN IMMEDIATE takes the write lock up front: a deferred transaction that reads and then writes gets
-        # SQLITE_BUSY at once, whatever the busy timeout. Past the 5 s timeout we still retry with jitter.
+        # SQLITE_BUSY at once, whatever the busy timeout. Past the 5 s timeout we still retry with jitter, so
+        # writers that collided back off at different moments instead of colliding again.
         for attempt in range(WRITE_RETRIES):
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
                 return
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise _operational(self.path, exc) from None
+            except sqlite3.DatabaseError as exc:
+                error = _operational(self.path, exc)
+                if not isinstance(error, BusyError):
+                    raise error from None
                 if attempt == WRITE_RETRIES - 1:
-                    break
+                    raise error from None
                 time.sleep(random.uniform(0.05, 0.25) * (attempt + 1))
-        raise BusyError(f"{self.path} stayed locked by other writers; nothing was written, try again")
 
     # -------------------------------------------------------------------------------------------- reads
 
@@ -1104,14 +1174,27 @@ def _rep_values(name: str, team: str, region: str, unix_login: str | None, role:
     }
 
 
-def _operational(path: Path, exc: sqlite3.OperationalError) -> StoreError:
+def _operational(path: Path, exc: sqlite3.DatabaseError, *, opening: bool = False) -> StoreError:
+    """The one-line error for an SQLite failure; ``opening`` when it happened while opening the file."""
     text = str(exc)
-    if "readonly" in text or "read-only" in text:
+    lower = text.lower()
+    if "not a database" in lower or "encrypted" in lower:
+        return StoreError(f"{path} is not a SQLite database, or it is damaged beyond reading")
+    if "malformed" in lower or "corrupt" in lower:
+        written = "" if opening else "; nothing was written"
+        return StoreError(f"{path} is damaged ({text}){written}; run: cockpit check {path}")
+    if "readonly" in lower or "read-only" in lower:
+        if opening:
+            return StoreError(f"cannot open {path}: {text}")
         return ReadOnlyError(f"cannot write to {path}: it is read-only")
-    if "disk is full" in text or "full" in text:
+    if "disk is full" in lower or "database or disk is full" in lower:
         return StoreError(f"cannot write to {path}: the disk is full; nothing was written")
-    if "locked" in text or "busy" in text:
+    if "locked" in lower or "busy" in lower:
         return BusyError(f"{path} stayed locked by other writers; nothing was written, try again")
+    if "disk i/o" in lower:
+        return StoreError(f"input/output error on {path} ({text}); nothing was written")
+    if "unable to open" in lower:
+        return StoreError(f"cannot open {path}: {text}")
     return StoreError(f"database error on {path}: {text}")
 
 
