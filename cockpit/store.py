@@ -172,9 +172,16 @@ def _run_script(conn: sqlite3.Connection, script: str) -> None:
 #   per rep with no GROUP BY sorter (kpi.py reads it through a correlated subquery per rep and bucket).
 # - deal_calls: calls ever logged on each deal (live calls only), kept exact by triggers in the same transaction as
 #   every write, so `calls_to_win` sums one row per won deal instead of joining the deal's calls.
+# - deals_open_at_end / stage_history_at_end: pipeline at a bucket's end reads both without touching the tables
+#   (stage added to the deal index; the history index ends with id, to_stage so "last row before the end, ORDER BY
+#   at DESC, id DESC" is one covering probe). Each replaces a v1 index that is its prefix, so writes cost the same.
 _INDEXES_V2 = (
     "CREATE INDEX activities_calls ON activities(rep_id, at, deal_id, kind, voided_at)"
     " WHERE kind = 'call' AND voided_at IS NULL",
+    "CREATE INDEX deals_open_at_end ON deals(closed_at, created_at, rep_id, amount, probability, stage, voided_at)",
+    "DROP INDEX deals_open",
+    "CREATE INDEX stage_history_at_end ON stage_history(deal_id, at, id, to_stage)",
+    "DROP INDEX stage_history_deal",
 )
 _DEAL_CALLS_V2 = (
     "CREATE TABLE deal_calls (deal_id INTEGER PRIMARY KEY, calls INTEGER NOT NULL)",
@@ -212,9 +219,10 @@ def _migrate_v2(conn: sqlite3.Connection) -> None:
     # Statement by statement: trigger bodies hold semicolons, so _run_script's split would cut them.
     for statement in (*_INDEXES_V2, *_DEAL_CALLS_V2):
         conn.execute(statement)
-    # Statistics for the new index so the planner weighs it like the others (cheap: one index, read once).
+    # Statistics for the new indexes so the planner weighs them like the others (each index is read once).
     if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
-        conn.execute("ANALYZE activities_calls")
+        for index in ("activities_calls", "deals_open_at_end", "stage_history_at_end"):
+            conn.execute(f"ANALYZE {index}")
 
 
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
