@@ -8,12 +8,14 @@ Python only adds, divides and compares. Money stays in integer minor units here;
 
 from __future__ import annotations
 
+import sqlite3
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from cockpit.kpi_cache import BucketMeasures, cache_for
 from cockpit.periods import Period, last_n, period_containing
 from cockpit.store import Store
 
@@ -193,11 +195,13 @@ def derive(base: dict[str, int | float], *, scope: str) -> dict[str, float | int
     }
 
 
-def _buckets_cte(periods: Sequence[Period]) -> tuple[str, list[int]]:
-    rows = ", ".join("(?, ?, ?)" for _ in periods)
+def _buckets_cte(periods: Sequence[Period], indexes: Sequence[int] | None = None) -> tuple[str, list[int]]:
+    """The VALUES table b(i, s, e) of the buckets to compute (``indexes`` into ``periods``; all by default)."""
+    chosen = range(len(periods)) if indexes is None else indexes
+    rows = ", ".join("(?, ?, ?)" for _ in chosen)
     params: list[int] = []
-    for i, p in enumerate(periods):
-        params += [i, p.start_ts, p.end_ts]
+    for i in chosen:
+        params += [i, periods[i].start_ts, periods[i].end_ts]
     return f"b(i, s, e) AS (VALUES {rows})", params
 
 
@@ -228,128 +232,189 @@ def _rep_filter(team: str | None, column: str) -> tuple[str, list[Any]]:
     return f" AND {column} IN (SELECT id FROM reps WHERE team = ? COLLATE NOCASE)", [team]
 
 
-def collect(store: Store, periods: Sequence[Period], *, team: str | None = None) -> _Measures:
-    """Run the KPI queries for every bucket in one read transaction."""
-    cte, bparams = _buckets_cte(periods)
+def collect(store: Store, periods: Sequence[Period], *, team: str | None = None, cached: bool = True) -> _Measures:
+    """Run the KPI queries for every bucket in one read transaction.
+
+    With ``cached`` (the default) the base measures of buckets that no write has touched since an earlier call on the
+    same Store come from :mod:`cockpit.kpi_cache`; only the others are queried. The result is the same either way.
+    """
     m = _Measures()
-    deal_filter, fparams = _rep_filter(team, "d.rep_id")
-    act_filter, aparams = _rep_filter(team, "x.rep_id")
-    lo, hi = periods[0].start_ts, periods[-1].end_ts
     with store.read() as conn:
-
-        def q(sql: str, params: list[Any]) -> list[Any]:
-            return conn.execute(sql, params).fetchall()
-
-        # Won deals: revenue, count and distinct customers per rep; distinct customers again for the team.
-        won_join = f"""FROM b JOIN deals d ON d.stage = 'won' AND d.closed_at >= b.s AND d.closed_at < b.e
-            WHERE d.voided_at IS NULL{deal_filter}"""
-        m.add_rep_rows(
-            q(
-                f"WITH {cte} SELECT b.i, d.rep_id, count(*), sum(d.amount), count(DISTINCT d.account_id) {won_join}"
-                " GROUP BY b.i, d.rep_id",
-                bparams + fparams,
-            ),
-            ("won", "revenue", "customers"),
-        )
-        m.add_team_rows(
-            q(f"WITH {cte} SELECT b.i, count(DISTINCT d.account_id) {won_join} GROUP BY b.i", bparams + fparams),
-            ("customers",),
-        )
-        # Lost deals by close date.
-        m.add_rep_rows(
-            q(
-                f"""WITH {cte} SELECT b.i, d.rep_id, count(*)
-            FROM b JOIN deals d ON d.stage = 'lost' AND d.closed_at >= b.s AND d.closed_at < b.e
-            WHERE d.voided_at IS NULL{deal_filter} GROUP BY b.i, d.rep_id""",
-                bparams + fparams,
-            ),
-            ("lost",),
-        )
-        # Opportunities: deals qualified in the bucket, and how many of them are won now.
-        m.add_rep_rows(
-            q(
-                f"""WITH {cte} SELECT b.i, d.rep_id, count(*), sum(d.stage = 'won')
-            FROM b JOIN deals d ON d.qualified_at >= b.s AND d.qualified_at < b.e
-            WHERE d.voided_at IS NULL{deal_filter} GROUP BY b.i, d.rep_id""",
-                bparams + fparams,
-            ),
-            ("opportunities", "opp_won"),
-        )
-        # New customers: accounts whose first won deal ever closes in the bucket, credited to that deal's owner.
-        m.add_rep_rows(
-            q(
-                f"""WITH {cte}, first AS (
-                SELECT account_id, min(closed_at) AS first_at FROM deals
-                WHERE stage = 'won' AND voided_at IS NULL AND account_id IS NOT NULL GROUP BY account_id
-                HAVING min(closed_at) >= ? AND min(closed_at) < ?),
-              owner AS (SELECT f.first_at, (SELECT d2.rep_id FROM deals d2 WHERE d2.account_id = f.account_id
-                    AND d2.stage = 'won' AND d2.voided_at IS NULL AND d2.closed_at = f.first_at
-                    ORDER BY d2.id LIMIT 1) AS rep_id FROM first f)
-            SELECT b.i, d.rep_id, count(*) FROM b JOIN owner d ON d.first_at >= b.s AND d.first_at < b.e
-            WHERE 1=1{deal_filter} GROUP BY b.i, d.rep_id""",
-                bparams + [lo, hi] + fparams,
-            ),
-            ("new_customers",),
-        )
-        # Calls: all, linked to a deal, and distinct deals touched (per rep, and distinct again for the team).
-        call_join = f"""FROM b JOIN activities x ON x.kind = 'call' AND x.at >= b.s AND x.at < b.e
-            WHERE x.voided_at IS NULL{act_filter}"""
-        m.add_rep_rows(
-            q(
-                f"WITH {cte} SELECT b.i, x.rep_id, count(*), count(x.deal_id), count(DISTINCT x.deal_id) {call_join}"
-                " GROUP BY b.i, x.rep_id",
-                bparams + aparams,
-            ),
-            ("calls", "calls_linked", "call_deals"),
-        )
-        m.add_team_rows(
-            q(f"WITH {cte} SELECT b.i, count(DISTINCT x.deal_id) {call_join} GROUP BY b.i", bparams + aparams),
-            ("call_deals",),
-        )
-        # Calls ever logged on the deals won in the bucket (by anyone), credited to the deal's owner.
-        m.add_rep_rows(
-            q(
-                f"""WITH {cte} SELECT b.i, d.rep_id, count(x.id)
-            FROM b JOIN deals d ON d.stage = 'won' AND d.closed_at >= b.s AND d.closed_at < b.e
-            JOIN activities x ON x.deal_id = d.id AND x.kind = 'call' AND x.voided_at IS NULL
-            WHERE d.voided_at IS NULL{deal_filter} GROUP BY b.i, d.rep_id""",
-                bparams + fparams,
-            ),
-            ("win_calls",),
-        )
-        # Pipeline open at the end of each bucket: the deals whose stage at that moment (the last stage-history row
-        # before it) was an open one. Candidates are still open now, or closed at/after the bucket's end; a deal
-        # reopened later is not counted for a period in which it stood won or lost. The probability is that stage's
-        # (the deal's own when the stage is unchanged since).
-        for open_clause in ("d.closed_at IS NULL", "d.closed_at >= b.e"):
-            m.add_rep_rows(
-                q(
-                    f"""WITH {cte} SELECT b.i, d.rep_id, sum(d.amount),
-                    sum(d.amount * CASE WHEN s.name IS NULL OR s.name = d.stage THEN d.probability
-                                        ELSE s.probability END)
-                FROM b JOIN deals d ON {open_clause} AND d.created_at < b.e
-                LEFT JOIN stages s ON s.name = (SELECT h.to_stage FROM stage_history h
-                    WHERE h.deal_id = d.id AND h.at < b.e ORDER BY h.at DESC, h.id DESC LIMIT 1)
-                WHERE d.voided_at IS NULL{deal_filter} AND coalesce(s.is_open, d.stage NOT IN ('won', 'lost'))
-                GROUP BY b.i, d.rep_id""",
-                    bparams + fparams,
-                ),
-                ("pipeline_value", "weighted_pipeline"),
-            )
+        cache = cache_for(store) if cached else None
+        if cache is not None:
+            with cache.lock:
+                cache.sync(conn)
+                keys = [(p.start_ts, p.end_ts, team) for p in periods]
+                found = {i: cache.get(key) for i, key in enumerate(keys)}
+                missing = [i for i, hit in found.items() if hit is None]
+                if missing:
+                    fresh = _Measures()
+                    _query_buckets(conn, periods, missing, team, fresh)
+                    for i in missing:
+                        found[i] = _bucket_of(fresh, i)
+                        cache.put(keys[i], found[i])
+        else:
+            fresh = _Measures()
+            _query_buckets(conn, periods, range(len(periods)), team, fresh)
+            found = {i: _bucket_of(fresh, i) for i in range(len(periods))}
+        for i in range(len(periods)):
+            bucket = found[i]
+            assert bucket is not None
+            # Copies: the caller's _Measures must never alias the cached dicts.
+            for rep_id, values in bucket.rep.items():
+                m.rep[(i, rep_id)] = defaultdict(int, values)
+            if bucket.team:
+                m.team[i] = defaultdict(int, bucket.team)
         months = sorted({month for p in periods for month in p.months()})
         marks = ",".join("?" * len(months))
-        rep_quotas = q(
+        rep_quotas = conn.execute(
             f"SELECT rep_id, month, amount FROM quotas WHERE rep_id IS NOT NULL AND month IN ({marks})", months
-        )
-        team_quotas = q(f"SELECT team, month, amount FROM quotas WHERE team IS NOT NULL AND month IN ({marks})", months)
-        costs = q(f"SELECT month, sum(amount) FROM costs WHERE month IN ({marks}) GROUP BY month", months)
-        reps = q(
+        ).fetchall()
+        team_quotas = conn.execute(
+            f"SELECT team, month, amount FROM quotas WHERE team IS NOT NULL AND month IN ({marks})", months
+        ).fetchall()
+        costs = conn.execute(f"SELECT month, sum(amount) FROM costs WHERE month IN ({marks}) GROUP BY month", months)
+        costs = costs.fetchall()
+        reps = conn.execute(
             "SELECT id, name, team, role, active FROM reps" + (" WHERE team = ? COLLATE NOCASE" if team else ""),
             [team] if team else [],
-        )
+        ).fetchall()
     m.reps = reps  # type: ignore[attr-defined]
     _add_money_by_month(m, periods, rep_quotas, team_quotas, costs, reps)
     return m
+
+
+def _bucket_of(m: _Measures, i: int) -> BucketMeasures:
+    """Bucket ``i`` of ``m`` as a cache entry, reps in id order so that later sums always run in the same order."""
+    reps = sorted(rep_id for (bucket, rep_id) in m.rep if bucket == i)
+    return BucketMeasures(
+        rep={rep_id: dict(m.rep[(i, rep_id)]) for rep_id in reps},
+        team=dict(m.team[i]) if i in m.team else {},
+    )
+
+
+def _query_buckets(
+    conn: sqlite3.Connection, periods: Sequence[Period], indexes: Sequence[int], team: str | None, m: _Measures
+) -> None:
+    """The base measures of the buckets ``indexes`` (into ``periods``), added to ``m`` under those indexes.
+
+    Each query's plan is pinned by tests/test_kpi_perf.py (no full scan of activities or deals, the index named).
+    """
+    cte, bparams = _buckets_cte(periods, indexes)
+    deal_filter, fparams = _rep_filter(team, "d.rep_id")
+    act_filter, aparams = _rep_filter(team, "x.rep_id")
+    lo = min(periods[i].start_ts for i in indexes)
+    hi = max(periods[i].end_ts for i in indexes)
+
+    def q(sql: str, params: list[Any]) -> list[Any]:
+        return conn.execute(sql, params).fetchall()
+
+    # Won deals: revenue, count and distinct customers per rep; distinct customers again for the team.
+    won_join = f"""FROM b JOIN deals d ON d.stage = 'won' AND d.closed_at >= b.s AND d.closed_at < b.e
+        WHERE d.voided_at IS NULL{deal_filter}"""
+    m.add_rep_rows(
+        q(
+            f"WITH {cte} SELECT b.i, d.rep_id, count(*), sum(d.amount), count(DISTINCT d.account_id) {won_join}"
+            " GROUP BY b.i, d.rep_id",
+            bparams + fparams,
+        ),
+        ("won", "revenue", "customers"),
+    )
+    m.add_team_rows(
+        q(f"WITH {cte} SELECT b.i, count(DISTINCT d.account_id) {won_join} GROUP BY b.i", bparams + fparams),
+        ("customers",),
+    )
+    # Lost deals by close date.
+    m.add_rep_rows(
+        q(
+            f"""WITH {cte} SELECT b.i, d.rep_id, count(*)
+        FROM b JOIN deals d ON d.stage = 'lost' AND d.closed_at >= b.s AND d.closed_at < b.e
+        WHERE d.voided_at IS NULL{deal_filter} GROUP BY b.i, d.rep_id""",
+            bparams + fparams,
+        ),
+        ("lost",),
+    )
+    # Opportunities: deals qualified in the bucket, and how many of them are won now.
+    m.add_rep_rows(
+        q(
+            f"""WITH {cte} SELECT b.i, d.rep_id, count(*), sum(d.stage = 'won')
+        FROM b JOIN deals d ON d.qualified_at >= b.s AND d.qualified_at < b.e
+        WHERE d.voided_at IS NULL{deal_filter} GROUP BY b.i, d.rep_id""",
+            bparams + fparams,
+        ),
+        ("opportunities", "opp_won"),
+    )
+    # New customers: accounts whose first won deal ever closes in the bucket, credited to that deal's owner. An
+    # account's first won deal falls in [lo, hi) exactly when it has a won deal there and none before lo: this walks
+    # the won deals of the range (deals_closed) and probes each account (deals_account), not every won deal ever.
+    m.add_rep_rows(
+        q(
+            f"""WITH {cte}, first AS (
+            SELECT d.account_id, min(d.closed_at) AS first_at FROM deals d
+            WHERE d.stage = 'won' AND d.closed_at >= ? AND d.closed_at < ? AND d.voided_at IS NULL
+              AND d.account_id IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM deals p WHERE p.account_id = d.account_id AND p.stage = 'won'
+                              AND p.closed_at < ? AND p.voided_at IS NULL)
+            GROUP BY d.account_id),
+          owner AS (SELECT f.first_at, (SELECT d2.rep_id FROM deals d2 WHERE d2.account_id = f.account_id
+                AND d2.stage = 'won' AND d2.voided_at IS NULL AND d2.closed_at = f.first_at
+                ORDER BY d2.id LIMIT 1) AS rep_id FROM first f)
+        SELECT b.i, d.rep_id, count(*) FROM b JOIN owner d ON d.first_at >= b.s AND d.first_at < b.e
+        WHERE 1=1{deal_filter} GROUP BY b.i, d.rep_id""",
+            bparams + [lo, hi, lo] + fparams,
+        ),
+        ("new_customers",),
+    )
+    # Calls per rep and bucket: all, linked to a deal, distinct deals touched. One range of the partial covering
+    # index activities_calls (live calls in rep, time order) per (rep, bucket): no sorter for the GROUP BY, and
+    # each distinct count stays small. Packed in one string because a scalar subquery returns one value.
+    team_clause = " WHERE r.team = ? COLLATE NOCASE" if team is not None else ""
+    for row in q(
+        f"""WITH {cte} SELECT b.i, r.id, (SELECT count(*) || ' ' || count(x.deal_id) || ' ' || count(DISTINCT x.deal_id)
+            FROM activities x WHERE x.rep_id = r.id AND x.kind = 'call' AND x.voided_at IS NULL
+            AND x.at >= b.s AND x.at < b.e) FROM reps r CROSS JOIN b{team_clause}""",
+        bparams + ([team] if team is not None else []),
+    ):
+        calls, linked, deals = (int(v) for v in row[2].split())
+        if calls:  # a (bucket, rep) with no call adds nothing, as the GROUP BY it replaces made no row for it
+            m.add_rep_rows([(row[0], row[1], calls, linked, deals)], ("calls", "calls_linked", "call_deals"))
+    call_join = f"""FROM b JOIN activities x ON x.kind = 'call' AND x.at >= b.s AND x.at < b.e
+        WHERE x.voided_at IS NULL{act_filter}"""
+    m.add_team_rows(
+        q(f"WITH {cte} SELECT b.i, count(DISTINCT x.deal_id) {call_join} GROUP BY b.i", bparams + aparams),
+        ("call_deals",),
+    )
+    # Calls ever logged on the deals won in the bucket (by anyone), credited to the deal's owner: deal_calls holds
+    # each deal's live calls, kept by triggers (store.py schema v2).
+    m.add_rep_rows(
+        q(
+            f"""WITH {cte} SELECT b.i, d.rep_id, sum(c.calls)
+        FROM b JOIN deals d ON d.stage = 'won' AND d.closed_at >= b.s AND d.closed_at < b.e
+        JOIN deal_calls c ON c.deal_id = d.id AND c.calls > 0
+        WHERE d.voided_at IS NULL{deal_filter} GROUP BY b.i, d.rep_id""",
+            bparams + fparams,
+        ),
+        ("win_calls",),
+    )
+    # Pipeline open at the end of each bucket: the deals whose stage at that moment (the last stage-history row
+    # before it) was an open one. Candidates are still open now, or closed at/after the bucket's end; a deal
+    # reopened later is not counted for a period in which it stood won or lost. The probability is that stage's
+    # (the deal's own when the stage is unchanged since).
+    for open_clause in ("d.closed_at IS NULL", "d.closed_at >= b.e"):
+        m.add_rep_rows(
+            q(
+                f"""WITH {cte} SELECT b.i, d.rep_id, sum(d.amount),
+                sum(d.amount * CASE WHEN s.name IS NULL OR s.name = d.stage THEN d.probability
+                                    ELSE s.probability END)
+            FROM b JOIN deals d ON {open_clause} AND d.created_at < b.e
+            LEFT JOIN stages s ON s.name = (SELECT h.to_stage FROM stage_history h
+                WHERE h.deal_id = d.id AND h.at < b.e ORDER BY h.at DESC, h.id DESC LIMIT 1)
+            WHERE d.voided_at IS NULL{deal_filter} AND coalesce(s.is_open, d.stage NOT IN ('won', 'lost'))
+            GROUP BY b.i, d.rep_id""",
+                bparams + fparams,
+            ),
+            ("pipeline_value", "weighted_pipeline"),
+        )
 
 
 def _add_money_by_month(

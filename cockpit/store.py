@@ -33,7 +33,7 @@ from cockpit.errors import (
     ValidationError,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 ACTIVITY_KINDS = ("call", "email", "meeting", "linkedin", "note")
 ROLES = ("rep", "manager")
 COST_CATEGORIES = ("marketing", "sales")
@@ -167,8 +167,67 @@ def _run_script(conn: sqlite3.Connection, script: str) -> None:
             conn.execute(statement)
 
 
+# Version 2: rollups and indexes for the KPI dashboard at team scale (issue 6; chosen from EXPLAIN QUERY PLAN).
+# - activities_calls: the live calls in (rep, time) order and covering, so calls per (rep, bucket) is one index range
+#   per rep with no GROUP BY sorter (kpi.py reads it through a correlated subquery per rep and bucket).
+# - deal_calls: calls ever logged on each deal (live calls only), kept exact by triggers in the same transaction as
+#   every write, so `calls_to_win` sums one row per won deal instead of joining the deal's calls.
+# - deals_open_at_end / stage_history_at_end: pipeline at a bucket's end reads both without touching the tables
+#   (stage added to the deal index; the history index ends with id, to_stage so "last row before the end, ORDER BY
+#   at DESC, id DESC" is one covering probe). Each replaces a v1 index that is its prefix, so writes cost the same.
+_INDEXES_V2 = (
+    "CREATE INDEX activities_calls ON activities(rep_id, at, deal_id, kind, voided_at)"
+    " WHERE kind = 'call' AND voided_at IS NULL",
+    "CREATE INDEX deals_open_at_end ON deals(closed_at, created_at, rep_id, amount, probability, stage, voided_at)",
+    "DROP INDEX deals_open",
+    "CREATE INDEX stage_history_at_end ON stage_history(deal_id, at, id, to_stage)",
+    "DROP INDEX stage_history_deal",
+)
+_DEAL_CALLS_V2 = (
+    "CREATE TABLE deal_calls (deal_id INTEGER PRIMARY KEY, calls INTEGER NOT NULL)",
+    # A live call is kind 'call', not voided, linked to a deal. Every path in or out of that set adjusts the count.
+    """CREATE TRIGGER deal_calls_insert AFTER INSERT ON activities
+    WHEN NEW.kind = 'call' AND NEW.voided_at IS NULL AND NEW.deal_id IS NOT NULL
+    BEGIN
+        INSERT INTO deal_calls (deal_id, calls) VALUES (NEW.deal_id, 1)
+        ON CONFLICT (deal_id) DO UPDATE SET calls = calls + 1;
+    END""",
+    """CREATE TRIGGER deal_calls_delete AFTER DELETE ON activities
+    WHEN OLD.kind = 'call' AND OLD.voided_at IS NULL AND OLD.deal_id IS NOT NULL
+    BEGIN
+        UPDATE deal_calls SET calls = calls - 1 WHERE deal_id = OLD.deal_id;
+    END""",
+    """CREATE TRIGGER deal_calls_update_old AFTER UPDATE OF kind, deal_id, voided_at ON activities
+    WHEN OLD.kind = 'call' AND OLD.voided_at IS NULL AND OLD.deal_id IS NOT NULL
+    BEGIN
+        UPDATE deal_calls SET calls = calls - 1 WHERE deal_id = OLD.deal_id;
+    END""",
+    """CREATE TRIGGER deal_calls_update_new AFTER UPDATE OF kind, deal_id, voided_at ON activities
+    WHEN NEW.kind = 'call' AND NEW.voided_at IS NULL AND NEW.deal_id IS NOT NULL
+    BEGIN
+        INSERT INTO deal_calls (deal_id, calls) VALUES (NEW.deal_id, 1)
+        ON CONFLICT (deal_id) DO UPDATE SET calls = calls + 1;
+    END""",
+    # Backfill from the activities already there (an upgraded v1 database).
+    """INSERT INTO deal_calls (deal_id, calls)
+    SELECT deal_id, count(*) FROM activities
+    WHERE kind = 'call' AND voided_at IS NULL AND deal_id IS NOT NULL GROUP BY deal_id""",
+)
+
+
+def _migrate_v2(conn: sqlite3.Connection) -> None:
+    # Statement by statement: trigger bodies hold semicolons, so _run_script's split would cut them.
+    for statement in (*_INDEXES_V2, *_DEAL_CALLS_V2):
+        conn.execute(statement)
+    # Statistics for the new indexes so the planner weighs them like the others (each index is read once).
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
+        for index in ("activities_calls", "deals_open_at_end", "stage_history_at_end"):
+            conn.execute(f"ANALYZE {index}")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     lambda conn: _run_script(conn, _SCHEMA_V1),
+    _migrate_v2,
 ]
 
 
