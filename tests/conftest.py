@@ -158,3 +158,33 @@ def make_cockpit(db_path: Path, settings: Settings) -> Callable[..., object]:
     yield factory
     for store in stores:
         store.close()
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixed demo data of the snapshots: `cockpit demo` with seed 7, 8 reps, 12 months ending on the frozen day."""
+    from cockpit.demo import generate
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    generate(path, reps=8, months=12, seed=7, end=FROZEN_NOW.date(), tz=TZ)
+    return path
+
+
+@pytest.fixture
+def make_demo_cockpit(demo_db: Path, tmp_path: Path) -> Callable[..., object]:
+    """The app on a private copy of the demo data, with the frozen clock."""
+    from cockpit.app import make_app
+
+    target = tmp_path / "demo.db"
+    shutil.copy(demo_db, target)
+    demo_settings = Settings(db_path=target, db_source="flag", timezone=TZ, currency="USD", stale_days=14)
+    stores: list[Store] = []
+
+    def factory(as_rep: str | None = None) -> object:
+        store = Store(target, user="tester", now=lambda: FROZEN_NOW.int_timestamp)
+        stores.append(store)
+        return make_app(store, settings=demo_settings, now=lambda: FROZEN_NOW, as_rep=as_rep)
+
+    yield factory
+    for store in stores:
+        store.close()

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from cockpit.errors import BusyError, ReadOnlyError, StoreError, ValidationError
-from cockpit.store import Store
+from cockpit.store import SCHEMA_VERSION, Store
 
 ROOT = Path(__file__).resolve().parent.parent
 MARCH_15 = 1773576000  # 2026-03-15 12:00 UTC: inside the 2026-03 period the reports below ask for
@@ -132,7 +132,7 @@ def test_database_from_a_newer_cockpit_opens_read_only(db: Path) -> None:
     before = content(db)
     with Store(db) as store:
         assert store.readonly
-        assert "newer cockpit (schema 99 > 1)" in (store.readonly_reason or "")
+        assert f"newer cockpit (schema 99 > {SCHEMA_VERSION})" in (store.readonly_reason or "")
         assert [r.name for r in store.reps()] == ["Ann"]  # still readable
         with pytest.raises(ReadOnlyError, match="newer cockpit"):
             store.log_activity(kind="call", rep_id=1, at=MARCH_15)

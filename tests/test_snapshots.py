@@ -51,3 +51,31 @@ def test_my_day(snap_compare, make_cockpit, size: tuple[int, int]) -> None:
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_help(snap_compare, make_cockpit, size: tuple[int, int]) -> None:
     assert snap_compare(make_cockpit("Max Boss"), terminal_size=size, run_before=keys("question_mark"))
+
+
+# ---------------------------------------------------------------------------------------- on the demo data
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_demo_team_cockpit(snap_compare, make_demo_cockpit, size: tuple[int, int]) -> None:
+    assert snap_compare(make_demo_cockpit(), terminal_size=size, run_before=keys())
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_demo_rep_drill_down(snap_compare, make_demo_cockpit, size: tuple[int, int]) -> None:
+    assert snap_compare(make_demo_cockpit(), terminal_size=size, run_before=keys("enter"))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_demo_my_day(snap_compare, make_demo_cockpit, size: tuple[int, int]) -> None:
+    assert snap_compare(make_demo_cockpit("Ana Torres"), terminal_size=size, run_before=keys())
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_demo_insights(snap_compare, make_demo_cockpit, size: tuple[int, int]) -> None:
+    assert snap_compare(make_demo_cockpit(), terminal_size=size, run_before=keys("i"))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_demo_help(snap_compare, make_demo_cockpit, size: tuple[int, int]) -> None:
+    assert snap_compare(make_demo_cockpit(), terminal_size=size, run_before=keys("question_mark"))
