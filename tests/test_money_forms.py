@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.app import App
 from textual.widgets import DataTable, Input, Static
 
 from cockpit.actions import Actor, apply, resolve_actor
 from cockpit.config import Settings
+from cockpit.errors import ValidationError
 from cockpit.kpi import dashboard
 from cockpit.money_bindings import MONEY_BINDINGS, MoneyActions
 from cockpit.periods import parse_period
@@ -285,3 +287,27 @@ async def test_entered_cost_and_quota_make_cac_and_attainment_real(tmp_path: Pat
     alice = board.rep_row(1)
     assert alice is not None and alice["quota"] == 3_000_000 and alice["attainment"] == 0.8
     assert board.team["quota"] == 3_000_000 and board.team["attainment"] == 0.8
+
+
+def test_store_reads_costs_quotas_and_channels(tmp_path: Path) -> None:
+    store = make_db(tmp_path / "c.db", user="maria")
+    store.set_cost(month="2026-10", category="sales", channel="", amount=1)
+    store.set_cost(month="2026-11", category="marketing", channel="events", amount=2)
+    store.set_cost(month="2026-11", category="marketing", channel="Ads", amount=3)
+    store.set_cost(month="2026-12", category="marketing", channel="Ads", amount=4)
+    store.add_deal(rep_id=1, account="Globex", title="Upsell", amount=100, source="Referral")
+    store.set_quota(month="2026-11", amount=5, rep_id=2)
+    store.set_quota(month="2026-11", amount=6, team="East")
+    store.set_quota(month="2026-12", amount=7, rep_id=1)
+    # One month, sorted by category then channel without regard to case; a range includes both ends.
+    assert [(c.channel, c.amount) for c in store.costs("2026-11")] == [("Ads", 3), ("events", 2)]
+    assert [c.amount for c in store.costs("2026-10", "2026-12")] == [1, 3, 2, 4]
+    # Teams first, then reps; each quota names its holder.
+    assert [(q.holder, q.rep_id, q.team, q.amount) for q in store.quotas("2026-11")] == [
+        ("East", None, "East", 6),
+        ("Bob", 2, None, 5),
+    ]
+    # Cost channels and deal sources, each once, alphabetically; an empty channel is not a name.
+    assert store.channel_names() == ["Ads", "events", "Referral"]
+    with pytest.raises(ValidationError, match="YYYY-MM"):
+        store.costs("November")

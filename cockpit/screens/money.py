@@ -25,6 +25,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Input, Select, Static
+from textual.widgets.data_table import RowDoesNotExist
 
 from cockpit.actions import Actor, SetCost, SetQuota, apply
 from cockpit.config import Settings
@@ -351,7 +352,7 @@ class CostsQuotasScreen(Screen[None]):
             prefix = "cost" if table_id == "#money-costs" else "quota"
             try:
                 table.move_cursor(row=table.get_row_index(f"{prefix}:{row_id}"))
-            except Exception:  # the row is in another month than the one shown
+            except RowDoesNotExist:  # a worker for another month won the race: nothing to select
                 return
             table.focus()
 
