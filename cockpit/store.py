@@ -1213,6 +1213,37 @@ class Store:
                 )
             return tx.insert("activities", values)
 
+    # Added for costs and quotas in the TUI (issue 7): the month's entries and the channel names to suggest.
+
+    def costs(self, month_from: str, month_to: str | None = None) -> list[Cost]:
+        """The cost entries of the months ``month_from``..``month_to`` (inclusive; one month when no end)."""
+        first = _check_month(month_from)
+        last = _check_month(month_to) if month_to is not None else first
+        rows = self.query(
+            "SELECT id, month, category, channel, amount FROM costs WHERE month >= ? AND month <= ?"
+            " ORDER BY month, category, channel COLLATE NOCASE",
+            (first, last),
+        )
+        return [Cost(**dict(r)) for r in rows]
+
+    def quotas(self, month: str) -> list[Quota]:
+        """The quotas of ``month``: teams first, then reps, each alphabetically."""
+        rows = self.query(
+            "SELECT q.id, q.month, q.rep_id, r.name AS rep, q.team, q.amount FROM quotas q"
+            " LEFT JOIN reps r ON r.id = q.rep_id WHERE q.month = ?"
+            " ORDER BY q.team IS NULL, coalesce(q.team, r.name) COLLATE NOCASE",
+            (_check_month(month),),
+        )
+        return [Quota(**dict(r)) for r in rows]
+
+    def channel_names(self) -> list[str]:
+        """Every channel named by a cost or a deal source, alphabetically (for completion in the cost form)."""
+        rows = self.query(
+            "SELECT channel FROM costs WHERE channel != '' UNION SELECT source FROM deals WHERE source != ''"
+            " ORDER BY 1 COLLATE NOCASE"
+        )
+        return [r[0] for r in rows]
+
 
 def _check_prob(probability: float) -> float:
     if not isinstance(probability, int | float) or not 0 <= probability <= 1:
@@ -1453,3 +1484,31 @@ class _Tx:
 def asdict_record(record: Any) -> dict[str, Any]:
     """A record as a plain dict (for JSON and CSV output)."""
     return asdict(record)
+
+
+@dataclass(frozen=True)
+class Cost:
+    """One monthly cost entry (money in minor units); (month, category, channel) identifies it."""
+
+    id: int
+    month: str
+    category: str
+    channel: str
+    amount: int
+
+
+@dataclass(frozen=True)
+class Quota:
+    """One monthly quota, for a rep (``rep_id``/``rep`` set) or a team (``team`` set)."""
+
+    id: int
+    month: str
+    rep_id: int | None
+    rep: str | None
+    team: str | None
+    amount: int
+
+    @property
+    def holder(self) -> str:
+        """The rep's name or the team's."""
+        return self.rep if self.rep is not None else self.team or ""

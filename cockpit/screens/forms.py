@@ -38,6 +38,7 @@ __all__ = [
     "DealEditForm",
     "DealForm",
     "EntryForm",
+    "FieldError",
     "FollowUpForm",
     "FuzzySuggester",
     "ParserValidator",
@@ -82,10 +83,15 @@ class FuzzySuggester(Suggester):
         return None
 
 
-class _FieldError(Exception):
+class FieldError(Exception):
+    """Raised by a form's ``build``: the message is shown beside the field, which gets the focus."""
+
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+_FieldError = FieldError  # the name the forms below were written with
 
 
 class EntryForm(ModalScreen[T], Generic[T]):
