@@ -29,6 +29,7 @@ from cockpit.config import Settings
 from cockpit.insights import Insights, compute_insights
 from cockpit.kpi import Dashboard, dashboard, default_period
 from cockpit.logging_bindings import LOGGING_BINDINGS, LoggingActions
+from cockpit.money_bindings import MONEY_BINDINGS, MoneyActions
 from cockpit.periods import Period
 from cockpit.report import build_report, render
 from cockpit.store import Rep, Store
@@ -140,7 +141,7 @@ def build_snapshot(store: Store, settings: Settings, request: Request, now: pend
     )
 
 
-class CockpitApp(LoggingActions, App[None]):
+class CockpitApp(LoggingActions, MoneyActions, App[None]):
     """The sales cockpit: team dashboard, rep drill-down, My day, search and exports over one Store."""
 
     CSS_PATH = "cockpit.tcss"
@@ -164,6 +165,7 @@ class CockpitApp(LoggingActions, App[None]):
         Binding("ctrl+r", "reload", "Reload", id="reload", show=False),
         Binding("i", "insights", "Insights", id="insights", tooltip="Diagnosis, channels, segments and funnel"),
         *LOGGING_BINDINGS,
+        *MONEY_BINDINGS,
     ]
 
     period: reactive[Period | None] = reactive(None, init=False)

@@ -45,11 +45,7 @@ def tiles_for(snapshot: Snapshot, kpis: tuple[str, ...], currency: str, rep_id: 
         now = row.values if row else {}
         before = prev.values if prev else {}
         trend = dash.rep_trends.get(rep_id, {})
-    notes: dict[str, str] = {}
-    pace = pace_of(snapshot, rep_id)
-    if pace is not None and pace.pace is not None:
-        notes["attainment"] = f"pace {pace.pace * 100:.0f}%"
-    return [
+    tiles = [
         TileData(
             kpi=k,
             label=TILE_LABELS.get(k, KPI_LABELS[k]),
@@ -57,10 +53,25 @@ def tiles_for(snapshot: Snapshot, kpis: tuple[str, ...], currency: str, rep_id: 
             previous=before.get(k),
             trend=tuple(float(v or 0) for v in trend.get(k, [])),
             currency=currency,
-            note=notes.get(k, ""),
         )
         for k in kpis
     ]
+    pace = pace_of(snapshot, rep_id)
+    if pace is not None:
+        from cockpit.parse import format_money
+
+        if pace.complete:
+            note = "period over"
+        elif pace.gap:
+            note = f"gap {format_money(pace.gap, currency, compact=True)}"
+        else:
+            note = "quota reached"
+        trend = tuple(
+            float(v or 0)
+            for v in (dash.team_trend if rep_id is None else dash.rep_trends.get(rep_id, {})).get("attainment", [])
+        )
+        tiles.append(TileData("pace", "Pace", pace.pace, None, trend, currency, note=note))
+    return tiles
 
 
 def pace_of(snapshot: Snapshot, rep_id: int | None = None) -> Pace | None:

@@ -75,8 +75,9 @@ class KpiTile(Widget):
         self.set_class(better is True, "-better")
         self.set_class(better is False, "-worse")
         self.query_one("#tile-value", Static).update(line)
-        note = f" · {data.note}" if data.note else ""
-        self.query_one("#tile-change", Static).update(Text(change + note, no_wrap=True, overflow="ellipsis"))
+        if data.note and data.previous is None:
+            change = data.note  # a tile with no previous value (pace) says something else there
+        self.query_one("#tile-change", Static).update(Text(change, no_wrap=True, overflow="ellipsis"))
         self.query_one("#tile-spark", Sparkline).data = list(data.trend)
 
     def on_mount(self) -> None:
@@ -105,6 +106,8 @@ class KpiStrip(Horizontal, can_focus=True):
     def compose(self) -> ComposeResult:
         for kpi in self.kpis:
             yield KpiTile(id=f"tile-{kpi}", classes="kpi-tile")
+        # Pace (issue 8): the attainment expected at period end at the current rate; not a trend KPI.
+        yield KpiTile(id="tile-pace", classes="kpi-tile")
 
     def show(self, tiles: list[TileData], selected: str) -> None:
         for data in tiles:

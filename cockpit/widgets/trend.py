@@ -53,4 +53,22 @@ class TrendChart(Widget, can_focus=True):
         step = max(1, -(-len(xs) * 9 // max(1, width - 8)))  # a label is 7-8 cells wide: keep them apart
         ticks = xs[::-1][::step][::-1]
         fig.ruler("x").lim(0.6, len(xs) + 0.6).ticks(ticks, [data.labels[t - 1] for t in ticks])
+        values = [v / data.scale for _, series in data.series for v in series if v is not None]
+        low, high = min(values), max(values)
+        if high > low:
+            # plotext writes large values in scientific notation (1.5e6): give it readable labels instead.
+            steps = [low + (high - low) * i / 3 for i in range(4)]
+            fig.ruler("y").ticks(steps, [compact_number(v) for v in steps])
         return Text.from_ansi(fig.build().string())
+
+
+def compact_number(value: float) -> str:
+    """1534000 -> 1.5M, 770000 -> 770k, 0.25 -> 0.25: short axis labels."""
+    size = abs(value)
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if size >= limit:
+            text = f"{value / limit:.1f}".rstrip("0").rstrip(".")
+            return f"{text}{suffix}"
+    if size >= 10 or value == int(value):
+        return f"{value:.0f}"
+    return f"{value:.2f}".rstrip("0").rstrip(".")
