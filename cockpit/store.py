@@ -382,6 +382,8 @@ def _check_amount(amount: int, what: str = "amount") -> int:
 def _check_ts(ts: int | None, what: str) -> int | None:
     if ts is None:
         return None
+    if isinstance(ts, bool) or not isinstance(ts, int | float):
+        raise ValidationError(f"{what} must be a moment (epoch seconds), not {ts!r}")
     if not MIN_TS <= ts < MAX_TS:
         raise ValidationError(f"{what} must lie between 1970 and 2100")
     return int(ts)
@@ -608,7 +610,14 @@ class Store:
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
         """Run one read query in its own short transaction."""
         with self._lock:
-            return self.conn.execute(sql, params).fetchall()
+            try:
+                return self.conn.execute(sql, params).fetchall()
+            except sqlite3.DatabaseError as exc:
+                # As in read(): a damaged page or a failing disk is a one-line error; a bad query is our bug.
+                mapped = _operational(self.path, exc)
+                if type(mapped) is StoreError and mapped.args[0].startswith("database error"):
+                    raise
+                raise mapped from None
 
     def data_version(self) -> int:
         """Changes when another connection commits (PRAGMA data_version): the cheap poll for live refresh."""

@@ -7,7 +7,7 @@ import argparse
 import pendulum
 
 from cockpit.config import Settings
-from cockpit.errors import PeriodError
+from cockpit.errors import PeriodError, StoreError
 from cockpit.kpi import default_period
 from cockpit.periods import Period, parse_period
 from cockpit.store import Store
@@ -26,7 +26,14 @@ def ensure_demo_database(settings: Settings) -> None:
 def open_store(settings: Settings, *, readonly: bool = False, user: str | None = None) -> Store:
     """Open the database the settings name (generating the default demo database when needed)."""
     ensure_demo_database(settings)
-    return Store(settings.db_path, readonly=readonly, user=user, stages=settings.stages)
+    try:
+        return Store(settings.db_path, readonly=readonly, user=user, stages=settings.stages)
+    except StoreError as exc:
+        if not readonly or "needs a schema upgrade" not in str(exc):
+            raise
+    # A reader of an older database upgrades it once (a migration is the only write a report makes), then reads.
+    Store(settings.db_path, user=user, stages=settings.stages).close()
+    return Store(settings.db_path, readonly=True, user=user, stages=settings.stages)
 
 
 def resolve_period(

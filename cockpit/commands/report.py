@@ -35,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     now = now_for(settings)
     with open_store(settings, readonly=True) as store:
+        demo = store.is_demo
         period, anchored = resolve_period(store, settings, args, now)
         if args.team and args.team.casefold() not in {t.casefold() for t in store.teams()}:
             raise NotFoundError(f"no team named {args.team!r} (teams: {', '.join(store.teams()) or 'none'})")
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
             stale_days=settings.stale_days,
             currency=settings.currency,
         )
-    report = build_report(dash, currency=settings.currency, rep=rep_name, insights=insights)
+    report = build_report(dash, currency=settings.currency, rep=rep_name, insights=insights, demo=demo)
     if anchored and args.format == "csv":
         print(f"cockpit: {anchor_note(dash)}", file=sys.stderr)
     print(render(report, args.format, currency=settings.currency))
