@@ -3,7 +3,9 @@
 Headers are the import field names (:data:`cockpit.importing.FIELDS`), money is in major units, moments are ISO
 8601 with their UTC offset, so ``cockpit import`` reads an export back unchanged. Cells are cleaned of escape
 sequences and control characters, and a cell a spreadsheet would run as a formula (``= + - @``) gets a leading
-``'``, which the importer removes again. Voided deals and activities are left out, as they are from every KPI.
+``'``, which the importer removes again. Each deal carries its stage ``history`` (:func:`format_history`), so the
+pipeline of past periods reads back the same. Voided deals and activities are left out, as they are from every KPI:
+a voided row would come back live in another database (the export has no void column), and change its KPIs.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 import pendulum
 
 from cockpit.errors import CockpitError
-from cockpit.importing import FIELDS, KINDS
+from cockpit.importing import FIELDS, KINDS, format_history
 from cockpit.parse import currency_digits, format_duration
 from cockpit.periods import local_tz
 from cockpit.store import Store
@@ -67,6 +69,13 @@ def rows(store: Store, kind: str, *, currency: str = "USD", tz: str | None = Non
     digits = currency_digits(currency)
     zone = local_tz(tz)
     if kind == "deals":
+        # Every deal's stage history in the order KPIs read it (time, then entry): one query, not one per deal.
+        history: dict[int, list[tuple[str, int]]] = {}
+        for h in store.query(
+            """SELECT h.deal_id, h.to_stage, h.at FROM stage_history h JOIN deals d ON d.id = h.deal_id
+               WHERE d.voided_at IS NULL ORDER BY h.deal_id, h.at, h.id"""
+        ):
+            history.setdefault(h[0], []).append((h[1], h[2]))
         for d in store.query(
             """SELECT d.*, r.name AS rep, r.team AS team, a.name AS account, a.segment AS segment
                FROM deals d JOIN reps r ON r.id = d.rep_id LEFT JOIN accounts a ON a.id = d.account_id
@@ -90,6 +99,7 @@ def rows(store: Store, kind: str, *, currency: str = "USD", tz: str | None = Non
                 "expected_close": _moment(d["expected_close"], zone),
                 "closed": _moment(d["closed_at"], zone),
                 "lost_reason": d["lost_reason"],
+                "history": format_history(history.pop(d["id"], ())),
             }
     elif kind == "activities":
         for x in store.query(

@@ -5,7 +5,8 @@ normalising case, spaces, dashes and underscores; blank rows and unnamed columns
 :mod:`cockpit.parse`). Writing is strict: the whole file goes in ONE write transaction with one summary audit
 row, so an import is all-or-nothing; a row that cannot be read is reported with its line, column and reason and,
 unless ``skip_bad``, nothing is written. Re-importing a file changes nothing: rows are matched on their external
-id, or else on a natural key (see :data:`NATURAL_KEYS`).
+id, or else on a natural key (see :data:`NATURAL_KEYS`). A deals row may carry its stage ``history`` (our export's
+own column, see :func:`format_history`), which is written as is instead of a history synthesized from the row.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,8 @@ from cockpit.presets import preset as find_preset
 from cockpit.store import (
     ACTIVITY_KINDS,
     COST_CATEGORIES,
+    MAX_TS,
+    MIN_TS,
     Store,
     _check_amount,
     _check_month,
@@ -42,9 +46,11 @@ __all__ = [
     "ImportResult",
     "RowError",
     "Table",
+    "format_history",
     "import_file",
     "normalize_header",
     "parse_assignments",
+    "parse_history",
     "parse_month",
     "read_csv",
 ]
@@ -70,6 +76,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "expected_close",
         "closed",
         "lost_reason",
+        "history",
     ),
     "reps": ("name", "team", "region", "unix_login", "role", "active"),
     "activities": ("external_id", "kind", "rep", "deal", "account", "outcome", "duration", "at", "note"),
@@ -311,6 +318,8 @@ class ImportResult:
     skipped: list[RowError] = field(default_factory=list)
     new_reps: list[str] = field(default_factory=list)
     new_accounts: list[str] = field(default_factory=list)
+    #: Deals whose stored stage history a ``history`` cell replaced (created deals not counted).
+    history_replaced: int = 0
     ignored_columns: list[str] = field(default_factory=list)
     columns: dict[str, list[str]] = field(default_factory=dict)
     dry_run: bool = False
@@ -328,6 +337,8 @@ class ImportResult:
             shown = self.new_accounts[:20]
             more = f", … {len(self.new_accounts) - len(shown)} more" if len(self.new_accounts) > len(shown) else ""
             lines.append(f"new accounts ({len(self.new_accounts)}): {', '.join(shown)}{more}")
+        if self.history_replaced:
+            lines.append(f"stage history replaced for {self.history_replaced} deals")
         if self.ignored_columns:
             lines.append(f"ignored columns: {', '.join(self.ignored_columns)}")
         lines.extend(f"skipped {e}" for e in self.skipped)
@@ -545,6 +556,55 @@ def parse_month(text: str) -> str:
     return _check_month(f"{year:04d}-{month:02d}")
 
 
+# One step of a history cell: `stage@2026-01-03T10:00:00Z`. The moment must say its offset, so that a history
+# reads the same whatever --date-format or time zone the import runs with.
+_HISTORY_STEP = re.compile(r"(?P<stage>[^@]+)@(?P<at>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:Z|[+-]\d{2}:\d{2}))")
+HISTORY_SEPARATOR = ">"
+
+
+def format_history(steps: Iterable[tuple[str, int]]) -> str:
+    """``[("lead", t0), ("won", t1)]`` → ``lead@2026-01-03T10:00:00Z>won@2026-02-01T16:00:00Z`` (UTC, whole seconds).
+
+    The steps are a deal's stage-history rows in order (``to_stage``, ``at``); each row's ``from_stage`` is the step
+    before it (none for the first), so it is not written.
+    """
+    return HISTORY_SEPARATOR.join(
+        f"{stage}@{datetime.fromtimestamp(at, UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}" for stage, at in steps
+    )
+
+
+def parse_history(text: str, stages: Iterable[str], *, stage: str, created: int) -> list[tuple[str, int]]:
+    """Read a :func:`format_history` cell back, checked: known stages, times never going back, the first at or
+    after ``created``, the last one ``stage`` (the deal's current stage). Raises CockpitError saying which step."""
+    known = {s.casefold(): s for s in stages}
+    steps: list[tuple[str, int]] = []
+    for n, part in enumerate(text.split(HISTORY_SEPARATOR), start=1):
+        m = _HISTORY_STEP.fullmatch(part.strip())
+        if m is None:
+            raise CockpitError(f"history step {n} {part.strip()!r}: expected STAGE@YYYY-MM-DDTHH:MM:SSZ")
+        name = known.get(m["stage"].strip().casefold())
+        if name is None:
+            raise CockpitError(
+                f"history step {n}: unknown stage {m['stage'].strip()!r} (ours: {', '.join(known.values())})"
+            )
+        try:
+            at = int(datetime.fromisoformat(m["at"]).timestamp())
+        except ValueError:
+            raise CockpitError(f"history step {n}: {m['at']!r} is not a valid moment") from None
+        if not MIN_TS <= at < MAX_TS:
+            raise CockpitError(f"history step {n}: {m['at']!r} is outside 1970-2100")
+        if steps and at < steps[-1][1]:
+            raise CockpitError(f"history step {n} ({name}) is earlier than step {n - 1} ({steps[-1][0]})")
+        if steps and name == steps[-1][0]:
+            raise CockpitError(f"history step {n} moves the deal to {name}, where step {n - 1} left it")
+        steps.append((name, at))
+    if steps[0][1] < created:
+        raise CockpitError(f"history step 1 ({steps[0][0]}) is before the deal was created")
+    if steps[-1][0] != stage:
+        raise CockpitError(f"history ends in {steps[-1][0]}, but the deal's stage is {stage}")
+    return steps
+
+
 def _bool(text: str) -> bool:
     s = text.strip().casefold()
     if s in _TRUE:
@@ -661,7 +721,8 @@ def import_file(
                         "skipped": len(result.skipped),
                         "new_reps": result.new_reps,
                         "new_accounts": len(result.new_accounts),
-                    },
+                    }
+                    | ({"history_replaced": result.history_replaced} if kind == "deals" else {}),
                 )
             if dry_run:
                 raise _DryRun
@@ -745,8 +806,25 @@ def _import_deals(ctx: _Context, table: Table, skip_bad: bool, progress: Any) ->
     positions = sorted(ctx.stages.values(), key=lambda s: s.position)
     first_stage = positions[0].name
     same_close_column = ctx.columns.get("closed") == ctx.columns.get("expected_close")
-    history: list[tuple[int, str | None, str, int, str]] = []
+    # Stage-history rows to write, per deal, (from_stage, to_stage, at) in order; inserted in one batch at the end.
+    pending: dict[int, list[tuple[str | None, str, int]]] = {}
+    # With a history column: each deal's whole history as it stands (stored, then as this import changes it), to
+    # tell an unchanged history from a changed one.
+    known: dict[int, list[tuple[str, int]]] = {}
+    if "history" in mapped:
+        for h in conn.execute("SELECT deal_id, to_stage, at FROM stage_history ORDER BY deal_id, at, id"):
+            known.setdefault(h[0], []).append((h[1], h[2]))
+    stage_names = list(ctx.stages)
     user = ctx.store.user
+
+    def add_history(deal_id: int, steps: list[tuple[str, int]], before: str | None = None) -> None:
+        """Queue ``steps`` after the deal's last stage ``before`` (None: they are its whole history)."""
+        rows = pending.setdefault(deal_id, [])
+        for to_stage, at in steps:
+            rows.append((before, to_stage, at))
+            before = to_stage
+        if "history" in mapped:
+            known.setdefault(deal_id, []).extend(steps)
 
     def handle(row: _Row) -> str:
         account = row.text("account")
@@ -784,6 +862,9 @@ def _import_deals(ctx: _Context, table: Table, skip_bad: bool, progress: Any) ->
             probability = None  # closed deals take their stage's probability, as a deal moved by hand does
         if qualified is None and stage not in (first_stage, "lost"):
             qualified = created  # imported past the first stage: qualified when created
+        steps = None
+        if row.text("history"):
+            steps = row.value("history", lambda text: parse_history(text, stage_names, stage=stage, created=created))
         ext = row.text("external_id") or None
         key = (title.casefold(), account.casefold(), rep.casefold(), created)
         current = by_ext.get(ext) if ext else None
@@ -816,13 +897,14 @@ def _import_deals(ctx: _Context, table: Table, skip_bad: bool, progress: Any) ->
         if current is None:
             values["updated_at"] = ctx.tx.at
             deal_id = _insert(ctx, "deals", values)
-            # History as if entered by hand: created in the first (or qualified) stage, closed at its close date.
-            if target.is_open:
-                history.append((deal_id, None, stage, created, user))
+            if steps is not None:
+                add_history(deal_id, steps)
+            # Else history as if entered by hand: created in the first (or qualified) stage, closed at its close date.
+            elif target.is_open:
+                add_history(deal_id, [(stage, created)])
             else:
                 start = "qualified" if qualified is not None and "qualified" in ctx.stages else first_stage
-                history.append((deal_id, None, start, created, user))
-                history.append((deal_id, start, stage, closed, user))
+                add_history(deal_id, [(start, created), (stage, closed)])
             row_key = {**values, "id": deal_id}
             if ext:
                 by_ext[ext] = row_key
@@ -839,16 +921,26 @@ def _import_deals(ctx: _Context, table: Table, skip_bad: bool, progress: Any) ->
         if "probability" not in mapped and current["stage"] == stage:
             values.pop("probability")
         changes = _changes(current, values)
-        if not changes:
+        deal_id = current["id"]
+        new_history = steps is not None and known.get(deal_id, []) != steps
+        if not changes and not new_history:
             return "unchanged"
-        _update(ctx, "deals", current["id"], changes | {"updated_at": ctx.tx.at})
-        if "stage" in changes:
-            history.append((current["id"], current["stage"], stage, closed or ctx.tx.at, user))
+        _update(ctx, "deals", deal_id, changes | {"updated_at": ctx.tx.at})
+        if new_history:
+            # The file's history replaces the stored one whole (rows already written and rows still pending).
+            conn.execute("DELETE FROM stage_history WHERE deal_id = ?", (deal_id,))
+            pending.pop(deal_id, None)
+            known[deal_id] = []
+            add_history(deal_id, steps)
+            ctx.result.history_replaced += 1
+        elif "stage" in changes and steps is None:
+            add_history(deal_id, [(stage, closed or ctx.tx.at)], current["stage"])
         return "updated"
 
     _rows(ctx, table, progress, handle, skip_bad)
     conn.executemany(
-        "INSERT INTO stage_history (deal_id, from_stage, to_stage, at, by_user) VALUES (?, ?, ?, ?, ?)", history
+        "INSERT INTO stage_history (deal_id, from_stage, to_stage, at, by_user) VALUES (?, ?, ?, ?, ?)",
+        ((deal_id, *step, user) for deal_id, steps in pending.items() for step in steps),
     )
 
 
