@@ -149,7 +149,7 @@ class DashboardScreen(Screen):
     def on_mount(self) -> None:
         self.query_one("#scorecard-pane").border_title = "Scorecards  (s sort, S reverse, enter: rep)"
         self.query_one("#pipeline-pane").border_title = "Pipeline: open stages"
-        self.query_one("#trend-pane").border_title = "Trend  (k: next KPI)"
+        self.query_one("#trend-pane").border_title = "Trend: team  (k: next KPI)"
         reason = self.cockpit.store.readonly_reason
         banner = self.query_one("#banner", Static)
         banner.display = bool(reason)
@@ -181,7 +181,23 @@ class DashboardScreen(Screen):
             paces[None] = snapshot.targets.team_pace.pace
         self.query_one(Scorecards).show(dash, app.currency, paces)
         self.query_one(PipelineView).show(snapshot.pipeline, snapshot.stage_deals, app.currency)
-        self.query_one(TrendChart).data = trend_for(snapshot, app.trend_kpi)
+        self._show_trend(snapshot)
+
+    def _show_trend(self, snapshot: Snapshot) -> None:
+        """The team's trend, or the highlighted rep's beside the team median."""
+        rep_id = self.query_one(Scorecards).selected_rep_id()
+        row = snapshot.dashboard.rep_row(rep_id) if rep_id is not None else None
+        chart = self.query_one(TrendChart)
+        if row is None:
+            chart.data = trend_for(snapshot, self.cockpit.trend_kpi)
+            self.query_one("#trend-pane").border_title = "Trend: team  (k: next KPI)"
+        else:
+            chart.data = trend_for(snapshot, self.cockpit.trend_kpi, rep_id, row.rep or "")
+            self.query_one("#trend-pane").border_title = "Trend: rep vs median  (k: next KPI)"
+
+    def on_data_table_row_highlighted(self, event: Scorecards.RowHighlighted) -> None:
+        if isinstance(event.data_table, Scorecards) and self.cockpit.snapshot is not None:
+            self._show_trend(self.cockpit.snapshot)
 
     # ------------------------------------------------------------------------------------------ panes
 
