@@ -7,7 +7,8 @@ write method (one transaction with its audit rows). The rules:
   themselves; a manager may act as anyone. A database where no rep has a login mapped (a demo or a one-person file)
   trusts whoever opens it, as a manager: there is nobody to tell apart.
 - Manager-only: quotas, costs, reassigning a deal to another rep, and editing, moving, voiding or restoring another
-  rep's deals and activities. Logging a call on a colleague's deal is allowed (the call is the caller's own).
+  rep's deals and activities, or marking their follow-ups done. Logging a call on a colleague's deal is allowed
+  (the call is the caller's own).
 
 Core module: no Textual.
 """
@@ -18,7 +19,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from cockpit.errors import NotFoundError, PermissionDenied, ValidationError
-from cockpit.store import Rep, Store
+from cockpit.store import Activity, Rep, Store
 
 __all__ = [
     "LOGGABLE_KINDS",
@@ -26,6 +27,7 @@ __all__ = [
     "ActivityEntry",
     "Actor",
     "CallEntry",
+    "CompleteFollowUp",
     "DealEdit",
     "DealEntry",
     "Entry",
@@ -181,6 +183,14 @@ class Restore:
 
 
 @dataclass(frozen=True)
+class CompleteFollowUp:
+    """Mark the follow-up of an activity done (``at`` None means now)."""
+
+    activity_id: int
+    at: int | None = None
+
+
+@dataclass(frozen=True)
 class Undo:
     """Undo the acting Unix user's latest action (the undo is audited too)."""
 
@@ -201,7 +211,19 @@ class SetCost:
     channel: str = ""
 
 
-Entry = ActivityEntry | DealEntry | StageMove | FollowUp | DealEdit | Void | Restore | Undo | SetQuota | SetCost
+Entry = (
+    ActivityEntry
+    | DealEntry
+    | StageMove
+    | FollowUp
+    | DealEdit
+    | Void
+    | Restore
+    | CompleteFollowUp
+    | Undo
+    | SetQuota
+    | SetCost
+)
 
 
 # ------------------------------------------------------------------------------------------------ apply
@@ -254,6 +276,9 @@ def apply(store: Store, actor: Actor, entry: Entry) -> int:
             _own_row(store, actor, entry.table, entry.row_id, "restore")
             store.restore(entry.table, entry.row_id)
             return entry.row_id
+        case CompleteFollowUp():
+            _complete_follow_up(store, actor, entry)
+            return entry.activity_id
         case Undo():
             return store.undo_last().id
         case SetQuota():
@@ -310,13 +335,28 @@ def _own_row(store: Store, actor: Actor, table: str, row_id: int, verb: str) -> 
     if table == "deals":
         _own_deal(store, actor, row_id, verb)
     elif table == "activities":
-        activity = store.activity(row_id)
-        if not actor.is_manager and (actor.rep is None or activity.rep_id != actor.rep.id):
-            raise PermissionDenied(
-                f"activity #{row_id} was logged by {activity.rep!r}: only a manager may {verb} another rep's entry"
-            )
+        _own_activity(store, actor, row_id, verb)
     else:
         raise ValidationError(f"only deals and activities can be voided or restored, not {table}")
+
+
+def _own_activity(store: Store, actor: Actor, activity_id: int, verb: str) -> Activity:
+    activity = store.activity(activity_id)
+    if not actor.is_manager and (actor.rep is None or activity.rep_id != actor.rep.id):
+        raise PermissionDenied(
+            f"activity a{activity_id} was logged by {activity.rep!r}: only a manager may {verb} another rep's entry"
+        )
+    return activity
+
+
+def _complete_follow_up(store: Store, actor: Actor, entry: CompleteFollowUp) -> None:
+    activity = _own_activity(store, actor, entry.activity_id, "complete")
+    # The store only checks that a follow-up exists; done twice would silently move its done time.
+    if activity.voided_at is not None:
+        raise ValidationError(f"activity a{activity.id} is voided; restore it first")
+    if activity.follow_up_done_at is not None:
+        raise ValidationError(f"the follow-up of activity a{activity.id} is already done")
+    store.complete_follow_up(activity.id, at=entry.at)
 
 
 def _log_activity(store: Store, actor: Actor, entry: ActivityEntry) -> int:

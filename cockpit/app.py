@@ -420,6 +420,17 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         return int(key) if key and str(key).isdigit() else None
 
+    @property
+    def selected_activity_id(self) -> int | None:
+        """The activity under the cursor of the focused activity table (My day, drill-down), if any."""
+        from cockpit.screens.common import ActivityTable
+
+        table = self.screen.focused
+        if not isinstance(table, ActivityTable) or not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return int(key) if key and str(key).isdigit() else None
+
     def highlight(self, table: str, row_id: int) -> None:
         """Put the cursor on the new or changed row once the refreshed snapshot shows it."""
         self._highlight = (table, row_id)

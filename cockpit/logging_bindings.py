@@ -1,7 +1,7 @@
 """Keyboard logging for the cockpit App: the bindings and a mixin with their actions.
 
 The App mixes in :class:`LoggingActions`, lists :data:`LOGGING_BINDINGS` in its ``BINDINGS`` and satisfies
-:class:`LoggingHost` (a store, the actor, settings, a clock, the selected deal, ``refresh_data`` and
+:class:`LoggingHost` (a store, the actor, settings, a clock, the selected deal and activity, ``refresh_data`` and
 ``highlight``). Every database read and write runs in a thread worker; after a save the App refreshes, the new
 or changed row is highlighted and a notification confirms it.
 """
@@ -10,16 +10,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import pendulum
 from textual.binding import Binding
 
-from cockpit.actions import ActivityEntry, Actor, DealEdit, DealEntry, Entry, FollowUp, StageMove, Undo, apply
+from cockpit.actions import (
+    ActivityEntry,
+    Actor,
+    CompleteFollowUp,
+    DealEdit,
+    DealEntry,
+    Entry,
+    FollowUp,
+    Restore,
+    StageMove,
+    Undo,
+    Void,
+    apply,
+)
 from cockpit.config import Settings
 from cockpit.errors import CockpitError
-from cockpit.quick import Catalog, DealRef, QuickAction
-from cockpit.store import Deal, Store
+from cockpit.quick import Catalog, DealRef, QuickAction, row_ref
+from cockpit.store import Activity, Deal, Store
 from cockpit.text import clean
 
 if TYPE_CHECKING:
@@ -39,7 +52,14 @@ LOGGING_BINDINGS: list[Binding] = [
     Binding("E", "edit_deal", "Edit deal", id="log.edit_deal", tooltip="Edit the selected deal's fields"),
     Binding("u", "undo", "Undo", id="log.undo", tooltip="Undo your last action (audited)"),
     Binding("colon", "quick_entry", "Quick entry", id="log.quick", tooltip='One line: call acme connected 12m "…"'),
+    Binding("x", "void", "Void", id="log.void", tooltip="Void the selected deal or activity (reason required)"),
+    Binding("X", "restore", "Restore", id="log.restore", tooltip="Restore a voided deal or activity by its id"),
+    Binding(
+        "F", "complete_follow_up", "Follow-up done", id="log.follow_up_done", tooltip="Mark the selected follow-up done"
+    ),
 ]
+
+T = TypeVar("T")
 
 
 class LoggingHost(Protocol):
@@ -51,6 +71,7 @@ class LoggingHost(Protocol):
     # The clock: a DateTime (frozen, for tests and snapshots) or a callable returning one.
     now: pendulum.DateTime | Callable[[], pendulum.DateTime]
     selected_deal_id: int | None  # the deal under the cursor, None when no deal is selected
+    selected_activity_id: int | None  # the activity under the cursor, None when no activity is selected
 
     def refresh_data(self) -> None:
         """Reload what the panes show (after a write)."""
@@ -83,9 +104,25 @@ def saved_message(entry: Entry, row_id: int) -> tuple[str, str | None]:
             return f"Follow-up scheduled (#{row_id})", "activities"
         case DealEdit():
             return f"Deal #{row_id} updated", "deals"
+        case Void():
+            return f"{_what(entry.table, row_id)} voided: {clean(entry.reason, max_len=60)}", None
+        case Restore():
+            return f"{_what(entry.table, row_id)} restored", entry.table
+        case CompleteFollowUp():
+            return f"Follow-up done ({row_ref('activities', row_id)})", None
         case Undo():
             return "Undone", None
     return "Saved", None
+
+
+def _what(table: str, row_id: int) -> str:
+    return f"{'Activity' if table == 'activities' else 'Deal'} {row_ref(table, row_id)}"
+
+
+def _activity_label(activity: Activity) -> str:
+    """``call a12 on Acme: Renewal`` for a form title."""
+    on = ": ".join(clean(x, max_len=32) for x in (activity.account, activity.deal) if x)
+    return f"{activity.kind} {row_ref('activities', activity.id)}" + (f" on {on}" if on else "")
 
 
 class LoggingActions:
@@ -106,6 +143,24 @@ class LoggingActions:
             "currency": self.settings.currency,
         }
 
+    def _in_worker(
+        self: Any, work: Callable[[], T], then: Callable[[T], None], *, group: str, severity: str = "warning"
+    ) -> None:
+        """Run ``work`` (store calls) in a thread worker, then ``then`` with its result on the UI thread.
+
+        A refusal (CockpitError) becomes a notification of ``severity`` and ``then`` is not called.
+        """
+
+        def run() -> None:
+            try:
+                result = work()
+            except CockpitError as exc:
+                self.call_from_thread(self.notify, str(exc), severity=severity, markup=False)
+                return
+            self.call_from_thread(then, result)
+
+        self.run_worker(run, thread=True, exclusive=True, group=group)
+
     def _with_context(self: Any, then: Callable[[_Context], None], *, need_deal: bool) -> None:
         """Read the selected deal, the stages and the reps in a worker, then open a form on the UI thread."""
         deal_id = self.selected_deal_id
@@ -113,17 +168,13 @@ class LoggingActions:
             self.notify("Select a deal first", severity="warning")
             return
 
-        def read() -> None:
-            try:
-                deal = self.store.deal(deal_id) if deal_id is not None else None
-                stages = tuple(s.name for s in self.store.stages())
-                reps = tuple(r.name for r in self.store.reps(active_only=True)) if self.actor.is_manager else ()
-            except CockpitError as exc:
-                self.call_from_thread(self.notify, str(exc), severity="error", markup=False)
-                return
-            self.call_from_thread(then, _Context(deal, stages, reps))
+        def read() -> _Context:
+            deal = self.store.deal(deal_id) if deal_id is not None else None
+            stages = tuple(s.name for s in self.store.stages())
+            reps = tuple(r.name for r in self.store.reps(active_only=True)) if self.actor.is_manager else ()
+            return _Context(deal, stages, reps)
 
-        self.run_worker(read, thread=True, exclusive=True, group="logging-read")
+        self._in_worker(read, then, group="logging-read", severity="error")
 
     def _open(self: Any, screen: ModalScreen[Any]) -> None:
         def done(result: Any) -> None:
@@ -238,21 +289,56 @@ class LoggingActions:
         kwargs["save"] = lambda action: apply(self.store, self.actor, action.entry)
         self._open(QuickEntryScreen(**kwargs))
 
+    # --- voids, restores and follow-ups done
+
+    def action_void(self: Any) -> None:
+        """Void the selected deal or activity (a reason is required; restorable with X or undo)."""
+        from cockpit.screens.forms import VoidForm
+
+        deal_id, activity_id = self.selected_deal_id, self.selected_activity_id
+        if deal_id is None and activity_id is None:
+            self.notify("Select a deal or an activity first", severity="warning")
+            return
+
+        def read() -> tuple[str, int, str]:
+            if deal_id is not None:
+                return "deals", deal_id, f"deal {LoggingActions._ref(self.store.deal(deal_id)).label()}"
+            return "activities", activity_id, _activity_label(self.store.activity(activity_id))
+
+        def open_form(target: tuple[str, int, str]) -> None:
+            table, row_id, label = target
+            self._open(VoidForm(table, row_id, label=label, **self._form_kwargs()))
+
+        self._in_worker(read, open_form, group="logging-read")
+
+    def action_restore(self: Any) -> None:
+        """Restore a voided deal or activity, asked for by id."""
+        from cockpit.screens.forms import RestoreForm
+
+        self._open(RestoreForm(**self._form_kwargs()))
+
+    def action_complete_follow_up(self: Any) -> None:
+        """Mark the follow-up of the selected activity done."""
+        activity_id = self.selected_activity_id
+        if activity_id is None:
+            self.notify("Select a follow-up first", severity="warning")
+            return
+        entry = CompleteFollowUp(activity_id, at=int(self._logging_now().timestamp()))
+        self._in_worker(
+            lambda: apply(self.store, self.actor, entry),
+            lambda row_id: self._after_save(entry, row_id),
+            group="logging-write",
+        )
+
     def action_undo(self: Any) -> None:
         """Undo your last action (the undo is audited too)."""
 
-        def undo() -> None:
-            try:
-                apply(self.store, self.actor, Undo())
-                undone = self.store.audit(limit=1, user=self.store.user)[0].action
-            except CockpitError as exc:
-                self.call_from_thread(self.notify, str(exc), severity="warning", markup=False)
-                return
-            what = clean(undone.removeprefix("undo "))
-            self.call_from_thread(self._undone, what)
+        def undo() -> str:
+            apply(self.store, self.actor, Undo())
+            return self.store.audit(limit=1, user=self.store.user)[0].action
 
-        self.run_worker(undo, thread=True, exclusive=True, group="logging-write")
+        self._in_worker(undo, self._undone, group="logging-write")
 
-    def _undone(self: Any, what: str) -> None:
+    def _undone(self: Any, undone: str) -> None:
         self.refresh_data()
-        self.notify(f"Undone: {what}", markup=False)
+        self.notify(f"Undone: {clean(undone.removeprefix('undo '))}", markup=False)

@@ -13,14 +13,23 @@ from dataclasses import dataclass
 
 import pendulum
 
-from cockpit.actions import OUTCOMES, ActivityEntry, DealEntry, Entry, FollowUp, StageMove, Undo
+from cockpit.actions import OUTCOMES, ActivityEntry, DealEntry, Entry, FollowUp, Restore, StageMove, Undo, Void
 from cockpit.config import DEFAULT_STAGES
 from cockpit.errors import ParseError
 from cockpit.parse import format_duration, format_money, parse_duration, parse_money, parse_when
 from cockpit.store import Store
 from cockpit.text import clean
 
-__all__ = ["QUICK_ENTRY_HELP", "Catalog", "DealRef", "QuickAction", "match_name", "parse_quick"]
+__all__ = [
+    "QUICK_ENTRY_HELP",
+    "Catalog",
+    "DealRef",
+    "QuickAction",
+    "match_name",
+    "parse_quick",
+    "parse_row_ref",
+    "row_ref",
+]
 
 QUICK_ENTRY_HELP = """\
 Quick entry (press : and type one line, Enter writes it)
@@ -30,10 +39,12 @@ Quick entry (press : and type one line, Enter writes it)
   deal ACCOUNT "TITLE" AMOUNT [STAGE] [source SRC] [close WHEN]
   won DEAL            lost DEAL "REASON"           move DEAL STAGE ["REASON"]
   advance DEAL        follow-up DEAL WHEN ["NOTE"]  undo
+  void DEAL|aID "REASON"                           restore #ID|aID
 
   ACCOUNT  a name or part of one (acme -> Acme Corp); quote names with spaces;
            an unknown name creates the account (the preview says so)
   DEAL     #1042, 1042, or part of the deal's title; a call may name one with #1042
+  aID      an activity by its id: a1234 (restore takes ids only: voided rows are not listed)
   OUTCOME  connected, voicemail (vm), no answer (na), meeting booked (booked),
            not interested, wrong number
   DURATION 5m, 1h30, 90s, 1:30:00            AMOUNT 24k, 12,500, $12,400.00
@@ -43,6 +54,7 @@ Quick entry (press : and type one line, Enter writes it)
   call acme connected 12m "asked for pricing" follow-up fri
   deal acme "Renewal 2027" 24k proposal
   won 1042          lost 1042 "went with competitor"
+  void 1042 "duplicate"          restore 1042
 """
 
 _KIND_WORDS = {
@@ -65,6 +77,8 @@ _OUTCOME_ALIASES = {
 }
 _FOLLOW_UP_WORDS = ("follow-up", "followup", "follow", "fu")
 _DEAL_ID = re.compile(r"#?(\d+)")
+_ROW_REF = re.compile(r"(?:(a)|d?#?)(\d+)", re.IGNORECASE)
+_VERBS = "call, email, meeting, deal, won, lost, move, advance, follow-up, void, restore or undo"
 _TOKEN = re.compile(r"\"([^\"]*)(\"|$)|'([^']*)('|$)|(\S+)")
 
 
@@ -120,6 +134,22 @@ class QuickAction:
     def describe(self) -> str:
         """One line saying what Enter will write, e.g. ``Call · Acme Corp · connected · 12m · follow-up Fri 4 Dec``."""
         return self.preview
+
+
+def parse_row_ref(text: str) -> tuple[str, int]:
+    """A deal or an activity named by id: ``#1042``, ``1042`` or ``d1042`` is a deal, ``a1234`` an activity.
+
+    Returns the table ("deals" or "activities") and the id; ParseError for anything else.
+    """
+    m = _ROW_REF.fullmatch(text.strip())
+    if m is None:
+        raise ParseError(f"cannot read {text.strip()!r}: type #1042 for a deal or a1234 for an activity")
+    return ("activities" if m.group(1) else "deals"), int(m.group(2))
+
+
+def row_ref(table: str, row_id: int) -> str:
+    """How the UI names a deal or an activity by id: ``#1042`` or ``a1234`` (what :func:`parse_row_ref` reads)."""
+    return f"a{row_id}" if table == "activities" else f"#{row_id}"
 
 
 def match_name(query: str, names: Sequence[str], what: str) -> str | None:
@@ -265,7 +295,7 @@ class _Parser:
 
     def parse(self) -> QuickAction:
         if not self.tokens:
-            raise ParseError("type an action: call, email, meeting, deal, won, lost, move, advance, follow-up, undo")
+            raise ParseError(f"type an action: {_VERBS}")
         verb = self.take("action").text.casefold()
         if verb in _KIND_WORDS:
             return self.activity(_KIND_WORDS[verb])
@@ -281,14 +311,15 @@ class _Parser:
             "advance": self.advance,
             "next": self.advance,
             "undo": self.undo,
+            "void": self.void,
+            "delete": self.void,
+            "restore": self.restore,
+            "unvoid": self.restore,
         }
         if verb in _FOLLOW_UP_WORDS:
             return self.follow_up()
         if verb not in handlers:
-            raise ParseError(
-                f"unknown action {verb!r}: expected call, email, meeting, deal, won, lost, move, advance, "
-                "follow-up or undo"
-            )
+            raise ParseError(f"unknown action {verb!r}: expected {_VERBS}")
         return handlers[verb]()
 
     def activity(self, kind: str) -> QuickAction:
@@ -494,6 +525,34 @@ class _Parser:
         if note:
             parts.append(f"“{clean(note, max_len=40)}”")
         return QuickAction(FollowUp(deal.id, int(when.timestamp()), note), " · ".join(parts))
+
+    def void(self) -> QuickAction:
+        target = self.peek()
+        if target is not None and not target.quoted and re.fullmatch(r"a\d+", target.text, re.IGNORECASE):
+            self.i += 1
+            table, row_id = parse_row_ref(target.text)
+            label = f"activity {row_ref(table, row_id)}"
+        else:
+            deal = self.deal()
+            table, row_id, label = "deals", deal.id, f"deal {deal.label()}"
+        reason = ""
+        while (tok := self.peek()) is not None:
+            self.i += 1
+            if not tok.quoted or reason:
+                raise ParseError(f"unexpected {tok.text!r} (the reason goes in one pair of quotes)")
+            reason = tok.text
+        if not reason.strip():
+            raise ParseError('a void needs a reason in quotes, e.g. void 1042 "duplicate"')
+        return QuickAction(Void(table, row_id, reason.strip()), f"Void · {label} · “{clean(reason, max_len=40)}”")
+
+    def restore(self) -> QuickAction:
+        # Ids only: voided rows are not in the catalog, so a title cannot name them.
+        tok = self.take("what to restore (#1042 for a deal, a1234 for an activity)")
+        table, row_id = parse_row_ref(tok.text)
+        if self.peek() is not None:
+            raise ParseError(f"unexpected {self.peek().text!r}")  # type: ignore[union-attr]
+        what = "activity" if table == "activities" else "deal"
+        return QuickAction(Restore(table, row_id), f"Restore · {what} {row_ref(table, row_id)}")
 
     def undo(self) -> QuickAction:
         if self.peek() is not None:

@@ -43,6 +43,7 @@ class LogApp(LoggingActions, App):
         self.settings = Settings(db_path=store.path, db_source="flag", timezone=TZ, currency="USD")
         self.now = NOW
         self.selected_deal_id = deal_id
+        self.selected_activity_id: int | None = None
         self.refreshed = 0
         self.highlighted: list[tuple[str, int]] = []
         self.notes: list[str] = []

@@ -1,4 +1,4 @@
-"""Typed modal forms for logging: call/email/meeting, new deal, stage move, follow-up, edit deal.
+"""Typed modal forms for logging: call/email/meeting, new deal, stage move, follow-up, edit deal, void, restore.
 
 Each form is a ``ModalScreen[Entry | None]``. Inputs validate with the core parsers as you type and show the
 reason beside the field; Enter (or Ctrl+S) saves, Esc cancels with ``None``, Tab moves. The form writes through the
@@ -26,10 +26,10 @@ from textual.suggester import Suggester
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Input, Label, Select, Static
 
-from cockpit.actions import OUTCOMES, ActivityEntry, DealEdit, DealEntry, FollowUp, StageMove
+from cockpit.actions import OUTCOMES, ActivityEntry, DealEdit, DealEntry, FollowUp, Restore, StageMove, Void
 from cockpit.errors import CockpitError, ParseError
 from cockpit.parse import format_money, parse_duration, parse_money, parse_percent, parse_when
-from cockpit.quick import Catalog, DealRef, match_name
+from cockpit.quick import Catalog, DealRef, match_name, parse_row_ref
 from cockpit.store import Deal
 from cockpit.text import clean
 
@@ -42,7 +42,9 @@ __all__ = [
     "FollowUpForm",
     "FuzzySuggester",
     "ParserValidator",
+    "RestoreForm",
     "StageMoveForm",
+    "VoidForm",
 ]
 
 T = TypeVar("T")
@@ -598,3 +600,42 @@ class DealEditForm(EntryForm[DealEdit]):
         if not changes:
             raise _FieldError("title", "nothing changed")
         return DealEdit(self.deal.id, **changes)
+
+
+class VoidForm(EntryForm[Void]):
+    """Void a deal or an activity: a reason is required; the row is kept, left out of KPIs and restorable."""
+
+    def __init__(self, table: str, row_id: int, *, label: str, **kwargs: Any) -> None:
+        super().__init__(f"Void {label}", **kwargs)
+        self.table = table
+        self.row_id = row_id
+
+    def fields(self) -> ComposeResult:
+        yield from self.text_input(
+            "reason", "Reason", placeholder="duplicate, logged by mistake, …", required="a reason is required"
+        )
+
+    def build(self) -> Void:
+        return Void(self.table, self.row_id, self.parsed("reason", str, required="a reason is required"))
+
+
+class RestoreForm(EntryForm[Restore]):
+    """Restore a voided deal or activity, named by id (voided rows are not listed, so none can be selected)."""
+
+    WHICH = "which one? #1042 for a deal, a1234 for an activity"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__("Restore a voided deal or activity", **kwargs)
+
+    def fields(self) -> ComposeResult:
+        yield from self.text_input(
+            "item",
+            "Deal or activity",
+            placeholder="#1042 for a deal, a1234 for an activity",
+            parse=parse_row_ref,
+            required=self.WHICH,
+        )
+
+    def build(self) -> Restore:
+        table, row_id = self.parsed("item", parse_row_ref, required=self.WHICH)
+        return Restore(table, row_id)
