@@ -25,7 +25,7 @@ from cockpit.text import clean
 if TYPE_CHECKING:
     from textual.screen import ModalScreen
 
-__all__ = ["LOGGING_BINDINGS", "LoggingActions", "LoggingHost", "saved_message"]
+__all__ = ["LOGGING_BINDINGS", "LoggingActions", "LoggingHost", "logging_disabled", "saved_message"]
 
 LOGGING_BINDINGS: list[Binding] = [
     Binding("c", "log_call", "Call", id="log.call", tooltip="Log a call"),
@@ -88,6 +88,19 @@ def saved_message(entry: Entry, row_id: int) -> tuple[str, str | None]:
     return "Saved", None
 
 
+def logging_disabled(host: Any) -> bool:
+    """On a read-only database, tell the user why nothing can be logged and return True (no form opens).
+
+    Checked before any form opens, so nobody types an entry that the store would then refuse.
+    """
+    store = host.store
+    if not getattr(store, "readonly", False):
+        return False
+    reason = clean(store.readonly_reason or "the database is open read-only")
+    host.notify(f"Logging is disabled: {reason}", severity="warning", markup=False)
+    return True
+
+
 class LoggingActions:
     """The logging actions of the App (see :class:`LoggingHost` for what ``self`` must provide)."""
 
@@ -108,6 +121,8 @@ class LoggingActions:
 
     def _with_context(self: Any, then: Callable[[_Context], None], *, need_deal: bool) -> None:
         """Read the selected deal, the stages and the reps in a worker, then open a form on the UI thread."""
+        if logging_disabled(self):
+            return
         deal_id = self.selected_deal_id
         if need_deal and deal_id is None:
             self.notify("Select a deal first", severity="warning")
@@ -234,12 +249,16 @@ class LoggingActions:
         """Open the one-line quick-entry prompt."""
         from cockpit.screens.quick_entry import QuickEntryScreen
 
+        if logging_disabled(self):
+            return
         kwargs = self._form_kwargs()
         kwargs["save"] = lambda action: apply(self.store, self.actor, action.entry)
         self._open(QuickEntryScreen(**kwargs))
 
     def action_undo(self: Any) -> None:
         """Undo your last action (the undo is audited too)."""
+        if logging_disabled(self):
+            return
 
         def undo() -> None:
             try:

@@ -14,6 +14,7 @@ from textual.widgets import Footer, Header, Static
 
 from cockpit.kpi import KPI_LABELS
 from cockpit.report import anchor_note
+from cockpit.screens.common import quiet_hover
 from cockpit.targets import Pace
 from cockpit.text import clean
 from cockpit.widgets.kpi_tile import KpiStrip, TileData
@@ -156,6 +157,7 @@ class DashboardScreen(Screen):
         if reason:
             banner.update(Text(f"READ-ONLY: {clean(reason)}. Logging is disabled."))
         self.query_one(PaneTabs).show(0)
+        quiet_hover(self)
         self.query_one(Scorecards).focus()
         if self.cockpit.snapshot is not None:
             self.show(self.cockpit.snapshot)
