@@ -25,6 +25,8 @@ from cockpit.widgets.trend import TrendChart, TrendData
 if TYPE_CHECKING:
     from cockpit.app import CockpitApp, Snapshot
 
+_NOTHING = object()  # what a pane shows before its first render
+
 #: Shorter labels where the report's would not fit a 14-cell tile.
 TILE_LABELS = {"opportunities": "Opps", "calls_per_opportunity": "Calls/opp", "revenue_per_rep": "Rev/rep"}
 
@@ -126,6 +128,10 @@ class DashboardScreen(Screen):
         Binding("shift+tab", "focus_pane(-1)", "Prev pane", id="pane_prev", show=False),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._shown: dict[str, object] = {}  # per pane, the inputs it last rendered (see _changed)
+
     def compose(self) -> ComposeResult:
         from cockpit.app import HEADLINE_KPIS
 
@@ -175,15 +181,33 @@ class DashboardScreen(Screen):
         status.append(f" · {clean(dash.team_filter) if dash.team_filter else 'all teams'}")
         if dash.anchored:
             status.append(f"\n{anchor_note(dash)}", style="italic")
-        self.query_one("#status", Static).update(status)
-        self.query_one(KpiStrip).show(tiles_for(snapshot, HEADLINE_KPIS, app.currency), app.trend_kpi)
+        if self._changed("status", status):
+            self.query_one("#status", Static).update(status)
+        tiles = tiles_for(snapshot, HEADLINE_KPIS, app.currency)
+        if self._changed("tiles", (tiles, app.trend_kpi)):
+            self.query_one(KpiStrip).show(tiles, app.trend_kpi)
         paces = None
         if snapshot.targets is not None:
             paces = {rep_id: p.pace for rep_id, p in snapshot.targets.rep_pace.items()}
             paces[None] = snapshot.targets.team_pace.pace
-        self.query_one(Scorecards).show(dash, app.currency, paces)
-        self.query_one(PipelineView).show(snapshot.pipeline, snapshot.stage_deals, app.currency)
-        self.query_one(TrendChart).data = trend_for(snapshot, app.trend_kpi)
+        if self._changed("scorecards", (dash, app.currency, paces)):
+            self.query_one(Scorecards).show(dash, app.currency, paces)
+        if self._changed("pipeline", (snapshot.pipeline, snapshot.stage_deals, app.currency)):
+            self.query_one(PipelineView).show(snapshot.pipeline, snapshot.stage_deals, app.currency)
+        trend = trend_for(snapshot, app.trend_kpi)
+        if self._changed("trend", trend):
+            self.query_one(TrendChart).data = trend
+
+    def _changed(self, pane: str, shown: object) -> bool:
+        """Whether ``shown`` differs from what ``pane`` shows now (then it becomes what it shows).
+
+        A live refresh after someone logs a call changes a few numbers; repainting every pane (tables rebuilt,
+        the chart redrawn) would send ~37 KB to each terminal watching, where the changed panes need a fraction.
+        """
+        if self._shown.get(pane, _NOTHING) == shown:
+            return False
+        self._shown[pane] = shown
+        return True
 
     # ------------------------------------------------------------------------------------------ panes
 
