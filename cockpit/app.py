@@ -14,9 +14,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pendulum
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
@@ -25,7 +26,9 @@ from textual.widgets import DataTable
 from textual.worker import get_current_worker
 
 from cockpit.actions import Actor, resolve_actor
+from cockpit.cli import log_internal_error
 from cockpit.config import Settings
+from cockpit.errors import CockpitError
 from cockpit.insights import Insights, compute_insights
 from cockpit.kpi import Dashboard, dashboard, default_period
 from cockpit.logging_bindings import LOGGING_BINDINGS, LoggingActions
@@ -168,22 +171,24 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         *MONEY_BINDINGS,
     ]
 
-    period: reactive[Period | None] = reactive(None, init=False)
+    # repaint=False on every reactive: the screens repaint what changed when they are shown a snapshot; the
+    # default would repaint the whole screen on each change (~27 KB at 120×40 for one call logged elsewhere).
+    period: reactive[Period | None] = reactive(None, init=False, repaint=False)
     """The period shown; None until the first refresh picks this month (or the latest month with data)."""
 
-    team: reactive[str | None] = reactive(None, init=False)
+    team: reactive[str | None] = reactive(None, init=False, repaint=False)
     """Team filter; None is every team."""
 
-    detail_rep_id: reactive[int | None] = reactive(None, init=False)
+    detail_rep_id: reactive[int | None] = reactive(None, init=False, repaint=False)
     """The rep of the open drill-down, if any."""
 
-    myday_rep_id: reactive[int | None] = reactive(None, init=False)
+    myday_rep_id: reactive[int | None] = reactive(None, init=False, repaint=False)
     """The rep whose My day is open, if any."""
 
-    trend_kpi: reactive[str] = reactive("revenue", init=False)
+    trend_kpi: reactive[str] = reactive("revenue", init=False, repaint=False)
     """The KPI the trend charts and the selected tile show."""
 
-    snapshot: reactive[Snapshot | None] = reactive(None, init=False)
+    snapshot: reactive[Snapshot | None] = reactive(None, init=False, repaint=False)
     """The data every screen renders; replaced only by a different snapshot."""
 
     class SnapshotReady(Message):
@@ -221,6 +226,29 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         self._version: int | None = None
         self._polling = False
         self.refreshes = 0  # snapshots applied (tests check that an unchanged database repaints nothing)
+        self.mouse_reporting = True
+        self.crashed: Exception | None = None  # an exception that stopped the app; `cockpit run` re-raises it
+
+    def run(self, *, mouse: bool = True, **kwargs: Any) -> None:  # type: ignore[override]
+        """Run the app; ``mouse=False`` leaves the terminal's mouse reporting off (the default over SSH)."""
+        self.mouse_reporting = mouse
+        super().run(mouse=mouse, **kwargs)
+
+    async def on_event(self, event: events.Event) -> None:
+        # With mouse reporting off, a terminal still sends reports if a program before us left them on: every
+        # motion event would repaint a table row for nothing, so they are dropped here.
+        if not self.mouse_reporting and isinstance(event, events.MouseEvent):
+            return
+        await super().on_event(event)
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Textual prints a Rich traceback (with locals) on the user's terminal when the app dies. We keep the
+        # exception instead: `cockpit run` re-raises it after the terminal is restored, and cli.main writes the
+        # traceback to the error log and prints one line. (No public hook exists for this in Textual 8.)
+        if self.crashed is None:
+            self.crashed = error
+        super()._handle_exception(error)
+        self._exit_renderables.clear()
 
     # ------------------------------------------------------------------------------------------ lifecycle
 
@@ -245,10 +273,15 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
     def _load(self, request: Request) -> None:
         try:
             snapshot = build_snapshot(self.store, self.settings, request, self.clock())
-        except Exception as exc:  # shown as one line; the traceback goes to the log
-            log.exception("refresh failed")
+        except CockpitError as exc:  # a user-facing problem (locked, damaged database): its one line says it all
             if not get_current_worker().is_cancelled:
-                self.post_message(self.LoadFailed(f"{type(exc).__name__}: {exc}"))
+                self.post_message(self.LoadFailed(str(exc)))
+            return
+        except Exception as exc:  # a bug: one line on screen, the traceback in the error log, and where it is
+            where = log_internal_error(exc)
+            detail = f"details in {where}" if where else "the error log could not be written"
+            if not get_current_worker().is_cancelled:
+                self.post_message(self.LoadFailed(f"{type(exc).__name__}: {exc} ({detail})"))
             return
         if not get_current_worker().is_cancelled:
             self.post_message(self.SnapshotReady(snapshot))

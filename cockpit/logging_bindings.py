@@ -38,7 +38,7 @@ from cockpit.text import clean
 if TYPE_CHECKING:
     from textual.screen import ModalScreen
 
-__all__ = ["LOGGING_BINDINGS", "LoggingActions", "LoggingHost", "saved_message"]
+__all__ = ["LOGGING_BINDINGS", "LoggingActions", "LoggingHost", "logging_disabled", "saved_message"]
 
 LOGGING_BINDINGS: list[Binding] = [
     Binding("c", "log_call", "Call", id="log.call", tooltip="Log a call"),
@@ -125,6 +125,19 @@ def _activity_label(activity: Activity) -> str:
     return f"{activity.kind} {row_ref('activities', activity.id)}" + (f" on {on}" if on else "")
 
 
+def logging_disabled(host: Any) -> bool:
+    """On a read-only database, tell the user why nothing can be logged and return True (no form opens).
+
+    Checked before any form opens, so nobody types an entry that the store would then refuse.
+    """
+    store = host.store
+    if not getattr(store, "readonly", False):
+        return False
+    reason = clean(store.readonly_reason or "the database is open read-only")
+    host.notify(f"Logging is disabled: {reason}", severity="warning", markup=False)
+    return True
+
+
 class LoggingActions:
     """The logging actions of the App (see :class:`LoggingHost` for what ``self`` must provide)."""
 
@@ -163,6 +176,8 @@ class LoggingActions:
 
     def _with_context(self: Any, then: Callable[[_Context], None], *, need_deal: bool) -> None:
         """Read the selected deal, the stages and the reps in a worker, then open a form on the UI thread."""
+        if logging_disabled(self):
+            return
         deal_id = self.selected_deal_id
         if need_deal and deal_id is None:
             self.notify("Select a deal first", severity="warning")
@@ -285,6 +300,8 @@ class LoggingActions:
         """Open the one-line quick-entry prompt."""
         from cockpit.screens.quick_entry import QuickEntryScreen
 
+        if logging_disabled(self):
+            return
         kwargs = self._form_kwargs()
         kwargs["save"] = lambda action: apply(self.store, self.actor, action.entry)
         self._open(QuickEntryScreen(**kwargs))
@@ -294,6 +311,9 @@ class LoggingActions:
     def action_void(self: Any) -> None:
         """Void the selected deal or activity (a reason is required; restorable with X or undo)."""
         from cockpit.screens.forms import VoidForm
+
+        if logging_disabled(self):
+            return
 
         deal_id, activity_id = self.selected_deal_id, self.selected_activity_id
         if deal_id is None and activity_id is None:
@@ -315,10 +335,16 @@ class LoggingActions:
         """Restore a voided deal or activity, asked for by id."""
         from cockpit.screens.forms import RestoreForm
 
+        if logging_disabled(self):
+            return
+
         self._open(RestoreForm(**self._form_kwargs()))
 
     def action_complete_follow_up(self: Any) -> None:
         """Mark the follow-up of the selected activity done."""
+
+        if logging_disabled(self):
+            return
         activity_id = self.selected_activity_id
         if activity_id is None:
             self.notify("Select a follow-up first", severity="warning")
@@ -332,6 +358,8 @@ class LoggingActions:
 
     def action_undo(self: Any) -> None:
         """Undo your last action (the undo is audited too)."""
+        if logging_disabled(self):
+            return
 
         def undo() -> str:
             apply(self.store, self.actor, Undo())

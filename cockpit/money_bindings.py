@@ -16,6 +16,7 @@ from textual.binding import Binding
 
 from cockpit.actions import Actor
 from cockpit.config import Settings
+from cockpit.logging_bindings import logging_disabled
 from cockpit.periods import period_containing
 from cockpit.store import Store
 from cockpit.text import clean
@@ -62,6 +63,8 @@ class MoneyActions:
                 severity="warning",
                 markup=False,
             )
+            return
+        if logging_disabled(self):
             return
         clock = self.now
         now = clock() if callable(clock) else clock

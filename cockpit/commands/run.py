@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from cockpit.cli import add_db_option, now_for, settings_for
 from cockpit.commands.common import open_store
+
+MOUSE_HELP = (
+    "turn the terminal's mouse reporting on or off. Default: on, except over SSH ($SSH_CONNECTION set), where "
+    "every mouse movement would make the cockpit send a repaint across the network"
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="open the cockpit (the default command)")
     add_db_option(p)
     p.add_argument("--as", dest="as_rep", metavar="NAME", help="act as this rep (default: your Unix login)")
+    p.add_argument("--mouse", action=argparse.BooleanOptionalAction, default=None, help=MOUSE_HELP)
     p.set_defaults(func=run)
+
+
+def mouse_wanted(flag: bool | None, env: dict[str, str] | os._Environ[str] = os.environ) -> bool:
+    """--mouse / --no-mouse when given; otherwise on, except in an SSH session."""
+    if flag is not None:
+        return flag
+    return not env.get("SSH_CONNECTION")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -28,5 +42,8 @@ def run(args: argparse.Namespace) -> int:
         return report.run(args)
     store = open_store(settings)
     app = make_app(store, settings=settings, now=now, as_rep=args.as_rep)
-    app.run()
+    app.run(mouse=mouse_wanted(getattr(args, "mouse", None)))
+    if app.crashed is not None:
+        # The terminal is restored by now: cli.main logs the traceback and prints one line.
+        raise app.crashed
     return 0

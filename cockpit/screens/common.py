@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pendulum
 from rich.text import Text
+from textual.widget import Widget
 from textual.widgets import DataTable
 
 from cockpit.kpi import KPI_LABELS, Dashboard
@@ -27,6 +28,18 @@ REP_KPIS: tuple[str, ...] = (
     "avg_basket",
     "pipeline_value",
 )
+
+
+def quiet_hover(root: Widget) -> None:
+    """Stop the tables under ``root`` repainting themselves whole on every mouse motion.
+
+    Each DataTable cell carries style metadata, which Rich gives its own link id; with ``auto_links`` on, Textual
+    repaints the whole widget whenever the link id under the pointer changes, i.e. on every move to another cell
+    (about 7 KB per motion event over the scorecards at 120 columns, sent across SSH). Our tables hold no links,
+    so turning it off loses nothing: the hover row is still highlighted by repainting just that row.
+    """
+    for table in root.query(DataTable):
+        table.auto_links = False
 
 
 def right(text: str, style: str = "") -> Text:

@@ -14,6 +14,7 @@ from textual.widgets import Footer, Header, Static
 
 from cockpit.kpi import KPI_LABELS
 from cockpit.report import anchor_note
+from cockpit.screens.common import quiet_hover
 from cockpit.targets import Pace
 from cockpit.text import clean
 from cockpit.widgets.kpi_tile import KpiStrip, TileData
@@ -23,6 +24,8 @@ from cockpit.widgets.trend import TrendChart, TrendData
 
 if TYPE_CHECKING:
     from cockpit.app import CockpitApp, Snapshot
+
+_NOTHING = object()  # what a pane shows before its first render
 
 #: Shorter labels where the report's would not fit a 14-cell tile.
 TILE_LABELS = {"opportunities": "Opps", "calls_per_opportunity": "Calls/opp", "revenue_per_rep": "Rev/rep"}
@@ -125,6 +128,10 @@ class DashboardScreen(Screen):
         Binding("shift+tab", "focus_pane(-1)", "Prev pane", id="pane_prev", show=False),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._shown: dict[str, object] = {}  # per pane, the inputs it last rendered (see _changed)
+
     def compose(self) -> ComposeResult:
         from cockpit.app import HEADLINE_KPIS
 
@@ -156,6 +163,7 @@ class DashboardScreen(Screen):
         if reason:
             banner.update(Text(f"READ-ONLY: {clean(reason)}. Logging is disabled."))
         self.query_one(PaneTabs).show(0)
+        quiet_hover(self)
         self.query_one(Scorecards).focus()
         if self.cockpit.snapshot is not None:
             self.show(self.cockpit.snapshot)
@@ -173,31 +181,49 @@ class DashboardScreen(Screen):
         status.append(f" · {clean(dash.team_filter) if dash.team_filter else 'all teams'}")
         if dash.anchored:
             status.append(f"\n{anchor_note(dash)}", style="italic")
-        self.query_one("#status", Static).update(status)
-        self.query_one(KpiStrip).show(tiles_for(snapshot, HEADLINE_KPIS, app.currency), app.trend_kpi)
+        if self._changed("status", status):
+            self.query_one("#status", Static).update(status)
+        tiles = tiles_for(snapshot, HEADLINE_KPIS, app.currency)
+        if self._changed("tiles", (tiles, app.trend_kpi)):
+            self.query_one(KpiStrip).show(tiles, app.trend_kpi)
         paces = None
         if snapshot.targets is not None:
             paces = {rep_id: p.pace for rep_id, p in snapshot.targets.rep_pace.items()}
             paces[None] = snapshot.targets.team_pace.pace
-        self.query_one(Scorecards).show(dash, app.currency, paces)
-        self.query_one(PipelineView).show(snapshot.pipeline, snapshot.stage_deals, app.currency)
+        if self._changed("scorecards", (dash, app.currency, paces)):
+            self.query_one(Scorecards).show(dash, app.currency, paces)
+        if self._changed("pipeline", (snapshot.pipeline, snapshot.stage_deals, app.currency)):
+            self.query_one(PipelineView).show(snapshot.pipeline, snapshot.stage_deals, app.currency)
         self._show_trend(snapshot)
 
     def _show_trend(self, snapshot: Snapshot) -> None:
-        """The team's trend, or the highlighted rep's beside the team median."""
+        """The team's trend, or the highlighted rep's beside the team median (redrawn only when it changed)."""
         rep_id = self.query_one(Scorecards).selected_rep_id()
         row = snapshot.dashboard.rep_row(rep_id) if rep_id is not None else None
-        chart = self.query_one(TrendChart)
         if row is None:
-            chart.data = trend_for(snapshot, self.cockpit.trend_kpi)
-            self.query_one("#trend-pane").border_title = "Trend: team  (k: next KPI)"
+            trend = trend_for(snapshot, self.cockpit.trend_kpi)
+            title = "Trend: team  (k: next KPI)"
         else:
-            chart.data = trend_for(snapshot, self.cockpit.trend_kpi, rep_id, row.rep or "")
-            self.query_one("#trend-pane").border_title = "Trend: rep vs median  (k: next KPI)"
+            trend = trend_for(snapshot, self.cockpit.trend_kpi, rep_id, row.rep or "")
+            title = "Trend: rep vs median  (k: next KPI)"
+        if self._changed("trend", trend):
+            self.query_one(TrendChart).data = trend
+            self.query_one("#trend-pane").border_title = title
 
     def on_data_table_row_highlighted(self, event: Scorecards.RowHighlighted) -> None:
         if isinstance(event.data_table, Scorecards) and self.cockpit.snapshot is not None:
             self._show_trend(self.cockpit.snapshot)
+
+    def _changed(self, pane: str, shown: object) -> bool:
+        """Whether ``shown`` differs from what ``pane`` shows now (then it becomes what it shows).
+
+        A live refresh after someone logs a call changes a few numbers; repainting every pane (tables rebuilt,
+        the chart redrawn) would send ~37 KB to each terminal watching, where the changed panes need a fraction.
+        """
+        if self._shown.get(pane, _NOTHING) == shown:
+            return False
+        self._shown[pane] = shown
+        return True
 
     # ------------------------------------------------------------------------------------------ panes
 

@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from cockpit.report import display_value
-from cockpit.screens.common import ActivityTable, CompareTable, OpenDealTable
+from cockpit.screens.common import ActivityTable, CompareTable, OpenDealTable, quiet_hover
 from cockpit.text import clean
 from cockpit.widgets.diagnosis import PacePlan
 
@@ -52,6 +52,7 @@ class MyDayScreen(Screen):
             ("myday-latest", "My latest activities"),
         ):
             self.query_one(f"#{widget_id}").border_title = title
+        quiet_hover(self)
         self.query_one("#myday-followups").focus()
         if self.cockpit.snapshot is not None:
             self.show(self.cockpit.snapshot)

@@ -11,7 +11,7 @@ from textual.containers import Grid
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from cockpit.screens.common import ActivityTable, CompareTable
+from cockpit.screens.common import ActivityTable, CompareTable, quiet_hover
 from cockpit.screens.dashboard import trend_for
 from cockpit.text import clean
 from cockpit.widgets.pipeline import DealTable, StageTable
@@ -54,6 +54,7 @@ class RepScreen(Screen):
             ("rep-trend", "Trend (k: next KPI)"),
         ):
             self.query_one(f"#{widget_id}").border_title = title
+        quiet_hover(self)
         self.query_one(CompareTable).focus()
         if self.cockpit.snapshot is not None:
             self.show(self.cockpit.snapshot)
