@@ -1,10 +1,12 @@
-"""The benchmark of issue 6, in one command: ``python -m bench.run [--sizes S,M,L] [--runs 5]``.
+"""The benchmark of issue 6, in one command: ``python -m bench.run [--sizes S,M,L] [--runs 5] [--quick]``.
 
-It builds the databases with ``cockpit demo`` (cached under bench/out/), then measures, as medians of ``--runs``
-runs in one process so that ratios are fair:
+It copies the sample (S) and builds M and L with ``cockpit demo`` (cached under bench/out/, upgraded to the current
+schema), then measures, as medians of ``--runs`` runs in one process so that ratios are fair (``--quick``: S only,
+one run, 5 s idle):
 
 1. first frame in a 120×40 pseudo-terminal, cockpit vs a minimal Textual app (Header, DataTable, Footer);
-2. the dashboard snapshot (every KPI for the team and every rep with 12-period trends) vs the plain GROUP BY
+2. the dashboard snapshot (every KPI for the team and every rep with 12-period trends), cold (a fresh Store) and
+   warm (the same Store, KPI cache filled), vs the plain GROUP BY
    queries a hand-written script would run over unindexed copies of the tables;
 3. log a call → panes updated (p95), in-process through the real app;
 4. idle bytes written in 60 s, and bytes of one live refresh after another process commits;
@@ -18,6 +20,7 @@ Results are printed and written to bench/out/results.json; docs/PERFORMANCE.md r
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import multiprocessing
 import os
@@ -444,6 +447,7 @@ def machine() -> dict:
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,
+        "textual": importlib.metadata.version("textual"),
         "platform": platform.platform(),
     }
 
