@@ -23,14 +23,19 @@ import pyte
 class PtyApp:
     """A child process on a pty of ``cols`` × ``rows``; every byte it writes is counted and fed to a screen."""
 
-    def __init__(self, argv: Sequence[str], *, cols: int = 120, rows: int = 40, env: dict[str, str] | None = None):
+    def __init__(
+        self, argv: Sequence[str], *, cols: int = 120, rows: int = 40, env: dict[str, str | None] | None = None
+    ) -> None:
+        """Start ``argv``; ``env`` adds to this process's environment (a value of None removes the variable)."""
         self.cols, self.rows = cols, rows
         self.screen = pyte.Screen(cols, rows)
         self.stream = pyte.ByteStream(self.screen)
         self.total_bytes = 0
         self.started = time.perf_counter()
-        full_env = {**os.environ, "TERM": "xterm-256color", "COLORTERM": "truecolor", **(env or {})}
-        full_env.pop("TEXTUAL", None)
+        # TEXTUAL (devtools) and SSH_CONNECTION (the app may switch mouse reporting off) only when a caller sets them.
+        base = {k: v for k, v in os.environ.items() if k not in ("TEXTUAL", "SSH_CONNECTION")}
+        merged = {**base, "TERM": "xterm-256color", "COLORTERM": "truecolor", **(env or {})}
+        full_env = {k: v for k, v in merged.items() if v is not None}
         pid, fd = pty.fork()
         if pid == 0:  # child: size the terminal before the program reads it
             fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
