@@ -32,8 +32,10 @@ class PtyApp:
         self.stream = pyte.ByteStream(self.screen)
         self.total_bytes = 0
         self.started = time.perf_counter()
-        # TEXTUAL (devtools) and SSH_CONNECTION (the app may switch mouse reporting off) only when a caller sets them.
-        base = {k: v for k, v in os.environ.items() if k not in ("TEXTUAL", "SSH_CONNECTION")}
+        # TEXTUAL (devtools) and SSH_CONNECTION (the app may switch mouse reporting off) only when a caller sets them;
+        # COLUMNS/LINES (set by test runners) would override the pty's size.
+        inherited_out = ("TEXTUAL", "SSH_CONNECTION", "COLUMNS", "LINES")
+        base = {k: v for k, v in os.environ.items() if k not in inherited_out}
         merged = {**base, "TERM": "xterm-256color", "COLORTERM": "truecolor", **(env or {})}
         full_env = {k: v for k, v in merged.items() if v is not None}
         pid, fd = pty.fork()
@@ -41,6 +43,8 @@ class PtyApp:
             fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
             os.execvpe(argv[0], list(argv), full_env)
         self.pid, self.fd = pid, fd
+        # And from this side too: the size then holds whichever of the two runs first under load.
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
 
     def pump(self, timeout: float) -> int:
         """Read what the program writes for up to ``timeout`` seconds (returns early on nothing); bytes read."""

@@ -229,10 +229,10 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         self.mouse_reporting = True
         self.crashed: Exception | None = None  # an exception that stopped the app; `cockpit run` re-raises it
 
-    def run(self, *, mouse: bool = True, **kwargs: Any) -> None:  # type: ignore[override]
+    def run(self, *, mouse: bool = True, **kwargs: Any) -> Any:  # type: ignore[override]
         """Run the app; ``mouse=False`` leaves the terminal's mouse reporting off (the default over SSH)."""
         self.mouse_reporting = mouse
-        super().run(mouse=mouse, **kwargs)
+        return super().run(mouse=mouse, **kwargs)
 
     async def on_event(self, event: events.Event) -> None:
         # With mouse reporting off, a terminal still sends reports if a program before us left them on: every

@@ -177,16 +177,16 @@ async def test_s_and_shift_s_sort_the_scorecards(make_cockpit) -> None:
         assert table.sort_column == "pace"
         await pilot.press("s")
         assert table.sort_column == "won"
-        # Won: Ana 2, 김민준 1, Zoé 1, [bold]x 0; the team total row stays last.
+        # Won: Ana 2, 김민준 1, Zoé 1, [bold]x 0; the team total row stays first (pinned).
         assert rep_names(app)[0] == "Ana Lima" and rep_names(app)[-1] == "[bold]x"
-        assert table.get_row_at(table.row_count - 1)[0].plain == "Team total"
+        assert table.get_row_at(0)[0].plain == "Team total"  # pinned first, whatever the sort
 
 
 async def test_enter_opens_the_rep_drill_down_and_escape_goes_back(make_cockpit) -> None:
     app = make_cockpit()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("down", "enter")  # 김민준
+        await pilot.press("down", "down", "enter")  # under the pinned team row: Ana, then 김민준
         await settle(pilot)
         assert isinstance(app.screen, RepScreen)
         kim = app.store.rep_by_name("김민준")
@@ -243,7 +243,7 @@ async def test_v_and_d_switch_between_my_day_and_the_team(make_cockpit) -> None:
     app = make_cockpit()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("down", "v")  # the highlighted rep: 김민준
+        await pilot.press("down", "down", "v")  # the highlighted rep: 김민준 (after the team row and Ana)
         await settle(pilot)
         assert isinstance(app.screen, MyDayScreen)
         assert app.screen.rep_id == app.store.rep_by_name("김민준").id

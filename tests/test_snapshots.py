@@ -40,7 +40,7 @@ def test_team_cockpit_pipeline_pane(snap_compare, make_cockpit, size: tuple[int,
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_rep_drill_down(snap_compare, make_cockpit, size: tuple[int, int]) -> None:
-    assert snap_compare(make_cockpit("Max Boss"), terminal_size=size, run_before=keys("enter"))
+    assert snap_compare(make_cockpit("Max Boss"), terminal_size=size, run_before=keys("down", "enter"))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -63,7 +63,7 @@ def test_demo_team_cockpit(snap_compare, make_demo_cockpit, size: tuple[int, int
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_demo_rep_drill_down(snap_compare, make_demo_cockpit, size: tuple[int, int]) -> None:
-    assert snap_compare(make_demo_cockpit(), terminal_size=size, run_before=keys("enter"))
+    assert snap_compare(make_demo_cockpit(), terminal_size=size, run_before=keys("down", "enter"))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

@@ -62,15 +62,25 @@ class Scorecards(DataTable):
             super().__init__()
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(cursor_type="row", fixed_columns=1, zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
+        super().__init__(
+            cursor_type="row",
+            fixed_columns=1,
+            zebra_stripes=True,
+            **kwargs,  # type: ignore[arg-type]
+        )
         self._dash: Dashboard | None = None
         self._currency = "USD"
+        self._layout: tuple[str, bool, list[str]] | None = None  # sort and row order of what is shown
+        self._rows: list[tuple[str, list[Text]]] = []
+        self._column_keys = ["rep", *(key for key, _ in SCORE_COLUMNS)]
 
     def on_mount(self) -> None:
         self._add_columns()
 
     def _add_columns(self) -> None:
         self.clear(columns=True)
+        self._layout, self._rows = None, []  # nothing shown: the next rebuild adds every row
+        self.fixed_rows = 0  # DataTable cannot draw a fixed row of an empty table
         names = ["rep", *(key for key, _ in SCORE_COLUMNS)]
         headers = ["Rep", *(label for _, label in SCORE_COLUMNS)]
         for key, label in zip(names, headers, strict=True):
@@ -98,14 +108,29 @@ class Scorecards(DataTable):
     def _rebuild(self) -> None:
         if self._dash is None:
             return
-        keep = self.cursor_row
-        current = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value if self.row_count else None
-        self._add_columns()
-        for row in sort_rows(list(self._dash.reps), self.sort_column, self.sort_reverse):
-            self.add_row(*self._cells(clean(row.rep or "", max_len=24), row), key=str(row.rep_id))
         team = self._dash.team
         label = "Team total" if not self._dash.team_filter else f"{clean(self._dash.team_filter, max_len=14)} total"
-        self.add_row(*self._cells(label, team, bold=True), key=TEAM_KEY)
+        # The team total is the first row, pinned: with 200 reps it stays on screen, whatever the sort.
+        rows = [(TEAM_KEY, self._cells(label, team, bold=True))]
+        for row in sort_rows(list(self._dash.reps), self.sort_column, self.sort_reverse):
+            rows.append((str(row.rep_id), self._cells(clean(row.rep or "", max_len=24), row)))
+        layout = (self.sort_column, self.sort_reverse, [key for key, _ in rows])
+        if layout == self._layout:
+            # Same rows in the same order (a live refresh after somebody logged a call): change only the cells
+            # that differ, so the terminal gets those cells and not the whole table again.
+            for (key, cells), (_, old) in zip(rows, self._rows, strict=True):
+                for column, (new_cell, old_cell) in enumerate(zip(cells, old, strict=True)):
+                    if new_cell != old_cell:
+                        self.update_cell(key, self._column_keys[column], new_cell)
+            self._rows = rows
+            return
+        current = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value if self.row_count else None
+        keep = self.cursor_row
+        self._add_columns()
+        for key, cells in rows:
+            self.add_row(*cells, key=key)
+        self.fixed_rows = 1  # the team total stays on screen while scrolling through 200 reps
+        self._layout, self._rows = layout, rows
         if current is not None and current in {k.value for k in self.rows}:
             self.move_cursor(row=self.get_row_index(current))
         else:
