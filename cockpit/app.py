@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pendulum
 from textual import events, work
@@ -29,7 +29,6 @@ from cockpit.actions import Actor, resolve_actor
 from cockpit.cli import log_internal_error
 from cockpit.config import Settings
 from cockpit.errors import CockpitError
-from cockpit.insights import Insights, compute_insights
 from cockpit.kpi import Dashboard, dashboard, default_period
 from cockpit.logging_bindings import LOGGING_BINDINGS, LoggingActions
 from cockpit.money_bindings import MONEY_BINDINGS, MoneyActions
@@ -48,6 +47,9 @@ from cockpit.views import (
     rep_detail,
     stage_deals,
 )
+
+if TYPE_CHECKING:
+    from cockpit.insights import Insights
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +123,8 @@ def build_snapshot(store: Store, settings: Settings, request: Request, now: pend
     plan = targets(store, dash, now=now, holidays=settings.holidays, currency=settings.currency)
     extra = None
     if request.insights:
+        from cockpit.insights import compute_insights  # lazy: only once the insights screen is opened
+
         extra = compute_insights(
             store,
             dash,

@@ -71,12 +71,12 @@ def rows(store: Store, kind: str, *, currency: str = "USD", tz: str | None = Non
     if kind == "deals":
         # Every deal's stage history in the order KPIs read it (time, then entry): one query, not one per deal.
         history: dict[int, list[tuple[str, int]]] = {}
-        for h in store.query(
+        for h in store.db.query(
             """SELECT h.deal_id, h.to_stage, h.at FROM stage_history h JOIN deals d ON d.id = h.deal_id
                WHERE d.voided_at IS NULL ORDER BY h.deal_id, h.at, h.id"""
         ):
-            history.setdefault(h[0], []).append((h[1], h[2]))
-        for d in store.query(
+            history.setdefault(h["deal_id"], []).append((h["to_stage"], h["at"]))
+        for d in store.db.query(
             """SELECT d.*, r.name AS rep, r.team AS team, a.name AS account, a.segment AS segment
                FROM deals d JOIN reps r ON r.id = d.rep_id LEFT JOIN accounts a ON a.id = d.account_id
                WHERE d.voided_at IS NULL ORDER BY d.id"""
@@ -102,7 +102,7 @@ def rows(store: Store, kind: str, *, currency: str = "USD", tz: str | None = Non
                 "history": format_history(history.pop(d["id"], ())),
             }
     elif kind == "activities":
-        for x in store.query(
+        for x in store.db.query(
             # A voided deal is not exported, so an activity on one keeps its account but loses the link.
             """SELECT x.*, r.name AS rep, d.id AS live_deal, d.external_id AS deal_ext, a.name AS account
                FROM activities x JOIN reps r ON r.id = x.rep_id
@@ -122,7 +122,7 @@ def rows(store: Store, kind: str, *, currency: str = "USD", tz: str | None = Non
                 "note": x["note"],
             }
     elif kind == "reps":
-        for r in store.query("SELECT * FROM reps ORDER BY id"):
+        for r in store.db.query("SELECT * FROM reps ORDER BY id"):
             yield {
                 "name": r["name"],
                 "team": r["team"],
@@ -132,7 +132,7 @@ def rows(store: Store, kind: str, *, currency: str = "USD", tz: str | None = Non
                 "active": "yes" if r["active"] else "no",
             }
     elif kind == "costs":
-        for c in store.query("SELECT * FROM costs ORDER BY month, category, channel"):
+        for c in store.db.query("SELECT * FROM costs ORDER BY month, category, channel"):
             yield {
                 "month": c["month"],
                 "category": c["category"],
@@ -140,7 +140,7 @@ def rows(store: Store, kind: str, *, currency: str = "USD", tz: str | None = Non
                 "amount": _money(c["amount"], digits),
             }
     else:
-        for q in store.query(
+        for q in store.db.query(
             "SELECT q.*, r.name AS rep FROM quotas q LEFT JOIN reps r ON r.id = q.rep_id ORDER BY q.month, q.id"
         ):
             yield {"rep": q["rep"], "team": q["team"], "month": q["month"], "amount": _money(q["amount"], digits)}

@@ -20,9 +20,10 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
+if TYPE_CHECKING:
+    import sqlite_utils
 
 from cockpit.config import DEFAULT_STAGES
 from cockpit.errors import (
@@ -444,6 +445,7 @@ class Store:
         self.clock = now or time.time
         self.readonly_reason: str | None = None
         self._lock = threading.RLock()
+        self._db: sqlite_utils.Database | None = None
         self._open(create=create, readonly=readonly, stages=stages)
 
     # ------------------------------------------------------------------------------------------- opening
@@ -470,7 +472,6 @@ class Store:
         except sqlite3.DatabaseError as exc:
             raise _operational(path, exc, opening=True) from None
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
         if self._version > SCHEMA_VERSION:
             if not readonly:
                 conn.close()
@@ -538,6 +539,15 @@ class Store:
                 if not retry or path.with_name(path.name + "-wal").exists():
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """The same connection through sqlite-utils (streaming dict rows for exports and scripts)."""
+        import sqlite_utils  # lazy: ~30 ms the cockpit's first frame does not need
+
+        if self._db is None:
+            self._db = sqlite_utils.Database(self.conn)
+        return self._db
 
     def _has_foreign_tables(self) -> bool:
         return self.conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0] > 0
