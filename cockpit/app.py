@@ -158,19 +158,21 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
     # Screens get -narrow or -wide: the team cockpit shows one pane at a time below 110 columns, all of them above.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     # c e m n a w l f u : E are left free for the logging forms (issue 4).
+    # The footer shows the few keys a newcomer needs (each recomposition of a 40-key footer cost ~40 widgets);
+    # every binding is on the help screen (?) and in the command palette (ctrl+p).
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("left_square_bracket", "shift_period(-1)", "Prev period", id="period_prev"),
         Binding("right_square_bracket", "shift_period(1)", "Next period", id="period_next"),
-        Binding("p", "choose_period", "Period kind", id="period_kind"),
-        Binding("t", "choose_team", "Team filter", id="team_filter"),
+        Binding("p", "choose_period", "Period kind", id="period_kind", show=False),
+        Binding("t", "choose_team", "Team filter", id="team_filter", show=False),
         Binding("slash", "search", "Search", id="search"),
-        Binding("k", "cycle_kpi(1)", "Trend KPI", id="trend_kpi"),
+        Binding("k", "cycle_kpi(1)", "Trend KPI", id="trend_kpi", show=False),
         Binding("K", "cycle_kpi(-1)", "Trend KPI back", id="trend_kpi_back", show=False),
-        Binding("d", "dashboard", "Team cockpit", id="team_cockpit"),
-        Binding("v", "my_day", "My day", id="my_day"),
-        Binding("ctrl+s", "export", "Export", id="export"),
+        Binding("d", "dashboard", "Team cockpit", id="team_cockpit", show=False),
+        Binding("v", "my_day", "My day", id="my_day", show=False),
+        Binding("ctrl+s", "export", "Export", id="export", show=False),
         Binding("ctrl+r", "reload", "Reload", id="reload", show=False),
         Binding("i", "insights", "Insights", id="insights", tooltip="Diagnosis, channels, segments and funnel"),
         *LOGGING_BINDINGS,

@@ -42,20 +42,45 @@ __all__ = ["LOGGING_BINDINGS", "LoggingActions", "LoggingHost", "logging_disable
 
 LOGGING_BINDINGS: list[Binding] = [
     Binding("c", "log_call", "Call", id="log.call", tooltip="Log a call"),
-    Binding("e", "log_email", "Email", id="log.email", tooltip="Log an email"),
-    Binding("m", "log_meeting", "Meeting", id="log.meeting", tooltip="Log a meeting"),
-    Binding("n", "new_deal", "New deal", id="log.new_deal", tooltip="Add a deal"),
-    Binding("a", "advance_stage", "Advance", id="log.advance", tooltip="Move the selected deal to its next stage"),
-    Binding("w", "mark_won", "Won", id="log.won", tooltip="Mark the selected deal won"),
-    Binding("l", "mark_lost", "Lost", id="log.lost", tooltip="Mark the selected deal lost (reason required)"),
-    Binding("f", "follow_up", "Follow-up", id="log.follow_up", tooltip="Schedule a follow-up on the selected deal"),
-    Binding("E", "edit_deal", "Edit deal", id="log.edit_deal", tooltip="Edit the selected deal's fields"),
-    Binding("u", "undo", "Undo", id="log.undo", tooltip="Undo your last action (audited)"),
-    Binding("colon", "quick_entry", "Quick entry", id="log.quick", tooltip='One line: call acme connected 12m "…"'),
-    Binding("x", "void", "Void", id="log.void", tooltip="Void the selected deal or activity (reason required)"),
-    Binding("X", "restore", "Restore", id="log.restore", tooltip="Restore a voided deal or activity by its id"),
+    Binding("e", "log_email", "Email", id="log.email", tooltip="Log an email", show=False),
+    Binding("m", "log_meeting", "Meeting", id="log.meeting", tooltip="Log a meeting", show=False),
+    Binding("n", "new_deal", "New deal", id="log.new_deal", tooltip="Add a deal", show=False),
     Binding(
-        "F", "complete_follow_up", "Follow-up done", id="log.follow_up_done", tooltip="Mark the selected follow-up done"
+        "a",
+        "advance_stage",
+        "Advance",
+        id="log.advance",
+        tooltip="Move the selected deal to its next stage",
+        show=False,
+    ),
+    Binding("w", "mark_won", "Won", id="log.won", tooltip="Mark the selected deal won", show=False),
+    Binding(
+        "l", "mark_lost", "Lost", id="log.lost", tooltip="Mark the selected deal lost (reason required, show=False)"
+    ),
+    Binding(
+        "f",
+        "follow_up",
+        "Follow-up",
+        id="log.follow_up",
+        tooltip="Schedule a follow-up on the selected deal",
+        show=False,
+    ),
+    Binding("E", "edit_deal", "Edit deal", id="log.edit_deal", tooltip="Edit the selected deal's fields", show=False),
+    Binding("u", "undo", "Undo", id="log.undo", tooltip="Undo your last action (audited, show=False)"),
+    Binding("colon", "quick_entry", "Quick entry", id="log.quick", tooltip='One line: call acme connected 12m "…"'),
+    Binding(
+        "x", "void", "Void", id="log.void", tooltip="Void the selected deal or activity (reason required, show=False)"
+    ),
+    Binding(
+        "X", "restore", "Restore", id="log.restore", tooltip="Restore a voided deal or activity by its id", show=False
+    ),
+    Binding(
+        "F",
+        "complete_follow_up",
+        "Follow-up done",
+        id="log.follow_up_done",
+        tooltip="Mark the selected follow-up done",
+        show=False,
     ),
 ]
 

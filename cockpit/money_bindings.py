@@ -30,6 +30,7 @@ MONEY_BINDINGS: list[Binding] = [
         "Costs & quotas",
         id="money.costs_quotas",
         tooltip="Enter and edit monthly costs and quotas (managers)",
+        show=False,
     ),
 ]
 

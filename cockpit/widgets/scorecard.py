@@ -45,7 +45,7 @@ class Scorecards(DataTable):
 
     BINDINGS = [
         Binding("s", "sort_next", "Sort by", id="sort_next"),
-        Binding("S", "sort_reverse", "Reverse sort", id="sort_reverse"),
+        Binding("S", "sort_reverse", "Reverse sort", id="sort_reverse", show=False),
     ]
 
     sort_column: reactive[str] = reactive("revenue")
