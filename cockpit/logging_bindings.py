@@ -55,7 +55,7 @@ LOGGING_BINDINGS: list[Binding] = [
     ),
     Binding("w", "mark_won", "Won", id="log.won", tooltip="Mark the selected deal won", show=False),
     Binding(
-        "l", "mark_lost", "Lost", id="log.lost", tooltip="Mark the selected deal lost (reason required, show=False)"
+        "l", "mark_lost", "Lost", id="log.lost", tooltip="Mark the selected deal lost (reason required)", show=False
     ),
     Binding(
         "f",
@@ -66,10 +66,10 @@ LOGGING_BINDINGS: list[Binding] = [
         show=False,
     ),
     Binding("E", "edit_deal", "Edit deal", id="log.edit_deal", tooltip="Edit the selected deal's fields", show=False),
-    Binding("u", "undo", "Undo", id="log.undo", tooltip="Undo your last action (audited, show=False)"),
+    Binding("u", "undo", "Undo", id="log.undo", tooltip="Undo your last action (audited)", show=False),
     Binding("colon", "quick_entry", "Quick entry", id="log.quick", tooltip='One line: call acme connected 12m "…"'),
     Binding(
-        "x", "void", "Void", id="log.void", tooltip="Void the selected deal or activity (reason required, show=False)"
+        "x", "void", "Void", id="log.void", tooltip="Void the selected deal or activity (reason required)", show=False
     ),
     Binding(
         "X", "restore", "Restore", id="log.restore", tooltip="Restore a voided deal or activity by its id", show=False
