@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pendulum
 from rich.text import Text
+from textual.binding import Binding
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable
 
@@ -13,6 +17,24 @@ from cockpit.report import display_value
 from cockpit.store import Activity, Deal
 from cockpit.text import clean
 from cockpit.widgets.kpi_tile import change_text
+
+if TYPE_CHECKING:
+    from cockpit.app import CockpitApp
+
+
+class OneRepScreen(Screen):
+    """A screen about one rep (the drill-down, My day); Esc goes back."""
+
+    BINDINGS = [Binding("escape", "back", "Back", id="back")]
+
+    def __init__(self, rep_id: int) -> None:
+        super().__init__()
+        self.rep_id = rep_id
+
+    @property
+    def cockpit(self) -> CockpitApp:
+        return self.app  # type: ignore[return-value]
+
 
 #: The KPIs a rep is compared on, against the team median.
 REP_KPIS: tuple[str, ...] = (

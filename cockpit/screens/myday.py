@@ -6,32 +6,20 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Grid
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from cockpit.report import display_value
-from cockpit.screens.common import ActivityTable, CompareTable, OpenDealTable, quiet_hover
+from cockpit.screens.common import ActivityTable, CompareTable, OneRepScreen, OpenDealTable, quiet_hover
 from cockpit.text import clean
 from cockpit.widgets.diagnosis import PacePlan
 
 if TYPE_CHECKING:
-    from cockpit.app import CockpitApp, Snapshot
+    from cockpit.app import Snapshot
 
 
-class MyDayScreen(Screen):
+class MyDayScreen(OneRepScreen):
     """A rep's day; `d` goes to the team cockpit, Esc back."""
-
-    BINDINGS = [Binding("escape", "back", "Back", id="back")]
-
-    def __init__(self, rep_id: int) -> None:
-        super().__init__()
-        self.rep_id = rep_id
-
-    @property
-    def cockpit(self) -> CockpitApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◧")

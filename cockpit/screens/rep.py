@@ -6,33 +6,21 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Grid
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from cockpit.screens.common import ActivityTable, CompareTable, quiet_hover
+from cockpit.screens.common import ActivityTable, CompareTable, OneRepScreen, quiet_hover
 from cockpit.screens.dashboard import trend_for
 from cockpit.text import clean
 from cockpit.widgets.pipeline import DealTable, StageTable
 from cockpit.widgets.trend import TrendChart
 
 if TYPE_CHECKING:
-    from cockpit.app import CockpitApp, Snapshot
+    from cockpit.app import Snapshot
 
 
-class RepScreen(Screen):
+class RepScreen(OneRepScreen):
     """One rep in detail; Esc goes back to where it was opened from."""
-
-    BINDINGS = [Binding("escape", "back", "Back", id="back")]
-
-    def __init__(self, rep_id: int) -> None:
-        super().__init__()
-        self.rep_id = rep_id
-
-    @property
-    def cockpit(self) -> CockpitApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◧")
