@@ -1086,20 +1086,26 @@ def _import_costs(ctx: _Context, table: Table, skip_bad: bool, progress: Any) ->
         channel = row.check("channel", lambda: _check_text(row.text("channel"), "channel", max_len=100))
         amount = row.value("amount", ctx.money, required=True)
         amount = row.check("amount", lambda: _check_amount(amount))
-        key = (month, category, channel)
-        current = existing.get(key)
-        if current is None:
-            values = {"month": month, "category": category, "channel": channel, "amount": amount}
-            values["id"] = _insert(ctx, "costs", values)
-            existing[key] = values
-            return "created"
-        if current["amount"] == amount:
-            return "unchanged"
-        _update(ctx, "costs", current["id"], {"amount": amount})
-        existing[key] = dict(current) | {"amount": amount}
-        return "updated"
+        values = {"month": month, "category": category, "channel": channel, "amount": amount}
+        return _upsert_amount(ctx, "costs", existing, (month, category, channel), values)
 
     _rows(ctx, table, progress, handle, skip_bad)
+
+
+def _upsert_amount(
+    ctx: _Context, table: str, existing: dict[Any, Any], key: tuple[Any, ...], values: dict[str, Any]
+) -> str:
+    """Insert a monthly amount (cost or quota) under its natural key, or update the amount of the one there."""
+    current = existing.get(key)
+    if current is None:
+        values["id"] = _insert(ctx, table, values)
+        existing[key] = values
+        return "created"
+    if current["amount"] == values["amount"]:
+        return "unchanged"
+    _update(ctx, table, current["id"], {"amount": values["amount"]})
+    existing[key] = dict(current) | {"amount": values["amount"]}
+    return "updated"
 
 
 def _import_quotas(ctx: _Context, table: Table, skip_bad: bool, progress: Any) -> None:
@@ -1116,18 +1122,8 @@ def _import_quotas(ctx: _Context, table: Table, skip_bad: bool, progress: Any) -
         amount = row.check("amount", lambda: _check_amount(amount))
         rep_id = ctx.rep_id(row, rep) if rep else None
         team_name = row.check("team", lambda: _check_text(team, "team", max_len=100)) if team else None
-        key = (rep_id, team_name, month)
-        current = existing.get(key)
-        if current is None:
-            values = {"rep_id": rep_id, "team": team_name, "month": month, "amount": amount}
-            values["id"] = _insert(ctx, "quotas", values)
-            existing[key] = values
-            return "created"
-        if current["amount"] == amount:
-            return "unchanged"
-        _update(ctx, "quotas", current["id"], {"amount": amount})
-        existing[key] = dict(current) | {"amount": amount}
-        return "updated"
+        values = {"rep_id": rep_id, "team": team_name, "month": month, "amount": amount}
+        return _upsert_amount(ctx, "quotas", existing, (rep_id, team_name, month), values)
 
     _rows(ctx, table, progress, handle, skip_bad)
 
