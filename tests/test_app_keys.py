@@ -328,7 +328,7 @@ async def test_hostile_names_show_literally(make_cockpit, size: tuple[int, int])
         await settle(pilot)
         assert "[bold]x" in app.export_screenshot()  # a rep's name, in the scorecards
         await pilot.press("tab")  # the pipeline pane, whose negotiation deal is "[@click=app.quit] deal"
-        await pilot.press("down", "down", "down")
+        await pilot.press("right", "right", "right")  # stage columns: lead -> negotiation
         await settle(pilot)
         deals = app.screen.query_one(DealTable)
         assert [deals.get_row_at(i)[1].plain for i in range(deals.row_count)] == ["[@click=app.quit] deal"]

@@ -155,7 +155,7 @@ class DashboardScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#scorecard-pane").border_title = "Scorecards  (s sort, S reverse, enter: rep)"
-        self.query_one("#pipeline-pane").border_title = "Pipeline: open stages"
+        self.query_one("#pipeline-pane").border_title = "Pipeline: open stages  (←/→ stage)"
         self.query_one("#trend-pane").border_title = "Trend: team  (k: next KPI)"
         reason = self.cockpit.store.readonly_reason
         banner = self.query_one("#banner", Static)

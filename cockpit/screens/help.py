@@ -11,8 +11,8 @@ from textual.widgets import Static
 
 PANES_HELP = """\
 Panes: KPI tiles (value, ▲/▼ change vs the previous period, sparkline of 12 periods) · Scorecards (one row per rep
-and a team total) · Pipeline (open stages; the highlighted stage's deals, idlest first, STALE when idle too long)
-· Trend (the selected KPI over 12 periods; a rep's trend shows the team median too).
+and a team total) · Pipeline (one column per open stage; the highlighted stage's deals, idlest first, STALE
+when idle too long) · Trend (the selected KPI over 12 periods; a rep's trend shows the team median too).
 Numbers equal `cockpit report` for the same period and team."""
 
 
@@ -55,7 +55,14 @@ class HelpScreen(ModalScreen[None]):
             ("Team cockpit", binding_rows(DashboardScreen.BINDINGS, seen)),
             ("Scorecards", binding_rows(Scorecards.BINDINGS, seen) + [("enter", "Open the rep's drill-down")]),
             ("KPI tiles", [("← →", "Choose the KPI the trend shows")]),
-            ("Pipeline", [("↑ ↓", "Choose a stage / deal"), ("enter", "Open the deal owner's drill-down")]),
+            (
+                "Pipeline",
+                [
+                    ("← →", "Choose a stage (one column each)"),
+                    ("↑ ↓", "Choose a deal"),
+                    ("enter", "Open the deal owner's drill-down"),
+                ],
+            ),
             ("Drill-down, My day", binding_rows(RepScreen.BINDINGS, seen)),
         ]
         del KpiStrip

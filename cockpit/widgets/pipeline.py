@@ -18,46 +18,52 @@ def money(minor: int, currency: str) -> Text:
 
 
 class StageTable(DataTable):
-    """One row per open stage: deals, value, weighted value; the highlighted stage fills the deal list."""
+    """One column per open stage (and the open total) with its deals, value and weighted value; ←/→ choose the
+    stage whose deals the list below shows."""
+
+    ROWS = (("count", "Deals"), ("value", "Value"), ("weighted", "Weighted"))
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
-
-    def on_mount(self) -> None:
-        self.add_column("Stage", key="stage")
-        self.add_column(Text("Deals", justify="right"), key="count")
-        self.add_column(Text("Value", justify="right"), key="value")
-        self.add_column(Text("Weighted", justify="right"), key="weighted")
+        super().__init__(cursor_type="column", fixed_columns=1, **kwargs)  # type: ignore[arg-type]
+        self._stages: tuple[str, ...] = ()
 
     def show(self, stages: tuple[StageSummary, ...], currency: str) -> None:
         current = self.current_stage()
-        self.clear()
-        total = [0, 0, 0]
+        self.clear(columns=True)
+        self.add_column("", key="label")
         for s in stages:
-            self.add_row(
-                Text(clean(s.stage)),
-                Text(f"{s.count:,}", justify="right"),
-                money(s.value, currency),
-                money(s.weighted, currency),
-                key=s.stage,
-            )
-            total = [total[0] + s.count, total[1] + s.value, total[2] + s.weighted]
-        self.add_row(
-            Text("Open total", style="bold"),
-            Text(f"{total[0]:,}", justify="right", style="bold"),
-            money(total[1], currency),
-            money(total[2], currency),
-            key="",
-        )
-        names = [s.stage for s in stages]
-        if current in names:
-            self.move_cursor(row=names.index(current))
+            self.add_column(Text(clean(s.stage), justify="right"), key=s.stage)
+        self.add_column(Text("Total", justify="right", style="bold"), key="")
+        self._stages = tuple(s.stage for s in stages)
+        totals = {
+            "count": sum(s.count for s in stages),
+            "value": sum(s.value for s in stages),
+            "weighted": sum(s.weighted for s in stages),
+        }
+        for key, label in self.ROWS:
+            cells = [Text(label)]
+            for s in stages:
+                cells.append(self._cell(key, getattr(s, key), currency))
+            cells.append(self._cell(key, totals[key], currency, bold=True))
+            self.add_row(*cells, key=key)
+        column = self._stages.index(current) + 1 if current in self._stages else 1
+        self.move_cursor(column=min(column, len(self.columns) - 1))
+
+    @staticmethod
+    def _cell(key: str, value: int, currency: str, *, bold: bool = False) -> Text:
+        text = f"{value:,}" if key == "count" else format_money(value, currency, compact=True)
+        return Text(text, justify="right", style="bold" if bold else "")
 
     def current_stage(self) -> str | None:
+        """The stage under the cursor (None on the label or total column, or before data)."""
         if not self.row_count:
             return None
-        value = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        return value or None
+        value = self.coordinate_to_cell_key(self.cursor_coordinate).column_key.value
+        return value if value in self._stages else None
+
+    def value(self, stage: str, row: str) -> str:
+        """The text of one cell (for tests): row is count, value or weighted."""
+        return self.get_cell(row, stage).plain
 
 
 class DealTable(DataTable):
@@ -136,6 +142,6 @@ class PipelineView(Vertical):
         table.show(page.deals, self._currency, more=page.total - len(page.deals) - page.offset)
         table.border_title = f"{clean(page.stage)}: idlest first"
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    def on_data_table_column_highlighted(self, event: DataTable.ColumnHighlighted) -> None:
         if isinstance(event.data_table, StageTable):
             self._show_deals()
