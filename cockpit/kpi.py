@@ -451,9 +451,18 @@ def _add_money_by_month(
 
 
 def dashboard(
-    store: Store, period: Period, *, team: str | None = None, trend: int = 12, anchored: bool = False
+    store: Store,
+    period: Period,
+    *,
+    team: str | None = None,
+    trend: int = 12,
+    anchored: bool = False,
+    include_rep: int | None = None,
 ) -> Dashboard:
-    """Every KPI for the team and every rep in ``period``, the previous period, and ``trend``-period series."""
+    """Every KPI for the team and every rep in ``period``, the previous period, and ``trend``-period series.
+
+    Rep rows are the active reps and anyone with data in the period or the previous one; ``include_rep`` adds that
+    rep's row in any case (a report asked for one rep, even an inactive one with nothing recorded)."""
     periods = tuple(last_n(period, max(trend, 2)))
     m = collect(store, periods, team=team)
     reps = m.reps  # type: ignore[attr-defined]
@@ -480,7 +489,11 @@ def dashboard(
 
     last, prev = len(periods) - 1, len(periods) - 2
     team_rows = [derive(team_base(i), scope="team") for i in range(len(periods))]
-    shown = [r for r in reps if r["id"] in counted or any(m.rep.get((i, r["id"])) for i in (last, prev))]
+    shown = [
+        r
+        for r in reps
+        if r["id"] in counted or r["id"] == include_rep or any(m.rep.get((i, r["id"])) for i in (last, prev))
+    ]
     rep_rows: list[KpiRow] = []
     previous_reps: dict[int, KpiRow] = {}
     rep_trends: dict[int, dict[str, list[float | int | None]]] = {}

@@ -19,6 +19,7 @@ import datetime as dt
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -294,6 +295,19 @@ def test_rep_filter_keeps_the_team_row(cockpit: Runner, dbs) -> None:
     data = report_json(cockpit, "--db", str(dbs["march"]), "--period", "2026-03", "--rep", "cy")
     assert [r["rep"] for r in data["reps"]] == ["Cy"]
     assert_kpis(data["team"], TEAM_MARCH, "team row under --rep")
+
+
+def test_rep_filter_on_an_inactive_rep_without_data_gives_a_zero_row(cockpit: Runner, dbs, tmp_path: Path) -> None:
+    db = tmp_path / "copy.db"
+    shutil.copy(dbs["march"], db)
+    with Store(db, user="tester") as store:
+        store.add_rep("Dee", team="West", active=False)
+    data = report_json(cockpit, "--db", str(db), "--period", "2026-03", "--rep", "Dee")
+    # Asked for by name, Dee gets a row although she is inactive and recorded nothing: zeros, and null ratios.
+    assert [r["rep"] for r in data["reps"]] == ["Dee"]
+    dee = data["reps"][0]
+    assert (dee["revenue"], dee["won"], dee["calls"], dee["reps"]) == (0, 0, 0, 0)
+    assert dee["win_rate"] is None and dee["revenue_per_rep"] is None
 
 
 # ------------------------------------------------------------------------------------------------ formats

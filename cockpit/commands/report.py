@@ -39,14 +39,21 @@ def run(args: argparse.Namespace) -> int:
         period, anchored = resolve_period(store, settings, args, now)
         if args.team and args.team.casefold() not in {t.casefold() for t in store.teams()}:
             raise NotFoundError(f"no team named {args.team!r} (teams: {', '.join(store.teams()) or 'none'})")
-        rep_name = None
+        rep_name, rep_id = None, None
         if args.rep:
             rep = store.rep_by_name(args.rep)
-            rep_name = rep.name
+            rep_name, rep_id = rep.name, rep.id
             if args.team and rep.team.casefold() != args.team.casefold():
                 raise NotFoundError(f"rep {rep.name!r} is not in team {args.team!r}")
         # The diagnosis compares with the previous periods: the trend must reach back past its history.
-        dash = dashboard(store, period, team=args.team, trend=max(DEFAULT_HISTORY + 1, args.trend), anchored=anchored)
+        dash = dashboard(
+            store,
+            period,
+            team=args.team,
+            trend=max(DEFAULT_HISTORY + 1, args.trend),
+            anchored=anchored,
+            include_rep=rep_id,
+        )
         insights = compute_insights(
             store,
             dash,
