@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pendulum
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from cockpit.config import Settings
 from cockpit.store import Store
@@ -24,6 +26,11 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
         return True
     return None
 
+
+# The suite runs on 2 cores with two xdist workers and real apps and processes beside it: a property's example may
+# wait for the CPU, so no per-example deadline (the default 200 ms made cheap tests flaky under load).
+hypothesis_settings.register_profile("cockpit", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("cockpit")
 
 TZ = "Europe/Paris"
 #: The frozen clock of every app test and snapshot: Wednesday 18 November 2026, 10:00 in Paris.

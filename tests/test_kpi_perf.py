@@ -201,7 +201,11 @@ def _check(store: Store, periods: list) -> None:
     )
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(ops)
 def test_cache_and_rollups_match_a_recomputation(sequence: list[tuple]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
