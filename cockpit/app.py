@@ -268,7 +268,8 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
 
         self.push_screen(DashboardScreen())
         if self.acting_rep is not None and self.acting_rep.role == "rep":
-            self.myday_rep_id = self.acting_rep.id
+            # set_reactive: no watcher, so exactly one first load (the prefetched one, or the worker below) runs.
+            self.set_reactive(CockpitApp.myday_rep_id, self.acting_rep.id)
             self.push_screen(MyDayScreen(self.acting_rep.id))
         prefetch = self._prefetch
         if prefetch is not None and prefetch.ready() and prefetch.request == self._request():
