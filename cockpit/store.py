@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -1498,11 +1498,6 @@ class _Tx:
                 raise ValidationError(f"adding a row to {table} cannot be undone; edit or void it instead")
         else:
             self.update(table, row_id, old)
-
-
-def asdict_record(record: Any) -> dict[str, Any]:
-    """A record as a plain dict (for JSON and CSV output)."""
-    return asdict(record)
 
 
 @dataclass(frozen=True)

@@ -32,14 +32,8 @@ def mouse_wanted(flag: bool | None, env: dict[str, str] | os._Environ[str] = os.
 def run(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     now = now_for(settings)
-    try:
-        from cockpit.app import make_app
-    except ImportError:  # until the screen exists, the default command prints the report
-        from cockpit.commands import report
+    from cockpit.app import make_app  # here, not at the top: `cockpit report` and friends never load Textual
 
-        args.period = args.date_from = args.date_to = args.team = args.rep = None
-        args.format, args.trend = "table", 12
-        return report.run(args)
     store = open_store(settings)
     app = make_app(store, settings=settings, now=now, as_rep=args.as_rep)
     app.run(mouse=mouse_wanted(getattr(args, "mouse", None)))
