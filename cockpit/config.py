@@ -78,6 +78,14 @@ def state_dir() -> Path:
     return Path(platformdirs.user_state_dir(APP_NAME))
 
 
+def cache_dir() -> Path | None:
+    """Where the KPI cache files go (``COCKPIT_CACHE_DIR`` overrides; set to an empty string, no cache files)."""
+    override = os.environ.get("COCKPIT_CACHE_DIR")
+    if override is not None:
+        return Path(override) if override.strip() else None
+    return Path(platformdirs.user_cache_dir(APP_NAME))
+
+
 def default_demo_db() -> Path:
     """The path of the demo database used when no database is named."""
     return data_dir() / "demo.db"

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import sqlite3
 import statistics
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from cockpit.kpi_cache import BucketMeasures, cache_for
@@ -219,6 +221,18 @@ class _Measures:
             for name, value in zip(names, values, strict=True):
                 target[name] += value or 0
 
+    def bucket_sums(self) -> dict[int, dict[str, float]]:
+        """The additive measures summed over the reps, per bucket (computed once, after the measures are in)."""
+        sums = getattr(self, "_sums", None)
+        if sums is None:
+            sums = defaultdict(lambda: dict.fromkeys(_ADDITIVE, 0))
+            for (bucket, _rep), values in self.rep.items():
+                target = sums[bucket]
+                for name in _ADDITIVE:
+                    target[name] += values.get(name, 0)
+            self._sums = sums
+        return sums
+
     def add_team_rows(self, rows: Iterable[Sequence[Any]], names: Sequence[str]) -> None:
         for row in rows:
             bucket, *values = row
@@ -248,11 +262,13 @@ def collect(store: Store, periods: Sequence[Period], *, team: str | None = None,
                 found = {i: cache.get(key) for i, key in enumerate(keys)}
                 missing = [i for i, hit in found.items() if hit is None]
                 if missing:
+                    began = time.perf_counter()
                     fresh = _Measures()
                     _query_buckets(conn, periods, missing, team, fresh)
                     for i in missing:
                         found[i] = _bucket_of(fresh, i)
                         cache.put(keys[i], found[i])
+                    cache.computed(time.perf_counter() - began)
         else:
             fresh = _Measures()
             _query_buckets(conn, periods, range(len(periods)), team, fresh)
@@ -434,6 +450,10 @@ def _add_money_by_month(
     for name, month, amount in team_quotas:
         team_q[(name.casefold(), month)] += amount
     cost_by_month = {r[0]: r[1] for r in costs}
+    # The sum of the reps' quotas per (team, month): the team quota where the team has none of its own.
+    rep_sum: dict[tuple[str, str], int] = defaultdict(int)
+    for (rep_id, month), amount in rep_q.items():
+        rep_sum[(rep_team[rep_id], month)] += amount
     for i, p in enumerate(periods):
         for month in p.months():
             for rep_id in in_scope:
@@ -441,13 +461,47 @@ def _add_money_by_month(
                     m.rep[(i, rep_id)]["quota"] += rep_q[(rep_id, month)]
             # A team's quota for a month is its own quota when a manager set one, else the sum of its reps'.
             for team_name in teams:
-                if (team_name, month) in team_q:
-                    m.team[i]["quota"] += team_q[(team_name, month)]
-                else:
-                    m.team[i]["quota"] += sum(
-                        v for (rid, mon), v in rep_q.items() if mon == month and rep_team[rid] == team_name
-                    )
+                key = (team_name, month)
+                m.team[i]["quota"] += team_q[key] if key in team_q else rep_sum.get(key, 0)
             m.team[i]["cost"] += cost_by_month.get(month, 0)
+
+
+def _counted(reps: Iterable[Any]) -> set[int]:
+    """The reps that count in ``reps`` (the per-rep denominators): active, with role rep."""
+    return {r["id"] for r in reps if r["role"] == "rep" and r["active"]}
+
+
+def _rep_base(m: _Measures, counted: set[int], i: int, rep_id: int) -> dict[str, float]:
+    base = dict(m.rep.get((i, rep_id), {}))
+    base["reps"] = 1 if rep_id in counted else 0
+    return base
+
+
+def _team_base(m: _Measures, active_count: int, i: int) -> dict[str, float]:
+    sums = m.bucket_sums()
+    base: dict[str, float] = defaultdict(int, sums.get(i, {}))
+    for name, value in m.team.get(i, {}).items():
+        base[name] = value
+    for name in _DISTINCT:
+        base.setdefault(name, 0)
+    base["reps"] = active_count
+    return base
+
+
+def period_rows(store: Store, period: Period, *, team: str | None = None) -> tuple[KpiRow, dict[int, KpiRow]]:
+    """The team row and the rows of the reps with data (or counted) in one period, without previous or trends.
+
+    What the plan's trailing-window rates need: one bucket, where :func:`dashboard` would also compute the bucket
+    before it."""
+    m = collect(store, (period,), team=team)
+    reps = m.reps  # type: ignore[attr-defined]
+    counted = _counted(reps)
+    rows = {
+        r["id"]: KpiRow("rep", r["id"], r["name"], r["team"], derive(_rep_base(m, counted, 0, r["id"]), scope="rep"))
+        for r in reps
+        if r["id"] in counted or m.rep.get((0, r["id"]))
+    }
+    return KpiRow("team", None, None, team, derive(_team_base(m, len(counted), 0), scope="team")), rows
 
 
 def dashboard(
@@ -466,26 +520,9 @@ def dashboard(
     periods = tuple(last_n(period, max(trend, 2)))
     m = collect(store, periods, team=team)
     reps = m.reps  # type: ignore[attr-defined]
-    counted = {r["id"] for r in reps if r["role"] == "rep" and r["active"]}
-    active_count = len(counted)
-
-    def rep_base(i: int, rep_id: int) -> dict[str, float]:
-        base = dict(m.rep.get((i, rep_id), {}))
-        base["reps"] = 1 if rep_id in counted else 0
-        return base
-
-    def team_base(i: int) -> dict[str, float]:
-        base: dict[str, float] = defaultdict(int)
-        for (bucket, _rep), values in m.rep.items():
-            if bucket == i:
-                for name in _ADDITIVE:
-                    base[name] += values.get(name, 0)
-        for name, value in m.team.get(i, {}).items():
-            base[name] = value
-        for name in _DISTINCT:
-            base.setdefault(name, 0)
-        base["reps"] = active_count
-        return base
+    counted = _counted(reps)
+    rep_base = partial(_rep_base, m, counted)
+    team_base = partial(_team_base, m, len(counted))
 
     last, prev = len(periods) - 1, len(periods) - 2
     team_rows = [derive(team_base(i), scope="team") for i in range(len(periods))]

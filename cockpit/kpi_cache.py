@@ -1,15 +1,18 @@
-"""A per-Store cache of the KPI base measures of each trend bucket, invalidated from the audit log.
+"""A cache of the KPI base measures of each trend bucket, invalidated from the audit log and kept across processes.
 
 Past buckets rarely change, so the dashboard recomputes only the buckets a write could have touched. Every write
 action writes audit rows with the old and new values of what it changed; before each use the cache reads the audit
 rows newer than the last one it saw and drops the buckets those changes can reach. It drops everything when it cannot
-tell: an audit row it does not understand (bulk writers such as the demo generator write one summary row), a change
-of ``PRAGMA data_version`` (another connection committed) or of this connection's ``total_changes`` with no new audit
-row, or more new audit rows than it is worth reading one by one.
+tell: an audit row it does not understand (bulk writers such as the demo generator and imports write one summary
+row), more new audit rows than it is worth reading one by one, or a change the audit rows do not explain. The last
+is exact: schema v3 counts every row change of the KPI tables in ``kpi_changes.n`` (triggers, same transaction),
+and each change the store makes writes one audit row, so a count that moved by more than the new audit rows means
+someone wrote without the store (the sqlite3 shell, a script).
 
 Which buckets a change reaches (a bucket is the half-open range [s, e)):
-- an activity: the buckets holding its time (old, new and current values), and the bucket holding the close date of
-  each deal it was or is linked to (``calls_to_win`` counts calls ever logged on the deals won in a bucket);
+- an activity that is or was a call: the buckets holding its time (old, new and current values), and the bucket
+  holding the close date of each deal it was or is linked to (``calls_to_win`` counts calls ever logged on the deals
+  won in a bucket). Emails, meetings and notes reach nothing: no KPI counts them;
 - a deal or a stage-history row: every bucket ending after the earliest of the deal's created, qualified and closed
   times and the history time (old, new and current values). Pipeline counts a deal in every bucket ending after its
   creation; the first won deal of an account (``new_customers``) moves only between times at or after that earliest
@@ -17,25 +20,46 @@ Which buckets a change reaches (a bucket is the half-open range [s, e)):
 - a rep: everything (team membership and roles scope every measure);
 - accounts, costs, quotas, meta settings and the undo marker row: nothing (costs, quotas and reps are read afresh on
   every dashboard).
+
+Across processes: the cache of a database is saved to one file in the user's cache directory (JSON, written to a
+temporary file and renamed) after an expensive computation, at most once a minute otherwise, and when the Store goes
+away. A new process loads it and syncs it like any other: the file records the database's random ``db_id``, the last
+audit row it saw (with a fingerprint of that row, in case the audit log was replaced) and the change count then.
+A file that is missing, unreadable, of another database or of another format is ignored.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import os
 import sqlite3
+import tempfile
 import threading
+import time
 import weakref
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 #: Past this many new audit rows, dropping everything is cheaper than reading them one by one.
-MAX_AUDIT_ROWS = 500
+MAX_AUDIT_ROWS = 5000
 #: Buckets kept per Store (a month dashboard with 12-period trends and its team filters needs a few dozen).
 MAX_ENTRIES = 1024
+#: A computation at least this long is saved at once (a cold start's buckets); cheaper ones at most every minute.
+SAVE_AFTER_S = 0.1
+SAVE_EVERY_S = 60.0
+#: The cache file's format; a file of another format is ignored.
+FILE_FORMAT = 1
 
 # Audit rows that never change a cached measure.
 _IGNORED_TABLES = frozenset({"accounts", "costs", "quotas", "audit_log"})
+# Tables whose row changes kpi_changes counts (store.py schema v3); each such change has one audit row.
+_COUNTED_TABLES = frozenset({"activities", "deals", "stage_history", "reps"})
 _DEAL_TIMES = ("created_at", "qualified_at", "closed_at")
+
+Key = tuple[int, int, "str | None"]
 
 
 @dataclass
@@ -53,6 +77,7 @@ class _Dirty:
     everything: bool = False
     points: set[int] = field(default_factory=set)
     after: int | None = None
+    explained: int = 0  # row changes of the counted tables that the audit rows account for
 
     def add_after(self, ts: int | None) -> None:
         if ts is not None and (self.after is None or ts < self.after):
@@ -69,16 +94,21 @@ class _Dirty:
 class KpiCache:
     """Base measures keyed by (bucket start, bucket end, team filter), valid as of audit row ``seen_audit``."""
 
-    def __init__(self) -> None:
-        self.entries: dict[tuple[int, int, str | None], BucketMeasures] = {}
+    def __init__(self, file: Path | None = None) -> None:
+        self.entries: dict[Key, BucketMeasures] = {}
         self.seen_audit: int | None = None
-        self.data_version: int | None = None
-        self.total_changes: int | None = None
+        self.seen_changes: int | None = None
+        self.fingerprint: str | None = None
+        self.db_id: str | None = None
+        self.file = file
+        self.loaded = file is None  # the file is read on the first sync (that is where a connection is)
+        self.unsaved = False
+        self.saved_at = time.monotonic()
         self.hits = 0
         self.misses = 0
         self.lock = threading.Lock()
 
-    def get(self, key: tuple[int, int, str | None]) -> BucketMeasures | None:
+    def get(self, key: Key) -> BucketMeasures | None:
         found = self.entries.get(key)
         if found is None:
             self.misses += 1
@@ -86,37 +116,153 @@ class KpiCache:
             self.hits += 1
         return found
 
-    def put(self, key: tuple[int, int, str | None], value: BucketMeasures) -> None:
+    def put(self, key: Key, value: BucketMeasures) -> None:
         if len(self.entries) >= MAX_ENTRIES:
             # Drop the oldest entries (dicts keep insertion order); the next dashboard recomputes them if needed.
             for old in list(self.entries)[: MAX_ENTRIES // 4]:
                 del self.entries[old]
         self.entries[key] = value
+        self.unsaved = True
 
     def clear(self) -> None:
+        if self.entries:
+            self.unsaved = True
         self.entries.clear()
 
     def sync(self, conn: sqlite3.Connection) -> None:
         """Drop what changed since the last call; run inside the read transaction the measures will come from."""
+        if not self.loaded:
+            self.loaded = True
+            self._load(conn)
         last = conn.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
-        version = conn.execute("PRAGMA data_version").fetchone()[0]
-        changes = conn.total_changes
-        if self.seen_audit is None or last < self.seen_audit:
-            # First use, or the audit log shrank (the file was replaced): nothing cached can be trusted.
+        changes = _change_count(conn)
+        seen = self.seen_audit
+        if changes is None or seen is None or last < seen or _fingerprint(conn, seen) != self.fingerprint:
+            # First use, a database without the change count, or the audit log was replaced: trust nothing.
             self.clear()
-        elif last == self.seen_audit:
-            if version != self.data_version or changes != self.total_changes:
-                self.clear()  # a write with no audit row: we cannot tell what it touched
-        elif last - self.seen_audit > MAX_AUDIT_ROWS:
+        elif last == seen:
+            if changes != self.seen_changes:
+                self.clear()  # rows changed with no audit row: we cannot tell what they touched
+        elif last - seen > MAX_AUDIT_ROWS:
             self.clear()
         elif self.entries:
-            dirty = _dirty_since(conn, self.seen_audit)
-            if dirty.everything:
+            dirty = _dirty_since(conn, seen)
+            if dirty.everything or self.seen_changes is None or changes - self.seen_changes != dirty.explained:
                 self.clear()
             else:
                 for key in [k for k in self.entries if dirty.reaches(k[0], k[1])]:
                     del self.entries[key]
-        self.seen_audit, self.data_version, self.total_changes = last, version, changes
+                    self.unsaved = True
+        self.seen_audit, self.seen_changes, self.fingerprint = last, changes, _fingerprint(conn, last)
+
+    def computed(self, seconds: float) -> None:
+        """Missing buckets took ``seconds`` to compute: save now if that was expensive or the last save is old."""
+        if self.unsaved and (seconds >= SAVE_AFTER_S or time.monotonic() - self.saved_at >= SAVE_EVERY_S):
+            self.save()
+
+    def flush(self) -> None:
+        """Save what is not saved yet (when the Store goes away or the process ends)."""
+        with self.lock:
+            if self.unsaved:
+                self.save()
+
+    # ------------------------------------------------------------------------------------------ the file
+
+    def save(self) -> None:
+        """Write the cache file (call with ``lock`` held). A failure to write costs only the next start's speed."""
+        self.unsaved = False
+        self.saved_at = time.monotonic()
+        if self.file is None or self.db_id is None or self.seen_audit is None:
+            return
+        data = {
+            "format": FILE_FORMAT,
+            "db_id": self.db_id,
+            "seen_audit": self.seen_audit,
+            "seen_changes": self.seen_changes,
+            "fingerprint": self.fingerprint,
+            "entries": [_entry_to_json(key, value) for key, value in self.entries.items()],
+        }
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.file.parent, prefix=".kpi-", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as out:
+                    json.dump(data, out, separators=(",", ":"))
+                os.replace(tmp, self.file)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+        except OSError:
+            pass  # a full disk or a read-only home: the cache stays in memory
+
+    def _load(self, conn: sqlite3.Connection) -> None:
+        self.db_id = _db_id(conn)
+        if self.file is None or self.db_id is None:
+            return
+        try:
+            data = json.loads(self.file.read_text(encoding="utf-8"))
+            if data.get("format") != FILE_FORMAT or data.get("db_id") != self.db_id:
+                return
+            entries = dict(_entry_from_json(item) for item in data["entries"])
+            seen, changes, fingerprint = data["seen_audit"], data["seen_changes"], data["fingerprint"]
+            if not isinstance(seen, int) or not isinstance(changes, int) or not isinstance(fingerprint, str):
+                return
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return  # no file yet, or one we cannot read: start empty
+        self.entries = entries
+        self.seen_audit, self.seen_changes, self.fingerprint = seen, changes, fingerprint
+
+
+def _change_count(conn: sqlite3.Connection) -> int | None:
+    try:
+        row = conn.execute("SELECT n FROM kpi_changes WHERE id = 1").fetchone()
+    except sqlite3.OperationalError:
+        return None  # a database from a newer cockpit without the table: no caching across refreshes
+    return row[0] if row else None
+
+
+def _db_id(conn: sqlite3.Connection) -> str | None:
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'db_id'").fetchone()
+    except sqlite3.OperationalError:
+        return None
+    return row[0] if row and row[0] else None
+
+
+def _fingerprint(conn: sqlite3.Connection, audit_id: int) -> str:
+    """What identifies audit row ``audit_id`` (its time, user, action, table, row and values), or "" for none."""
+    if audit_id == 0:
+        return ""
+    row = conn.execute(
+        "SELECT at, unix_user, action, table_name, row_id, old_values, new_values FROM audit_log WHERE id = ?",
+        (audit_id,),
+    ).fetchone()
+    if row is None:
+        return "missing"
+    return hashlib.sha1(repr(tuple(row)).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _entry_to_json(key: Key, value: BucketMeasures) -> list[Any]:
+    # Column-wise: one list of measure names, then one row per rep (None where the rep has no such measure, which
+    # differs from 0: a rep with any measure in a bucket has data there).
+    names = sorted({name for values in value.rep.values() for name in values})
+    rows = [[rep_id, *(values.get(name) for name in names)] for rep_id, values in value.rep.items()]
+    return [key[0], key[1], key[2], names, rows, value.team]
+
+
+def _entry_from_json(item: list[Any]) -> tuple[Key, BucketMeasures]:
+    start, end, team, names, rows, team_values = item
+    if not (isinstance(start, int) and isinstance(end, int) and (team is None or isinstance(team, str))):
+        raise ValueError("bad cache key")
+    if not all(isinstance(name, str) for name in names) or not isinstance(team_values, dict):
+        raise ValueError("bad cache entry")
+    rep: dict[int, dict[str, float]] = {}
+    for rep_id, *values in rows:
+        if not isinstance(rep_id, int) or len(values) != len(names):
+            raise ValueError("bad cache row")
+        rep[rep_id] = {name: v for name, v in zip(names, values, strict=True) if v is not None}
+    return (start, end, team), BucketMeasures(rep=rep, team=team_values)
 
 
 def _values(text: str | None) -> dict[str, Any]:
@@ -143,11 +289,14 @@ def _dirty_since(conn: sqlite3.Connection, seen: int) -> _Dirty:
         if row_id is None or table not in ("activities", "deals", "stage_history"):
             dirty.everything = True  # reps, bulk summaries, anything we do not know
             return dirty
+        dirty.explained += 1
         if table == "activities":
-            current = conn.execute("SELECT at, deal_id FROM activities WHERE id = ?", (row_id,)).fetchone()
+            current = conn.execute("SELECT at, deal_id, kind FROM activities WHERE id = ?", (row_id,)).fetchone()
             if current is None:
                 dirty.everything = True
                 return dirty
+            if "call" not in (old.get("kind"), new.get("kind"), current[2]):
+                continue  # an email, a meeting, a note: no KPI counts them
             for values in (old, new, {"at": current[0], "deal_id": current[1]}):
                 if isinstance(values.get("at"), int):
                     dirty.points.add(values["at"])
@@ -183,10 +332,23 @@ _CACHES: weakref.WeakKeyDictionary[Any, KpiCache] = weakref.WeakKeyDictionary()
 _CACHES_LOCK = threading.Lock()
 
 
+def cache_file(db_path: str | os.PathLike[str]) -> Path | None:
+    """The cache file of the database at ``db_path`` (one per database path, in the user's cache directory)."""
+    from cockpit.config import cache_dir
+
+    folder = cache_dir()
+    if folder is None:
+        return None
+    name = hashlib.sha256(str(Path(db_path).resolve()).encode("utf-8", "surrogatepass")).hexdigest()[:24]
+    return folder / "kpi" / f"{name}.json"
+
+
 def cache_for(store: Any) -> KpiCache:
-    """The cache of one Store object (created on first use, gone with the Store)."""
+    """The cache of one Store object: created on first use from the database's cache file, saved when it goes."""
     with _CACHES_LOCK:
         cache = _CACHES.get(store)
         if cache is None:
-            cache = _CACHES[store] = KpiCache()
+            cache = _CACHES[store] = KpiCache(cache_file(store.path))
+            # Runs when the Store is collected or at interpreter exit, whichever comes first; holds no Store.
+            weakref.finalize(store, cache.flush)
         return cache

@@ -34,7 +34,7 @@ from cockpit.errors import (
     ValidationError,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 ACTIVITY_KINDS = ("call", "email", "meeting", "linkedin", "note")
 ROLES = ("rep", "manager")
 COST_CATEGORIES = ("marketing", "sales")
@@ -226,9 +226,36 @@ def _migrate_v2(conn: sqlite3.Connection) -> None:
             conn.execute(f"ANALYZE {index}")
 
 
+# Version 3: what lets a KPI cache outlive its process (cockpit/kpi_cache.py keeps one file per database).
+# - kpi_changes.n counts every row inserted, updated or deleted in the tables the KPIs read (activities, deals,
+#   stage_history, reps), by triggers in the same transaction as the change. Each change the store makes writes one
+#   audit row, so the cache can check that the audit rows since it last looked explain every change: a write by
+#   another program (the sqlite3 shell, a script) moves the count without an audit row, and the cache starts over.
+# - meta 'db_id': a random identity, so a cache file never serves another database put at the same path.
+# - activities_deal_touch: the latest live activity of a deal in one index probe (the idle time of each open deal
+#   sorts the pipeline's deal lists; the v1 index on deal_id does not hold `at`).
+_KPI_TABLES_V3 = ("activities", "deals", "stage_history", "reps")
+
+
+def _migrate_v3(conn: sqlite3.Connection) -> None:
+    conn.execute("CREATE TABLE kpi_changes (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL)")
+    conn.execute("INSERT INTO kpi_changes (id, n) VALUES (1, 0)")
+    for table in _KPI_TABLES_V3:
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            conn.execute(
+                f"CREATE TRIGGER kpi_changes_{table}_{event.lower()} AFTER {event} ON {table}"
+                " BEGIN UPDATE kpi_changes SET n = n + 1 WHERE id = 1; END"
+            )
+    conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('db_id', lower(hex(randomblob(16))))")
+    conn.execute("CREATE INDEX activities_deal_touch ON activities(deal_id, voided_at, at)")
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
+        conn.execute("ANALYZE activities_deal_touch")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     lambda conn: _run_script(conn, _SCHEMA_V1),
     _migrate_v2,
+    _migrate_v3,
 ]
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import pendulum
 
 from cockpit.errors import ConfigError
-from cockpit.kpi import Dashboard, KpiRow, dashboard
+from cockpit.kpi import Dashboard, KpiRow, period_rows
 from cockpit.periods import Period, parse_period
 from cockpit.store import Store
 
@@ -299,11 +299,11 @@ def targets(
     window: int = DEFAULT_WINDOW,
     currency: str = "USD",
 ) -> Targets:
-    """Pace and plan for the team and each rep; the rates come from one dashboard over the trailing window."""
+    """Pace and plan for the team and each rep; the rates come from the trailing window (one bucket)."""
     days = parse_holidays(holidays)
     span = trailing_window(dash.period, window)
-    history = dashboard(store, span, team=dash.team_filter, trend=2)
-    team_rates = Rates.of(history.team)
+    history_team, history_reps = period_rows(store, span, team=dash.team_filter)
+    team_rates = Rates.of(history_team)
     by = dash.period.last_day
     label = span.label
 
@@ -315,7 +315,7 @@ def targets(
     rep_pace: dict[int, Pace] = {}
     rep_plan: dict[int, Plan] = {}
     for row in dash.reps:
-        past = history.rep_row(row.rep_id)
+        past = history_reps.get(row.rep_id)
         own = Rates.of(past) if past is not None else Rates(None, None, None)
         rep_pace[row.rep_id], rep_plan[row.rep_id] = one(row, own, team_rates)
     return Targets(team_pace, team_plan, rep_pace, rep_plan)

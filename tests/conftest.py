@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +32,13 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
 # wait for the CPU, so no per-example deadline (the default 200 ms made cheap tests flaky under load).
 hypothesis_settings.register_profile("cockpit", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 hypothesis_settings.load_profile("cockpit")
+
+@pytest.fixture(autouse=True, scope="session")
+def _kpi_cache_files_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """KPI cache files (cockpit/kpi_cache.py) go to this session's temporary folder, not the user's cache folder;
+    cockpit processes the tests start inherit it."""
+    os.environ["COCKPIT_CACHE_DIR"] = str(tmp_path_factory.mktemp("kpi-cache"))
+
 
 TZ = "Europe/Paris"
 #: The frozen clock of every app test and snapshot: Wednesday 18 November 2026, 10:00 in Paris.

@@ -4,16 +4,19 @@
 - After random sequences of write actions (log, void, restore, edit activities; add, move, edit, void, restore deals;
   undo), a long-lived Store's cached dashboard equals a fresh uncached one, the rewritten queries equal the plain
   SQL they replace, and ``deal_calls`` equals a recount of the live calls.
-- A v1 database upgrades to v2 with its rollup backfilled.
+- A v1 database upgrades to the current schema with its rollup backfilled.
+- Another process's Store, starting from the cache file, gets the same numbers.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import shutil
 import sqlite3
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -22,8 +25,10 @@ from hypothesis import strategies as st
 from cockpit import kpi
 from cockpit.errors import CockpitError
 from cockpit.kpi import collect, dashboard
+from cockpit.kpi_cache import cache_for
 from cockpit.periods import last_n, parse_period
 from cockpit.store import _SCHEMA_V1, SCHEMA_VERSION, Store, _run_script
+from cockpit.views import stage_deals
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY = 86_400
@@ -58,6 +63,25 @@ def test_hot_queries_use_their_indexes(tmp_path: Path) -> None:
     calls_plan = next(p for s, p in zip(kpi_sql, plans, strict=True) if "count(x.deal_id)" in s)
     assert any("COVERING INDEX activities_calls" in line for line in calls_plan)
     assert not any("TEMP B-TREE FOR GROUP BY" in line for line in calls_plan)  # the sorter this shape removes
+    store.close()
+
+
+def test_idle_deal_lists_probe_each_deal_on_its_index(tmp_path: Path) -> None:
+    """The pipeline's deal lists sort every open deal by its last touch: one index probe per deal for its latest
+    live activity (activities_deal_touch) and its latest stage move, never a scan of activities."""
+    db = tmp_path / "sample.db"
+    shutil.copy(ROOT / "sample.db", db)
+    store = Store(db)
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    page = stage_deals(store, "proposal", now_ts=ORIGIN + 400 * DAY, stale_days=30)
+    store.conn.set_trace_callback(None)
+    assert page.deals  # the sample has open proposals, so the query below is the one that ran
+    idle_sql = next(s for s in statements if "last_touch" in s)
+    text = "\n".join(_plans(store.conn, [idle_sql])[0])
+    assert "COVERING INDEX activities_deal_touch" in text, text
+    assert "COVERING INDEX stage_history_at_end" in text, text
+    assert not re.search(r"^SCAN (activities|x|h)\b", text, re.M), text
     store.close()
 
 
@@ -189,11 +213,30 @@ def _apply(store: Store, op: tuple, reps: list[int], accounts: list[int]) -> Non
         store.undo_last()
 
 
+@contextlib.contextmanager
+def _no_cache_file() -> Iterator[None]:
+    """Stores opened in this block start with an empty KPI cache (no cache folder)."""
+    before = os.environ.get("COCKPIT_CACHE_DIR")
+    os.environ["COCKPIT_CACHE_DIR"] = ""
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["COCKPIT_CACHE_DIR"]
+        else:
+            os.environ["COCKPIT_CACHE_DIR"] = before
+
+
 def _check(store: Store, periods: list) -> None:
     for team in (None, "North"):
         warm = dashboard(store, PERIOD, trend=3, team=team)
+        with _no_cache_file(), Store(store.path, readonly=True) as empty:
+            computed = dashboard(empty, PERIOD, trend=3, team=team)
+        assert warm == computed
+        # Another process: it starts from the cache file the long-lived Store saved earlier (maybe several writes
+        # ago), syncs it from the audit log, and must get the same numbers.
         with Store(store.path, readonly=True) as fresh:
-            assert dashboard(fresh, PERIOD, trend=3, team=team) == warm
+            assert dashboard(fresh, PERIOD, trend=3, team=team) == computed
             cold = collect(fresh, periods, team=team, cached=False)
             assert _fast(cold) == _reference(fresh, periods, team)
     assert {k: v for k, v in (tuple(r) for r in store.query("SELECT * FROM deal_calls")) if v} == _recount_deal_calls(
@@ -216,6 +259,7 @@ def test_cache_and_rollups_match_a_recomputation(sequence: list[tuple]) -> None:
         periods = last_n(PERIOD, 3)
         dashboard(store, PERIOD, trend=3)  # fill the cache before the writes it must notice
         dashboard(store, PERIOD, trend=3, team="North")
+        cache_for(store).flush()  # and its file, which later processes start from
         for op in sequence:
             clock[0] += 1
             with contextlib.suppress(CockpitError):  # a refused action (already voided...) changes nothing
@@ -266,7 +310,7 @@ def test_v1_database_upgrades_with_rollup_backfilled(tmp_path: Path) -> None:
     conn.execute("PRAGMA user_version = 1")
     conn.close()
     store = Store(path)
-    assert store.query("PRAGMA user_version")[0][0] == SCHEMA_VERSION == 2
+    assert store.query("PRAGMA user_version")[0][0] == SCHEMA_VERSION == 3
     assert [tuple(r) for r in store.query("SELECT * FROM deal_calls")] == [(7, 2)]
     names = {r[0] for r in store.query("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert {"activities_calls", "deals_open_at_end", "stage_history_at_end"} <= names

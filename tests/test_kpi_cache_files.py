@@ -1,0 +1,184 @@
+"""The KPI cache kept across processes (cockpit/kpi_cache.py, schema v3's change count).
+
+Each test opens a second Store on the same file, as a second cockpit process would, and checks two things: the
+numbers (worked out by hand from what the test wrote) and how many buckets the second Store had to compute
+(``misses``), which says whether the cache file was used, partly refreshed or thrown away.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from cockpit.kpi import dashboard
+from cockpit.kpi_cache import cache_file, cache_for
+from cockpit.periods import parse_period
+from cockpit.store import Store
+
+DAY = 86_400
+ORIGIN = 1_767_225_600  # 2026-01-01T00:00:00Z
+PERIOD = parse_period("2026-03", tz="UTC")  # trend=3: buckets January, February, March 2026
+JAN, FEB, MAR = ORIGIN + 10 * DAY, ORIGIN + 40 * DAY, ORIGIN + 70 * DAY  # 11 Jan, 10 Feb, 12 Mar
+
+
+def _store(path: Path, **kwargs: object) -> Store:
+    return Store(path, now=lambda: ORIGIN + 100 * DAY, **kwargs)
+
+
+def _build(path: Path, calls: tuple[int, ...]) -> None:
+    """Ann (North) with a call at each of ``calls``, then a deal won in February; the KPI cache file saved."""
+    store = _store(path, create=True)
+    ann = store.add_rep("Ann", team="North")
+    for at in calls:
+        store.log_activity(kind="call", rep_id=ann, at=at)
+    deal = store.add_deal(rep_id=ann, title="x", amount=100_00, stage="qualified", created_at=JAN)
+    store.move_deal(deal, "won", at=FEB)
+    dashboard(store, PERIOD, trend=3)
+    cache_for(store).flush()
+    store.close()
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    """One call in each of January, February and March."""
+    path = tmp_path / "k.db"
+    _build(path, (JAN, FEB, MAR))
+    return path
+
+
+def _second_process(path: Path) -> tuple[list, int]:
+    """The calls series and the number of buckets a new Store computed to get it."""
+    with _store(path, readonly=True) as other:
+        board = dashboard(other, PERIOD, trend=3)
+        return board.team_trend["calls"], cache_for(other).misses
+
+
+def test_a_new_process_starts_from_the_file(db: Path) -> None:
+    assert cache_file(db).exists()
+    assert _second_process(db) == ([1, 1, 1], 0)
+
+
+def test_another_process_call_recomputes_only_its_bucket(db: Path) -> None:
+    with _store(db) as writer:
+        writer.log_activity(kind="call", rep_id=writer.rep_by_name("Ann").id, at=MAR + DAY)
+    assert _second_process(db) == ([1, 1, 2], 1)  # March: 1 + 1 call; January and February from the file
+
+
+def test_an_email_recomputes_nothing(db: Path) -> None:
+    with _store(db) as writer:
+        writer.log_activity(kind="email", rep_id=writer.rep_by_name("Ann").id, at=MAR)
+    assert _second_process(db) == ([1, 1, 1], 0)  # no KPI counts emails
+
+
+def test_a_write_without_the_store_throws_the_file_away(db: Path) -> None:
+    conn = sqlite3.connect(db)
+    # Another program adds a January call and writes no audit row: only the change count says so.
+    conn.execute("INSERT INTO activities (kind, rep_id, at, created_at) VALUES ('call', 1, ?, 0)", (JAN + DAY,))
+    conn.commit()
+    conn.close()
+    assert _second_process(db) == ([2, 1, 1], 3)
+
+
+def test_a_write_without_the_store_after_an_audited_one_is_noticed(db: Path) -> None:
+    with _store(db) as writer:
+        writer.log_activity(kind="email", rep_id=1, at=MAR)  # audited: explains one change
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE activities SET at = ? WHERE at = ?", (MAR, JAN))  # the January call moves to March
+    conn.commit()
+    conn.close()
+    assert _second_process(db) == ([0, 1, 2], 3)
+
+
+def test_another_database_at_the_same_path_ignores_the_file(db: Path, tmp_path: Path) -> None:
+    # Made by the same actions, so its audit log ends with the same row and its change count is the same: only its
+    # identity (meta db_id) tells the cache file is not its own.
+    other = tmp_path / "other" / "k.db"
+    other.parent.mkdir()
+    _build(other, (JAN, JAN, MAR))
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+        if Path(f"{other}{suffix}").exists():
+            Path(f"{other}{suffix}").rename(f"{db}{suffix}")
+    assert _second_process(db) == ([2, 0, 1], 3)
+
+
+def test_a_rewritten_audit_log_is_noticed(db: Path) -> None:
+    conn = sqlite3.connect(db)
+    last = conn.execute("SELECT max(id) FROM audit_log").fetchone()[0]
+    # Same last id, other content (a restored backup with a different history would look like this).
+    conn.execute("UPDATE audit_log SET unix_user = 'someone' WHERE id = ?", (last,))
+    conn.execute("UPDATE activities SET voided_at = 1 WHERE at = ?", (FEB,))  # and the February call is gone
+    conn.commit()
+    conn.close()
+    assert _second_process(db) == ([1, 0, 1], 3)
+
+
+@pytest.mark.parametrize("content", ["", "not json", "[]", '{"format": 1}', '{"format": 99, "entries": []}'])
+def test_a_damaged_file_is_ignored(db: Path, content: str) -> None:
+    cache_file(db).write_text(content, encoding="utf-8")
+    assert _second_process(db) == ([1, 1, 1], 3)
+
+
+def test_a_file_with_a_bad_entry_is_ignored(db: Path) -> None:
+    path = cache_file(db)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["entries"][0][4] = [["one", 1]]  # a rep id that is not an int
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert _second_process(db) == ([1, 1, 1], 3)
+
+
+def test_no_cache_folder_writes_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COCKPIT_CACHE_DIR", "")
+    assert cache_file(tmp_path / "x.db") is None
+    store = _store(tmp_path / "x.db", create=True)
+    store.log_activity(kind="call", rep_id=store.add_rep("Ann"), at=JAN)
+    assert dashboard(store, PERIOD, trend=3).team_trend["calls"] == [1, 0, 0]
+    cache_for(store).flush()
+    store.close()
+    assert not any(tmp_path.rglob("*.json"))
+
+
+def test_every_store_action_is_explained_by_its_audit_rows(tmp_path: Path) -> None:
+    """After each kind of write the store makes, the change count matches the audit rows: the cache keeps the
+    buckets the write cannot reach (January, when everything happens in March) instead of starting over."""
+    store = _store(tmp_path / "k.db", create=True)
+    ann = store.add_rep("Ann", team="North")
+    store.log_activity(kind="call", rep_id=ann, at=JAN)
+    account = store.add_account("Acme")
+    actions = {
+        "log a call": lambda: store.log_activity(kind="call", rep_id=ann, at=MAR, follow_up_at=MAR + DAY),
+        "complete a follow-up": lambda: store.complete_follow_up(_last(store, "activities"), at=MAR + DAY),
+        "edit an activity": lambda: store.edit_activity(_last(store, "activities"), note="edited", at=MAR + 60),
+        "void an activity": lambda: store.void("activities", _last(store, "activities"), reason="typo"),
+        "restore an activity": lambda: store.restore("activities", _last(store, "activities")),
+        "add a deal": lambda: store.add_deal(
+            rep_id=ann, title="d", amount=500_00, stage="qualified", created_at=MAR, account_id=account
+        ),
+        "move a deal": lambda: store.move_deal(_last(store, "deals"), "won", at=MAR + DAY),
+        "edit a deal": lambda: store.edit_deal(_last(store, "deals"), amount=600_00),
+        "void a deal": lambda: store.void("deals", _last(store, "deals"), reason="duplicate"),
+        "restore a deal": lambda: store.restore("deals", _last(store, "deals")),
+        "undo": lambda: store.undo_last(),
+        "set a cost": lambda: store.set_cost(month="2026-03", category="sales", amount=10_00),
+        "set a quota": lambda: store.set_quota(month="2026-03", amount=1000_00, rep_id=ann),
+    }
+    cache = cache_for(store)
+    for name, act in actions.items():
+        dashboard(store, PERIOD, trend=3)
+        act()
+        misses = cache.misses
+        dashboard(store, PERIOD, trend=3)
+        assert cache.misses - misses <= 1, name  # March at most; January and February stayed
+    # And the numbers: January's call, March's call (edited, voided, restored: live) → [1, 0, 1]; the March deal
+    # won at 600.00 then voided, restored, and the restore undone (voided again) → no revenue.
+    board = dashboard(store, PERIOD, trend=3)
+    assert board.team_trend["calls"] == [1, 0, 1]
+    assert board.team["revenue"] == 0
+    store.close()
+
+
+def _last(store: Store, table: str) -> int:
+    return store.query(f"SELECT max(id) FROM {table}")[0][0]
