@@ -33,6 +33,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
 hypothesis_settings.register_profile("cockpit", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 hypothesis_settings.load_profile("cockpit")
 
+
 @pytest.fixture(autouse=True, scope="session")
 def _kpi_cache_files_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
     """KPI cache files (cockpit/kpi_cache.py) go to this session's temporary folder, not the user's cache folder;
