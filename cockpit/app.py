@@ -45,9 +45,8 @@ from cockpit.views import (
     RepDetail,
     StageSummary,
     my_day,
-    pipeline_summary,
+    pipeline_with_deals,
     rep_detail,
-    stage_deals,
 )
 
 if TYPE_CHECKING:
@@ -109,10 +108,7 @@ def build_snapshot(store: Store, settings: Settings, request: Request, now: pend
         period, anchored = default_period(store, "month", now=now, tz=tz, fiscal_year_start=settings.fiscal_year_start)
     dash = dashboard(store, period, team=request.team, trend=TREND_PERIODS, anchored=anchored)
     now_ts = int(now.timestamp())
-    pipeline = pipeline_summary(store, team=request.team)
-    pages = tuple(
-        stage_deals(store, s.stage, now_ts=now_ts, stale_days=settings.stale_days, team=request.team) for s in pipeline
-    )
+    pipeline, pages = pipeline_with_deals(store, now_ts=now_ts, stale_days=settings.stale_days, team=request.team)
     detail = None
     if request.detail_rep_id is not None:
         detail = rep_detail(store, request.detail_rep_id, now_ts=now_ts, stale_days=settings.stale_days)

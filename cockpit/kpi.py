@@ -213,6 +213,7 @@ class _Measures:
     def __init__(self) -> None:
         self.rep: dict[tuple[int, int], dict[str, float]] = defaultdict(lambda: defaultdict(int))
         self.team: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(int))
+        self.sources: dict[int, BucketMeasures] = {}  # the cache entry each bucket came from, when cached
 
     def add_rep_rows(self, rows: Iterable[Sequence[Any]], names: Sequence[str]) -> None:
         for row in rows:
@@ -273,6 +274,8 @@ def collect(store: Store, periods: Sequence[Period], *, team: str | None = None,
             fresh = _Measures()
             _query_buckets(conn, periods, range(len(periods)), team, fresh)
             found = {i: _bucket_of(fresh, i) for i in range(len(periods))}
+        if cache is not None:
+            m.sources = {i: bucket for i, bucket in found.items() if bucket is not None}
         for i in range(len(periods)):
             bucket = found[i]
             assert bucket is not None
@@ -524,6 +527,18 @@ def dashboard(
     rep_base = partial(_rep_base, m, counted)
     team_base = partial(_team_base, m, len(counted))
 
+    def rep_kpis(i: int, rep_id: int) -> dict[str, float | int | None]:
+        # A rep's KPIs in a bucket depend on the bucket's cached measures, whether the rep counts, and the quota
+        # (read afresh): memoized on the cache entry, so a refresh derives only the buckets a write reached.
+        source = m.sources.get(i)
+        if source is None:
+            return derive(rep_base(i, rep_id), scope="rep")
+        key = (rep_id, rep_id in counted, m.rep.get((i, rep_id), {}).get("quota", 0))
+        found = source.derived.get(key)
+        if found is None:
+            found = source.derived[key] = derive(rep_base(i, rep_id), scope="rep")
+        return found
+
     last, prev = len(periods) - 1, len(periods) - 2
     team_rows = [derive(team_base(i), scope="team") for i in range(len(periods))]
     shown = [
@@ -535,7 +550,7 @@ def dashboard(
     previous_reps: dict[int, KpiRow] = {}
     rep_trends: dict[int, dict[str, list[float | int | None]]] = {}
     for r in sorted(shown, key=lambda r: r["name"].casefold()):
-        series = [derive(rep_base(i, r["id"]), scope="rep") for i in range(len(periods))]
+        series = [rep_kpis(i, r["id"]) for i in range(len(periods))]
         rep_rows.append(KpiRow("rep", r["id"], r["name"], r["team"], series[last]))
         previous_reps[r["id"]] = KpiRow("rep", r["id"], r["name"], r["team"], series[prev])
         rep_trends[r["id"]] = {k: [s[k] for s in series][-trend:] for k in KPI_NAMES}

@@ -68,6 +68,8 @@ class BucketMeasures:
 
     rep: dict[int, dict[str, float]]
     team: dict[str, float]
+    # KPIs derived from this entry, keyed by (rep id, counts as a rep, quota); kpi.dashboard fills it. Never saved.
+    derived: dict[tuple[int, bool, int], dict[str, Any]] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass

@@ -7,6 +7,7 @@ can build them and the UI thread only renders them.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 
 from cockpit.store import Activity, Deal, Rep, Store
@@ -95,23 +96,53 @@ def _scope(rep_id: int | None, team: str | None) -> tuple[str, list[object]]:
 def pipeline_summary(store: Store, *, rep_id: int | None = None, team: str | None = None) -> tuple[StageSummary, ...]:
     """Count, value and weighted value of the open deals in every open stage (empty stages included)."""
     where, params = _scope(rep_id, team)
-    rows = store.query(
+    with store.read() as conn:
+        return _summary(conn, where, params)
+
+
+def _summary(conn: sqlite3.Connection, where: str, params: list[object]) -> tuple[StageSummary, ...]:
+    rows = conn.execute(
         f"""SELECT s.name, s.probability, count(d.id), coalesce(sum(d.amount), 0),
                    coalesce(sum(d.amount * d.probability), 0)
             FROM stages s LEFT JOIN deals d ON d.stage = s.name AND d.voided_at IS NULL{where}
             WHERE s.is_open = 1 GROUP BY s.name ORDER BY s.position""",
         params,
-    )
+    ).fetchall()
     return tuple(StageSummary(r[0], r[1], r[2], r[3], round(r[4])) for r in rows)
 
 
-_IDLE_SELECT = """
-SELECT d.id, d.title, coalesce(a.name, '') AS account, d.rep_id, r.name AS rep, d.stage, d.amount,
-       max(d.updated_at, d.created_at,
+def pipeline_with_deals(
+    store: Store, *, now_ts: int, stale_days: int, team: str | None = None, limit: int = PAGE_SIZE
+) -> tuple[tuple[StageSummary, ...], tuple[DealPage, ...]]:
+    """The pipeline by stage and the first page of each stage's deals, from one read (so the counts and the pages
+    agree, and each stage's count comes from the summary instead of a query of its own)."""
+    where, params = _scope(None, team)
+    with store.read() as conn:
+        summary = _summary(conn, where, params)
+        pages = tuple(
+            DealPage(
+                s.stage,
+                _page(conn, where + " AND d.stage = ?", [*params, s.stage], limit, 0, now_ts, stale_days),
+                s.count,
+            )
+            for s in summary
+        )
+    return summary, pages
+
+
+# The idle time of every open deal in scope is computed to sort them (one index probe each for the latest live
+# activity and the latest stage move), but titles, reps and accounts are joined for the page only.
+_IDLE_PAGE = """
+SELECT d.id, d.title, coalesce(a.name, '') AS account, d.rep_id, r.name AS rep, d.stage, d.amount, t.last_touch
+FROM (
+    SELECT d.id, max(d.updated_at, d.created_at,
            coalesce((SELECT max(x.at) FROM activities x WHERE x.deal_id = d.id AND x.voided_at IS NULL), 0),
            coalesce((SELECT max(h.at) FROM stage_history h WHERE h.deal_id = d.id), 0)) AS last_touch
-FROM deals d JOIN reps r ON r.id = d.rep_id LEFT JOIN accounts a ON a.id = d.account_id
-WHERE d.voided_at IS NULL AND d.stage IN (SELECT name FROM stages WHERE is_open = 1)
+    FROM deals d
+    WHERE d.voided_at IS NULL AND d.stage IN (SELECT name FROM stages WHERE is_open = 1){where}
+    ORDER BY last_touch ASC, d.id ASC LIMIT ? OFFSET ?
+) t JOIN deals d ON d.id = t.id JOIN reps r ON r.id = d.rep_id LEFT JOIN accounts a ON a.id = d.account_id
+ORDER BY t.last_touch ASC, d.id ASC
 """
 
 
@@ -154,10 +185,21 @@ def stage_deals(
             " AND d.stage IN (SELECT name FROM stages WHERE is_open = 1)" + where,
             params,
         ).fetchone()[0]
-        rows = conn.execute(
-            _IDLE_SELECT + where + " ORDER BY last_touch ASC, d.id ASC LIMIT ? OFFSET ?", [*params, limit, offset]
-        ).fetchall()
-    return DealPage(stage or "", tuple(_idle(r, now_ts, stale_days) for r in rows), total, offset)
+        deals = _page(conn, where, params, limit, offset, now_ts, stale_days)
+    return DealPage(stage or "", deals, total, offset)
+
+
+def _page(
+    conn: sqlite3.Connection,
+    where: str,
+    params: list[object],
+    limit: int,
+    offset: int,
+    now_ts: int,
+    stale_days: int,
+) -> tuple[IdleDeal, ...]:
+    rows = conn.execute(_IDLE_PAGE.format(where=where), [*params, limit, offset]).fetchall()
+    return tuple(_idle(r, now_ts, stale_days) for r in rows)
 
 
 def _like(text: str) -> str:
