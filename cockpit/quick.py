@@ -108,7 +108,7 @@ class Catalog:
 
     @classmethod
     def from_store(cls, store: Store) -> Catalog:
-        deals = store.deals(order="d.id", limit=1_000_000)
+        deals = store.deals(order="id", limit=1_000_000)
         return cls(
             accounts=tuple(store.account_names()),
             deals=tuple(DealRef(d.id, d.title, d.account, d.stage, d.rep) for d in deals),

@@ -450,6 +450,10 @@ def _why_not_writable(path: Path) -> str | None:
     return None
 
 
+#: The orders Store.deals() accepts, and the SQL of each (a fixed set: nothing from a caller reaches the SQL).
+_DEAL_ORDERS = {"updated": "d.updated_at ASC, d.id ASC", "id": "d.id ASC", "newest": "d.id DESC"}
+
+
 class Store:
     """A cockpit database.
 
@@ -784,11 +788,14 @@ class Store:
         stage: str | None = None,
         open_only: bool = False,
         account_id: int | None = None,
-        order: str = "d.updated_at ASC",
+        order: str = "updated",
         limit: int = 100,
         offset: int = 0,
     ) -> list[Deal]:
-        """Deals, not voided, newest change last by default (so the longest-idle come first)."""
+        """Deals, not voided: by last change, oldest first (``order="updated"``, so the longest-idle come first),
+        by id (``order="id"``), or newest first (``order="newest"``)."""
+        if order not in _DEAL_ORDERS:
+            raise ValueError(f"unknown deal order {order!r} (orders: {', '.join(_DEAL_ORDERS)})")
         sql = _DEAL_SELECT + " WHERE d.voided_at IS NULL"
         params: list[Any] = []
         if rep_id is not None:
@@ -802,7 +809,7 @@ class Store:
         if account_id is not None:
             sql += " AND d.account_id = ?"
             params.append(account_id)
-        sql += f" ORDER BY {order} LIMIT ? OFFSET ?"
+        sql += f" ORDER BY {_DEAL_ORDERS[order]} LIMIT ? OFFSET ?"
         params += [limit, offset]
         return [_deal(r) for r in self.query(sql, params)]
 

@@ -224,3 +224,15 @@ def test_readonly_store_refuses(path: Path) -> None:
     store = Store(path, readonly=True, user="alice")
     with pytest.raises(Exception, match="cannot write"):
         apply(store, resolve_actor(store), ActivityEntry("call", account="Globex"))
+
+
+def test_deal_order_is_a_choice_not_sql(tmp_path: Path) -> None:
+    store = Store(tmp_path / "o.db", create=True)
+    rep = store.add_rep("Ann")
+    first = store.add_deal(rep_id=rep, title="a", amount=1, stage="lead")
+    second = store.add_deal(rep_id=rep, title="b", amount=1, stage="lead")
+    assert [d.id for d in store.deals(order="id")] == [first, second]
+    assert [d.id for d in store.deals(order="newest")] == [second, first]
+    with pytest.raises(ValueError, match="unknown deal order"):
+        store.deals(order="d.id; DROP TABLE deals")
+    store.close()

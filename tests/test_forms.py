@@ -190,7 +190,7 @@ async def test_deal_form_adds_a_deal_and_creates_a_new_account(store: Store) -> 
         await type_into(pilot, "#amount", "24k")
         await pilot.press("enter")
         await settle(pilot)
-    deal = store.deals(order="d.id DESC", limit=1)[0]
+    deal = store.deals(order="newest", limit=1)[0]
     assert (deal.title, deal.account, deal.amount, deal.stage, deal.rep) == (
         "Renewal 2027",
         "Initech",
