@@ -892,8 +892,9 @@ def generate(
         probability = {s.name: s.probability for s in store.stages()}
         with store.write("generate demo") as tx:
             tx.conn.execute("PRAGMA cache_size = -65536")  # 64 MB: index pages stay hot during the bulk insert
-            gen = _Generator(random.Random(seed), cal, reps, tx.conn)
-            counts = gen.run(n_teams, probability, progress)
+            with tx.bulk():
+                gen = _Generator(random.Random(seed), cal, reps, tx.conn)
+                counts = gen.run(n_teams, probability, progress)
             tx.conn.executemany(
                 "INSERT INTO meta (key, value) VALUES (?, ?)",
                 [("demo", "1"), ("demo_args", json.dumps(args, sort_keys=True, ensure_ascii=False))],

@@ -235,19 +235,29 @@ def _migrate_v2(conn: sqlite3.Connection) -> None:
 # - activities_deal_touch: the latest live activity of a deal in one index probe (the idle time of each open deal
 #   sorts the pipeline's deal lists; the v1 index on deal_id does not hold `at`).
 _KPI_TABLES_V3 = ("activities", "deals", "stage_history", "reps")
+ACTIVITIES_DEAL_TOUCH = "CREATE INDEX activities_deal_touch ON activities(deal_id, voided_at, at)"
+
+
+def _change_triggers() -> list[tuple[str, str]]:
+    """(name, CREATE TRIGGER statement) of each trigger that counts row changes in kpi_changes."""
+    return [
+        (
+            f"kpi_changes_{table}_{event.lower()}",
+            f"CREATE TRIGGER kpi_changes_{table}_{event.lower()} AFTER {event} ON {table}"
+            " BEGIN UPDATE kpi_changes SET n = n + 1 WHERE id = 1; END",
+        )
+        for table in _KPI_TABLES_V3
+        for event in ("INSERT", "UPDATE", "DELETE")
+    ]
 
 
 def _migrate_v3(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE TABLE kpi_changes (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL)")
     conn.execute("INSERT INTO kpi_changes (id, n) VALUES (1, 0)")
-    for table in _KPI_TABLES_V3:
-        for event in ("INSERT", "UPDATE", "DELETE"):
-            conn.execute(
-                f"CREATE TRIGGER kpi_changes_{table}_{event.lower()} AFTER {event} ON {table}"
-                " BEGIN UPDATE kpi_changes SET n = n + 1 WHERE id = 1; END"
-            )
+    for _name, create in _change_triggers():
+        conn.execute(create)
     conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('db_id', lower(hex(randomblob(16))))")
-    conn.execute("CREATE INDEX activities_deal_touch ON activities(deal_id, voided_at, at)")
+    conn.execute(ACTIVITIES_DEAL_TOUCH)
     if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
         conn.execute("ANALYZE activities_deal_touch")
 
@@ -1406,6 +1416,23 @@ class _Tx:
         sets = ", ".join(f"{k} = ?" for k in changes)
         self.conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*changes.values(), row_id))
         self.audit(table, row_id, old, changes)
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """A bulk load inside this transaction (the demo generator): the row-change count of kpi_changes moves once
+        for the whole load instead of once per row, and the index led by deal id is built once at the end.
+
+        The caller writes one summary audit row, which makes every KPI cache start over. Triggers and index are
+        dropped and made again inside the same transaction, so no other connection ever sees them missing."""
+        triggers = _change_triggers()
+        for name, _create in triggers:
+            self.conn.execute(f"DROP TRIGGER {name}")
+        self.conn.execute("DROP INDEX activities_deal_touch")
+        yield
+        self.conn.execute(ACTIVITIES_DEAL_TOUCH)
+        for _name, create in triggers:
+            self.conn.execute(create)
+        self.conn.execute("UPDATE kpi_changes SET n = n + 1 WHERE id = 1")
 
     def history(self, deal_id: int, from_stage: str | None, to_stage: str, at: int) -> int:
         return self.insert(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import date as _date
 from pathlib import Path
 
 import pytest
@@ -182,3 +183,25 @@ def test_every_store_action_is_explained_by_its_audit_rows(tmp_path: Path) -> No
 
 def _last(store: Store, table: str) -> int:
     return store.query(f"SELECT max(id) FROM {table}")[0][0]
+
+
+def test_the_demo_bulk_load_leaves_the_change_count_working(tmp_path: Path) -> None:
+    """The demo generator drops the counting triggers for its bulk load and makes them again in the same
+    transaction: afterwards a write without the store still moves the count."""
+    from cockpit.demo import generate
+
+    path = tmp_path / "demo.db"
+    generate(path, reps=3, months=2, seed=1, end=_date(2026, 3, 31), tz="UTC")
+    store = _store(path)
+    before = store.query("SELECT n FROM kpi_changes")[0][0]
+    dashboard(store, PERIOD, trend=3)
+    cache_for(store).flush()
+    store.close()
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE activities SET note = 'x' WHERE id = 1")
+    conn.commit()
+    assert conn.execute("SELECT n FROM kpi_changes").fetchone()[0] == before + 1
+    conn.close()
+    with _store(path, readonly=True) as other:
+        dashboard(other, PERIOD, trend=3)
+        assert cache_for(other).misses == 3
