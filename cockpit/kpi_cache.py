@@ -45,6 +45,8 @@ from typing import Any
 
 #: Past this many new audit rows, dropping everything is cheaper than reading them one by one.
 MAX_AUDIT_ROWS = 5000
+#: At most this many newly logged calls are added to cached buckets in one sync; past it their buckets are dropped.
+MAX_NEW_CALLS = 100
 #: Buckets kept per Store (a month dashboard with 12-period trends and its team filters needs a few dozen).
 MAX_ENTRIES = 1024
 #: A computation at least this long is saved at once (a cold start's buckets); cheaper ones at most every minute.
@@ -80,6 +82,9 @@ class _Dirty:
     points: set[int] = field(default_factory=set)
     after: int | None = None
     explained: int = 0  # row changes of the counted tables that the audit rows account for
+    # Calls logged since (inserted, still live and unchanged): added to the buckets they fall in instead of
+    # dropping those buckets. Each is (activity id, rep id, deal id or None, time).
+    new_calls: list[tuple[int, int, int | None, int]] = field(default_factory=list)
 
     def add_after(self, ts: int | None) -> None:
         if ts is not None and (self.after is None or ts < self.after):
@@ -154,6 +159,9 @@ class KpiCache:
             else:
                 for key in [k for k in self.entries if dirty.reaches(k[0], k[1])]:
                     del self.entries[key]
+                    self.unsaved = True
+                if dirty.new_calls:
+                    _add_new_calls(conn, self.entries, dirty.new_calls)
                     self.unsaved = True
         self.seen_audit, self.seen_changes, self.fingerprint = last, changes, _fingerprint(conn, last)
 
@@ -293,12 +301,17 @@ def _dirty_since(conn: sqlite3.Connection, seen: int) -> _Dirty:
             return dirty
         dirty.explained += 1
         if table == "activities":
-            current = conn.execute("SELECT at, deal_id, kind FROM activities WHERE id = ?", (row_id,)).fetchone()
+            current = conn.execute(
+                "SELECT at, deal_id, kind, rep_id, voided_at FROM activities WHERE id = ?", (row_id,)
+            ).fetchone()
             if current is None:
                 dirty.everything = True
                 return dirty
             if "call" not in (old.get("kind"), new.get("kind"), current[2]):
                 continue  # an email, a meeting, a note: no KPI counts them
+            if not old and _still_as_inserted(new, current) and len(dirty.new_calls) < MAX_NEW_CALLS:
+                dirty.new_calls.append((row_id, new["rep_id"], new.get("deal_id"), new["at"]))
+                continue
             for values in (old, new, {"at": current[0], "deal_id": current[1]}):
                 if isinstance(values.get("at"), int):
                     dirty.points.add(values["at"])
@@ -332,6 +345,89 @@ def _dirty_since(conn: sqlite3.Connection, seen: int) -> _Dirty:
 
 _CACHES: weakref.WeakKeyDictionary[Any, KpiCache] = weakref.WeakKeyDictionary()
 _CACHES_LOCK = threading.Lock()
+
+
+def _still_as_inserted(new: dict[str, Any], current: sqlite3.Row | tuple[Any, ...]) -> bool:
+    """The audit row inserted a live call and the row is still exactly that call (time, deal, kind, rep, live)."""
+    at, deal_id, kind, rep_id, voided_at = current
+    return (
+        new.get("kind") == "call"
+        and kind == "call"
+        and voided_at is None
+        and new.get("voided_at") is None
+        and isinstance(new.get("at"), int)
+        and new["at"] == at
+        and new.get("deal_id") == deal_id
+        and isinstance(new.get("rep_id"), int)
+        and new["rep_id"] == rep_id
+    )
+
+
+def _add_new_calls(
+    conn: sqlite3.Connection, entries: dict[Key, BucketMeasures], calls: list[tuple[int, int, int | None, int]]
+) -> None:
+    """Add calls logged since the last sync to the cached buckets, as kpi._query_buckets would count them.
+
+    Per bucket [s, e) and team filter: the caller's ``calls``, ``calls_linked`` (with a deal) and ``call_deals``
+    (distinct deals: +1 for a deal none of the caller's calls in the bucket touched before these), the team's
+    ``call_deals`` (the same over the reps in scope), and ``win_calls`` of the owner of a deal won in the bucket
+    (calls ever logged on it, by anyone). "Before these" leaves out every call of the batch, so two new calls on one
+    deal add one distinct deal."""
+    new_ids = [c[0] for c in calls]
+    marks = ",".join("?" * len(new_ids))
+    teams = {r[0]: (r[1] or "").casefold() for r in conn.execute("SELECT id, team FROM reps")}
+    deals = {
+        r[0]: (r[1], r[2], r[3], r[4])
+        for r in conn.execute(
+            f"SELECT id, rep_id, stage, closed_at, voided_at FROM deals WHERE id IN ({','.join('?' * len(calls))})",
+            [c[2] for c in calls],
+        )
+    }
+
+    def in_scope(rep_id: int, team: str | None) -> bool:
+        return team is None or teams.get(rep_id) == team.casefold()
+
+    for (start, end, team), entry in entries.items():
+        touched = False
+        rep_deals: set[tuple[int, int]] = set()
+        team_deals: set[int] = set()
+        for _id, rep_id, deal_id, at in calls:
+            if start <= at < end and in_scope(rep_id, team):
+                measures = entry.rep.setdefault(rep_id, {})
+                for name in ("calls", "calls_linked", "call_deals"):
+                    measures.setdefault(name, 0)
+                measures["calls"] += 1
+                touched = True
+                if deal_id is not None:
+                    measures["calls_linked"] += 1
+                    rep_deals.add((rep_id, deal_id))
+                    team_deals.add(deal_id)
+            deal = deals.get(deal_id) if deal_id is not None else None
+            if deal is not None:
+                owner, stage, closed_at, voided_at = deal
+                won_here = stage == "won" and voided_at is None and closed_at is not None and start <= closed_at < end
+                if won_here and in_scope(owner, team):
+                    measures = entry.rep.setdefault(owner, {})
+                    measures["win_calls"] = measures.get("win_calls", 0) + 1
+                    touched = True
+        for rep_id, deal_id in rep_deals:
+            before = conn.execute(
+                f"""SELECT EXISTS(SELECT 1 FROM activities WHERE rep_id = ? AND kind = 'call' AND voided_at IS NULL
+                    AND at >= ? AND at < ? AND deal_id = ? AND id NOT IN ({marks}))""",
+                [rep_id, start, end, deal_id, *new_ids],
+            ).fetchone()[0]
+            if not before:
+                entry.rep[rep_id]["call_deals"] += 1
+        for deal_id in team_deals:
+            others = conn.execute(
+                f"""SELECT rep_id FROM activities WHERE deal_id = ? AND voided_at IS NULL AND at >= ? AND at < ?
+                    AND kind = 'call' AND id NOT IN ({marks})""",
+                [deal_id, start, end, *new_ids],
+            ).fetchall()
+            if not any(in_scope(r[0], team) for r in others):
+                entry.team["call_deals"] = entry.team.get("call_deals", 0) + 1
+        if touched:
+            entry.derived.clear()
 
 
 def cache_file(db_path: str | os.PathLike[str]) -> Path | None:

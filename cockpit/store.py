@@ -238,17 +238,26 @@ _KPI_TABLES_V3 = ("activities", "deals", "stage_history", "reps")
 ACTIVITIES_DEAL_TOUCH = "CREATE INDEX activities_deal_touch ON activities(deal_id, voided_at, at)"
 
 
+# Logging an activity on a deal touches the deal's updated_at without an audit row of its own (the activity's row
+# says it): no KPI reads updated_at, so an update of deals counts only when it sets another column. A column added
+# to deals by a later migration must be added here too.
+_DEAL_COUNTED_COLUMNS_V3 = (
+    "id, external_id, title, account_id, rep_id, amount, stage, probability, source, product, created_at,"
+    " qualified_at, expected_close, closed_at, lost_reason, voided_at, void_reason"
+)
+
+
 def _change_triggers() -> list[tuple[str, str]]:
     """(name, CREATE TRIGGER statement) of each trigger that counts row changes in kpi_changes."""
-    return [
-        (
-            f"kpi_changes_{table}_{event.lower()}",
-            f"CREATE TRIGGER kpi_changes_{table}_{event.lower()} AFTER {event} ON {table}"
-            " BEGIN UPDATE kpi_changes SET n = n + 1 WHERE id = 1; END",
-        )
-        for table in _KPI_TABLES_V3
-        for event in ("INSERT", "UPDATE", "DELETE")
-    ]
+    triggers = []
+    for table in _KPI_TABLES_V3:
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            name = f"kpi_changes_{table}_{event.lower()}"
+            when = f"UPDATE OF {_DEAL_COUNTED_COLUMNS_V3}" if (table, event) == ("deals", "UPDATE") else event
+            triggers.append(
+                (name, f"CREATE TRIGGER {name} AFTER {when} ON {table} BEGIN UPDATE kpi_changes SET n = n + 1; END")
+            )
+    return triggers
 
 
 def _migrate_v3(conn: sqlite3.Connection) -> None:

@@ -8,11 +8,15 @@ numbers (worked out by hand from what the test wrote) and how many buckets the s
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import tempfile
 from datetime import date as _date
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cockpit.kpi import dashboard
 from cockpit.kpi_cache import cache_file, cache_for
@@ -62,10 +66,63 @@ def test_a_new_process_starts_from_the_file(db: Path) -> None:
     assert _second_process(db) == ([1, 1, 1], 0)
 
 
-def test_another_process_call_recomputes_only_its_bucket(db: Path) -> None:
+def test_another_process_call_is_added_to_the_cached_bucket(db: Path) -> None:
     with _store(db) as writer:
         writer.log_activity(kind="call", rep_id=writer.rep_by_name("Ann").id, at=MAR + DAY)
-    assert _second_process(db) == ([1, 1, 2], 1)  # March: 1 + 1 call; January and February from the file
+    assert _second_process(db) == ([1, 1, 2], 0)  # March: 1 + 1 call, added to the cached March; nothing queried
+
+
+def test_a_new_call_on_a_deal_already_called_adds_no_deal(db: Path) -> None:
+    with _store(db) as writer:
+        deal = writer.query("SELECT id FROM deals")[0][0]
+        writer.log_activity(kind="call", rep_id=1, deal_id=deal, at=MAR + 60)
+        dashboard(writer, PERIOD, trend=3)
+        cache_for(writer).flush()
+        writer.log_activity(kind="call", rep_id=1, deal_id=deal, at=MAR + 120)
+    with _store(db, readonly=True) as other:
+        board = dashboard(other, PERIOD, trend=3)
+        assert cache_for(other).misses == 0
+    # March: 1 unlinked call + 2 on the deal → 3 calls, 2 linked, 1 distinct deal → 2.0 calls per opportunity.
+    assert board.team_trend["calls"] == [1, 1, 3]
+    assert board.team["calls_per_opportunity"] == 2.0
+    assert board.rep_row(1)["calls_per_opportunity"] == 2.0
+
+
+def test_a_call_logged_then_voided_recomputes_its_bucket(db: Path) -> None:
+    with _store(db) as writer:
+        call = writer.log_activity(kind="call", rep_id=writer.rep_by_name("Ann").id, at=MAR + DAY)
+        writer.void("activities", call, reason="wrong rep")
+    assert _second_process(db) == ([1, 1, 1], 1)  # the void is not a new call: March is queried again
+
+
+@pytest.mark.parametrize("team", [None, "North", "South"])
+def test_new_calls_on_a_deal_count_it_once(db: Path, team: str | None) -> None:
+    """Two calls on the deal won in February, logged in March by Ann (North), seen by a process whose cache holds
+    the team's (or a team filter's) buckets: worked by hand, then checked against a computation with no cache."""
+    with _store(db) as warm:
+        dashboard(warm, PERIOD, trend=3, team=team)
+        cache_for(warm).flush()
+    with _store(db) as writer:
+        deal = writer.query("SELECT id FROM deals")[0][0]
+        for minute in (1, 2):
+            writer.log_activity(kind="call", rep_id=1, deal_id=deal, at=MAR + minute * 60)
+    with _store(db, readonly=True) as other:
+        board = dashboard(other, PERIOD, trend=3, team=team)
+        assert cache_for(other).misses == 0
+    if team == "South":  # nobody in South: no calls, no deals
+        assert board.team_trend["calls"] == [0, 0, 0]
+        return
+    # March: the fixture's unlinked call + 2 calls on the deal → 3 calls, 2 linked, 1 distinct deal → 2.0 per opp.
+    assert board.team_trend["calls"] == [1, 1, 3]
+    assert board.team["calls_per_opportunity"] == 2.0
+    assert board.rep_row(1)["calls_per_opportunity"] == 2.0
+    # February: the deal won there now has 2 calls ever → calls_to_win 2 / 1 won.
+    assert board.team_trend["calls_to_win"][1] == 2.0
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setenv("COCKPIT_CACHE_DIR", "")
+    with _store(db, readonly=True) as empty:
+        assert dashboard(empty, PERIOD, trend=3, team=team) == board
+    monkeypatch.undo()
 
 
 def test_an_email_recomputes_nothing(db: Path) -> None:
@@ -158,6 +215,12 @@ def test_every_store_action_is_explained_by_its_audit_rows(tmp_path: Path) -> No
         "add a deal": lambda: store.add_deal(
             rep_id=ann, title="d", amount=500_00, stage="qualified", created_at=MAR, account_id=account
         ),
+        "log a call on the deal": lambda: store.log_activity(
+            kind="call", rep_id=ann, deal_id=_last(store, "deals"), at=MAR + 120
+        ),
+        "log a meeting by account name": lambda: store.log_activity_for_account(
+            kind="meeting", rep_id=ann, account="Acme", deal_id=_last(store, "deals"), at=MAR + 180
+        ),
         "move a deal": lambda: store.move_deal(_last(store, "deals"), "won", at=MAR + DAY),
         "edit a deal": lambda: store.edit_deal(_last(store, "deals"), amount=600_00),
         "void a deal": lambda: store.void("deals", _last(store, "deals"), reason="duplicate"),
@@ -173,10 +236,11 @@ def test_every_store_action_is_explained_by_its_audit_rows(tmp_path: Path) -> No
         misses = cache.misses
         dashboard(store, PERIOD, trend=3)
         assert cache.misses - misses <= 1, name  # March at most; January and February stayed
-    # And the numbers: January's call, March's call (edited, voided, restored: live) → [1, 0, 1]; the March deal
-    # won at 600.00 then voided, restored, and the restore undone (voided again) → no revenue.
+    # And the numbers: January's call, March's call (edited, voided, restored: live) and the call on the deal →
+    # [1, 0, 2]; the March deal won at 600.00 then voided, restored, and the restore undone (voided again) → no
+    # revenue.
     board = dashboard(store, PERIOD, trend=3)
-    assert board.team_trend["calls"] == [1, 0, 1]
+    assert board.team_trend["calls"] == [1, 0, 2]
     assert board.team["revenue"] == 0
     store.close()
 
@@ -205,3 +269,43 @@ def test_the_demo_bulk_load_leaves_the_change_count_working(tmp_path: Path) -> N
     with _store(path, readonly=True) as other:
         dashboard(other, PERIOD, trend=3)
         assert cache_for(other).misses == 3
+
+
+# One random call at a time on a fixed pipeline: reps in two teams, deals won in different months (one of Cy's
+# two March wins voided), a lost deal, an open deal; each call is by one of the reps, on one of the deals or none,
+# in one of the three months. Refreshes in between (with or without a team filter) take the path that adds the call
+# to the cached buckets; the result must equal a computation with no cache.
+_call = st.tuples(st.integers(0, 2), st.integers(-1, 5), st.sampled_from((JAN, FEB, MAR)), st.integers(0, 3))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(_call, min_size=1, max_size=12), st.sampled_from((None, "North", "South")))
+def test_calls_added_to_cached_buckets_equal_a_computation(calls: list[tuple], team: str | None) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "p.db"
+        store = _store(path, create=True)
+        reps = [store.add_rep(name, team=t) for name, t in (("Ann", "North"), ("Bo", "North"), ("Cy", "South"))]
+        deals = []
+        for i, (stage, closed) in enumerate(
+            (("won", JAN), ("won", FEB), ("won", MAR), ("lost", FEB), (None, None), ("won", MAR))
+        ):
+            deal = store.add_deal(rep_id=reps[i % 3], title=f"d{i}", amount=100_00, stage="qualified", created_at=JAN)
+            if stage:
+                store.move_deal(deal, stage, at=closed + 3600, reason="price" if stage == "lost" else "")
+            deals.append(deal)
+        # Cy's first March win is voided: calls on it count for no win (Cy's other March win, deal 5, stays).
+        store.void("deals", deals[2], reason="duplicate")
+        store.log_activity(kind="call", rep_id=reps[0], deal_id=deals[0], at=MAR + 7200)
+        for rep, deal, month, minute in calls:
+            dashboard(store, PERIOD, trend=3, team=team)  # cache the buckets, then log the call
+            store.log_activity(
+                kind="call", rep_id=reps[rep], deal_id=deals[deal] if deal >= 0 else None, at=month + 60 * minute
+            )
+        board = dashboard(store, PERIOD, trend=3, team=team)
+        store.close()
+        os.environ["COCKPIT_CACHE_DIR"], before = "", os.environ.get("COCKPIT_CACHE_DIR", "")
+        try:
+            with _store(path, readonly=True) as empty:
+                assert dashboard(empty, PERIOD, trend=3, team=team) == board
+        finally:
+            os.environ["COCKPIT_CACHE_DIR"] = before
