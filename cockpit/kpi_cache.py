@@ -172,9 +172,14 @@ class KpiCache:
 
     def flush(self) -> None:
         """Save what is not saved yet (when the Store goes away or the process ends)."""
-        with self.lock:
+        # At exit a refresh thread may still hold the lock for a moment; never hang the exit waiting for it.
+        if not self.lock.acquire(timeout=2.0):
+            return
+        try:
             if self.unsaved:
                 self.save()
+        finally:
+            self.lock.release()
 
     # ------------------------------------------------------------------------------------------ the file
 
@@ -375,7 +380,11 @@ def _add_new_calls(
     deal add one distinct deal."""
     new_ids = [c[0] for c in calls]
     marks = ",".join("?" * len(new_ids))
-    teams = {r[0]: (r[1] or "").casefold() for r in conn.execute("SELECT id, team FROM reps")}
+    # The reps of each team filter, chosen by SQL exactly as kpi.py's filter chooses them (COLLATE NOCASE).
+    members = {
+        team: {r[0] for r in conn.execute("SELECT id FROM reps WHERE team = ? COLLATE NOCASE", (team,))}
+        for team in {key[2] for key in entries if key[2] is not None}
+    }
     deals = {
         r[0]: (r[1], r[2], r[3], r[4])
         for r in conn.execute(
@@ -385,7 +394,7 @@ def _add_new_calls(
     }
 
     def in_scope(rep_id: int, team: str | None) -> bool:
-        return team is None or teams.get(rep_id) == team.casefold()
+        return team is None or rep_id in members[team]
 
     for (start, end, team), entry in entries.items():
         touched = False

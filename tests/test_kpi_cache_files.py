@@ -275,16 +275,20 @@ def test_the_demo_bulk_load_leaves_the_change_count_working(tmp_path: Path) -> N
 # two March wins voided), a lost deal, an open deal; each call is by one of the reps, on one of the deals or none,
 # in one of the three months. Refreshes in between (with or without a team filter) take the path that adds the call
 # to the cached buckets; the result must equal a computation with no cache.
-_call = st.tuples(st.integers(0, 2), st.integers(-1, 5), st.sampled_from((JAN, FEB, MAR)), st.integers(0, 3))
+_call = st.tuples(st.integers(0, 3), st.integers(-1, 5), st.sampled_from((JAN, FEB, MAR)), st.integers(0, 3))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(_call, min_size=1, max_size=12), st.sampled_from((None, "North", "South")))
+# "équipe" is not the team "Équipe" for SQLite's NOCASE (it folds ASCII only), nor then for the cache.
+@given(st.lists(_call, min_size=1, max_size=12), st.sampled_from((None, "North", "South", "équipe", "ÉQUIPE")))
 def test_calls_added_to_cached_buckets_equal_a_computation(calls: list[tuple], team: str | None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "p.db"
         store = _store(path, create=True)
-        reps = [store.add_rep(name, team=t) for name, t in (("Ann", "North"), ("Bo", "North"), ("Cy", "South"))]
+        reps = [
+            store.add_rep(name, team=t)
+            for name, t in (("Ann", "North"), ("Bo", "North"), ("Cy", "South"), ("Dee", "Équipe"))
+        ]
         deals = []
         for i, (stage, closed) in enumerate(
             (("won", JAN), ("won", FEB), ("won", MAR), ("lost", FEB), (None, None), ("won", MAR))
