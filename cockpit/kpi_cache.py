@@ -43,6 +43,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cockpit.store import CHANGE_TRIGGERS, change_trigger_count
+
 #: Past this many new audit rows, dropping everything is cheaper than reading them one by one.
 MAX_AUDIT_ROWS = 5000
 #: At most this many newly logged calls are added to cached buckets in one sync; past it their buckets are dropped.
@@ -230,11 +232,15 @@ class KpiCache:
 
 
 def _change_count(conn: sqlite3.Connection) -> int | None:
+    """The row-change count, or None when it cannot be trusted: no such table (a database from a newer cockpit),
+    or a counting trigger missing (someone dropped it), so that nothing is cached across refreshes."""
     try:
         row = conn.execute("SELECT n FROM kpi_changes WHERE id = 1").fetchone()
     except sqlite3.OperationalError:
-        return None  # a database from a newer cockpit without the table: no caching across refreshes
-    return row[0] if row else None
+        return None
+    if row is None or change_trigger_count(conn) != CHANGE_TRIGGERS:
+        return None
+    return row[0]
 
 
 def _db_id(conn: sqlite3.Connection) -> str | None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cockpit.errors import StoreError
-from cockpit.store import SCHEMA_VERSION, Store
+from cockpit.store import CHANGE_TRIGGERS, SCHEMA_VERSION, Store, change_trigger_count
 
 __all__ = ["CheckReport", "NETWORK_FILESYSTEMS", "check_database", "filesystem_type", "init_database"]
 
@@ -320,6 +320,14 @@ def check_database(path: str | os.PathLike[str], *, mountinfo: str | None = None
             report.problems.append(f"{db} has no cockpit schema")
         elif version > SCHEMA_VERSION:
             report.problems.append(f"{db} was written by a newer cockpit (schema {version}); this one can only read it")
+        elif version >= 3:
+            triggers = change_trigger_count(conn)
+            report.facts.append(("change count triggers", f"{triggers} of {CHANGE_TRIGGERS}"))
+            if triggers != CHANGE_TRIGGERS:
+                report.problems.append(
+                    "counting triggers are missing (the schema was changed by hand): cockpits recompute every KPI"
+                    " on each refresh until someone with write access opens it once, which puts them back"
+                )
         try:
             rows = conn.execute("PRAGMA quick_check" if quick else "PRAGMA integrity_check").fetchall()
             results = [r[0] for r in rows]

@@ -260,6 +260,16 @@ def _change_triggers() -> list[tuple[str, str]]:
     return triggers
 
 
+def change_trigger_count(conn: sqlite3.Connection) -> int:
+    """How many of the counting triggers of kpi_changes the database has (all is 12)."""
+    return conn.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'kpi\\_changes\\_%' ESCAPE '\\'"
+    ).fetchone()[0]
+
+
+CHANGE_TRIGGERS = len(_change_triggers())
+
+
 def _migrate_v3(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE TABLE kpi_changes (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL)")
     conn.execute("INSERT INTO kpi_changes (id, n) VALUES (1, 0)")
@@ -554,6 +564,8 @@ class Store:
             conn.execute("PRAGMA synchronous = NORMAL")
             if self._version < SCHEMA_VERSION:
                 self._migrate(stages)
+            else:
+                self._restore_change_triggers()
         self.readonly = readonly
         if readonly and self.readonly_reason is None:
             self.readonly_reason = "opened read-only"
@@ -614,6 +626,23 @@ class Store:
                 self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 self.conn.execute("COMMIT")
             except sqlite3.Error as exc:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise StoreError(f"cannot prepare {self.path}: {exc}") from None
+
+    def _restore_change_triggers(self) -> None:
+        # Someone dropped a counting trigger (the sqlite3 shell): put it back, and move the count, since changes
+        # made meanwhile were not counted: every KPI cache of this database starts over.
+        if change_trigger_count(self.conn) == CHANGE_TRIGGERS:
+            return
+        with self._lock:
+            try:
+                self._begin_immediate()
+                for _name, create in _change_triggers():
+                    self.conn.execute(create.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS", 1))
+                self.conn.execute("UPDATE kpi_changes SET n = n + 1")
+                self.conn.execute("COMMIT")
+            except (sqlite3.Error, StoreError) as exc:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
                 raise StoreError(f"cannot prepare {self.path}: {exc}") from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import grp
 import os
 import random
+import sqlite3
 import stat
 from pathlib import Path
 
@@ -109,6 +110,23 @@ def test_check_a_good_database(shared_db: Path, capsys: pytest.CaptureFixture[st
     out = capsys.readouterr()
     assert "integrity: ok" in out.out and "all good" in out.out
     assert out.err == ""
+
+
+def test_check_reports_dropped_counting_triggers_and_an_open_puts_them_back(shared_db: Path) -> None:
+    conn = sqlite3.connect(shared_db)
+    conn.execute("DROP TRIGGER kpi_changes_deals_update")
+    count = conn.execute("SELECT n FROM kpi_changes").fetchone()[0]
+    conn.close()
+    report = check_database(shared_db, mountinfo=MOUNTINFO)
+    assert dict(report.facts)["change count triggers"] == "11 of 12"
+    assert any("counting triggers are missing" in p for p in report.problems)
+    Store(shared_db).close()  # a writable open restores the trigger and moves the count (caches start over)
+    conn = sqlite3.connect(shared_db)
+    assert conn.execute("SELECT n FROM kpi_changes").fetchone()[0] == count + 1
+    conn.close()
+    report = check_database(shared_db, mountinfo=MOUNTINFO)
+    assert dict(report.facts)["change count triggers"] == "12 of 12"
+    assert report.problems == []
 
 
 def test_check_reports_the_wal_size(shared_db: Path) -> None:

@@ -313,3 +313,13 @@ def test_calls_added_to_cached_buckets_equal_a_computation(calls: list[tuple], t
                 assert dashboard(empty, PERIOD, trend=3, team=team) == board
         finally:
             os.environ["COCKPIT_CACHE_DIR"] = before
+
+
+def test_a_dropped_counting_trigger_turns_the_cache_off(db: Path) -> None:
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TRIGGER kpi_changes_activities_insert")
+    # Without that trigger this write would leave the count as it was: the cache must not trust the count at all.
+    conn.execute("INSERT INTO activities (kind, rep_id, at, created_at) VALUES ('call', 1, ?, 0)", (FEB + DAY,))
+    conn.commit()
+    conn.close()
+    assert _second_process(db) == ([1, 2, 1], 3)
