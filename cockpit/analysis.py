@@ -15,6 +15,9 @@ All aggregation runs in SQL (GROUP BY; medians by window functions); Python divi
 
 from __future__ import annotations
 
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -229,7 +232,10 @@ class Funnel:
         }
 
 
-_STAYS = """stays AS (
+# Each stay of a deal in a stage: entered at a history row, left at the deal's next one. Computed once per call
+# (MATERIALIZED: the window sort is the cost) and read twice: the cohort of each open stage during the period, and
+# the stays that ended in it (for the median days).
+_STAYS = """stays AS MATERIALIZED (
     SELECT h.id, h.deal_id, d.rep_id, h.to_stage AS stage, h.at AS entered,
            lead(h.at) OVER (PARTITION BY h.deal_id ORDER BY h.at, h.id) AS left_at
     FROM stage_history h JOIN deals d ON d.id = h.deal_id
@@ -239,7 +245,10 @@ _STAYS = """stays AS (
 
 
 def funnel(store: Store, period: Period, *, now: int, stale_days: int = 14, team: str | None = None) -> Funnel:
-    """Stage-to-stage conversion and median days per stage for the team and each rep; stale deals per rep."""
+    """Stage-to-stage conversion and median days per stage for the team and each rep; stale deals per rep.
+
+    A deal belongs to one rep (its owner), so the team's cohort counts are the sums of the reps'; the medians are
+    taken over the team's stays and each rep's in Python."""
     flt, fparams = _team_clause(team)
     params: dict[str, Any] = {"s": period.start_ts, "e": period.end_ts}
     if fparams:
@@ -247,34 +256,22 @@ def funnel(store: Store, period: Period, *, now: int, stale_days: int = 14, team
     stays = _STAYS.format(flt=flt.replace("?", ":team"))
     with store.read() as conn:
         stages = conn.execute("SELECT name, position, is_open FROM stages ORDER BY position").fetchall()
-        counts: dict[str, list[Any]] = {}
-        for group in ("", ", c.rep_id"):
-            counts[group] = conn.execute(
-                f"""WITH {stays},
-                  cohort AS (SELECT s.*, st.position FROM stays s JOIN st ON st.name = s.stage
-                             WHERE s.entered < :e AND (s.left_at IS NULL OR s.left_at >= :s))
-                SELECT c.stage{group}, count(DISTINCT c.deal_id),
-                  count(DISTINCT CASE WHEN EXISTS (
-                      SELECT 1 FROM stage_history h2 JOIN stages s2 ON s2.name = h2.to_stage
-                      WHERE h2.deal_id = c.deal_id AND s2.position > c.position AND h2.to_stage != 'lost'
-                        AND (h2.at > c.entered OR (h2.at = c.entered AND h2.id > c.id)))
-                    THEN c.deal_id END)
-                FROM cohort c GROUP BY c.stage{group}""",
-                params,
-            ).fetchall()
-        medians: dict[str, list[Any]] = {}
-        for group in ("", ", rep_id"):
-            medians[group] = conn.execute(
-                f"""WITH {stays},
-                  ended AS (SELECT stage, rep_id, (left_at - entered) / 86400.0 AS days FROM stays
-                            WHERE left_at >= :s AND left_at < :e AND stage IN (SELECT name FROM st)),
-                  ranked AS (SELECT stage, rep_id, days,
-                      row_number() OVER (PARTITION BY stage{group} ORDER BY days) AS rn,
-                      count(*) OVER (PARTITION BY stage{group}) AS n FROM ended)
-                SELECT stage{group}, avg(days), max(n) FROM ranked WHERE rn IN ((n + 1) / 2, (n + 2) / 2)
-                GROUP BY stage{group}""",
-                params,
-            ).fetchall()
+        rows = conn.execute(
+            f"""WITH {stays},
+              cohort AS (SELECT s.*, st.position FROM stays s JOIN st ON st.name = s.stage
+                         WHERE s.entered < :e AND (s.left_at IS NULL OR s.left_at >= :s))
+            SELECT 'cohort', c.stage, c.rep_id, count(DISTINCT c.deal_id),
+              count(DISTINCT CASE WHEN EXISTS (
+                  SELECT 1 FROM stage_history h2 JOIN stages s2 ON s2.name = h2.to_stage
+                  WHERE h2.deal_id = c.deal_id AND s2.position > c.position AND h2.to_stage != 'lost'
+                    AND (h2.at > c.entered OR (h2.at = c.entered AND h2.id > c.id)))
+                THEN c.deal_id END)
+            FROM cohort c GROUP BY c.stage, c.rep_id
+            UNION ALL
+            SELECT 'ended', stage, rep_id, (left_at - entered) / 86400.0, NULL FROM stays
+            WHERE left_at >= :s AND left_at < :e AND stage IN (SELECT name FROM st)""",
+            params,
+        ).fetchall()
         cutoff = now - stale_days * 86400
         stale_rows = conn.execute(
             f"""SELECT d.rep_id, r.name, count(*), sum(d.amount), min(d.updated_at)
@@ -287,35 +284,43 @@ def funnel(store: Store, period: Period, *, now: int, stale_days: int = 14, team
     open_stages = [r["name"] for r in stages if r["is_open"]]
     after = {name: (open_stages[i + 1] if i + 1 < len(open_stages) else "won") for i, name in enumerate(open_stages)}
 
-    def steps(count_rows: list[Any], median_rows: list[Any]) -> tuple[FunnelStep, ...]:
-        by_count = {r[0]: (r[-2], r[-1]) for r in count_rows}
-        by_median = {r[0]: (r[-2], r[-1]) for r in median_rows}
-        return tuple(
-            FunnelStep(
-                stage=name,
-                next_stage=after[name],
-                deals=by_count.get(name, (0, 0))[0],
-                advanced=by_count.get(name, (0, 0))[1],
-                conversion=ratio(by_count.get(name, (0, 0))[1], by_count.get(name, (0, 0))[0]),
-                median_days=by_median.get(name, (None, 0))[0],
-                exits=by_median.get(name, (None, 0))[1],
-            )
-            for name in open_stages
-        )
+    # Per rep, then per stage: the cohort (deals, advanced) and the days of the stays that ended in the period.
+    counts: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
+    days: dict[int, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for kind, stage, rep_id, first, second in rows:
+        if kind == "cohort":
+            counts[rep_id][stage] = (first, second)
+        else:
+            days[rep_id][stage].append(first)
 
-    rep_ids = sorted({r[1] for r in counts[", c.rep_id"]} | {r[1] for r in medians[", rep_id"]})
-    reps = {
-        rid: (
-            rep_names.get(rid, str(rid)),
-            steps([r for r in counts[", c.rep_id"] if r[1] == rid], [r for r in medians[", rep_id"] if r[1] == rid]),
-        )
-        for rid in rep_ids
-    }
+    def steps(rep_ids: Iterable[int]) -> tuple[FunnelStep, ...]:
+        """The funnel over the stays of ``rep_ids`` (the team: every rep with a stay)."""
+        chosen = list(rep_ids)
+        out = []
+        for name in open_stages:
+            deals = sum(counts[r][name][0] for r in chosen if name in counts.get(r, {}))
+            advanced = sum(counts[r][name][1] for r in chosen if name in counts.get(r, {}))
+            spent = [d for r in chosen if r in days for d in days[r].get(name, ())]
+            out.append(
+                FunnelStep(
+                    stage=name,
+                    next_stage=after[name],
+                    deals=deals,
+                    advanced=advanced,
+                    conversion=ratio(advanced, deals),
+                    median_days=statistics.median(spent) if spent else None,
+                    exits=len(spent),
+                )
+            )
+        return tuple(out)
+
+    rep_ids = sorted(set(counts) | set(days))
+    reps = {rid: (rep_names.get(rid, str(rid)), steps([rid])) for rid in rep_ids}
     stale = tuple(
         StaleRow(rep_id=r[0], rep=r[1], deals=r[2], amount=r[3] or 0, oldest_days=(now - r[4]) // 86400)
         for r in stale_rows
     )
-    return Funnel(team=steps(counts[""], medians[""]), reps=reps, stale=stale, stale_days=stale_days)
+    return Funnel(team=steps(rep_ids), reps=reps, stale=stale, stale_days=stale_days)
 
 
 def _round(value: float | None) -> float | None:
