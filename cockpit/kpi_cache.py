@@ -17,15 +17,16 @@ Which buckets a change reaches (a bucket is the half-open range [s, e)):
   times and the history time (old, new and current values). Pipeline counts a deal in every bucket ending after its
   creation; the first won deal of an account (``new_customers``) moves only between times at or after that earliest
   time; the other measures sit in the buckets of those times;
-- a rep: everything (team membership and roles scope every measure);
+- a rep: the buckets cached for a team filter when the rep changed team; nothing otherwise (names, roles and the
+  active flag are read afresh on every dashboard, and a new rep has no data yet);
 - accounts, costs, quotas, meta settings and the undo marker row: nothing (costs, quotas and reps are read afresh on
   every dashboard).
 
 Across processes: the cache of a database is saved to one file in the user's cache directory (JSON, written to a
 temporary file and renamed) after an expensive computation, at most once a minute otherwise, and when the Store goes
 away. A new process loads it and syncs it like any other: the file records the database's random ``db_id``, the last
-audit row it saw (with a fingerprint of that row, in case the audit log was replaced) and the change count then.
-A file that is missing, unreadable, of another database or of another format is ignored.
+audit row it saw (with a fingerprint of the log's last rows up to it, in case the log was replaced) and the change
+count then. A file that is missing, unreadable, of another database or of another format is ignored.
 """
 
 from __future__ import annotations
@@ -59,9 +60,17 @@ FILE_FORMAT = 1
 
 # Audit rows that never change a cached measure.
 _IGNORED_TABLES = frozenset({"accounts", "costs", "quotas", "audit_log"})
-# Tables whose row changes kpi_changes counts (store.py schema v3); each such change has one audit row.
-_COUNTED_TABLES = frozenset({"activities", "deals", "stage_history", "reps"})
 _DEAL_TIMES = ("created_at", "qualified_at", "closed_at")
+# The columns a KPI reads (kpi.py). An update of other columns only reaches nothing; the stage-history rows are only
+# inserted (a move) or deleted (an undo), which always reach.
+_KPI_COLUMNS = {
+    "activities": frozenset({"kind", "rep_id", "deal_id", "at", "voided_at"}),
+    "deals": frozenset(
+        {"account_id", "rep_id", "amount", "stage", "probability", "created_at", "qualified_at", "closed_at"}
+        | {"voided_at"}
+    ),
+    "stage_history": frozenset({"deal_id", "to_stage", "at", "deleted"}),
+}
 
 Key = tuple[int, int, "str | None"]
 
@@ -84,6 +93,7 @@ class _Dirty:
     points: set[int] = field(default_factory=set)
     after: int | None = None
     explained: int = 0  # row changes of the counted tables that the audit rows account for
+    team_filters: bool = False  # a rep changed team: every bucket cached for a team filter
     # Calls logged since (inserted, still live and unchanged): added to the buckets they fall in instead of
     # dropping those buckets. Each is (activity id, rep id, deal id or None, time).
     new_calls: list[tuple[int, int, int | None, int]] = field(default_factory=list)
@@ -92,8 +102,8 @@ class _Dirty:
         if ts is not None and (self.after is None or ts < self.after):
             self.after = ts
 
-    def reaches(self, start: int, end: int) -> bool:
-        if self.everything:
+    def reaches(self, start: int, end: int, team: str | None = None) -> bool:
+        if self.everything or (self.team_filters and team is not None):
             return True
         if self.after is not None and end > self.after:
             return True
@@ -140,6 +150,15 @@ class KpiCache:
 
     def sync(self, conn: sqlite3.Connection) -> None:
         """Drop what changed since the last call; run inside the read transaction the measures will come from."""
+        try:
+            self._sync(conn)
+        except BaseException:
+            # Half-way (a read failed): what is cached may be part-updated; start over at the next sync.
+            self.entries.clear()
+            self.seen_audit = self.seen_changes = self.fingerprint = None
+            raise
+
+    def _sync(self, conn: sqlite3.Connection) -> None:
         if not self.loaded:
             self.loaded = True
             self._load(conn)
@@ -159,7 +178,7 @@ class KpiCache:
             if dirty.everything or self.seen_changes is None or changes - self.seen_changes != dirty.explained:
                 self.clear()
             else:
-                for key in [k for k in self.entries if dirty.reaches(k[0], k[1])]:
+                for key in [k for k in self.entries if dirty.reaches(*k)]:
                     del self.entries[key]
                     self.unsaved = True
                 if dirty.new_calls:
@@ -251,17 +270,25 @@ def _db_id(conn: sqlite3.Connection) -> str | None:
     return row[0] if row and row[0] else None
 
 
+#: How many audit rows, up to the last one seen, the fingerprint covers.
+FINGERPRINT_ROWS = 32
+
+
 def _fingerprint(conn: sqlite3.Connection, audit_id: int) -> str:
-    """What identifies audit row ``audit_id`` (its time, user, action, table, row and values), or "" for none."""
+    """What identifies the audit log up to row ``audit_id``: a hash of its last rows (id, time, user, action, table,
+    row and values), or "" for an empty log. A copy of the database that went its own way and was put back in place
+    differs there unless its last 32 actions were the same, at the same seconds."""
     if audit_id == 0:
         return ""
-    row = conn.execute(
-        "SELECT at, unix_user, action, table_name, row_id, old_values, new_values FROM audit_log WHERE id = ?",
-        (audit_id,),
-    ).fetchone()
-    if row is None:
+    rows = conn.execute(
+        "SELECT id, at, unix_user, action, table_name, row_id, old_values, new_values FROM audit_log"
+        " WHERE id <= ? ORDER BY id DESC LIMIT ?",
+        (audit_id, FINGERPRINT_ROWS),
+    ).fetchall()
+    if not rows or rows[0][0] != audit_id:
         return "missing"
-    return hashlib.sha1(repr(tuple(row)).encode("utf-8", "surrogatepass")).hexdigest()
+    text = repr([tuple(row) for row in rows])
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _entry_to_json(key: Key, value: BucketMeasures) -> list[Any]:
@@ -282,8 +309,16 @@ def _entry_from_json(item: list[Any]) -> tuple[Key, BucketMeasures]:
     for rep_id, *values in rows:
         if not isinstance(rep_id, int) or len(values) != len(names):
             raise ValueError("bad cache row")
+        if not all(v is None or _is_number(v) for v in values):
+            raise ValueError("bad cache value")
         rep[rep_id] = {name: v for name, v in zip(names, values, strict=True) if v is not None}
+    if not all(isinstance(k, str) and _is_number(v) for k, v in team_values.items()):
+        raise ValueError("bad cache value")
     return (start, end, team), BucketMeasures(rep=rep, team=team_values)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _values(text: str | None) -> dict[str, Any]:
@@ -307,10 +342,22 @@ def _dirty_since(conn: sqlite3.Connection, seen: int) -> _Dirty:
         except ValueError:
             dirty.everything = True
             return dirty
+        if table == "reps" and row_id is not None:
+            # Cached measures are per rep id; names, roles and the active flag are read afresh on every dashboard.
+            # Only a team change moves measures between team filters (and a new rep has no data yet).
+            dirty.explained += 1
+            if old and "team" in (set(old) | set(new)):
+                dirty.team_filters = True
+            continue
         if row_id is None or table not in ("activities", "deals", "stage_history"):
-            dirty.everything = True  # reps, bulk summaries, anything we do not know
+            dirty.everything = True  # stages, bulk summaries, anything we do not know
             return dirty
+        changed = set(old) | set(new)
+        if table == "deals" and old and changed <= {"updated_at"}:
+            continue  # the counting trigger ignores updated_at alone (store.py), and so does every KPI
         dirty.explained += 1
+        if old and not changed & _KPI_COLUMNS[table]:
+            continue  # an edit of a note, an outcome, a follow-up, a title...: no KPI reads those columns
         if table == "activities":
             current = conn.execute(
                 "SELECT at, deal_id, kind, rep_id, voided_at FROM activities WHERE id = ?", (row_id,)
@@ -336,12 +383,13 @@ def _dirty_since(conn: sqlite3.Connection, seen: int) -> _Dirty:
                     if isinstance(values.get(name), int):
                         dirty.add_after(values[name])
             deal_ids.add(row_id)
-        else:  # stage_history: a row added (new values) or deleted by an undo (old values say only that)
-            if not isinstance(new.get("deal_id"), int) or not isinstance(new.get("at"), int):
+        else:  # stage_history: a row added (new values) or deleted by an undo (old values: the row's deal, time)
+            values = new or old
+            if not isinstance(values.get("deal_id"), int) or not isinstance(values.get("at"), int):
                 dirty.everything = True
                 return dirty
-            dirty.add_after(new["at"])
-            deal_ids.add(new["deal_id"])
+            dirty.add_after(values["at"])
+            deal_ids.add(values["deal_id"])
     for deal_id in deal_ids:
         current = conn.execute(
             "SELECT created_at, qualified_at, closed_at FROM deals WHERE id = ?", (deal_id,)
@@ -402,7 +450,18 @@ def _add_new_calls(
     def in_scope(rep_id: int, team: str | None) -> bool:
         return team is None or rep_id in members[team]
 
-    for (start, end, team), entry in entries.items():
+    replaced: dict[Key, BucketMeasures] = {}
+    for key in list(entries):
+        start, end, team = key
+        if not any(
+            (start <= at < end and in_scope(rep_id, team))
+            or (deal_id in deals and deals[deal_id][2] is not None and start <= deals[deal_id][2] < end)
+            for _id, rep_id, deal_id, at in calls
+        ):
+            continue
+        # Copy on write: a dashboard being built from this entry in another thread keeps the one it read (and may
+        # still memoize derived KPIs on it); the cache holds the new one from now on.
+        entry = BucketMeasures(rep={r: dict(v) for r, v in entries[key].rep.items()}, team=dict(entries[key].team))
         touched = False
         rep_deals: set[tuple[int, int]] = set()
         team_deals: set[int] = set()
@@ -442,7 +501,8 @@ def _add_new_calls(
             if not any(in_scope(r[0], team) for r in others):
                 entry.team["call_deals"] = entry.team.get("call_deals", 0) + 1
         if touched:
-            entry.derived.clear()
+            replaced[key] = entry
+    entries.update(replaced)  # all or nothing: a query failing above leaves every entry as it was
 
 
 def cache_file(db_path: str | os.PathLike[str]) -> Path | None:

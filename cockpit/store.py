@@ -234,7 +234,7 @@ def _migrate_v2(conn: sqlite3.Connection) -> None:
 # - meta 'db_id': a random identity, so a cache file never serves another database put at the same path.
 # - activities_deal_touch: the latest live activity of a deal in one index probe (the idle time of each open deal
 #   sorts the pipeline's deal lists; the v1 index on deal_id does not hold `at`).
-_KPI_TABLES_V3 = ("activities", "deals", "stage_history", "reps")
+_KPI_TABLES_V3 = ("activities", "deals", "stage_history", "reps", "stages")
 ACTIVITIES_DEAL_TOUCH = "CREATE INDEX activities_deal_touch ON activities(deal_id, voided_at, at)"
 
 
@@ -1587,8 +1587,10 @@ class _Tx:
             if table in ("deals", "activities"):
                 self.update(table, row_id, {"voided_at": self.at, "void_reason": "undone"})
             elif table == "stage_history":
+                gone = self.row("stage_history", row_id)
                 self.conn.execute("DELETE FROM stage_history WHERE id = ?", (row_id,))
-                self.audit(table, row_id, {"deleted": True}, None)
+                # The deleted row's deal and time say which KPI buckets the deletion reaches (kpi_cache.py).
+                self.audit(table, row_id, {"deleted": True, "deal_id": gone["deal_id"], "at": gone["at"]}, None)
             elif table in ("accounts", "reps"):
                 # Created on the way (a new account named in a call or a deal): an unused name harms nothing,
                 # and another user may already have logged against it, so it stays.
