@@ -295,8 +295,9 @@ def collect(store: Store, periods: Sequence[Period], *, team: str | None = None,
         costs = conn.execute(f"SELECT month, sum(amount) FROM costs WHERE month IN ({marks}) GROUP BY month", months)
         costs = costs.fetchall()
         reps = conn.execute(
-            "SELECT id, name, team, role, active FROM reps" + (" WHERE team = ? COLLATE NOCASE" if team else ""),
-            [team] if team else [],
+            "SELECT id, name, team, role, active FROM reps"
+            + (" WHERE team = ? COLLATE NOCASE" if team is not None else ""),
+            [team] if team is not None else [],
         ).fetchall()
     m.reps = reps  # type: ignore[attr-defined]
     _add_money_by_month(m, periods, rep_quotas, team_quotas, costs, reps)

@@ -454,3 +454,17 @@ def test_errors_change_nothing(inproc: Runner, dbs) -> None:
     inproc(*_error_cases(dbs)["not sqlite"])
     assert dbs["text"].read_bytes() == before
     assert not (dbs["folder"] / "absent.db").exists()
+
+
+def test_team_filter_in_another_case_and_an_empty_one(inproc: Runner, dbs, tmp_path: Path) -> None:
+    path = tmp_path / "nord.db"
+    shutil.copy(dbs["march"], path)
+    with Store(path) as s:
+        s.update_rep(s.rep_by_name("Cy").id, team="NÖRD")  # West's only rep moves to a team named beyond ASCII
+    # "nörd" names NÖRD (Python's casefold; SQLite's NOCASE alone would not match Ö): Cy's March, lost deal only.
+    data = report_json(inproc, "--db", str(path), "--period", "2026-03", "--team", "nörd")
+    assert data["period"]["team_filter"] == "NÖRD"
+    assert [r["rep"] for r in data["reps"]] == ["Cy"]
+    assert (data["team"]["reps"], data["team"]["won"], data["team"]["lost"]) == (1, 0, 1)
+    code, _out, err = inproc("report", "--db", str(path), "--team", " ")
+    assert code == 2 and err.startswith("cockpit: error: no team named ' '")

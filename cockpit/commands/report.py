@@ -37,8 +37,12 @@ def run(args: argparse.Namespace) -> int:
     with open_store(settings, readonly=True) as store:
         demo = store.is_demo
         period, anchored = resolve_period(store, settings, args, now)
-        if args.team and args.team.casefold() not in {t.casefold() for t in store.teams()}:
-            raise NotFoundError(f"no team named {args.team!r} (teams: {', '.join(store.teams()) or 'none'})")
+        if args.team is not None:
+            # The stored spelling (teams match case-insensitively, also beyond ASCII, which SQL's NOCASE does not).
+            teams = {t.casefold(): t for t in store.teams()}
+            if not args.team.strip() or args.team.casefold() not in teams:
+                raise NotFoundError(f"no team named {args.team!r} (teams: {', '.join(store.teams()) or 'none'})")
+            args.team = teams[args.team.casefold()]
         rep_name, rep_id = None, None
         if args.rep:
             rep = store.rep_by_name(args.rep)
