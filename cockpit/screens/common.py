@@ -17,6 +17,7 @@ from cockpit.report import display_value
 from cockpit.store import Activity, Deal
 from cockpit.text import clean
 from cockpit.widgets.kpi_tile import change_text
+from cockpit.widgets.table import Table
 
 if TYPE_CHECKING:
     from cockpit.app import CockpitApp
@@ -68,7 +69,7 @@ def right(text: str, style: str = "") -> Text:
     return Text(text, justify="right", style=style)
 
 
-class CompareTable(DataTable):
+class CompareTable(Table):
     """A rep's KPIs beside the team median and the change against the previous period."""
 
     def __init__(self, **kwargs: object) -> None:
@@ -103,7 +104,7 @@ def when(ts: int | None, tz: str | None) -> str:
     return moment.format("YYYY-MM-DD HH:mm")
 
 
-class ActivityTable(DataTable):
+class ActivityTable(Table):
     """Activities, newest first; notes shown literally and truncated (stored whole)."""
 
     def __init__(self, *, follow_up: bool = False, **kwargs: object) -> None:
@@ -135,7 +136,7 @@ class ActivityTable(DataTable):
             self.add_row(Text(empty, style="italic"), Text(""), Text(""), Text(""), Text(""))
 
 
-class OpenDealTable(DataTable):
+class OpenDealTable(Table):
     """A rep's open deals in stage order."""
 
     def __init__(self, **kwargs: object) -> None:

@@ -13,6 +13,7 @@ from textual.widgets import DataTable
 from cockpit.kpi import Dashboard, KpiRow
 from cockpit.report import display_value
 from cockpit.text import clean
+from cockpit.widgets.table import Table
 
 #: (column key, header) of the scorecard columns after the rep's name.
 SCORE_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -40,7 +41,7 @@ def sort_rows(rows: list[KpiRow], column: str, reverse: bool) -> list[KpiRow]:
     return present + missing
 
 
-class Scorecards(DataTable):
+class Scorecards(Table):
     """Per-rep scorecards with a team total row; `s` cycles the sort column, `S` reverses, Enter drills down."""
 
     BINDINGS = [
