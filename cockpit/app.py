@@ -557,10 +557,7 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
 
 
 class _Prefetch:
-    """The first snapshot, read in a thread started before the app, so the queries overlap Textual's start-up.
-
-    It also imports plotext (~100 ms) once the data is read, so the first frame's chart does not pay for it.
-    """
+    """The first snapshot, read in a thread started before the app, so the queries overlap Textual's start-up."""
 
     def __init__(self, store: Store, settings: Settings, request: Request, now: pendulum.DateTime) -> None:
         self.request = request
@@ -577,8 +574,10 @@ class _Prefetch:
             self._error = exc
         finally:
             self._done.set()
+        from cockpit.widgets.trend import load_plotext
+
         with contextlib.suppress(ImportError):
-            import plotext  # noqa: F401
+            load_plotext()
 
     def ready(self) -> bool:
         """Whether the read has finished (with a snapshot or an error)."""
