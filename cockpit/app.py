@@ -557,7 +557,10 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
 
 
 class _Prefetch:
-    """The first snapshot, read in a thread started before the app, so the queries overlap Textual's start-up."""
+    """The first snapshot, read in a thread started before the app, so the queries overlap Textual's start-up.
+
+    It then imports plotext (~90 ms), so the trend chart, which shows its title until then, draws soon after.
+    """
 
     def __init__(self, store: Store, settings: Settings, request: Request, now: pendulum.DateTime) -> None:
         self.request = request
