@@ -41,7 +41,9 @@ class MyDayScreen(OneRepScreen):
         ):
             self.query_one(f"#{widget_id}").border_title = title
         quiet_hover(self)
-        self.query_one("#myday-followups").focus()
+        # No scrolling to it: when the first snapshot is already here (a rep's start), the grid would scroll past
+        # the top of the KPI box to show the whole follow-up box; the screen opens at its top.
+        self.query_one("#myday-followups").focus(scroll_visible=False)
         if self.cockpit.snapshot is not None:
             self.show(self.cockpit.snapshot)
 
