@@ -276,9 +276,15 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         if first is not None:
             # Before the screens exist: their on_mount shows it, so their first paint already holds the data.
             self.on_cockpit_app_snapshot_ready(self.SnapshotReady(first))
-        self.push_screen(DashboardScreen())
-        if opens_my_day:
-            self.push_screen(MyDayScreen(self.acting_rep.id))  # type: ignore[union-attr]
+
+        # After the app's start-up batch (its Mount runs inside one): a screen pushed inside it is laid out and
+        # rendered there, the render is thrown away at the batch's end and done again (~30 ms before the first frame).
+        def open_screens() -> None:
+            self.push_screen(DashboardScreen())
+            if opens_my_day:
+                self.push_screen(MyDayScreen(self.acting_rep.id))  # type: ignore[union-attr]
+
+        self.call_later(open_screens)
         if first is None:
             self.refresh_data()
         self.set_interval(POLL_SECONDS, self._poll)

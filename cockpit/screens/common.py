@@ -53,6 +53,23 @@ REP_KPIS: tuple[str, ...] = (
 )
 
 
+def set_breakpoint_classes(screen: Screen) -> None:
+    """Give ``screen`` its width's breakpoint class (-narrow, -wide) now, before its first layout.
+
+    Textual sets it when the screen gets its first Resize, after the first frame was laid out without it: the team
+    cockpit's first frame at 120 columns was its narrow, one-pane layout, then redrawn wide (~30 ms more before the
+    right screen shows).
+    """
+    breakpoints = screen.HORIZONTAL_BREAKPOINTS
+    if breakpoints is None:
+        breakpoints = screen.app.HORIZONTAL_BREAKPOINTS
+    if not breakpoints:
+        return
+    width = screen.app.size.width
+    current = next((name for edge, name in sorted(breakpoints, reverse=True) if width >= edge), None)
+    screen.update_classes({name: name == current for _, name in breakpoints}, animate=False)
+
+
 def quiet_hover(root: Widget) -> None:
     """Stop the tables under ``root`` repainting themselves whole on every mouse motion.
 
