@@ -266,7 +266,6 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
 
     def on_mount(self) -> None:
         from cockpit.screens.dashboard import DashboardScreen
-        from cockpit.screens.myday import MyDayScreen
 
         opens_my_day = self.acting_rep is not None and self.acting_rep.role == "rep"
         if opens_my_day:
@@ -282,6 +281,8 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         def open_screens() -> None:
             self.push_screen(DashboardScreen())
             if opens_my_day:
+                from cockpit.screens.myday import MyDayScreen  # only a rep's start opens it (~5 ms to import)
+
                 self.push_screen(MyDayScreen(self.acting_rep.id))  # type: ignore[union-attr]
 
         self.call_later(open_screens)
