@@ -31,7 +31,7 @@ class Table(DataTable):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         # Before DataTable's __init__, which already clears the caches.
-        self._drawn_cells: dict[tuple[RowKey, ColumnKey], tuple[tuple[object, ...], object, _Lines]] = {}
+        self._drawn_cells: dict[tuple[RowKey, ColumnKey, Style], tuple[tuple[object, ...], object, _Lines]] = {}
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
@@ -58,19 +58,24 @@ class Table(DataTable):
         cursor: bool = False,
         hover: bool = False,
     ) -> _Lines:
-        if row_index < 0 or column_index < 0:  # the header and row labels: DataTable's own cache
+        column_key = self._column_locations.get_key(column_index) if column_index >= 0 else None
+        if column_key is None:  # row labels (none of our tables has them): DataTable's own cache
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        row_key = self._row_locations.get_key(row_index)
-        column_key = self._column_locations.get_key(column_index)
-        row = self.rows.get(row_key) if row_key is not None else None
-        if row is None or column_key is None or row.auto_height:
-            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        value = self._data[row_key].get(column_key)
+        if row_index < 0:  # the header: its label
+            row_key: RowKey | None = self._header_row_key
+            value: object = self.columns[column_key].label
+            height = self.header_height
+        else:
+            row_key = self._row_locations.get_key(row_index)
+            row = self.rows.get(row_key) if row_key is not None else None
+            if row is None or row.auto_height:
+                return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+            value = self._data[row_key].get(column_key)
+            height = row.height
         # Everything else DataTable's drawing of a cell depends on (the value is compared by identity below).
         signature = (
             row_index,
             column_index,
-            base_style,
             width,
             cursor,
             hover,
@@ -79,12 +84,14 @@ class Table(DataTable):
             self._pseudo_class_state,
             self.fixed_rows,
             self.fixed_columns,
-            row.height,
+            height,
             self.cell_padding,
         )
-        drawn = self._drawn_cells.get((row_key, column_key))
+        # A fixed column is drawn twice a line (as fixed, then under the scrolled part) with two base styles.
+        key = (row_key, column_key, base_style)
+        drawn = self._drawn_cells.get(key)
         if drawn is not None and drawn[1] is value and drawn[0] == signature:
             return drawn[2]
         lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        self._drawn_cells[row_key, column_key] = (signature, value, lines)
+        self._drawn_cells[key] = (signature, value, lines)
         return lines
