@@ -29,3 +29,14 @@ def test_the_team_cockpit_start_leaves_forms_my_day_and_plotext_unloaded() -> No
     loaded = set(json.loads(done.stdout))
     assert "cockpit.widgets.kpi_tile" in loaded  # the probe sees what the dashboard imports
     assert [name for name in LATER if name in loaded] == []
+
+
+async def test_the_first_snapshot_is_applied_before_the_screens_mount(make_cockpit) -> None:
+    app = make_cockpit()
+    async with app.run_test(size=(120, 40)) as pilot:
+        # on_mount waited for the read started by make_app and applied it: no worker hop, no empty first frame.
+        assert app.snapshot is not None and app.refreshes == 1
+        await pilot.pause()
+        status = app.screen.query_one("#status").render()
+        assert "Period 2026-11" in str(status) and "Loading" not in str(status)
+        assert app.screen.has_class("-wide")
