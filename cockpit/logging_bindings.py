@@ -31,12 +31,15 @@ from cockpit.actions import (
 )
 from cockpit.config import Settings
 from cockpit.errors import CockpitError
-from cockpit.quick import Catalog, DealRef, QuickAction, row_ref
 from cockpit.store import Activity, Deal, Store
 from cockpit.text import clean
 
 if TYPE_CHECKING:
     from textual.screen import ModalScreen
+
+    from cockpit.quick import DealRef
+
+# cockpit.quick (quick entry, ~4 ms to import) is imported where a form or a message needs it, not at start.
 
 __all__ = ["LOGGING_BINDINGS", "LoggingActions", "LoggingHost", "logging_disabled", "saved_message"]
 
@@ -134,6 +137,8 @@ def saved_message(entry: Entry, row_id: int) -> tuple[str, str | None]:
         case Restore():
             return f"{_what(entry.table, row_id)} restored", entry.table
         case CompleteFollowUp():
+            from cockpit.quick import row_ref
+
             return f"Follow-up done ({row_ref('activities', row_id)})", None
         case Undo():
             return "Undone", None
@@ -141,11 +146,15 @@ def saved_message(entry: Entry, row_id: int) -> tuple[str, str | None]:
 
 
 def _what(table: str, row_id: int) -> str:
+    from cockpit.quick import row_ref
+
     return f"{'Activity' if table == 'activities' else 'Deal'} {row_ref(table, row_id)}"
 
 
 def _activity_label(activity: Activity) -> str:
     """``call a12 on Acme: Renewal`` for a form title."""
+    from cockpit.quick import row_ref
+
     on = ": ".join(clean(x, max_len=32) for x in (activity.account, activity.deal) if x)
     return f"{activity.kind} {row_ref('activities', activity.id)}" + (f" on {on}" if on else "")
 
@@ -173,6 +182,8 @@ class LoggingActions:
         return clock() if callable(clock) else clock
 
     def _form_kwargs(self: Any) -> dict[str, Any]:
+        from cockpit.quick import Catalog
+
         return {
             "save": lambda entry: apply(self.store, self.actor, entry),
             "load_catalog": lambda: Catalog.from_store(self.store),
@@ -217,6 +228,8 @@ class LoggingActions:
         self._in_worker(read, then, group="logging-read", severity="error")
 
     def _open(self: Any, screen: ModalScreen[Any]) -> None:
+        from cockpit.quick import QuickAction
+
         def done(result: Any) -> None:
             if result is None or screen.saved_id is None:  # type: ignore[attr-defined]
                 return
@@ -234,6 +247,8 @@ class LoggingActions:
 
     @staticmethod
     def _ref(deal: Deal) -> DealRef:
+        from cockpit.quick import DealRef
+
         return DealRef(deal.id, deal.title, deal.account, deal.stage, deal.rep)
 
     # --- activities and deals

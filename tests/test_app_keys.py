@@ -236,7 +236,12 @@ async def test_k_cycles_the_trend_kpi(make_cockpit) -> None:
         assert app.trend_kpi == "opportunities" and chart.data.title.startswith("Opportunities")
         await pilot.press("K", "K")
         assert app.trend_kpi == "attainment"
-        assert app.screen.query_one("#tile-attainment").selected
+        strip = app.screen.query_one(KpiStrip)
+        assert strip.selected == "attainment"
+        # The mark follows the selection: on the attainment tile only (ten tiles in one row at 120 columns, each
+        # 10-11 cells wide, so its label is cut: "▸ Attainme…").
+        first_line = strip.render_line(0).text
+        assert "▸ Attainme…" in first_line and first_line.count("▸") == 1
 
 
 async def test_v_and_d_switch_between_my_day_and_the_team(make_cockpit) -> None:

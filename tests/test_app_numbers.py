@@ -10,7 +10,7 @@ from cockpit.parse import currency_digits
 from cockpit.periods import parse_period
 from cockpit.report import build_report, display_value
 from cockpit.targets import targets
-from cockpit.widgets.kpi_tile import KpiTile
+from cockpit.widgets.kpi_tile import KpiStrip
 from cockpit.widgets.scorecard import SCORE_COLUMNS, TEAM_KEY, Scorecards
 
 
@@ -51,9 +51,10 @@ async def test_scorecards_equal_the_report(make_cockpit, team: str | None) -> No
         team_cells = [c.plain for c in table.get_row(TEAM_KEY)]
         team_row = report["team"] | {"pace": paces.team_pace.pace}
         assert team_cells[1:] == [shown(k, team_row[k]) for k, _ in SCORE_COLUMNS]
-        for tile in app.screen.query(KpiTile):
-            kpi = tile.id.removeprefix("tile-")
-            assert display_value(kpi, tile.data.value, "USD") == shown(kpi, team_row[kpi])
+        tiles = app.screen.query_one(KpiStrip).tiles
+        assert len(tiles) == 10  # nine headline KPIs and the pace
+        for kpi, tile in tiles.items():
+            assert display_value(kpi, tile.value, "USD") == shown(kpi, team_row[kpi])
 
 
 async def test_numbers_worked_by_hand(make_cockpit) -> None:

@@ -17,6 +17,7 @@ from cockpit.report import display_value
 from cockpit.store import Activity, Deal
 from cockpit.text import clean
 from cockpit.widgets.kpi_tile import change_text
+from cockpit.widgets.table import Table
 
 if TYPE_CHECKING:
     from cockpit.app import CockpitApp
@@ -52,6 +53,23 @@ REP_KPIS: tuple[str, ...] = (
 )
 
 
+def set_breakpoint_classes(screen: Screen) -> None:
+    """Give ``screen`` its width's breakpoint class (-narrow, -wide) now, before its first layout.
+
+    Textual sets it when the screen gets its first Resize, after the first frame was laid out without it: the team
+    cockpit's first frame at 120 columns was its narrow, one-pane layout, then redrawn wide (~30 ms more before the
+    right screen shows).
+    """
+    breakpoints = screen.HORIZONTAL_BREAKPOINTS
+    if breakpoints is None:
+        breakpoints = screen.app.HORIZONTAL_BREAKPOINTS
+    if not breakpoints:
+        return
+    width = screen.app.size.width
+    current = next((name for edge, name in sorted(breakpoints, reverse=True) if width >= edge), None)
+    screen.update_classes({name: name == current for _, name in breakpoints}, animate=False)
+
+
 def quiet_hover(root: Widget) -> None:
     """Stop the tables under ``root`` repainting themselves whole on every mouse motion.
 
@@ -68,7 +86,7 @@ def right(text: str, style: str = "") -> Text:
     return Text(text, justify="right", style=style)
 
 
-class CompareTable(DataTable):
+class CompareTable(Table):
     """A rep's KPIs beside the team median and the change against the previous period."""
 
     def __init__(self, **kwargs: object) -> None:
@@ -103,7 +121,7 @@ def when(ts: int | None, tz: str | None) -> str:
     return moment.format("YYYY-MM-DD HH:mm")
 
 
-class ActivityTable(DataTable):
+class ActivityTable(Table):
     """Activities, newest first; notes shown literally and truncated (stored whole)."""
 
     def __init__(self, *, follow_up: bool = False, **kwargs: object) -> None:
@@ -135,7 +153,7 @@ class ActivityTable(DataTable):
             self.add_row(Text(empty, style="italic"), Text(""), Text(""), Text(""), Text(""))
 
 
-class OpenDealTable(DataTable):
+class OpenDealTable(Table):
     """A rep's open deals in stage order."""
 
     def __init__(self, **kwargs: object) -> None:

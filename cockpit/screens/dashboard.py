@@ -14,7 +14,7 @@ from textual.widgets import Footer, Header, Static
 
 from cockpit.kpi import KPI_LABELS
 from cockpit.report import anchor_note
-from cockpit.screens.common import quiet_hover
+from cockpit.screens.common import quiet_hover, set_breakpoint_classes
 from cockpit.targets import Pace
 from cockpit.text import clean
 from cockpit.widgets.kpi_tile import KpiStrip, TileData
@@ -135,6 +135,7 @@ class DashboardScreen(Screen):
     def compose(self) -> ComposeResult:
         from cockpit.app import HEADLINE_KPIS
 
+        set_breakpoint_classes(self)
         yield Header(icon="◧")
         yield Static(id="banner", classes="banner")
         yield Static("Loading…", id="status", classes="status")

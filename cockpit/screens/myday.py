@@ -10,7 +10,14 @@ from textual.containers import Grid
 from textual.widgets import Footer, Header, Static
 
 from cockpit.report import display_value
-from cockpit.screens.common import ActivityTable, CompareTable, OneRepScreen, OpenDealTable, quiet_hover
+from cockpit.screens.common import (
+    ActivityTable,
+    CompareTable,
+    OneRepScreen,
+    OpenDealTable,
+    quiet_hover,
+    set_breakpoint_classes,
+)
 from cockpit.text import clean
 from cockpit.widgets.diagnosis import PacePlan
 
@@ -22,6 +29,7 @@ class MyDayScreen(OneRepScreen):
     """A rep's day; `d` goes to the team cockpit, Esc back."""
 
     def compose(self) -> ComposeResult:
+        set_breakpoint_classes(self)
         yield Header(icon="◧")
         yield Static("Loading…", id="myday-status", classes="status")
         yield PacePlan(id="myday-pace", label="Me", currency=self.cockpit.currency)
@@ -41,7 +49,9 @@ class MyDayScreen(OneRepScreen):
         ):
             self.query_one(f"#{widget_id}").border_title = title
         quiet_hover(self)
-        self.query_one("#myday-followups").focus()
+        # No scrolling to it: when the first snapshot is already here (a rep's start), the grid would scroll past
+        # the top of the KPI box to show the whole follow-up box; the screen opens at its top.
+        self.query_one("#myday-followups").focus(scroll_visible=False)
         if self.cockpit.snapshot is not None:
             self.show(self.cockpit.snapshot)
 

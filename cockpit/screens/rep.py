@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Grid
 from textual.widgets import Footer, Header, Static
 
-from cockpit.screens.common import ActivityTable, CompareTable, OneRepScreen, quiet_hover
+from cockpit.screens.common import ActivityTable, CompareTable, OneRepScreen, quiet_hover, set_breakpoint_classes
 from cockpit.screens.dashboard import trend_for
 from cockpit.text import clean
 from cockpit.widgets.pipeline import DealTable, StageTable
@@ -23,6 +23,7 @@ class RepScreen(OneRepScreen):
     """One rep in detail; Esc goes back to where it was opened from."""
 
     def compose(self) -> ComposeResult:
+        set_breakpoint_classes(self)
         yield Header(icon="◧")
         yield Static("Loading…", id="rep-status", classes="status")
         with Grid(id="rep-grid", classes="detail-grid"):

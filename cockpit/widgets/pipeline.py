@@ -11,13 +11,14 @@ from textual.widgets import DataTable
 from cockpit.parse import format_money
 from cockpit.text import clean
 from cockpit.views import DealPage, IdleDeal, StageSummary
+from cockpit.widgets.table import Table
 
 
 def money(minor: int, currency: str) -> Text:
     return Text(format_money(minor, currency, compact=True), justify="right")
 
 
-class StageTable(DataTable):
+class StageTable(Table):
     """One column per open stage (and the open total) with its deals, value and weighted value; ←/→ choose the
     stage whose deals the list below shows."""
 
@@ -66,7 +67,7 @@ class StageTable(DataTable):
         return self.get_cell(row, stage).plain
 
 
-class DealTable(DataTable):
+class DealTable(Table):
     """Deals of one stage, longest-idle first; `STALE` marks deals idle longer than the configured days."""
 
     class DealChosen(Message):

@@ -1,0 +1,97 @@
+"""The DataTable every cockpit table derives from: it repaints when its columns widen after a frame was drawn, and
+redraws only the cells whose content changed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey, RowKey
+
+_Lines = list[list[Segment]]  # one cell's lines of segments, as DataTable's own cell cache holds them
+
+
+class Table(DataTable):
+    """A DataTable whose drawn lines never keep column widths that are out of date, and whose cells are redrawn
+    only when what they show changed.
+
+    DataTable measures the rows it was given on its next idle, but caches each drawn line and cell under its update
+    count, not under the column widths. A frame drawn between ``add_row`` and that idle (the screen's first paint
+    races with it at start-up) draws the columns at their header's width; the measurement then widens them without
+    a new update count, so the cached narrow lines stay on screen ("Tea" for "Team total") until something else
+    changes. Textual issue #3533 is the same bug seen through ``update_cell``.
+
+    The same update count makes one ``update_cell`` redraw every visible cell through Rich (~165 cells, 25 ms for
+    the scorecards at 120x40): a live refresh that changes one rep's calls paid that. Cells are also cached here
+    under what they are drawn from (the cell's value object, its position, style, width, cursor and hover), so only
+    the changed ones are drawn again.
+    """
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        # Before DataTable's __init__, which already clears the caches.
+        self._drawn_cells: dict[tuple[RowKey, ColumnKey, Style], tuple[tuple[object, ...], object, _Lines]] = {}
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        before = [column.content_width for column in self.columns.values()]
+        super()._update_dimensions(new_rows)
+        if before != [column.content_width for column in self.columns.values()]:
+            self._clear_caches()
+            self.refresh()
+
+    def _clear_caches(self) -> None:
+        super()._clear_caches()
+        self._drawn_cells.clear()
+
+    def notify_style_update(self) -> None:
+        self._drawn_cells.clear()  # component styles (cursor, header, zebra) may have changed
+        super().notify_style_update()
+
+    def _render_cell(
+        self,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool = False,
+        hover: bool = False,
+    ) -> _Lines:
+        column_key = self._column_locations.get_key(column_index) if column_index >= 0 else None
+        if column_key is None:  # row labels (none of our tables has them): DataTable's own cache
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        if row_index < 0:  # the header: its label
+            row_key: RowKey | None = self._header_row_key
+            value: object = self.columns[column_key].label
+            height = self.header_height
+        else:
+            row_key = self._row_locations.get_key(row_index)
+            row = self.rows.get(row_key) if row_key is not None else None
+            if row is None or row.auto_height:
+                return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+            value = self._data[row_key].get(column_key)
+            height = row.height
+        # Everything else DataTable's drawing of a cell depends on (the value is compared by identity below).
+        signature = (
+            row_index,
+            column_index,
+            width,
+            cursor,
+            hover,
+            self._show_hover_cursor,
+            self.show_cursor,
+            self._pseudo_class_state,
+            self.fixed_rows,
+            self.fixed_columns,
+            height,
+            self.cell_padding,
+        )
+        # A fixed column is drawn twice a line (as fixed, then under the scrolled part) with two base styles.
+        key = (row_key, column_key, base_style)
+        drawn = self._drawn_cells.get(key)
+        if drawn is not None and drawn[1] is value and drawn[0] == signature:
+            return drawn[2]
+        lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        self._drawn_cells[key] = (signature, value, lines)
+        return lines

@@ -1,0 +1,42 @@
+"""What the team cockpit's start imports: only what its first frame needs (each module is start-up time).
+
+In a fresh interpreter, because this test session has imported everything already.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PROBE = """
+import json, sys
+import cockpit.cli, cockpit.app, cockpit.screens.dashboard
+print(json.dumps(sorted(sys.modules)))
+"""
+
+#: Loaded when first used: a logging form or quick entry, My day (a rep's start), the insights, the chart library.
+LATER = ("cockpit.quick", "cockpit.screens.forms", "cockpit.screens.myday", "cockpit.insights", "plotext")
+
+
+def test_the_team_cockpit_start_leaves_forms_my_day_and_plotext_unloaded() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
+    )
+    loaded = set(json.loads(done.stdout))
+    assert "cockpit.widgets.kpi_tile" in loaded  # the probe sees what the dashboard imports
+    assert [name for name in LATER if name in loaded] == []
+
+
+async def test_the_first_snapshot_is_applied_before_the_screens_mount(make_cockpit) -> None:
+    app = make_cockpit()
+    async with app.run_test(size=(120, 40)) as pilot:
+        # on_mount waited for the read started by make_app and applied it: no worker hop, no empty first frame.
+        assert app.snapshot is not None and app.refreshes == 1
+        await pilot.pause()
+        status = app.screen.query_one("#status").render()
+        assert "Period 2026-11" in str(status) and "Loading" not in str(status)
+        assert app.screen.has_class("-wide")
