@@ -22,7 +22,7 @@ from typing import Any
 
 from cockpit.errors import CockpitError
 from cockpit.parse import parse_date, parse_duration, parse_money, parse_percent
-from cockpit.presets import Preset
+from cockpit.presets import IMPORT_KINDS, Preset
 from cockpit.presets import preset as find_preset
 from cockpit.store import (
     ACTIVITY_KINDS,
@@ -55,7 +55,7 @@ __all__ = [
     "read_csv",
 ]
 
-KINDS = ("deals", "reps", "activities", "costs", "quotas")
+KINDS = IMPORT_KINDS
 
 FIELDS: dict[str, tuple[str, ...]] = {
     "deals": (

@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 
 from cockpit.errors import CockpitError
 
+#: What can be imported and exported, in the order the commands list them.
+IMPORT_KINDS = ("deals", "reps", "activities", "costs", "quotas")
+
 __all__ = ["PRESETS", "Preset", "preset"]
 
 

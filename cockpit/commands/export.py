@@ -6,19 +6,20 @@ import argparse
 
 from cockpit.cli import add_db_option, settings_for
 from cockpit.commands.common import open_store
-from cockpit.exporting import export
-from cockpit.importing import KINDS
+from cockpit.presets import IMPORT_KINDS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export", help="export deals, activities, reps, costs or quotas to a CSV file")
-    p.add_argument("kind", choices=KINDS)
+    p.add_argument("kind", choices=IMPORT_KINDS)
     p.add_argument("file", help="CSV file to write (replaced if it exists)")
     add_db_option(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from cockpit.exporting import export  # lazy: not on the TUI start path
+
     settings = settings_for(args)
     with open_store(settings, readonly=True) as store:
         count = export(store, args.kind, args.file, currency=settings.currency, tz=settings.timezone)

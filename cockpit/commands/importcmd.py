@@ -7,14 +7,13 @@ import sys
 
 from cockpit.cli import EXIT_USER_ERROR, add_db_option, settings_for
 from cockpit.errors import CockpitError
-from cockpit.importing import KINDS, ImportFailed, import_file, parse_assignments
-from cockpit.presets import PRESETS
+from cockpit.presets import IMPORT_KINDS, PRESETS
 from cockpit.store import Store
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("import", help="import deals, reps, activities, costs or quotas from a CSV file")
-    p.add_argument("kind", choices=KINDS)
+    p.add_argument("kind", choices=IMPORT_KINDS)
     p.add_argument("file", help="CSV file (UTF-8 with or without BOM, or cp1252; comma or semicolon)")
     add_db_option(p)
     p.add_argument("--preset", choices=sorted(PRESETS), help="the CRM whose standard export this is")
@@ -50,6 +49,8 @@ class _ProgressBar:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_for(args)
+    from cockpit.importing import ImportFailed, import_file, parse_assignments  # lazy: not on the TUI start path
+
     mapping = parse_assignments(args.map, "--map")
     stage_map = parse_assignments(args.stage_map, "--stage-map")
     if settings.is_demo_default:
