@@ -40,3 +40,19 @@ async def test_the_first_snapshot_is_applied_before_the_screens_mount(make_cockp
         status = app.screen.query_one("#status").render()
         assert "Period 2026-11" in str(status) and "Loading" not in str(status)
         assert app.screen.has_class("-wide")
+
+
+async def test_the_start_freezes_its_objects_and_the_end_gives_them_back(make_cockpit) -> None:
+    """After the first data frame the objects alive are moved out of the collector's way (gc.freeze); when the app
+    ends they are given back, so that a process running many apps (this suite) can free them."""
+    import gc
+
+    gc.unfreeze()
+    app = make_cockpit()
+    async with app.run_test(size=(120, 40)) as pilot:
+        while app.refreshes == 0:
+            await pilot.pause(0.05)
+        await pilot.pause()
+        await pilot.pause()
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
