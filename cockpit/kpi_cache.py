@@ -305,20 +305,20 @@ def _entry_from_json(item: list[Any]) -> tuple[Key, BucketMeasures]:
         raise ValueError("bad cache key")
     if not all(isinstance(name, str) for name in names) or not isinstance(team_values, dict):
         raise ValueError("bad cache entry")
-    rep: dict[int, dict[str, float]] = {}
-    for rep_id, *values in rows:
-        if not isinstance(rep_id, int) or len(values) != len(names):
-            raise ValueError("bad cache row")
-        if not all(v is None or _is_number(v) for v in values):
-            raise ValueError("bad cache value")
-        rep[rep_id] = {name: v for name, v in zip(names, values, strict=True) if v is not None}
-    if not all(isinstance(k, str) and _is_number(v) for k, v in team_values.items()):
+    # Types checked in bulk (a cache file is read on the start path): ids are ints, values ints, floats or None.
+    width = len(names) + 1
+    if any(type(row) is not list or len(row) != width for row in rows):
+        raise ValueError("bad cache row")
+    if {type(row[0]) for row in rows} - {int} or {type(v) for row in rows for v in row[1:]} - _VALUE_TYPES:
         raise ValueError("bad cache value")
+    if {type(k) for k in team_values} - {str} or {type(v) for v in team_values.values()} - _NUMBER_TYPES:
+        raise ValueError("bad cache value")
+    rep = {row[0]: {name: v for name, v in zip(names, row[1:]) if v is not None} for row in rows}  # noqa: B905
     return (start, end, team), BucketMeasures(rep=rep, team=team_values)
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+_NUMBER_TYPES = frozenset({int, float})  # exactly: a bool is an int subclass, and not a measure
+_VALUE_TYPES = _NUMBER_TYPES | {type(None)}
 
 
 def _values(text: str | None) -> dict[str, Any]:

@@ -323,3 +323,12 @@ def test_a_dropped_counting_trigger_turns_the_cache_off(db: Path) -> None:
     conn.commit()
     conn.close()
     assert _second_process(db) == ([1, 2, 1], 3)
+
+
+@pytest.mark.parametrize("value", [True, "1", [1], {"n": 1}])
+def test_a_file_with_a_value_that_is_not_a_number_is_ignored(db: Path, value: object) -> None:
+    path = cache_file(db)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["entries"][0][4][0][1] = value  # the first rep's first measure of the first bucket
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert _second_process(db) == ([1, 1, 1], 3)
