@@ -60,6 +60,8 @@ MONEY_KPIS = frozenset(
         "quota",
     }
 )
+#: Counts (whole numbers for one scope; a median of two counts may end in .5).
+COUNT_KPIS = frozenset({"won", "lost", "opportunities", "customers", "new_customers", "calls", "reps"})
 #: Shares in [0, 1].
 RATE_KPIS = frozenset({"win_rate", "conversion_rate"})
 #: Shares that may pass 1.

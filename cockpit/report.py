@@ -11,7 +11,7 @@ import io
 import json
 from typing import TYPE_CHECKING, Any
 
-from cockpit.kpi import KPI_LABELS, KPI_NAMES, MONEY_KPIS, RATE_KPIS, RATIO_KPIS, Dashboard
+from cockpit.kpi import COUNT_KPIS, KPI_LABELS, KPI_NAMES, MONEY_KPIS, RATE_KPIS, RATIO_KPIS, Dashboard
 from cockpit.parse import currency_digits, format_money
 from cockpit.text import clean
 
@@ -110,6 +110,8 @@ def display_value(kpi: str, value: float | int | None, currency: str) -> str:
     if kpi in RATE_KPIS or kpi in RATIO_KPIS or kpi == "pace":
         return f"{value * 100:.0f}%"
     if isinstance(value, float):
+        if kpi in COUNT_KPIS and value.is_integer():
+            return f"{int(value):,}"  # the median of counts 1 and 1 is 1, not 1.0
         return f"{value:.1f}"
     return f"{value:,}"
 

@@ -468,3 +468,13 @@ def test_team_filter_in_another_case_and_an_empty_one(inproc: Runner, dbs, tmp_p
     assert (data["team"]["reps"], data["team"]["won"], data["team"]["lost"]) == (1, 0, 1)
     code, _out, err = inproc("report", "--db", str(path), "--team", " ")
     assert code == 2 and err.startswith("cockpit: error: no team named ' '")
+
+
+def test_display_of_count_medians_and_averages() -> None:
+    from cockpit.report import display_value
+
+    assert display_value("calls", 1.0, "USD") == "1"  # the median of two reps' 1 call each
+    assert display_value("won", 1.5, "USD") == "1.5"  # the median of 1 and 2 wins
+    assert display_value("calls", 1200.0, "USD") == "1,200"
+    assert display_value("calls_per_rep", 2.0, "USD") == "2.0"  # an average keeps its decimal
+    assert display_value("calls", 3, "USD") == "3"
