@@ -84,6 +84,7 @@ class Request:
     detail_rep_id: int | None
     myday_rep_id: int | None
     insights: bool = False  # the insights screen is open: also compute diagnosis, channels and funnel
+    deal_offsets: tuple[tuple[str, int], ...] = ()  # (stage, first deal shown) of the stages paged past the first
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,9 @@ def build_snapshot(store: Store, settings: Settings, request: Request, now: pend
         period, anchored = default_period(store, "month", now=now, tz=tz, fiscal_year_start=settings.fiscal_year_start)
     dash = dashboard(store, period, team=request.team, trend=TREND_PERIODS, anchored=anchored)
     now_ts = int(now.timestamp())
-    pipeline, pages = pipeline_with_deals(store, now_ts=now_ts, stale_days=settings.stale_days, team=request.team)
+    pipeline, pages = pipeline_with_deals(
+        store, now_ts=now_ts, stale_days=settings.stale_days, team=request.team, offsets=dict(request.deal_offsets)
+    )
     detail = None
     if request.detail_rep_id is not None:
         detail = rep_detail(store, request.detail_rep_id, now_ts=now_ts, stale_days=settings.stale_days)
@@ -240,6 +243,7 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         self.actor = actor
         self.acting_rep: Rep | None = actor.rep
         self.insights_open = False
+        self.deal_offsets: dict[str, int] = {}  # the pipeline's deal lists paged past their first page
         self._highlight: tuple[str, int] | None = None
         self.currency = settings.currency
         self._version: int | None = None
@@ -326,7 +330,14 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
 
     def _request(self) -> Request:
         """What the screens need now."""
-        return Request(self.period, self.team, self.detail_rep_id, self.myday_rep_id, self.insights_open)
+        return Request(
+            self.period,
+            self.team,
+            self.detail_rep_id,
+            self.myday_rep_id,
+            self.insights_open,
+            tuple(sorted(self.deal_offsets.items())),
+        )
 
     @work(thread=True, exclusive=True, group="refresh")
     def _load(self, request: Request) -> None:
@@ -403,9 +414,19 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
     # ------------------------------------------------------------------------------------------ watchers
 
     def watch_period(self) -> None:
+        self.deal_offsets.clear()
         self.refresh_data()
 
     def watch_team(self) -> None:
+        self.deal_offsets.clear()
+        self.refresh_data()
+
+    def page_deals(self, stage: str, offset: int) -> None:
+        """Show the deals of ``stage`` from the ``offset``-th (the pipeline pane's next and previous pages)."""
+        if offset > 0:
+            self.deal_offsets[stage] = offset
+        else:
+            self.deal_offsets.pop(stage, None)
         self.refresh_data()
 
     def watch_detail_rep_id(self, rep_id: int | None) -> None:

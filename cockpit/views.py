@@ -8,6 +8,7 @@ can build them and the UI thread only renders them.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cockpit.store import Activity, Deal, Rep, Store
@@ -112,22 +113,28 @@ def _summary(conn: sqlite3.Connection, where: str, params: list[object]) -> tupl
 
 
 def pipeline_with_deals(
-    store: Store, *, now_ts: int, stale_days: int, team: str | None = None, limit: int = PAGE_SIZE
+    store: Store,
+    *,
+    now_ts: int,
+    stale_days: int,
+    team: str | None = None,
+    limit: int = PAGE_SIZE,
+    offsets: Mapping[str, int] | None = None,
 ) -> tuple[tuple[StageSummary, ...], tuple[DealPage, ...]]:
-    """The pipeline by stage and the first page of each stage's deals, from one read (so the counts and the pages
-    agree, and each stage's count comes from the summary instead of a query of its own)."""
+    """The pipeline by stage and one page of each stage's deals (the first, or from ``offsets[stage]``), from one
+    read (so the counts and the pages agree, and each stage's count comes from the summary instead of a query of
+    its own). An offset past the end shows the stage's last page."""
     where, params = _scope(None, team)
+    offsets = offsets or {}
     with store.read() as conn:
         summary = _summary(conn, where, params)
-        pages = tuple(
-            DealPage(
-                s.stage,
-                _page(conn, where + " AND d.stage = ?", [*params, s.stage], limit, 0, now_ts, stale_days),
-                s.count,
-            )
-            for s in summary
-        )
-    return summary, pages
+        pages = []
+        for s in summary:
+            last_page = (s.count - 1) // limit * limit if s.count else 0
+            offset = max(0, min(offsets.get(s.stage, 0), last_page))
+            deals = _page(conn, where + " AND d.stage = ?", [*params, s.stage], limit, offset, now_ts, stale_days)
+            pages.append(DealPage(s.stage, deals, s.count, offset))
+    return summary, tuple(pages)
 
 
 # The idle time of every open deal in scope is computed to sort them (one index probe each for the latest live

@@ -339,3 +339,51 @@ async def test_hostile_names_show_literally(make_cockpit, size: tuple[int, int])
         assert [deals.get_row_at(i)[1].plain for i in range(deals.row_count)] == ["[@click=app.quit] deal"]
         assert "click=app.quit" in app.export_screenshot()
         assert app.is_running
+
+
+async def test_a_long_stage_pages_its_deals(tmp_path: Path) -> None:
+    """120 lead deals, created one minute apart and never touched since: idlest first is creation order, so the
+    pages hold deals 1-50, 51-100 and 101-120. Enter on "… more" shows the next page, on "↑ before" the previous
+    one; another period starts again at the first page."""
+    from cockpit.app import make_app
+    from cockpit.config import Settings
+
+    path = tmp_path / "long.db"
+    store = Store(path, create=True, user="tester", now=lambda: FROZEN_NOW.int_timestamp)
+    rep = store.add_rep("Ann")
+    start = FROZEN_NOW.int_timestamp - 200 * 86_400
+    for i in range(1, 121):
+        store.add_deal(rep_id=rep, title=f"deal {i:03d}", amount=100, stage="lead", created_at=start + 60 * i)
+    settings = Settings(db_path=path, db_source="flag", timezone="Europe/Paris", currency="USD", stale_days=14)
+    app = make_app(store, settings=settings, now=lambda: FROZEN_NOW, as_rep=None)
+
+    def shown(table: DealTable) -> list[str]:
+        return [str(table.get_row_at(i)[1].plain) for i in range(table.row_count)]
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        deals = app.screen.query_one(DealTable)
+        assert app.screen.query_one(StageTable).current_stage() == "lead"
+        rows = shown(deals)
+        assert rows[:50] == [f"deal {i:03d}" for i in range(1, 51)]
+        assert rows[50] == "… 70 more (Enter: next page)"
+        deals.focus()
+        await pilot.press("ctrl+end", "enter")
+        await settle(pilot)
+        rows = shown(deals)
+        assert rows[0] == "↑ 50 before (Enter: previous page)"
+        assert rows[1:51] == [f"deal {i:03d}" for i in range(51, 101)]
+        assert rows[51] == "… 20 more (Enter: next page)"
+        assert "51–100 of 120" in str(deals.border_title)
+        assert deals.cursor_row == 1  # on the first deal of the page
+        await pilot.press("ctrl+end", "enter")
+        await settle(pilot)
+        rows = shown(deals)
+        assert rows[1:] == [f"deal {i:03d}" for i in range(101, 121)]  # the last page: no "more" row
+        await pilot.press("ctrl+home", "enter")
+        await settle(pilot)
+        assert shown(deals)[1:51] == [f"deal {i:03d}" for i in range(51, 101)]
+        await pilot.press("left_square_bracket")  # the previous month: the lists start at their first page again
+        await settle(pilot)
+        assert shown(deals)[:2] == ["deal 001", "deal 002"]
+    store.close()

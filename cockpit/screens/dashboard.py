@@ -266,5 +266,8 @@ class DashboardScreen(Screen):
     def on_deal_table_deal_chosen(self, message: DealTable.DealChosen) -> None:
         self.cockpit.open_rep(message.deal.rep_id)
 
+    def on_pipeline_view_deals_paged(self, message: PipelineView.DealsPaged) -> None:
+        self.cockpit.page_deals(message.stage, message.offset)
+
     def on_kpi_strip_chosen(self, message: KpiStrip.Chosen) -> None:
         self.cockpit.trend_kpi = message.kpi

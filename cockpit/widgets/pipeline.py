@@ -10,7 +10,7 @@ from textual.widgets import DataTable
 
 from cockpit.parse import format_money
 from cockpit.text import clean
-from cockpit.views import DealPage, IdleDeal, StageSummary
+from cockpit.views import PAGE_SIZE, DealPage, IdleDeal, StageSummary
 from cockpit.widgets.table import Table
 
 
@@ -67,14 +67,28 @@ class StageTable(Table):
         return self.get_cell(row, stage).plain
 
 
+#: Row keys of the paging rows of a deal list (a deal's key is its id, never these).
+PREVIOUS_PAGE, NEXT_PAGE = "previous-page", "next-page"
+
+
 class DealTable(Table):
-    """Deals of one stage, longest-idle first; `STALE` marks deals idle longer than the configured days."""
+    """Deals of one stage, longest-idle first; `STALE` marks deals idle longer than the configured days.
+
+    A long stage shows one page: its last row says how many more there are, and Enter on it asks for the next page
+    (``PageRequested(+1)``); past the first page, the first row does the same for the previous one."""
 
     class DealChosen(Message):
         """Enter on a deal."""
 
         def __init__(self, deal: IdleDeal) -> None:
             self.deal = deal
+            super().__init__()
+
+    class PageRequested(Message):
+        """Enter on a paging row: ``step`` is +1 (the next page) or -1 (the previous one)."""
+
+        def __init__(self, step: int) -> None:
+            self.step = step
             super().__init__()
 
     def __init__(self, *, show_stage: bool = False, **kwargs: object) -> None:
@@ -91,9 +105,14 @@ class DealTable(Table):
         self.add_column("Rep", key="rep")
         self.add_column(Text("Amount", justify="right"), key="amount")
 
-    def show(self, deals: tuple[IdleDeal, ...], currency: str, *, more: int = 0) -> None:
+    def show(self, deals: tuple[IdleDeal, ...], currency: str, *, more: int = 0, before: int = 0) -> None:
+        """Show ``deals``; ``before`` deals come before them (a previous page), ``more`` after."""
         self.clear()
         self._deals = {}
+        blank = [Text("")] * (len(self.columns) - 2)
+        if before > 0:
+            label = f"↑ {before} before (Enter: previous page)"
+            self.add_row(Text(""), Text(label, style="italic"), *blank, key=PREVIOUS_PAGE)
         for d in deals:
             idle = Text(f"{d.idle_days}d", justify="right")
             if d.stale:
@@ -105,10 +124,15 @@ class DealTable(Table):
             self.add_row(*cells, key=str(d.id))
             self._deals[str(d.id)] = d
         if more > 0:
-            self.add_row(Text(""), Text(f"… {more} more", style="italic"), *[Text("")] * (len(self.columns) - 2))
+            self.add_row(Text(""), Text(f"… {more} more (Enter: next page)", style="italic"), *blank, key=NEXT_PAGE)
+        if before > 0 and deals:
+            self.move_cursor(row=1)  # the first deal of the page, not the paging row
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
+        if event.row_key.value in (PREVIOUS_PAGE, NEXT_PAGE):
+            self.post_message(self.PageRequested(1 if event.row_key.value == NEXT_PAGE else -1))
+            return
         deal = self._deals.get(str(event.row_key.value))
         if deal is not None:
             self.post_message(self.DealChosen(deal))
@@ -116,6 +140,14 @@ class DealTable(Table):
 
 class PipelineView(Vertical):
     """Stages above, the highlighted stage's deals below."""
+
+    class DealsPaged(Message):
+        """The deal list of ``stage`` should start at its ``offset``-th deal."""
+
+        def __init__(self, stage: str, offset: int) -> None:
+            self.stage = stage
+            self.offset = offset
+            super().__init__()
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -140,8 +172,18 @@ class PipelineView(Vertical):
             table.show((), self._currency)
             table.border_title = "Deals"
             return
-        table.show(page.deals, self._currency, more=page.total - len(page.deals) - page.offset)
-        table.border_title = f"{clean(page.stage)}: idlest first"
+        table.show(page.deals, self._currency, more=page.total - len(page.deals) - page.offset, before=page.offset)
+        title = f"{clean(page.stage)}: idlest first"
+        if page.total > len(page.deals):
+            title += f" · {page.offset + 1}–{page.offset + len(page.deals)} of {page.total:,}"
+        table.border_title = title
+
+    def on_deal_table_page_requested(self, message: DealTable.PageRequested) -> None:
+        message.stop()
+        page = self._pages.get(self.query_one(StageTable).current_stage() or "")
+        if page is not None:
+            offset = max(0, page.offset + message.step * PAGE_SIZE)
+            self.post_message(self.DealsPaged(page.stage, offset))
 
     def on_data_table_column_highlighted(self, event: DataTable.ColumnHighlighted) -> None:
         if isinstance(event.data_table, StageTable):
