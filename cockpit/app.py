@@ -233,6 +233,7 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         clock: Callable[[], pendulum.DateTime],
         actor: Actor,
         prefetch: _Prefetch | None = None,
+        data_version: int | None = None,
     ) -> None:
         super().__init__()
         self._prefetch = prefetch
@@ -246,7 +247,9 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         self.deal_offsets: dict[str, int] = {}  # the pipeline's deal lists paged past their first page
         self._highlight: tuple[str, int] | None = None
         self.currency = settings.currency
-        self._version: int | None = None
+        # PRAGMA data_version as of the first read: a commit elsewhere after it (during the start) is seen by the
+        # first poll. None: the first poll only takes its baseline.
+        self._version: int | None = data_version
         self._polling = False
         self.refreshes = 0  # snapshots applied (tests check that an unchanged database repaints nothing)
         self.mouse_reporting = True
@@ -673,5 +676,6 @@ def make_app(
     actor = resolve_actor(store, as_rep)
     opens_my_day = actor.rep is not None and actor.rep.role == "rep"
     first = Request(None, None, None, actor.rep.id if opens_my_day and actor.rep else None)
+    version = store.data_version()  # before the first read: any commit after it makes the first poll refresh
     prefetch = _Prefetch(store, settings, first, clock())
-    return CockpitApp(store, settings=settings, clock=clock, actor=actor, prefetch=prefetch)
+    return CockpitApp(store, settings=settings, clock=clock, actor=actor, prefetch=prefetch, data_version=version)

@@ -129,7 +129,8 @@ class Scorecards(Table):
                     continue
                 for column, (new_cell, old_cell) in enumerate(zip(cells, old, strict=True)):
                     if new_cell != old_cell:
-                        self.update_cell(key, self._column_keys[column], new_cell)
+                        # A longer name or a wider number widens its column (the table repaints only then).
+                        self.update_cell(key, self._column_keys[column], new_cell, update_width=True)
             self._rows = rows
             return
         current = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value if self.row_count else None
