@@ -387,3 +387,25 @@ async def test_a_long_stage_pages_its_deals(tmp_path: Path) -> None:
         await settle(pilot)
         assert shown(deals)[:2] == ["deal 001", "deal 002"]
     store.close()
+
+
+async def test_a_stage_name_with_markup_shows_as_written(tmp_path: Path) -> None:
+    from textual.content import Content
+
+    from cockpit.app import make_app
+    from cockpit.config import Settings
+
+    path = tmp_path / "stages.db"
+    stages = (("[red]hot[/]", 0.5), ("won", 1.0), ("lost", 0.0))
+    store = Store(path, create=True, user="tester", now=lambda: FROZEN_NOW.int_timestamp, stages=stages)
+    rep = store.add_rep("Ann")
+    store.add_deal(rep_id=rep, title="d", amount=100, stage="[red]hot[/]", created_at=FROZEN_NOW.int_timestamp - 86_400)
+    settings = Settings(db_path=path, db_source="flag", timezone="Europe/Paris", currency="USD", stale_days=14)
+    app = make_app(store, settings=settings, now=lambda: FROZEN_NOW, as_rep=None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert " [red]hot[/] " in app.export_screenshot().replace("&#160;", " ")  # the stage column's header
+        # The deal list's title is markup (drawn where the layout gives the list a border): as written.
+        title = app.screen.query_one(DealTable).border_title
+        assert Content.from_markup(str(title)).plain == "[red]hot[/]: idlest first"
+    store.close()

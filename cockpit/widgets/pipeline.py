@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.markup import escape as escape_markup
 from textual.message import Message
 from textual.widgets import DataTable
 
@@ -173,7 +174,8 @@ class PipelineView(Vertical):
             table.border_title = "Deals"
             return
         table.show(page.deals, self._currency, more=page.total - len(page.deals) - page.offset, before=page.offset)
-        title = f"{clean(page.stage)}: idlest first"
+        # A border title is markup: a stage named "[b]hot" (from a config file) must show as written.
+        title = f"{escape_markup(clean(page.stage))}: idlest first"
         if page.total > len(page.deals):
             title += f" · {page.offset + 1}–{page.offset + len(page.deals)} of {page.total:,}"
         table.border_title = title
