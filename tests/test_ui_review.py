@@ -397,3 +397,27 @@ async def test_the_cell_cache_draws_what_datatable_draws() -> None:
         theirs = await _drawn_after_each_step(DataTable, cursor_type)
         for (name, lines), (_, expected) in zip(ours, theirs, strict=True):
             assert lines == expected, f"{cursor_type} cursor, after {name}"
+
+
+async def test_a_live_refresh_keeps_the_deal_cursor_on_its_deal(make_cockpit, db_path: Path) -> None:
+    """Another process logs a call on a deal listed above the cursor: touched now, it moves to the end of the
+    idlest-first list, the list is rebuilt, and the cursor stays on the deal it was on (one row up now), not at
+    the top."""
+    bulk = add_lead_deals(db_path, 10)
+    app = make_cockpit()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await polled(pilot)
+        _, deals = await to_deals_of(pilot, "lead")
+        await pilot.press("down", "down", "down")
+        assert deals.cursor_row == 3
+        before = deals.coordinate_to_cell_key(deals.cursor_coordinate).row_key.value
+        above = [deals.get_row_at(i)[1].plain for i in range(3)]
+        assert "Bulk 000" in above
+        with other_process(db_path) as other:
+            other.log_activity(kind="call", rep_id=other.rep_by_name("Zoé Martin").id, deal_id=bulk[0])
+        await live_refresh(pilot, app.refreshes)
+        titles = [deals.get_row_at(i)[1].plain for i in range(deals.row_count)]
+        assert titles.index("Bulk 000") > 3  # moved below the cursor's deal
+        assert deals.coordinate_to_cell_key(deals.cursor_coordinate).row_key.value == before
+        assert deals.cursor_row == 2

@@ -96,6 +96,7 @@ class DealTable(Table):
         super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
         self.show_stage = show_stage
         self._deals: dict[str, IdleDeal] = {}
+        self._before = 0  # deals before the page shown
 
     def on_mount(self) -> None:
         self.add_column(Text("Idle", justify="right"), key="idle")
@@ -107,7 +108,13 @@ class DealTable(Table):
         self.add_column(Text("Amount", justify="right"), key="amount")
 
     def show(self, deals: tuple[IdleDeal, ...], currency: str, *, more: int = 0, before: int = 0) -> None:
-        """Show ``deals``; ``before`` deals come before them (a previous page), ``more`` after."""
+        """Show ``deals``; ``before`` deals come before them (a previous page), ``more`` after.
+
+        On the same page (a live refresh), the cursor stays on its deal while it is still listed; on another page
+        it goes to the page's first deal."""
+        same_page = before == self._before
+        current = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value if self.row_count else None
+        self._before = before
         self.clear()
         self._deals = {}
         blank = [Text("")] * (len(self.columns) - 2)
@@ -126,7 +133,9 @@ class DealTable(Table):
             self._deals[str(d.id)] = d
         if more > 0:
             self.add_row(Text(""), Text(f"… {more} more (Enter: next page)", style="italic"), *blank, key=NEXT_PAGE)
-        if before > 0 and deals:
+        if same_page and current is not None and current in self.rows:
+            self.move_cursor(row=self.get_row_index(current))
+        elif before > 0 and deals:
             self.move_cursor(row=1)  # the first deal of the page, not the paging row
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
