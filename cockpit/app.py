@@ -367,6 +367,11 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         snap = message.snapshot
         if self.period is None:
             self.set_reactive(CockpitApp.period, snap.dashboard.period)
+        for page in snap.stage_deals:
+            # A stage that shrank shows its last page left: remember that page, not the one asked for, so that
+            # the list does not jump back when the stage grows again.
+            if self.deal_offsets.get(page.stage, 0) != page.offset:
+                self.page_offset(page.stage, page.offset)
         if snap == self.snapshot:
             return
         self.refreshes += 1
@@ -426,11 +431,15 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
 
     def page_deals(self, stage: str, offset: int) -> None:
         """Show the deals of ``stage`` from the ``offset``-th (the pipeline pane's next and previous pages)."""
+        self.page_offset(stage, offset)
+        self.refresh_data()
+
+    def page_offset(self, stage: str, offset: int) -> None:
+        """Where the next reads start the deal list of ``stage`` (0: its first page)."""
         if offset > 0:
             self.deal_offsets[stage] = offset
         else:
             self.deal_offsets.pop(stage, None)
-        self.refresh_data()
 
     def watch_detail_rep_id(self, rep_id: int | None) -> None:
         if rep_id is not None:

@@ -234,6 +234,9 @@ async def test_a_page_that_shrinks_elsewhere_shows_the_last_page_left(make_cockp
         # 122 - 90 = 32 left: one page, no paging rows.
         assert deals.border_title == "lead: idlest first"
         assert deals.row_count == 32 and PREVIOUS_PAGE not in keys(deals) and NEXT_PAGE not in keys(deals)
+        add_lead_deals(db_path, 60)  # another process: the stage grows again; the list stays on the page it shows
+        await live_refresh(pilot, app.refreshes)
+        assert deals.border_title == "lead: idlest first · 1–50 of 92"
 
 
 async def test_the_team_filter_and_the_period_reset_the_pages(make_cockpit, db_path: Path) -> None:
