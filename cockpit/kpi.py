@@ -225,6 +225,7 @@ class _Measures:
         self.rep: dict[tuple[int, int], dict[str, float]] = defaultdict(lambda: defaultdict(int))
         self.team: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(int))
         self.sources: dict[int, BucketMeasures] = {}  # the cache entry each bucket came from, when cached
+        self._sums: dict[int, dict[str, float]] | None = None  # bucket_sums(), once the measures are in
 
     def add_rep_rows(self, rows: Iterable[Sequence[Any]], names: Sequence[str]) -> None:
         for row in rows:
@@ -235,15 +236,14 @@ class _Measures:
 
     def bucket_sums(self) -> dict[int, dict[str, float]]:
         """The additive measures summed over the reps, per bucket (computed once, after the measures are in)."""
-        sums = getattr(self, "_sums", None)
-        if sums is None:
-            sums = defaultdict(lambda: dict.fromkeys(_ADDITIVE, 0))
+        if self._sums is None:
+            sums: dict[int, dict[str, float]] = defaultdict(lambda: dict.fromkeys(_ADDITIVE, 0))
             for (bucket, _rep), values in self.rep.items():
                 target = sums[bucket]
                 for name in _ADDITIVE:
                     target[name] += values.get(name, 0)
             self._sums = sums
-        return sums
+        return self._sums
 
     def add_team_rows(self, rows: Iterable[Sequence[Any]], names: Sequence[str]) -> None:
         for row in rows:

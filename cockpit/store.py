@@ -228,9 +228,9 @@ def _migrate_v2(conn: sqlite3.Connection) -> None:
 
 # Version 3: what lets a KPI cache outlive its process (cockpit/kpi_cache.py keeps one file per database).
 # - kpi_changes.n counts every row inserted, updated or deleted in the tables the KPIs read (activities, deals,
-#   stage_history, reps), by triggers in the same transaction as the change. Each change the store makes writes one
-#   audit row, so the cache can check that the audit rows since it last looked explain every change: a write by
-#   another program (the sqlite3 shell, a script) moves the count without an audit row, and the cache starts over.
+#   stage_history, reps, stages), by triggers in the same transaction as the change. Each change the store makes
+#   writes one audit row, so the cache can check that the audit rows since it last looked explain every change: a
+#   write by another program (the sqlite3 shell, a script) moves the count without an audit row, and it starts over.
 # - meta 'db_id': a random identity, so a cache file never serves another database put at the same path.
 # - activities_deal_touch: the latest live activity of a deal in one index probe (the idle time of each open deal
 #   sorts the pipeline's deal lists; the v1 index on deal_id does not hold `at`).
@@ -261,7 +261,7 @@ def _change_triggers() -> list[tuple[str, str]]:
 
 
 def change_trigger_count(conn: sqlite3.Connection) -> int:
-    """How many of the counting triggers of kpi_changes the database has (all is 12)."""
+    """How many of the counting triggers of kpi_changes the database has (all of them: CHANGE_TRIGGERS)."""
     return conn.execute(
         "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'kpi\\_changes\\_%' ESCAPE '\\'"
     ).fetchone()[0]

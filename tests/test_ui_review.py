@@ -54,6 +54,14 @@ def table_lines(table: Scorecards) -> list[str]:
     return [table.render_line(y).text for y in range(table.size.height)]
 
 
+def win_deal(store: Store, rep_id: int, title: str, amount: int) -> None:
+    """A deal (account of the same name) qualified on 1 November and won on 17 November by ``rep_id``."""
+    deal = store.add_deal(
+        rep_id=rep_id, title=title, account=title, amount=amount, stage="qualified", created_at=ts(2026, 11, 1)
+    )
+    store.move_deal(deal, "won", at=ts(2026, 11, 17))
+
+
 def other_process(db_path: Path) -> Store:
     """Another cockpit (another connection) writing to the same database."""
     return Store(db_path, user="other", now=lambda: FROZEN_NOW.int_timestamp)
@@ -91,15 +99,7 @@ async def test_a_number_grown_wider_by_a_live_refresh_is_not_cut(make_cockpit, d
             # Ana stays first by revenue, so the rows keep their order and the cells are updated in place.
             # Her quota is $20,000 and she has won $15,000: $1,200,000 more makes her attainment 6075%
             # ((15,000 + 1,200,000) / 20,000 = 60.75), five or more cells where "75%" took three.
-            deal = other.add_deal(
-                rep_id=ana.id,
-                title="Big",
-                account="Big",
-                amount=120_000_000,
-                stage="qualified",
-                created_at=ts(2026, 11, 1),
-            )
-            other.move_deal(deal, "won", at=ts(2026, 11, 17))
+            win_deal(other, ana.id, "Big", 120_000_000)
         await live_refresh(pilot, app.refreshes)
         table = app.screen.query_one(Scorecards)
         row = next(line for line in table_lines(table) if "Ana Lima" in line)
@@ -120,15 +120,7 @@ async def test_a_commit_elsewhere_during_the_start_is_not_lost(make_cockpit, db_
     assert app._prefetch is not None and app._prefetch.wait(30)  # the first read is done, the app not started
     with other_process(db_path) as other:
         kim = other.rep_by_name("김민준")
-        deal = other.add_deal(
-            rep_id=kim.id,
-            title="Late",
-            account="Late",
-            amount=1_000_000,
-            stage="qualified",
-            created_at=ts(2026, 11, 1),
-        )
-        other.move_deal(deal, "won", at=ts(2026, 11, 17))
+        win_deal(other, kim.id, "Late", 1_000_000)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.pause(4 * POLL_SECONDS)

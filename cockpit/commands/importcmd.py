@@ -48,9 +48,9 @@ class _ProgressBar:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = settings_for(args)
     from cockpit.importing import ImportFailed, import_file, parse_assignments  # lazy: not on the TUI start path
 
+    settings = settings_for(args)
     mapping = parse_assignments(args.map, "--map")
     stage_map = parse_assignments(args.stage_map, "--stage-map")
     if settings.is_demo_default:
