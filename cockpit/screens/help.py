@@ -61,6 +61,7 @@ class HelpScreen(ModalScreen[None]):
                     ("← →", "Choose a stage (one column each)"),
                     ("↑ ↓", "Choose a deal"),
                     ("enter", "Open the deal owner's drill-down"),
+                    ("enter", 'On "… N more" / "↑ N before": the next / previous 50 deals'),
                 ],
             ),
             ("Drill-down, My day", binding_rows(RepScreen.BINDINGS, seen)),
