@@ -165,7 +165,8 @@ class KpiCache:
         last = conn.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
         changes = _change_count(conn)
         seen = self.seen_audit
-        if changes is None or seen is None or last < seen or _fingerprint(conn, seen) != self.fingerprint:
+        seen_print = _fingerprint(conn, seen) if seen is not None else None
+        if changes is None or seen is None or last < seen or seen_print != self.fingerprint:
             # First use, a database without the change count, or the audit log was replaced: trust nothing.
             self.clear()
         elif last == seen:
@@ -184,7 +185,9 @@ class KpiCache:
                 if dirty.new_calls:
                     _add_new_calls(conn, self.entries, dirty.new_calls)
                     self.unsaved = True
-        self.seen_audit, self.seen_changes, self.fingerprint = last, changes, _fingerprint(conn, last)
+        # Nothing new in the audit log: the fingerprint of what is seen now is the one just computed.
+        now_print = seen_print if last == seen and seen_print is not None else _fingerprint(conn, last)
+        self.seen_audit, self.seen_changes, self.fingerprint = last, changes, now_print
 
     def computed(self, seconds: float) -> None:
         """Missing buckets took ``seconds`` to compute: save now if that was expensive or the last save is old."""
