@@ -14,9 +14,8 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pendulum
 from textual import events, work
@@ -31,26 +30,19 @@ from cockpit.actions import Actor, resolve_actor
 from cockpit.cli import log_internal_error
 from cockpit.config import Settings
 from cockpit.errors import CockpitError
-from cockpit.kpi import Dashboard, dashboard, default_period
 from cockpit.logging_bindings import LOGGING_BINDINGS, LoggingActions
 from cockpit.money_bindings import MONEY_BINDINGS, MoneyActions
 from cockpit.periods import Period
-from cockpit.report import build_report, render
-from cockpit.store import Rep, Store
-from cockpit.targets import Targets, targets
-from cockpit.text import clean
-from cockpit.views import (
-    DealPage,
-    MyDay,
-    RepDetail,
-    StageSummary,
-    my_day,
-    pipeline_with_deals,
-    rep_detail,
+from cockpit.snapshot import (  # noqa: F401 - Request, Snapshot and TREND_PERIODS are part of this module's API
+    TREND_PERIODS,
+    ForkedFirstRead,
+    Request,
+    Snapshot,
+    build_snapshot,
+    first_request,
 )
-
-if TYPE_CHECKING:
-    from cockpit.insights import Insights
+from cockpit.store import Rep, Store
+from cockpit.text import clean
 
 log = logging.getLogger(__name__)
 
@@ -66,90 +58,12 @@ HEADLINE_KPIS: tuple[str, ...] = (
     "revenue_per_rep",
     "attainment",
 )
-TREND_PERIODS = 12
 POLL_SECONDS = 0.5
 #: How long the start waits for the first snapshot before it paints the screens empty ("Loading…") and lets a
 #: worker deliver the data: a blank terminal for a moment beats an empty dashboard painted twice.
 FIRST_READ_WAIT = 1.0
 #: Drawn by the scorecards' total row once the first snapshot is on screen (the benchmark waits for it).
 READY_MARKER = "Team total"
-
-
-@dataclass(frozen=True)
-class Request:
-    """What the screens currently need; a refresh reads exactly this."""
-
-    period: Period | None
-    team: str | None
-    detail_rep_id: int | None
-    myday_rep_id: int | None
-    insights: bool = False  # the insights screen is open: also compute diagnosis, channels and funnel
-    deal_offsets: tuple[tuple[str, int], ...] = ()  # (stage, first deal shown) of the stages paged past the first
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """Everything the visible screens show, read in one worker run. Compared with == to skip repaints."""
-
-    dashboard: Dashboard
-    pipeline: tuple[StageSummary, ...]
-    stage_deals: tuple[DealPage, ...]
-    teams: tuple[str, ...]
-    is_demo: bool
-    detail: RepDetail | None
-    my_day: MyDay | None
-    today: str
-    currency: str
-    targets: Targets | None = None
-    insights: Insights | None = None
-
-
-def build_snapshot(store: Store, settings: Settings, request: Request, now: pendulum.DateTime) -> Snapshot:
-    """Run every read of one refresh (called in a thread worker, never on the UI thread)."""
-    tz = settings.timezone
-    period, anchored = request.period, False
-    if period is None:
-        period, anchored = default_period(store, "month", now=now, tz=tz, fiscal_year_start=settings.fiscal_year_start)
-    dash = dashboard(store, period, team=request.team, trend=TREND_PERIODS, anchored=anchored)
-    now_ts = int(now.timestamp())
-    pipeline, pages = pipeline_with_deals(
-        store, now_ts=now_ts, stale_days=settings.stale_days, team=request.team, offsets=dict(request.deal_offsets)
-    )
-    detail = None
-    if request.detail_rep_id is not None:
-        detail = rep_detail(store, request.detail_rep_id, now_ts=now_ts, stale_days=settings.stale_days)
-    mine = None
-    if request.myday_rep_id is not None:
-        local = now.in_timezone(tz) if tz else now
-        start = local.start_of("day")
-        end = start.add(days=1)
-        mine = my_day(store, request.myday_rep_id, day_start_ts=int(start.timestamp()), day_end_ts=int(end.timestamp()))
-    plan = targets(store, dash, now=now, holidays=settings.holidays, currency=settings.currency)
-    extra = None
-    if request.insights:
-        from cockpit.insights import compute_insights  # lazy: only once the insights screen is opened
-
-        extra = compute_insights(
-            store,
-            dash,
-            now=now,
-            holidays=settings.holidays,
-            stale_days=settings.stale_days,
-            currency=settings.currency,
-        )
-    return Snapshot(
-        targets=plan,
-        insights=extra,
-        dashboard=dash,
-        pipeline=pipeline,
-        stage_deals=pages,
-        teams=tuple(store.teams()),
-        is_demo=store.is_demo,
-        detail=detail,
-        my_day=mine,
-        today=now.to_date_string(),
-        currency=settings.currency,
-    )
 
 
 def _freeze_startup_objects() -> None:
@@ -232,7 +146,7 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         settings: Settings,
         clock: Callable[[], pendulum.DateTime],
         actor: Actor,
-        prefetch: _Prefetch | None = None,
+        prefetch: _Prefetch | ForkedFirstRead | None = None,
         data_version: int | None = None,
     ) -> None:
         super().__init__()
@@ -248,8 +162,10 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         self._highlight: tuple[str, int] | None = None
         self.currency = settings.currency
         # PRAGMA data_version as of the first read: a commit elsewhere after it (during the start) is seen by the
-        # first poll. None: the first poll only takes its baseline.
+        # first poll. None: the first poll only takes its baseline. A first read made by another process (forked)
+        # cannot be tied to this connection's version: the first poll then reads again, whatever it finds.
         self._version: int | None = data_version
+        self._recheck = getattr(prefetch, "recheck", False)
         self._polling = False
         self.refreshes = 0  # snapshots applied (tests check that an unchanged database repaints nothing)
         self.mouse_reporting = True
@@ -317,7 +233,7 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         Textual's start instead of 20 ms alone), and an empty dashboard painted meanwhile is painted again.
         """
         prefetch = self._prefetch
-        if prefetch is None or prefetch.request != self._request() or not prefetch.wait(FIRST_READ_WAIT):
+        if prefetch is None or not prefetch.wait(FIRST_READ_WAIT) or prefetch.request != self._request():
             return None  # a worker takes the prefetch over (or reads afresh) and posts SnapshotReady
         self._prefetch = None
         try:
@@ -388,10 +304,10 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         demo = " · DEMO" if snapshot.is_demo else ""
         team = clean(self.team) if self.team else "all teams"
         self.sub_title = f"{snapshot.dashboard.period.label} · {team}{demo}"
-        from cockpit.screens.insights import InsightsScreen
-
         for screen in self.screen_stack:
-            if isinstance(screen, InsightsScreen):
+            # By its flag, not isinstance: importing the insights screen (and its analysis modules, ~10 ms) for
+            # the check would slow the first frame of a cockpit that never opens it.
+            if getattr(screen, "SHOWS_INSIGHTS", False):
                 if snapshot.insights is not None:
                     screen.show(snapshot.insights, title=self._insights_title(snapshot))
                 continue
@@ -415,7 +331,8 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
             version = self._version
         finally:
             self._polling = False
-        if self._version is not None and version != self._version:
+        recheck, self._recheck = self._recheck, False
+        if recheck or (self._version is not None and version != self._version):
             self.call_from_thread(self.refresh_data)
         self._version = version
 
@@ -606,6 +523,8 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
 
     def action_export(self) -> None:
         """Save an SVG screenshot and the scorecards (CSV and Markdown, as `cockpit report` prints them)."""
+        from cockpit.report import build_report, render  # lazy: only an export needs it
+
         folder = Path(os.environ.get("COCKPIT_EXPORT_DIR") or Path.cwd())
         if self.snapshot is None:
             self.notify("Nothing to export yet: the data is still loading.", markup=False)
@@ -663,12 +582,15 @@ def make_app(
     settings: Settings,
     now: pendulum.DateTime | Callable[[], pendulum.DateTime] | None = None,
     as_rep: str | None = None,
+    first_read: ForkedFirstRead | None = None,
 ) -> CockpitApp:
     """The app factory shared by the CLI, Pilot tests and snapshot tests.
 
     ``now`` is the moment the app starts (its clock runs on from there), a clock function (tests pass a frozen
     one), or None for the real time.
     ``as_rep`` names the acting rep; by default the Unix login is looked up among the reps.
+    ``first_read`` is a first read already started in a forked child (`cockpit run`); without it, the first read
+    starts here in a thread.
     """
     if now is None:
         tz = settings.timezone or pendulum.local_timezone()
@@ -683,8 +605,6 @@ def make_app(
     # Indexed lookups before the app starts (not on the UI thread): who acts decides the first screen and what
     # the logging keys may do.
     actor = resolve_actor(store, as_rep)
-    opens_my_day = actor.rep is not None and actor.rep.role == "rep"
-    first = Request(None, None, None, actor.rep.id if opens_my_day and actor.rep else None)
     version = store.data_version()  # before the first read: any commit after it makes the first poll refresh
-    prefetch = _Prefetch(store, settings, first, clock())
+    prefetch = first_read or _Prefetch(store, settings, first_request(actor), clock())
     return CockpitApp(store, settings=settings, clock=clock, actor=actor, prefetch=prefetch, data_version=version)

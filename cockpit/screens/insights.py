@@ -37,6 +37,8 @@ def _num(value: float | int | None, digits: int = 1) -> Text:
 class InsightsScreen(Screen[None]):
     """Control and improve: is the shortfall the team's or a rep's, which channels pay, where deals stall."""
 
+    SHOWS_INSIGHTS = True  # the app shows it the snapshot's insights (it finds the screen by this flag)
+
     BINDINGS = [
         Binding("escape", "dismiss", "Back", id="insights.back"),
         Binding("r", "toggle_reps", "Reps' funnel", id="insights.rep_funnel"),
