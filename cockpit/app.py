@@ -64,16 +64,21 @@ POLL_SECONDS = 0.5
 FIRST_READ_WAIT = 1.0
 #: Drawn by the scorecards' total row once the first snapshot is on screen (the benchmark waits for it).
 READY_MARKER = "Team total"
+#: The collector, off for `cockpit run`'s start, is on again at the first data frame, or this long after the app
+#: mounted if no data frame comes (a database that cannot be read).
+START_GC_PAUSE = 5.0
 
 
 def _freeze_startup_objects() -> None:
-    """Once the first data frame is painted: collect, then move every object alive to the GC's permanent generation.
+    """Once the first data frame is painted: collect, then move every object alive to the GC's permanent generation,
+    and turn the collector back on (`cockpit run` turns it off for the start).
 
     The modules, Textual's widgets and the first snapshot live as long as the app; without this, every full
     collection walks all of them again, and one landing in a refresh after a write made the log → panes p95 at L
     107 ms instead of 79 (median 74 either way; python -m bench.run --only log, docs/PERFORMANCE.md)."""
     gc.collect()
     gc.freeze()
+    gc.enable()
 
 
 class CockpitApp(LoggingActions, MoneyActions, App[None]):
@@ -219,11 +224,13 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         if first is None:
             self.refresh_data()
         self.set_interval(POLL_SECONDS, self._poll)
+        self.set_timer(START_GC_PAUSE, gc.enable)
 
     def on_unmount(self) -> None:
         # Give what the start froze back to the collector: the objects of an app that ended can be freed (tests
         # and scripts run many apps in one process).
         gc.unfreeze()
+        gc.enable()
 
     def _first_snapshot(self) -> Snapshot | None:
         """The prefetched snapshot, waiting for it up to FIRST_READ_WAIT; None to let a refresh worker read it.

@@ -220,7 +220,15 @@ async def test_question_mark_shows_help(make_cockpit) -> None:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         text = str(app.screen.query_one("#help-text").render())
-        for line in ("Prev period", "Period kind", "Sort by", "Export", "Command palette", "previous 50 deals"):
+        for line in (
+            "Prev period",
+            "Period kind",
+            "Sort by",
+            "Export",
+            "Command palette",
+            "previous 50 deals",
+            "previous 50 reps",
+        ):
             assert line in text
         await pilot.press("escape")
         assert isinstance(app.screen, DashboardScreen)

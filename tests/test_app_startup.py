@@ -56,3 +56,31 @@ async def test_the_start_freezes_its_objects_and_the_end_gives_them_back(make_co
         await pilot.pause()
         assert gc.get_freeze_count() > 0
     assert gc.get_freeze_count() == 0
+
+
+async def test_the_first_data_frame_turns_the_collector_back_on(make_cockpit) -> None:
+    """`cockpit run` starts with the collector off (each collection during the start walked every long-lived
+    object for nothing); the first data frame turns it back on, after its collect-and-freeze."""
+    import gc
+
+    gc.disable()
+    try:
+        app = make_cockpit()
+        async with app.run_test(size=(120, 40)) as pilot:
+            while app.refreshes == 0:
+                await pilot.pause(0.05)
+            for _ in range(5):
+                await pilot.pause()
+            assert gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_cockpit_run_turns_the_collector_back_on_when_the_start_fails(tmp_path: Path, capsys) -> None:
+    import gc
+
+    from cockpit.cli import main
+
+    assert main(["run", "--db", str(tmp_path / "missing.db")]) == 2
+    assert "no database at" in capsys.readouterr().err
+    assert gc.isenabled()

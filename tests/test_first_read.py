@@ -16,12 +16,12 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import FROZEN_NOW, TZ
 
 from cockpit.actions import resolve_actor
 from cockpit.config import Settings
 from cockpit.snapshot import FirstReadFailed, ForkedFirstRead, build_snapshot, can_fork, first_request
 from cockpit.store import Store
-from tests.conftest import FROZEN_NOW, TZ
 
 ROOT = Path(__file__).resolve().parent.parent
 

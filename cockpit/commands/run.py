@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 
 import pendulum
@@ -34,15 +35,23 @@ def mouse_wanted(flag: bool | None, env: dict[str, str] | os._Environ[str] = os.
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = settings_for(args)
-    now = now_for(settings)
-    ensure_demo_database(settings)
-    first_read = start_first_read(settings, now, args.as_rep)
-    from cockpit.app import make_app  # here, not at the top: `cockpit report` and friends never load Textual
+    # No garbage collection until the first data frame is painted (the app collects, freezes and turns it back on
+    # then, or START_GC_PAUSE after it mounted at the latest): the start makes long-lived objects (modules, widgets,
+    # the first snapshot), and each automatic collection walked all of them for nothing (~25 ms of the first frame
+    # at S). Back on in any case when this returns or raises.
+    gc.disable()
+    try:
+        settings = settings_for(args)
+        now = now_for(settings)
+        ensure_demo_database(settings)
+        first_read = start_first_read(settings, now, args.as_rep)
+        from cockpit.app import make_app  # here, not at the top: `cockpit report` and friends never load Textual
 
-    store = open_store(settings)
-    app = make_app(store, settings=settings, now=now, as_rep=args.as_rep, first_read=first_read)
-    app.run(mouse=mouse_wanted(getattr(args, "mouse", None)))
+        store = open_store(settings)
+        app = make_app(store, settings=settings, now=now, as_rep=args.as_rep, first_read=first_read)
+        app.run(mouse=mouse_wanted(getattr(args, "mouse", None)))
+    finally:
+        gc.enable()
     if app.crashed is not None:
         # The terminal is restored by now: cli.main logs the traceback and prints one line.
         raise app.crashed

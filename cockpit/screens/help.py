@@ -47,13 +47,20 @@ class HelpScreen(ModalScreen[None]):
         from cockpit.screens.dashboard import DashboardScreen
         from cockpit.screens.rep import RepScreen
         from cockpit.widgets.kpi_tile import KpiStrip
-        from cockpit.widgets.scorecard import Scorecards
+        from cockpit.widgets.scorecard import REPS_PAGE, Scorecards
 
         seen: set[str] = set()
         sections = [
             ("Everywhere", binding_rows(CockpitApp.BINDINGS, seen) + [("ctrl+p", "Command palette")]),
             ("Team cockpit", binding_rows(DashboardScreen.BINDINGS, seen)),
-            ("Scorecards", binding_rows(Scorecards.BINDINGS, seen) + [("enter", "Open the rep's drill-down")]),
+            (
+                "Scorecards",
+                binding_rows(Scorecards.BINDINGS, seen)
+                + [
+                    ("enter", "Open the rep's drill-down"),
+                    ("enter", f'On "↓ N more" / "↑ N before": the next / previous {REPS_PAGE} reps'),
+                ],
+            ),
             ("KPI tiles", [("← →", "Choose the KPI the trend shows")]),
             (
                 "Pipeline",
