@@ -26,7 +26,7 @@ from textual.reactive import reactive
 from textual.widgets import DataTable
 from textual.worker import get_current_worker
 
-from cockpit.actions import Actor, resolve_actor
+from cockpit.actor import Actor, resolve_actor
 from cockpit.cli import log_internal_error
 from cockpit.config import Settings
 from cockpit.errors import CockpitError

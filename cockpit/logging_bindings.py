@@ -15,20 +15,6 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 import pendulum
 from textual.binding import Binding
 
-from cockpit.actions import (
-    ActivityEntry,
-    Actor,
-    CompleteFollowUp,
-    DealEdit,
-    DealEntry,
-    Entry,
-    FollowUp,
-    Restore,
-    StageMove,
-    Undo,
-    Void,
-    apply,
-)
 from cockpit.config import Settings
 from cockpit.errors import CockpitError
 from cockpit.store import Activity, Deal, Store
@@ -37,9 +23,12 @@ from cockpit.text import clean
 if TYPE_CHECKING:
     from textual.screen import ModalScreen
 
+    from cockpit.actions import Entry
+    from cockpit.actor import Actor
     from cockpit.quick import DealRef
 
-# cockpit.quick (quick entry, ~4 ms to import) is imported where a form or a message needs it, not at start.
+# cockpit.quick (quick entry, ~4 ms to import) and cockpit.actions (the typed entries and their writes, ~5 ms) are
+# imported where a form, a write or a message needs them, not at start.
 
 __all__ = ["LOGGING_BINDINGS", "LoggingActions", "LoggingHost", "logging_disabled", "saved_message"]
 
@@ -117,6 +106,18 @@ class _Context:
 
 def saved_message(entry: Entry, row_id: int) -> tuple[str, str | None]:
     """The notification after a save, and the table whose row ``row_id`` to highlight."""
+    from cockpit.actions import (
+        ActivityEntry,
+        CompleteFollowUp,
+        DealEdit,
+        DealEntry,
+        FollowUp,
+        Restore,
+        StageMove,
+        Undo,
+        Void,
+    )
+
     match entry:
         case ActivityEntry():
             return f"{entry.kind.capitalize()} logged (#{row_id})", "activities"
@@ -182,6 +183,7 @@ class LoggingActions:
         return clock() if callable(clock) else clock
 
     def _form_kwargs(self: Any) -> dict[str, Any]:
+        from cockpit.actions import apply
         from cockpit.quick import Catalog
 
         return {
@@ -338,6 +340,7 @@ class LoggingActions:
 
     def action_quick_entry(self: Any) -> None:
         """Open the one-line quick-entry prompt."""
+        from cockpit.actions import apply
         from cockpit.screens.quick_entry import QuickEntryScreen
 
         if logging_disabled(self):
@@ -382,6 +385,7 @@ class LoggingActions:
 
     def action_complete_follow_up(self: Any) -> None:
         """Mark the follow-up of the selected activity done."""
+        from cockpit.actions import CompleteFollowUp, apply
 
         if logging_disabled(self):
             return
@@ -398,6 +402,8 @@ class LoggingActions:
 
     def action_undo(self: Any) -> None:
         """Undo your last action (the undo is audited too)."""
+        from cockpit.actions import Undo, apply
+
         if logging_disabled(self):
             return
 

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 import pendulum
 from textual.binding import Binding
 
-from cockpit.actions import Actor
+from cockpit.actor import Actor
 from cockpit.config import Settings
 from cockpit.logging_bindings import logging_disabled
 from cockpit.periods import period_containing

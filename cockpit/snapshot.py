@@ -32,7 +32,7 @@ from cockpit.views import (
 )
 
 if TYPE_CHECKING:
-    from cockpit.actions import Actor
+    from cockpit.actor import Actor
     from cockpit.insights import Insights
 
 #: Trend buckets of the KPI strip and the charts.
@@ -193,7 +193,7 @@ def _child_read(write_fd: int, settings: Settings, now: pendulum.DateTime, as_re
     """In the forked child: read, send, and end the process (never returns)."""
     store = None
     try:
-        from cockpit.actions import resolve_actor
+        from cockpit.actor import resolve_actor
 
         store = Store(settings.db_path, readonly=True, stages=settings.stages)
         request = first_request(resolve_actor(store, as_rep))

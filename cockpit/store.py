@@ -36,6 +36,9 @@ from cockpit.errors import (
 
 SCHEMA_VERSION = 3
 ACTIVITY_KINDS = ("call", "email", "meeting", "linkedin", "note")
+#: The kinds the logging keys and `cockpit log` write, and the outcomes they offer.
+LOGGABLE_KINDS = ("call", "email", "meeting")
+OUTCOMES = ("connected", "voicemail", "no answer", "meeting booked", "not interested", "wrong number")
 ROLES = ("rep", "manager")
 COST_CATEGORIES = ("marketing", "sales")
 MAX_AMOUNT = 10**15  # minor units: ten trillion major units is not a sale, it is a typo

@@ -14,12 +14,21 @@ ROOT = Path(__file__).resolve().parent.parent
 
 PROBE = """
 import json, sys
-import cockpit.cli, cockpit.app, cockpit.screens.dashboard
+import cockpit.cli, cockpit.app, cockpit.screens.dashboard, cockpit.commands.run
+cockpit.cli.build_parser()
 print(json.dumps(sorted(sys.modules)))
 """
 
-#: Loaded when first used: a logging form or quick entry, My day (a rep's start), the insights, the chart library.
-LATER = ("cockpit.quick", "cockpit.screens.forms", "cockpit.screens.myday", "cockpit.insights", "plotext")
+#: Loaded when first used: a logging form or quick entry, My day (a rep's start), the insights, the typed entries
+#: and their writes, the chart library.
+LATER = (
+    "cockpit.quick",
+    "cockpit.screens.forms",
+    "cockpit.screens.myday",
+    "cockpit.insights",
+    "cockpit.actions",
+    "plotext",
+)
 
 
 def test_the_team_cockpit_start_leaves_forms_my_day_and_plotext_unloaded() -> None:

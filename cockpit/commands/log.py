@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-from cockpit.actions import LOGGABLE_KINDS, OUTCOMES, ActivityEntry, apply, resolve_actor
 from cockpit.cli import add_db_option, now_for, settings_for
 from cockpit.commands.common import open_store
 from cockpit.config import Settings
 from cockpit.errors import ParseError
 from cockpit.parse import parse_duration, parse_when
-from cockpit.store import Store
+from cockpit.store import LOGGABLE_KINDS, OUTCOMES, Store
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,6 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from cockpit.actions import ActivityEntry, apply, resolve_actor  # lazy: the cockpit's start never loads the entries
+
     settings = settings_for(args)
     now = now_for(settings)
     outcome = (args.outcome or "").strip().lower()
