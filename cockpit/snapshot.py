@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import sys
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -216,6 +217,11 @@ def _child_read(write_fd: int, settings: Settings, now: pendulum.DateTime, as_re
 
 
 def can_fork() -> bool:
-    """Whether the first read may run in a forked child: a platform with fork, one thread (nothing started yet),
-    and not turned off with ``COCKPIT_FIRST_READ=thread``."""
-    return hasattr(os, "fork") and threading.active_count() == 1 and os.environ.get("COCKPIT_FIRST_READ") != "thread"
+    """Whether the first read may run in a forked child: Linux (macOS system libraries are not fork-safe, Windows
+    has no fork), one thread (nothing started yet), and not turned off with ``COCKPIT_FIRST_READ=thread``."""
+    return (
+        sys.platform.startswith("linux")
+        and hasattr(os, "fork")
+        and threading.active_count() == 1
+        and os.environ.get("COCKPIT_FIRST_READ") != "thread"
+    )

@@ -9,6 +9,7 @@ importing rich, so core code and exports can use it.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -53,6 +54,8 @@ def truncate(text: str, max_len: int) -> str:
     if cell_width(text) <= max_len:
         return text
     budget = max_len - 1  # room for the ellipsis
+    if text.isascii():  # one cell a character
+        return text[:budget] + ELLIPSIS
     used = 0
     kept: list[str] = []
     for char in text:
@@ -64,6 +67,7 @@ def truncate(text: str, max_len: int) -> str:
     return "".join(kept) + ELLIPSIS
 
 
+@functools.lru_cache(maxsize=4096)
 def _char_width(char: str) -> int:
     if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
         return 0  # accents, zero-width joiners and spaces sit on the previous cell
@@ -74,6 +78,8 @@ def _char_width(char: str) -> int:
 
 def cell_width(text: str) -> int:
     """Number of terminal cells ``text`` occupies (East Asian wide and full-width characters count 2)."""
+    if text.isascii():  # every ASCII character, printable or not, counts one cell below
+        return len(text)
     return sum(_char_width(char) for char in text)
 
 

@@ -147,3 +147,28 @@ def test_pure_modules_do_not_import_rich_or_textual():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def _width_by_unicodedata(char: str) -> int:
+    """An independent per-character width: zero for combining and format characters, two for East Asian wide and
+    full-width ones, one otherwise."""
+    import unicodedata
+
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+@given(st.text(), st.integers(1, 40))
+def test_the_ascii_fast_paths_agree_with_the_per_character_widths(text, max_len):
+    """cell_width and truncate take a shortcut for ASCII text (and cache character widths): the results are those of
+    the character-by-character rule, on any text (ASCII, controls, wide, combining)."""
+    assert cell_width(text) == sum(_width_by_unicodedata(c) for c in text)
+    cut = truncate(text, max_len)
+    if cell_width(text) <= max_len:
+        assert cut == text
+    else:
+        kept = cut.removesuffix("…")
+        assert text.startswith(kept) and cell_width(kept) <= max_len - 1
+        # Kept as much as fits: the next character would not.
+        assert cell_width(kept) + _width_by_unicodedata(text[len(kept)]) > max_len - 1
