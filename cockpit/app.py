@@ -34,6 +34,7 @@ from cockpit.logging_bindings import LOGGING_BINDINGS, LoggingActions
 from cockpit.money_bindings import MONEY_BINDINGS, MoneyActions
 from cockpit.periods import Period
 from cockpit.snapshot import (  # noqa: F401 - Request, Snapshot and TREND_PERIODS are part of this module's API
+    FIRST_READ_TIMEOUT,
     TREND_PERIODS,
     ForkedFirstRead,
     Request,
@@ -269,7 +270,9 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
     def _load(self, request: Request) -> None:
         prefetch, self._prefetch = self._prefetch, None
         try:
-            if prefetch is not None and prefetch.request == request:
+            # A first read still running (slower than FIRST_READ_WAIT: a first build at L, a slow disk) is waited
+            # for, not read again beside it: a forked one tells its request only once it has answered.
+            if prefetch is not None and prefetch.wait(FIRST_READ_TIMEOUT) and prefetch.request == request:
                 snapshot = prefetch.result()  # read while Textual was starting
             else:
                 snapshot = build_snapshot(self.store, self.settings, request, self.clock())
@@ -338,7 +341,11 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
             version = self._version
         finally:
             self._polling = False
-        recheck, self._recheck = self._recheck, False
+        # The forked first read's recheck, once its snapshot is shown (a re-read while it is still on its way would
+        # only cancel the worker waiting for it and read it all again).
+        recheck = self._recheck and self.snapshot is not None
+        if recheck:
+            self._recheck = False
         if recheck or (self._version is not None and version != self._version):
             self.call_from_thread(self.refresh_data)
         self._version = version

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import signal
 import sys
 import threading
 from dataclasses import dataclass
@@ -146,8 +147,13 @@ class ForkedFirstRead:
         read_fd, write_fd = os.pipe()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child; its result is checked by the parent's tests
-            os.close(read_fd)
-            _child_read(write_fd, settings, now, as_rep)
+            try:
+                # Ctrl+C during the start ends the child at once (no KeyboardInterrupt to unwind into the CLI).
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                os.close(read_fd)
+                _child_read(write_fd, settings, now, as_rep)
+            finally:
+                os._exit(0)  # whatever happened, the child never returns into `cockpit run`
         os.close(write_fd)
         self._pid = pid
         threading.Thread(target=self._receive, args=(read_fd,), name="cockpit-first-read", daemon=True).start()

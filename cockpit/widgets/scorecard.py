@@ -105,6 +105,8 @@ class Scorecards(Table):
     def show(self, dash: Dashboard, currency: str, paces: dict[int | None, float | None] | None = None) -> None:
         """Render a dashboard; ``paces`` (rep id, None for the team → expected attainment) fills the Pace column."""
         paces = paces or {}
+        if self._dash is not None and self._dash.team_filter != dash.team_filter:
+            self._offset = 0  # another team: its first page (or the page of the rep under the cursor, if in it)
         # Pace is not a KPI of the dashboard: carry it in each row's values so sorting treats it like the others.
         self._dash = replace(
             dash,
