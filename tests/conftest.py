@@ -187,6 +187,14 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
+def demo_settings(demo_db: Path, tmp_path: Path) -> Settings:
+    """Settings on a private copy of the demo data (for tests that open their own stores or fork)."""
+    target = tmp_path / "demo.db"
+    shutil.copy(demo_db, target)
+    return Settings(db_path=target, db_source="flag", timezone=TZ, currency="USD", stale_days=14)
+
+
+@pytest.fixture
 def make_demo_cockpit(demo_db: Path, tmp_path: Path) -> Callable[..., object]:
     """The app on a private copy of the demo data, with the frozen clock."""
     from cockpit.app import make_app

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -26,13 +25,6 @@ from cockpit.store import Store
 ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the forked first read needs os.fork")
-
-
-@pytest.fixture
-def demo_settings(demo_db: Path, tmp_path: Path) -> Settings:
-    target = tmp_path / "demo.db"
-    shutil.copy(demo_db, target)
-    return Settings(db_path=target, db_source="flag", timezone=TZ, currency="USD", stale_days=14)
 
 
 def child_gone(pid: int) -> bool:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gc
 import os
-import shutil
 import time
 from pathlib import Path
 
@@ -27,13 +26,6 @@ from cockpit.widgets.scorecard import NEXT_PAGE, PREVIOUS_PAGE, REPS_PAGE, TEAM_
 from cockpit.widgets.table import Table
 
 fork_only = pytest.mark.skipif(not hasattr(os, "fork"), reason="the forked first read needs os.fork")
-
-
-@pytest.fixture
-def demo_settings(demo_db: Path, tmp_path: Path) -> Settings:
-    target = tmp_path / "demo.db"
-    shutil.copy(demo_db, target)
-    return Settings(db_path=target, db_source="flag", timezone=TZ, currency="USD", stale_days=14)
 
 
 async def settle(pilot: Pilot) -> None:
