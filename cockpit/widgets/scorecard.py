@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable
+from typing import Any
 
 from rich.text import Text
 from textual.binding import Binding
@@ -35,15 +36,20 @@ PREVIOUS_PAGE, NEXT_PAGE = "previous-page", "next-page"
 REPS_PAGE = 50
 
 
-def sort_rows(rows: list[KpiRow], column: str, reverse: bool) -> list[KpiRow]:
-    """Rows sorted by a KPI (largest first unless reversed) or by name; ties by name; empty values always last."""
+def sort_rows(
+    rows: list[KpiRow], column: str, reverse: bool, value: Callable[[KpiRow, str], Any] | None = None
+) -> list[KpiRow]:
+    """Rows sorted by a KPI (largest first unless reversed) or by name; ties by name; empty values always last.
+
+    ``value(row, column)`` reads a row's value (default: its KPI value)."""
     if column == "rep":
         return sorted(rows, key=lambda r: (r.rep or "").casefold(), reverse=reverse)
-    present = [r for r in rows if r.values[column] is not None]
-    missing = [r for r in rows if r.values[column] is None]
+    get = value or (lambda r, c: r.values[c])
+    present = [r for r in rows if get(r, column) is not None]
+    missing = [r for r in rows if get(r, column) is None]
     # Ties by name A to Z in either direction (two stable sorts: by name, then by the value).
     present.sort(key=lambda r: (r.rep or "").casefold())
-    present.sort(key=lambda r: r.values[column], reverse=not reverse)
+    present.sort(key=lambda r: get(r, column), reverse=not reverse)
     return present + missing
 
 
@@ -80,6 +86,7 @@ class Scorecards(Table):
             **kwargs,  # type: ignore[arg-type]
         )
         self._dash: Dashboard | None = None
+        self._paces: dict[int | None, float | None] = {}  # rep id (None: the team) -> expected attainment
         self._currency = "USD"
         self._layout: tuple[str, bool, list[str]] | None = None  # sort and row order of what is shown
         self._rows: list[tuple[str, list[Text]]] = []
@@ -104,17 +111,18 @@ class Scorecards(Table):
 
     def show(self, dash: Dashboard, currency: str, paces: dict[int | None, float | None] | None = None) -> None:
         """Render a dashboard; ``paces`` (rep id, None for the team → expected attainment) fills the Pace column."""
-        paces = paces or {}
         if self._dash is not None and self._dash.team_filter != dash.team_filter:
             self._offset = 0  # another team: its first page (or the page of the rep under the cursor, if in it)
-        # Pace is not a KPI of the dashboard: carry it in each row's values so sorting treats it like the others.
-        self._dash = replace(
-            dash,
-            team=replace(dash.team, values={**dash.team.values, "pace": paces.get(None)}),
-            reps=tuple(replace(r, values={**r.values, "pace": paces.get(r.rep_id)}) for r in dash.reps),
-        )
+        # Pace is not a KPI of the dashboard: read beside each row's values (see _value), not copied into 200 rows.
+        self._dash, self._paces = dash, paces or {}
         self._currency = currency
         self._rebuild()
+
+    def _value(self, row: KpiRow, key: str) -> Any:
+        """A cell's value: the row's KPI, or its pace (not a KPI of the dashboard)."""
+        if key == "pace":
+            return self._paces.get(None if row.scope == "team" else row.rep_id)
+        return row.values[key]
 
     def ordered_rep_ids(self) -> list[int]:
         """Rep ids in the order shown, on the page shown (for tests and the `v` key)."""
@@ -127,7 +135,7 @@ class Scorecards(Table):
         team = self._dash.team
         label = "Team total" if not self._dash.team_filter else f"{clean(self._dash.team_filter, max_len=14)} total"
         current = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value if self.row_count else None
-        ordered = sort_rows(list(self._dash.reps), self.sort_column, self.sort_reverse)
+        ordered = sort_rows(list(self._dash.reps), self.sort_column, self.sort_reverse, self._value)
         keys = [str(row.rep_id) for row in ordered]
         if follow and current in keys:
             self._offset = keys.index(current) // REPS_PAGE * REPS_PAGE  # type: ignore[arg-type]
@@ -186,7 +194,7 @@ class Scorecards(Table):
         bold: bool = False,
     ) -> list[Text]:
         """The cells of one row: those ``made`` last time when its name and numbers are the same."""
-        shown = (name, self._currency, bold, *(row.values[column] for column, _ in SCORE_COLUMNS))
+        shown = (name, self._currency, bold, *(self._value(row, column) for column, _ in SCORE_COLUMNS))
         previous = made.get(key)
         cells = previous[1] if previous is not None and previous[0] == shown else self._cells(name, row, bold=bold)
         self._made[key] = (shown, cells)
@@ -196,7 +204,7 @@ class Scorecards(Table):
         style = "bold" if bold else ""
         cells = [Text(name, style=style)]
         for key, _ in SCORE_COLUMNS:
-            cells.append(Text(display_value(key, row.values[key], self._currency), style=style, justify="right"))
+            cells.append(Text(display_value(key, self._value(row, key), self._currency), style=style, justify="right"))
         return cells
 
     def action_sort_next(self) -> None:
