@@ -133,8 +133,9 @@ class ForkedFirstRead:
     in the child sends its one line instead; the app then reads afresh the usual way and reports what fails.
 
     The parent opens its own connection after the fork, so a commit made between the child's read and that open
-    would not move the parent's ``PRAGMA data_version``: the app's first poll therefore re-reads once whatever the
-    version (``recheck``), and an equal snapshot repaints nothing.
+    would not move the parent's ``PRAGMA data_version``: the app's first poll after the first snapshot is shown
+    therefore re-reads once whatever the version (``recheck``), and an equal snapshot repaints nothing. A child
+    slower than the app's first wait is waited for by the refresh worker, not read again beside it.
     """
 
     recheck = True
