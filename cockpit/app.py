@@ -165,6 +165,7 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         self.acting_rep: Rep | None = actor.rep
         self.insights_open = False
         self.deal_offsets: dict[str, int] = {}  # the pipeline's deal lists paged past their first page
+        self.detail_offset = 0  # the drill-down's open deals paged past their first page
         self._highlight: tuple[str, int] | None = None
         self.currency = settings.currency
         # PRAGMA data_version as of the first read: a commit elsewhere after it (during the start) is seen by the
@@ -264,6 +265,7 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
             self.myday_rep_id,
             self.insights_open,
             tuple(sorted(self.deal_offsets.items())),
+            self.detail_offset,
         )
 
     @work(thread=True, exclusive=True, group="refresh")
@@ -373,8 +375,14 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
             self.deal_offsets.pop(stage, None)
 
     def watch_detail_rep_id(self, rep_id: int | None) -> None:
+        self.detail_offset = 0
         if rep_id is not None:
             self.refresh_data()
+
+    def page_detail_deals(self, offset: int) -> None:
+        """Show the drill-down rep's open deals from the ``offset``-th (its next and previous pages)."""
+        self.detail_offset = max(0, offset)
+        self.refresh_data()
 
     def watch_myday_rep_id(self, rep_id: int | None) -> None:
         if rep_id is not None:

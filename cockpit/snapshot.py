@@ -51,6 +51,7 @@ class Request:
     myday_rep_id: int | None
     insights: bool = False  # the insights screen is open: also compute diagnosis, channels and funnel
     deal_offsets: tuple[tuple[str, int], ...] = ()  # (stage, first deal shown) of the stages paged past the first
+    detail_offset: int = 0  # the first of the drill-down rep's open deals shown
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,13 @@ def build_snapshot(store: Store, settings: Settings, request: Request, now: pend
     )
     detail = None
     if request.detail_rep_id is not None:
-        detail = rep_detail(store, request.detail_rep_id, now_ts=now_ts, stale_days=settings.stale_days)
+        detail = rep_detail(
+            store,
+            request.detail_rep_id,
+            now_ts=now_ts,
+            stale_days=settings.stale_days,
+            deals_offset=request.detail_offset,
+        )
     mine = None
     if request.myday_rep_id is not None:
         local = now.in_timezone(tz) if tz else now

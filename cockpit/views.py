@@ -82,8 +82,10 @@ class RepDetail:
 
     rep: Rep
     pipeline: tuple[StageSummary, ...]
-    deals: tuple[IdleDeal, ...]
+    deals: tuple[IdleDeal, ...]  # one page of their open deals, idlest first
     activities: tuple[Activity, ...]
+    deals_total: int = 0  # all their open deals
+    deals_offset: int = 0  # open deals before the page
 
 
 def _scope(rep_id: int | None, team: str | None) -> tuple[str, list[object]]:
@@ -258,11 +260,28 @@ def my_day(store: Store, rep_id: int, *, day_start_ts: int, day_end_ts: int, lat
     return MyDay(rep, overdue, today, tuple(deals), tuple(store.activities(rep_id=rep_id, limit=latest)))
 
 
-def rep_detail(store: Store, rep_id: int, *, now_ts: int, stale_days: int, activities: int = 20) -> RepDetail:
-    """The rep drill-down's reads: their pipeline by stage, their idle deals, their latest activities."""
+#: Open deals on one page of the rep drill-down.
+REP_DEALS_PAGE = 30
+
+
+def rep_detail(
+    store: Store, rep_id: int, *, now_ts: int, stale_days: int, activities: int = 20, deals_offset: int = 0
+) -> RepDetail:
+    """The rep drill-down's reads: their pipeline by stage, a page of their open deals (idlest first, from
+    ``deals_offset``; the last page when fewer are left), their latest activities."""
+    page = stage_deals(
+        store, None, now_ts=now_ts, stale_days=stale_days, rep_id=rep_id, limit=REP_DEALS_PAGE, offset=deals_offset
+    )
+    if not page.deals and deals_offset > 0 and page.total:  # the list shrank under the page asked for
+        last = (page.total - 1) // REP_DEALS_PAGE * REP_DEALS_PAGE
+        page = stage_deals(
+            store, None, now_ts=now_ts, stale_days=stale_days, rep_id=rep_id, limit=REP_DEALS_PAGE, offset=last
+        )
     return RepDetail(
         rep=store.rep(rep_id),
         pipeline=pipeline_summary(store, rep_id=rep_id),
-        deals=stage_deals(store, None, now_ts=now_ts, stale_days=stale_days, rep_id=rep_id, limit=30).deals,
+        deals=page.deals,
         activities=tuple(store.activities(rep_id=rep_id, limit=activities)),
+        deals_total=page.total,
+        deals_offset=page.offset if page.deals else 0,
     )

@@ -12,6 +12,7 @@ from textual.widgets import Footer, Header, Static
 from cockpit.screens.common import ActivityTable, CompareTable, OneRepScreen, quiet_hover, set_breakpoint_classes
 from cockpit.screens.dashboard import trend_for
 from cockpit.text import clean
+from cockpit.views import REP_DEALS_PAGE
 from cockpit.widgets.pipeline import DealTable, StageTable
 from cockpit.widgets.trend import TrendChart
 
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
 
 class RepScreen(OneRepScreen):
     """One rep in detail; Esc goes back to where it was opened from."""
+
+    _deals_page: tuple[int, int] = (0, 0)  # (deals before the page shown, all their open deals)
 
     def compose(self) -> ComposeResult:
         set_breakpoint_classes(self)
@@ -61,9 +64,22 @@ class RepScreen(OneRepScreen):
         self.query_one("#rep-status", Static).update(status)
         self.query_one(CompareTable).show(dash, self.rep_id, app.currency)
         self.query_one(StageTable).show(detail.pipeline, app.currency)
-        self.query_one(DealTable).show(detail.deals, app.currency)
+        before, shown = detail.deals_offset, len(detail.deals)
+        self.query_one(DealTable).show(
+            detail.deals, app.currency, more=detail.deals_total - before - shown, before=before
+        )
+        title = "Their open deals, idlest first"
+        if detail.deals_total > shown:
+            title += f" · {before + 1}–{before + shown} of {detail.deals_total:,}"
+        self.query_one("#rep-deals").border_title = title
+        self._deals_page = (before, detail.deals_total)
         self.query_one(ActivityTable).show(detail.activities, app.settings.timezone, empty="no activities")
         self.query_one(TrendChart).data = trend_for(snapshot, app.trend_kpi, self.rep_id, detail.rep.name)
+
+    def on_deal_table_page_requested(self, message: DealTable.PageRequested) -> None:
+        message.stop()
+        before, _ = self._deals_page
+        self.cockpit.page_detail_deals(before + message.step * REP_DEALS_PAGE)
 
     def action_back(self) -> None:
         self.dismiss()
