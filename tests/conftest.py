@@ -13,6 +13,7 @@ import pendulum
 import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
+from textual.pilot import Pilot
 
 from cockpit.config import Settings
 from cockpit.store import Store
@@ -44,6 +45,14 @@ def _kpi_cache_files_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFact
 TZ = "Europe/Paris"
 #: The frozen clock of every app test and snapshot: Wednesday 18 November 2026, 10:00 in Paris.
 FROZEN_NOW = pendulum.datetime(2026, 11, 18, 10, 0, tz=TZ)
+
+
+async def settle(pilot: Pilot) -> None:
+    """Let the app's workers finish and their messages land (a refresh read, then its SnapshotReady)."""
+    for _ in range(3):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
 
 
 def ts(*args: int) -> int:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import FROZEN_NOW, ts
-from textual.pilot import Pilot
+from conftest import FROZEN_NOW, settle, ts
 
 from cockpit.app import CockpitApp
 from cockpit.kpi import dashboard
@@ -24,14 +23,6 @@ from cockpit.widgets.kpi_tile import KpiStrip
 from cockpit.widgets.pipeline import DealTable, StageTable
 from cockpit.widgets.scorecard import Scorecards
 from cockpit.widgets.trend import TrendChart
-
-
-async def settle(pilot: Pilot) -> None:
-    """Let workers finish and their messages land."""
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def period_label(app: CockpitApp) -> str:

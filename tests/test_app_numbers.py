@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from textual.pilot import Pilot
+from conftest import settle
 
 from cockpit.kpi import MONEY_KPIS, dashboard
 from cockpit.parse import currency_digits
@@ -12,13 +12,6 @@ from cockpit.report import build_report, display_value
 from cockpit.targets import targets
 from cockpit.widgets.kpi_tile import KpiStrip
 from cockpit.widgets.scorecard import SCORE_COLUMNS, TEAM_KEY, Scorecards
-
-
-async def settle(pilot: Pilot) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def shown(kpi: str, value: float | int | None, currency: str = "USD") -> str:

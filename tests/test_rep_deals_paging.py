@@ -9,8 +9,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from conftest import FROZEN_NOW
-from textual.pilot import Pilot
+from conftest import FROZEN_NOW, settle
 
 from cockpit.screens.rep import RepScreen
 from cockpit.store import Store
@@ -25,13 +24,6 @@ def open_deals_of(db: Path, name: str) -> int:
             " AND d.stage IN (SELECT name FROM stages WHERE is_open = 1)",
             (name,),
         ).fetchone()[0]
-
-
-async def settle(pilot: Pilot) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def keys(table: DealTable) -> list[str]:

@@ -14,10 +14,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import FROZEN_NOW, TZ
+from conftest import FROZEN_NOW, TZ, settle
 from rich.text import Text
 from textual.app import App, ComposeResult
-from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from cockpit.config import Settings
@@ -26,13 +25,6 @@ from cockpit.widgets.scorecard import NEXT_PAGE, PREVIOUS_PAGE, REPS_PAGE, TEAM_
 from cockpit.widgets.table import Table
 
 fork_only = pytest.mark.skipif(not hasattr(os, "fork"), reason="the forked first read needs os.fork")
-
-
-async def settle(pilot: Pilot) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 # ------------------------------------------------------------------------------------------ forked first read

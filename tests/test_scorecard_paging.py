@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FROZEN_NOW, TZ
+from conftest import FROZEN_NOW, TZ, settle
 from textual.pilot import Pilot
 
 from cockpit.cli import main
@@ -61,10 +61,10 @@ def names(table: Scorecards) -> list[str]:
     return [str(table.get_row(str(rep_id))[0]) for rep_id in table.ordered_rep_ids()]
 
 
-async def settle(pilot: Pilot) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
+async def page_on(pilot: Pilot, table: Scorecards) -> None:
+    """Enter on the last row (the one that pages on)."""
+    table.move_cursor(row=table.row_count - 1)
+    await pilot.press("enter")
     await pilot.pause()
 
 
@@ -80,9 +80,7 @@ async def test_more_reps_than_a_page_are_paged_in_the_sort_order(app_on_big_team
         assert names(table) == expected[:REPS_PAGE]
         assert str(table.get_row(NEXT_PAGE)[0]) == f"↓ {len(expected) - REPS_PAGE} more (Enter)"
         # Enter on it: page 2 under a row that goes back; the cursor on the page's first rep.
-        table.move_cursor(row=table.row_count - 1)
-        await pilot.press("enter")
-        await pilot.pause()
+        await page_on(pilot, table)
         assert keys(table)[:2] == [TEAM_KEY, PREVIOUS_PAGE] and NEXT_PAGE not in keys(table)
         assert names(table) == expected[REPS_PAGE:]
         assert str(table.get_row(PREVIOUS_PAGE)[0]) == f"↑ {REPS_PAGE} before (Enter)"
@@ -102,9 +100,7 @@ async def test_the_cursor_follows_its_rep_to_another_page_when_the_sort_changes(
         await settle(pilot)
         table = app.screen.query_one(Scorecards)
         # The rep with the least revenue is on page 2; reversing the sort brings it to page 1, and the cursor with it.
-        table.move_cursor(row=table.row_count - 1)
-        await pilot.press("enter")
-        await pilot.pause()
+        await page_on(pilot, table)
         assert PREVIOUS_PAGE in keys(table)  # on page 2
         last = expected[-1]
         row = names(table).index(last) + 2  # under the team total and the paging row
@@ -123,9 +119,7 @@ async def test_a_live_refresh_keeps_the_page_shown(app_on_big_team) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         table = app.screen.query_one(Scorecards)
-        table.move_cursor(row=table.row_count - 1)
-        await pilot.press("enter")
-        await pilot.pause()
+        await page_on(pilot, table)
         shown, cursor = table.ordered_rep_ids(), table.selected_rep_id()
         assert PREVIOUS_PAGE in keys(table) and cursor in shown  # on page 2
         before = app.refreshes

@@ -6,16 +6,10 @@ Update after a deliberate change with ``pytest tests/test_snapshots.py --snapsho
 from __future__ import annotations
 
 import pytest
+from conftest import settle
 from textual.pilot import Pilot
 
 SIZES = [(80, 24), (120, 40)]
-
-
-async def settle(pilot: Pilot) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def keys(*presses: str):

@@ -8,8 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import FROZEN_NOW, ts
-from textual.pilot import Pilot
+from conftest import FROZEN_NOW, settle, ts
 
 from cockpit.app import CockpitApp, make_app
 from cockpit.screens.dashboard import DashboardScreen
@@ -23,13 +22,6 @@ CLEAR = "\x1b[2J"  # would clear the screen
 DEAL = f"[@click=app.quit]{CLEAR}Deal"
 ACCOUNT = f"{OSC52}[bold]Acct"
 NOTE = f"[bold]note [@click=app.quit] {OSC52}{CLEAR}end"
-
-
-async def settle(pilot: Pilot) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def notes(app: CockpitApp) -> list[str]:

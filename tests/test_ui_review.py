@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from conftest import FROZEN_NOW, ts
+from conftest import FROZEN_NOW, settle, ts
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
@@ -22,14 +22,6 @@ from cockpit.widgets.pipeline import NEXT_PAGE, PREVIOUS_PAGE, DealTable, StageT
 from cockpit.widgets.scorecard import Scorecards
 from cockpit.widgets.table import Table
 from cockpit.widgets.trend import TrendChart
-
-
-async def settle(pilot: Pilot) -> None:
-    """Let workers finish and their messages land."""
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def live_refresh(pilot: Pilot, before: int) -> None:
