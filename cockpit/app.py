@@ -33,9 +33,8 @@ from cockpit.errors import CockpitError
 from cockpit.logging_bindings import LOGGING_BINDINGS, LoggingActions
 from cockpit.money_bindings import MONEY_BINDINGS, MoneyActions
 from cockpit.periods import Period
-from cockpit.snapshot import (  # noqa: F401 - Request, Snapshot and TREND_PERIODS are part of this module's API
+from cockpit.snapshot import (
     FIRST_READ_TIMEOUT,
-    TREND_PERIODS,
     ForkedFirstRead,
     Request,
     Snapshot,
@@ -172,7 +171,7 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         # first poll. None: the first poll only takes its baseline. A first read made by another process (forked)
         # cannot be tied to this connection's version: the first poll then reads again, whatever it finds.
         self._version: int | None = data_version
-        self._recheck = getattr(prefetch, "recheck", False)
+        self._recheck = prefetch is not None and prefetch.recheck
         self._polling = False
         self.refreshes = 0  # snapshots applied (tests check that an unchanged database repaints nothing)
         self.mouse_reporting = True
@@ -569,6 +568,8 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
 
 class _Prefetch:
     """The first snapshot, read in a thread started before the app, so the queries overlap Textual's start-up."""
+
+    recheck = False  # read on the app's own connection, after its data_version baseline: nothing to re-read
 
     def __init__(self, store: Store, settings: Settings, request: Request, now: pendulum.DateTime) -> None:
         self.request = request

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pendulum
 
 from cockpit.analysis import Funnel, MixRow, channels, funnel, segments
+from cockpit.config import Settings
 from cockpit.diagnosis import DEFAULT_HISTORY, Signal, diagnose
 from cockpit.kpi import Dashboard
 from cockpit.store import Store
@@ -61,4 +62,11 @@ def compute_insights(
         segments=tuple(segments(store, dash.period, team=dash.team_filter)),
         funnel=funnel(store, dash.period, now=_epoch(now), stale_days=stale_days, team=dash.team_filter),
         currency=currency,
+    )
+
+
+def insights_for(store: Store, dash: Dashboard, settings: Settings, now: pendulum.DateTime | int) -> Insights:
+    """compute_insights with the user's settings (holidays, stale threshold, currency): the cockpit and the report."""
+    return compute_insights(
+        store, dash, now=now, holidays=settings.holidays, stale_days=settings.stale_days, currency=settings.currency
     )

@@ -100,16 +100,9 @@ def build_snapshot(store: Store, settings: Settings, request: Request, now: pend
     plan = targets(store, dash, now=now, holidays=settings.holidays, currency=settings.currency)
     extra = None
     if request.insights:
-        from cockpit.insights import compute_insights  # lazy: only once the insights screen is opened
+        from cockpit.insights import insights_for  # lazy: only once the insights screen is opened
 
-        extra = compute_insights(
-            store,
-            dash,
-            now=now,
-            holidays=settings.holidays,
-            stale_days=settings.stale_days,
-            currency=settings.currency,
-        )
+        extra = insights_for(store, dash, settings, now)
     return Snapshot(
         targets=plan,
         insights=extra,

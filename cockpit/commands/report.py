@@ -32,7 +32,7 @@ def add_period_options(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     # Lazy: the insights and their modules are not on the TUI start path (cli imports every command module).
     from cockpit.diagnosis import DEFAULT_HISTORY
-    from cockpit.insights import compute_insights
+    from cockpit.insights import insights_for
 
     settings = settings_for(args)
     now = now_for(settings)
@@ -60,14 +60,7 @@ def run(args: argparse.Namespace) -> int:
             anchored=anchored,
             include_rep=rep_id,
         )
-        insights = compute_insights(
-            store,
-            dash,
-            now=now,
-            holidays=settings.holidays,
-            stale_days=settings.stale_days,
-            currency=settings.currency,
-        )
+        insights = insights_for(store, dash, settings, now)
     report = build_report(dash, currency=settings.currency, rep=rep_name, insights=insights, demo=demo)
     if anchored and args.format == "csv":
         print(f"cockpit: {anchor_note(dash)}", file=sys.stderr)

@@ -23,7 +23,8 @@ from cockpit.widgets.scorecard import Scorecards
 from cockpit.widgets.trend import TrendChart, TrendData
 
 if TYPE_CHECKING:
-    from cockpit.app import CockpitApp, Snapshot
+    from cockpit.app import CockpitApp
+    from cockpit.snapshot import Snapshot
 
 _NOTHING = object()  # what a pane shows before its first render
 

@@ -22,7 +22,7 @@ from cockpit.text import clean
 from cockpit.widgets.diagnosis import PacePlan
 
 if TYPE_CHECKING:
-    from cockpit.app import Snapshot
+    from cockpit.snapshot import Snapshot
 
 
 class MyDayScreen(OneRepScreen):

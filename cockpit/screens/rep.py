@@ -17,13 +17,11 @@ from cockpit.widgets.pipeline import DealTable, StageTable
 from cockpit.widgets.trend import TrendChart
 
 if TYPE_CHECKING:
-    from cockpit.app import Snapshot
+    from cockpit.snapshot import Snapshot
 
 
 class RepScreen(OneRepScreen):
     """One rep in detail; Esc goes back to where it was opened from."""
-
-    _deals_page: tuple[int, int] = (0, 0)  # (deals before the page shown, all their open deals)
 
     def compose(self) -> ComposeResult:
         set_breakpoint_classes(self)
@@ -72,14 +70,15 @@ class RepScreen(OneRepScreen):
         if detail.deals_total > shown:
             title += f" · {before + 1}–{before + shown} of {detail.deals_total:,}"
         self.query_one("#rep-deals").border_title = title
-        self._deals_page = (before, detail.deals_total)
         self.query_one(ActivityTable).show(detail.activities, app.settings.timezone, empty="no activities")
         self.query_one(TrendChart).data = trend_for(snapshot, app.trend_kpi, self.rep_id, detail.rep.name)
 
     def on_deal_table_page_requested(self, message: DealTable.PageRequested) -> None:
         message.stop()
-        before, _ = self._deals_page
-        self.cockpit.page_detail_deals(before + message.step * REP_DEALS_PAGE)
+        snapshot = self.cockpit.snapshot
+        detail = snapshot.detail if snapshot is not None else None
+        if detail is not None and detail.rep.id == self.rep_id:  # the page on screen is this snapshot's
+            self.cockpit.page_detail_deals(detail.deals_offset + message.step * REP_DEALS_PAGE)
 
     def action_back(self) -> None:
         self.dismiss()

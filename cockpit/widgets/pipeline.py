@@ -12,7 +12,7 @@ from textual.widgets import DataTable
 from cockpit.parse import format_money
 from cockpit.text import clean
 from cockpit.views import PAGE_SIZE, DealPage, IdleDeal, StageSummary
-from cockpit.widgets.table import Table
+from cockpit.widgets.table import NEXT_PAGE, PREVIOUS_PAGE, Table
 
 
 def money(minor: int, currency: str) -> Text:
@@ -66,10 +66,6 @@ class StageTable(Table):
     def value(self, stage: str, row: str) -> str:
         """The text of one cell (for tests): row is count, value or weighted."""
         return self.get_cell(row, stage).plain
-
-
-#: Row keys of the paging rows of a deal list (a deal's key is its id, never these).
-PREVIOUS_PAGE, NEXT_PAGE = "previous-page", "next-page"
 
 
 class DealTable(Table):

@@ -14,7 +14,7 @@ from textual.widgets import DataTable
 from cockpit.kpi import Dashboard, KpiRow
 from cockpit.report import display_value
 from cockpit.text import clean
-from cockpit.widgets.table import Table
+from cockpit.widgets.table import NEXT_PAGE, PREVIOUS_PAGE, Table
 
 #: (column key, header) of the scorecard columns after the rep's name.
 SCORE_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -30,7 +30,6 @@ SCORE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("avg_basket", "Avg basket"),
 )
 TEAM_KEY = "team"
-PREVIOUS_PAGE, NEXT_PAGE = "previous-page", "next-page"
 #: Reps on one page of the scorecards: a table never holds more than a few screenfuls (200 reps made every start
 #: build 2,200 cells, ~6 ms of the first frame at L, for rows nobody scrolls to); Enter on "↓ N more" pages on.
 REPS_PAGE = 50

@@ -12,6 +12,10 @@ from rich.text import Text
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
+#: Row keys of the rows that page a long table (Enter on them shows the previous or the next page); a data row's
+#: key is an id, never these.
+PREVIOUS_PAGE, NEXT_PAGE = "previous-page", "next-page"
+
 _Lines = list[list[Segment]]  # one cell's lines of segments, as DataTable's own cell cache holds them
 
 
