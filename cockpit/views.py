@@ -114,6 +114,13 @@ def _summary(conn: sqlite3.Connection, where: str, params: list[object]) -> tupl
     return tuple(StageSummary(r[0], r[1], r[2], r[3], round(r[4])) for r in rows)
 
 
+def page_start(offset: int, total: int, size: int) -> int:
+    """Where a page of ``size`` asked for at ``offset`` starts in a list of ``total``: the last page when the list is
+    shorter (it shrank since), never below 0."""
+    last = (total - 1) // size * size if total > 0 else 0
+    return max(0, min(offset, last))
+
+
 def pipeline_with_deals(
     store: Store,
     *,
@@ -132,8 +139,7 @@ def pipeline_with_deals(
         summary = _summary(conn, where, params)
         pages = []
         for s in summary:
-            last_page = (s.count - 1) // limit * limit if s.count else 0
-            offset = max(0, min(offsets.get(s.stage, 0), last_page))
+            offset = page_start(offsets.get(s.stage, 0), s.count, limit)
             deals = _page(conn, where + " AND d.stage = ?", [*params, s.stage], limit, offset, now_ts, stale_days)
             pages.append(DealPage(s.stage, deals, s.count, offset))
     return summary, tuple(pages)
@@ -269,19 +275,17 @@ def rep_detail(
 ) -> RepDetail:
     """The rep drill-down's reads: their pipeline by stage, a page of their open deals (idlest first, from
     ``deals_offset``; the last page when fewer are left), their latest activities."""
-    page = stage_deals(
-        store, None, now_ts=now_ts, stale_days=stale_days, rep_id=rep_id, limit=REP_DEALS_PAGE, offset=deals_offset
-    )
-    if not page.deals and deals_offset > 0 and page.total:  # the list shrank under the page asked for
-        last = (page.total - 1) // REP_DEALS_PAGE * REP_DEALS_PAGE
-        page = stage_deals(
-            store, None, now_ts=now_ts, stale_days=stale_days, rep_id=rep_id, limit=REP_DEALS_PAGE, offset=last
-        )
+    where, params = _scope(rep_id, None)
+    with store.read() as conn:  # one read: the page agrees with the counts, which also give the total
+        summary = _summary(conn, where, params)
+        total = sum(s.count for s in summary)
+        offset = page_start(deals_offset, total, REP_DEALS_PAGE)
+        deals = _page(conn, where, params, REP_DEALS_PAGE, offset, now_ts, stale_days)
     return RepDetail(
         rep=store.rep(rep_id),
-        pipeline=pipeline_summary(store, rep_id=rep_id),
-        deals=page.deals,
+        pipeline=summary,
+        deals=deals,
         activities=tuple(store.activities(rep_id=rep_id, limit=activities)),
-        deals_total=page.total,
-        deals_offset=page.offset if page.deals else 0,
+        deals_total=total,
+        deals_offset=offset,
     )

@@ -77,3 +77,18 @@ async def test_the_drill_down_pages_through_all_of_a_reps_open_deals(make_cockpi
         again = app.screen.query_one(DealTable)
         assert keys(again)[-1] == NEXT_PAGE and PREVIOUS_PAGE not in keys(again)
         assert set(keys(again)[:-1]) == first_page
+
+
+def test_a_page_past_the_end_shows_the_last_page(db_path: Path) -> None:
+    """Asked for a page the list no longer reaches (deals closed since), the drill-down shows its last page."""
+    from cockpit.views import rep_detail
+
+    with Store(db_path, user="tester", now=lambda: FROZEN_NOW.int_timestamp) as store:
+        ana = store.rep_by_name("Ana Lima")
+        for i in range(35):
+            store.add_deal(rep_id=ana.id, title=f"Extra {i:02d}", amount=10_000, account=f"Extra {i}", stage="lead")
+        total = open_deals_of(db_path, "Ana Lima")
+        detail = rep_detail(store, ana.id, now_ts=FROZEN_NOW.int_timestamp, stale_days=14, deals_offset=10 * total)
+    assert detail.deals_total == total
+    assert detail.deals_offset == (total - 1) // REP_DEALS_PAGE * REP_DEALS_PAGE
+    assert len(detail.deals) == total - detail.deals_offset

@@ -14,6 +14,7 @@ from textual.widgets import DataTable
 from cockpit.kpi import Dashboard, KpiRow
 from cockpit.report import display_value
 from cockpit.text import clean
+from cockpit.views import page_start
 from cockpit.widgets.table import NEXT_PAGE, PREVIOUS_PAGE, Table
 
 #: (column key, header) of the scorecard columns after the rep's name.
@@ -138,7 +139,7 @@ class Scorecards(Table):
         keys = [str(row.rep_id) for row in ordered]
         if follow and current in keys:
             self._offset = keys.index(current) // REPS_PAGE * REPS_PAGE  # type: ignore[arg-type]
-        self._offset = min(self._offset, max(0, (len(ordered) - 1) // REPS_PAGE * REPS_PAGE))
+        self._offset = page_start(self._offset, len(ordered), REPS_PAGE)
         page = ordered[self._offset : self._offset + REPS_PAGE]
         more = len(ordered) - self._offset - len(page)
         # Cells are made again only for rows whose numbers changed (11 Texts a row), and an unchanged row keeps
