@@ -299,6 +299,8 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
             # the list does not jump back when the stage grows again.
             if self.deal_offsets.get(page.stage, 0) != page.offset:
                 self.page_offset(page.stage, page.offset)
+        if snap.detail is not None and snap.detail.rep.id == self.detail_rep_id:
+            self.detail_offset = snap.detail.deals_offset  # the same for the drill-down's deals
         if snap == self.snapshot:
             return
         self.refreshes += 1
