@@ -32,7 +32,6 @@ count then. A file that is missing, unreadable, of another database or of anothe
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import sqlite3
@@ -291,6 +290,8 @@ def _fingerprint(conn: sqlite3.Connection, audit_id: int) -> str:
     if not rows or rows[0][0] != audit_id:
         return "missing"
     text = repr([tuple(row) for row in rows])
+    import hashlib  # lazy (as below): OpenSSL's start-up is ~2 ms, and the first frame hashes nothing
+
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -515,6 +516,8 @@ def cache_file(db_path: str | os.PathLike[str]) -> Path | None:
     folder = cache_dir()
     if folder is None:
         return None
+    import hashlib
+
     name = hashlib.sha256(str(Path(db_path).resolve()).encode("utf-8", "surrogatepass")).hexdigest()[:24]
     return folder / "kpi" / f"{name}.json"
 

@@ -6,7 +6,6 @@ The JSON shape is a contract used by scripts: ``{"period": {"label", "start", "e
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from typing import TYPE_CHECKING, Any
@@ -128,6 +127,8 @@ def render(report: dict[str, Any], fmt: str, *, currency: str) -> str:
     rows = _rows(report)
     columns = ["rep", "team", *KPI_NAMES]
     if fmt == "csv":
+        import csv  # lazy: the cockpit imports this module for its display helpers, never for CSV
+
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)

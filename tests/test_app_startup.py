@@ -15,13 +15,19 @@ ROOT = Path(__file__).resolve().parent.parent
 PROBE = """
 import json, sys
 import cockpit.cli, cockpit.app, cockpit.screens.dashboard, cockpit.commands.run
-cockpit.cli.build_parser()
+cockpit.cli.build_parser(("run",))
 print(json.dumps(sorted(sys.modules)))
 """
 
 #: Loaded when first used: a logging form or quick entry, My day (a rep's start), the insights, the typed entries
 #: and their writes, the chart library.
 LATER = (
+    "cockpit.commands.report",  # the other sub-commands' parsers: `cockpit` builds only `run`'s
+    "cockpit.commands.importcmd",
+    "dateutil.parser._parser",  # pendulum's fallback parser (cockpit.lazy_imports)
+    "hashlib",  # the KPI cache's hashes, and the config file's reader
+    "tomllib",
+    "csv",
     "cockpit.quick",
     "cockpit.screens.forms",
     "cockpit.screens.myday",
@@ -93,3 +99,66 @@ def test_cockpit_run_turns_the_collector_back_on_when_the_start_fails(tmp_path: 
     assert main(["run", "--db", str(tmp_path / "missing.db")]) == 2
     assert "no database at" in capsys.readouterr().err
     assert gc.isenabled()
+
+
+def test_each_sub_command_is_built_from_the_module_named_for_it() -> None:
+    """cli.COMMAND_MODULES (what a command line builds) against what each module registers, and the full parser
+    (help, errors) has every sub-command."""
+    from cockpit import cli
+
+    registered = {}
+    for module in cli.COMMANDS:
+        parser = cli.build_parser((module,))
+        choices = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+        registered.update(dict.fromkeys(choices, module))
+    assert registered == cli.COMMAND_MODULES
+    full = cli.build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    assert sorted(full) == sorted(cli.COMMAND_MODULES)
+
+
+def test_the_command_line_names_the_module_to_build() -> None:
+    from cockpit.cli import command_module
+
+    assert command_module([]) == "run"
+    assert command_module(["--db", "x.db"]) == "run"
+    assert command_module(["--db", "report"]) == "run"  # a database file named like a command
+    assert command_module(["--db=report", "report", "--format", "json"]) == "report"
+    assert command_module(["import", "deals", "f.csv"]) == "importcmd"
+    assert command_module(["check"]) == "admin"
+    assert command_module(["--help"]) is None
+    assert command_module(["-h", "report"]) is None
+    assert command_module(["bogus"]) is None  # the full parser lists the commands in its error
+    assert command_module(["--bogus"]) is None
+
+
+def test_the_cli_with_one_parser_still_reports_what_it_did_not_build(capsys) -> None:
+    from cockpit.cli import main
+
+    assert main(["bogus"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "invalid choice: 'bogus'" in err and "'report'" in err and "'check'" in err
+    assert main(["--db", "x.db", "--bogus"]) == 2
+    assert "unrecognized arguments: --bogus" in capsys.readouterr().err
+
+
+def test_pendulum_loads_its_fallback_parser_on_first_use() -> None:
+    """The deferred module is loaded by a caller that uses it (in a fresh interpreter: this session has it)."""
+    probe = (
+        "import sys, cockpit, pendulum\n"
+        "before = 'dateutil.parser._parser' in sys.modules\n"
+        "parsed = pendulum.parse('March 3 2024', strict=False).to_date_string()\n"
+        "print(before, parsed, 'dateutil.parser._parser' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.split() == ["False", "2024-03-03", "True"]
+
+
+def test_defer_leaves_imported_and_missing_modules_alone() -> None:
+    from cockpit.lazy_imports import defer
+
+    assert defer("json") is False  # imported already: the real module stays
+    assert type(sys.modules["json"]).__name__ == "module"
+    assert defer("cockpit_no_such_module") is False
+    assert "cockpit_no_such_module" not in sys.modules
