@@ -124,6 +124,11 @@ class PaneTabs(Static):
 class DashboardScreen(Screen):
     """The team cockpit (also the manager's home screen)."""
 
+    # Focus the scorecards when the screen is composed, before its first paint: Textual's default focuses the
+    # first focusable widget (the KPI strip), and moving the focus after the first frame repainted the strip and
+    # the whole table (~30 KB down the wire at every start).
+    AUTO_FOCUS = "#scorecards"
+
     BINDINGS = [
         Binding("tab", "focus_pane(1)", "Next pane", id="pane_next"),
         Binding("shift+tab", "focus_pane(-1)", "Prev pane", id="pane_prev", show=False),

@@ -159,6 +159,9 @@ class PipelineView(Vertical):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._pages: dict[str, DealPage] = {}
         self._currency = "USD"
+        # What the deal list shows: the stage table's cursor settles (ColumnHighlighted) after each show, and the
+        # same list drawn again was ~6 KB down the wire at every start and refresh.
+        self._deals_shown: tuple[str | None, DealPage | None, str] | None = None
 
     def compose(self) -> ComposeResult:
         yield StageTable(id="stages")
@@ -173,6 +176,10 @@ class PipelineView(Vertical):
     def _show_deals(self) -> None:
         stage = self.query_one(StageTable).current_stage()
         page = self._pages.get(stage or "")
+        shown = (stage, page, self._currency)
+        if shown == self._deals_shown:
+            return
+        self._deals_shown = shown
         table = self.query_one(DealTable)
         if page is None:
             table.show((), self._currency)
