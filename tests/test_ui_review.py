@@ -5,6 +5,8 @@ three failed before their fixes (cells not widened by an in-place update; a comm
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from conftest import FROZEN_NOW, settle, ts
@@ -35,11 +37,16 @@ async def live_refresh(pilot: Pilot, before: int) -> None:
     raise AssertionError("no live refresh after another process committed")
 
 
-async def polled(pilot: Pilot) -> None:
-    """Wait for the first data_version poll (before it, a commit elsewhere is not noticed: see the start test)."""
-    app: CockpitApp = pilot.app  # type: ignore[assignment]
-    while app._version is None:
-        await pilot.pause(0.1)
+@asynccontextmanager
+async def live_cockpit(make_cockpit) -> AsyncIterator[tuple[CockpitApp, Pilot]]:  # noqa: ANN001
+    """The cockpit at 120x40 with its first snapshot shown and its first data_version poll made (before that poll,
+    a commit elsewhere is not noticed: see the start test)."""
+    app = make_cockpit()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        while app._version is None:
+            await pilot.pause(0.1)
+        yield app, pilot
 
 
 def table_lines(table: Scorecards) -> list[str]:
@@ -65,10 +72,7 @@ def other_process(db_path: Path) -> Store:
 async def test_a_rep_renamed_elsewhere_is_shown_whole_after_the_live_refresh(make_cockpit, db_path: Path) -> None:
     """Fails on 850855a: Scorecards._rebuild updates changed cells in place with update_cell(), whose default
     update_width=False never widens the column, so a longer value is cut to the old width."""
-    app = make_cockpit()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await polled(pilot)
+    async with live_cockpit(make_cockpit) as (app, pilot):
         with other_process(db_path) as other:
             ana = other.rep_by_name("Ana Lima")
             # Same revenue, same sort order: the scorecards update the name cell in place.
@@ -82,10 +86,7 @@ async def test_a_rep_renamed_elsewhere_is_shown_whole_after_the_live_refresh(mak
 
 async def test_a_number_grown_wider_by_a_live_refresh_is_not_cut(make_cockpit, db_path: Path) -> None:
     """Fails on 850855a for the same cause: the Pace cell "9813%" is drawn "9813" in a 4-cell column."""
-    app = make_cockpit()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await polled(pilot)
+    async with live_cockpit(make_cockpit) as (app, pilot):
         with other_process(db_path) as other:
             ana = other.rep_by_name("Ana Lima")
             # Ana stays first by revenue, so the rows keep their order and the cells are updated in place.
@@ -201,10 +202,7 @@ async def test_paging_forward_to_the_last_page_and_back(make_cockpit, db_path: P
 
 async def test_a_page_that_shrinks_elsewhere_shows_the_last_page_left(make_cockpit, db_path: Path) -> None:
     bulk = add_lead_deals(db_path, 120)
-    app = make_cockpit()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await polled(pilot)
+    async with live_cockpit(make_cockpit) as (app, pilot):
         _, deals = await to_deals_of(pilot, "lead")
         await pilot.press("ctrl+end", "enter")
         await settle(pilot)
@@ -270,10 +268,7 @@ async def test_left_right_on_the_strip_choose_the_trend_kpi_at_both_widths(make_
 
 
 async def test_the_scorecard_cursor_follows_its_rep_through_sorts_and_live_reorders(make_cockpit, db_path) -> None:
-    app = make_cockpit()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await polled(pilot)
+    async with live_cockpit(make_cockpit) as (app, pilot):
         table = app.screen.query_one(Scorecards)
         await pilot.press("down", "down", "down")  # team total, Ana, 김민준, Zoé
         zoe = table.selected_rep_id()
@@ -391,10 +386,7 @@ async def test_a_live_refresh_keeps_the_deal_cursor_on_its_deal(make_cockpit, db
     idlest-first list, the list is rebuilt, and the cursor stays on the deal it was on (one row up now), not at
     the top."""
     bulk = add_lead_deals(db_path, 10)
-    app = make_cockpit()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await polled(pilot)
+    async with live_cockpit(make_cockpit) as (app, pilot):
         _, deals = await to_deals_of(pilot, "lead")
         await pilot.press("down", "down", "down")
         assert deals.cursor_row == 3
