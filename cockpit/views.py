@@ -96,13 +96,6 @@ def _scope(rep_id: int | None, team: str | None) -> tuple[str, list[object]]:
     return "", []
 
 
-def pipeline_summary(store: Store, *, rep_id: int | None = None, team: str | None = None) -> tuple[StageSummary, ...]:
-    """Count, value and weighted value of the open deals in every open stage (empty stages included)."""
-    where, params = _scope(rep_id, team)
-    with store.read() as conn:
-        return _summary(conn, where, params)
-
-
 def _summary(conn: sqlite3.Connection, where: str, params: list[object]) -> tuple[StageSummary, ...]:
     rows = conn.execute(
         f"""SELECT s.name, s.probability, count(d.id), coalesce(sum(d.amount), 0),
@@ -176,32 +169,6 @@ def _idle(row: object, now_ts: int, stale_days: int) -> IdleDeal:
         idle_days=idle,
         stale=idle > stale_days,
     )
-
-
-def stage_deals(
-    store: Store,
-    stage: str | None,
-    *,
-    now_ts: int,
-    stale_days: int,
-    rep_id: int | None = None,
-    team: str | None = None,
-    limit: int = PAGE_SIZE,
-    offset: int = 0,
-) -> DealPage:
-    """Open deals of ``stage`` (every open stage when None), longest-idle first; idle > stale_days is stale."""
-    where, params = _scope(rep_id, team)
-    if stage:
-        where += " AND d.stage = ?"
-        params.append(stage)
-    with store.read() as conn:
-        total = conn.execute(
-            "SELECT count(*) FROM deals d WHERE d.voided_at IS NULL"
-            " AND d.stage IN (SELECT name FROM stages WHERE is_open = 1)" + where,
-            params,
-        ).fetchone()[0]
-        deals = _page(conn, where, params, limit, offset, now_ts, stale_days)
-    return DealPage(stage or "", deals, total, offset)
 
 
 def _page(

@@ -7,9 +7,22 @@ from pathlib import Path
 from conftest import FROZEN_NOW, ts
 
 from cockpit.store import Store
-from cockpit.views import my_day, pipeline_summary, search, stage_deals
+from cockpit.views import PAGE_SIZE, DealPage, StageSummary, my_day, pipeline_with_deals, search
 
 NOW = FROZEN_NOW.int_timestamp
+
+
+def pipeline_summary(store: Store, *, team: str | None = None) -> tuple[StageSummary, ...]:
+    """The pipeline pane's stage summary (the read also pages each stage's deals)."""
+    return pipeline_with_deals(store, now_ts=NOW, stale_days=14, team=team)[0]
+
+
+def stage_deals(
+    store: Store, stage: str, *, now_ts: int, stale_days: int, limit: int = PAGE_SIZE, offset: int = 0
+) -> DealPage:
+    """One stage's page of deals, as the pipeline pane reads it."""
+    pages = pipeline_with_deals(store, now_ts=now_ts, stale_days=stale_days, limit=limit, offsets={stage: offset})[1]
+    return next(page for page in pages if page.stage == stage)
 
 
 def test_pipeline_summary_counts_values_and_weights(db_path: Path) -> None:

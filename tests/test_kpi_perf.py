@@ -28,7 +28,7 @@ from cockpit.kpi import collect, dashboard
 from cockpit.kpi_cache import cache_for
 from cockpit.periods import last_n, parse_period
 from cockpit.store import _SCHEMA_V1, SCHEMA_VERSION, Store, _run_script
-from cockpit.views import stage_deals
+from cockpit.views import pipeline_with_deals
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY = 86_400
@@ -74,9 +74,10 @@ def test_idle_deal_lists_probe_each_deal_on_its_index(tmp_path: Path) -> None:
     store = Store(db)
     statements: list[str] = []
     store.conn.set_trace_callback(statements.append)
-    page = stage_deals(store, "proposal", now_ts=ORIGIN + 400 * DAY, stale_days=30)
+    _, pages = pipeline_with_deals(store, now_ts=ORIGIN + 400 * DAY, stale_days=30)
     store.conn.set_trace_callback(None)
-    assert page.deals  # the sample has open proposals, so the query below is the one that ran
+    page = next(p for p in pages if p.stage == "proposal")
+    assert page.deals  # the sample has open deals, so the page queries ran (one per stage, the same SQL)
     idle_sql = next(s for s in statements if "last_touch" in s)
     text = "\n".join(_plans(store.conn, [idle_sql])[0])
     assert "COVERING INDEX activities_deal_touch" in text, text
