@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from cockpit.actions import DealEntry, Restore, StageMove, Void, apply, resolve_actor
 from cockpit.cli import add_db_option, now_for, settings_for
 from cockpit.commands.log import open_at
 from cockpit.parse import parse_money, parse_when
@@ -52,8 +53,6 @@ def _add_as(p: argparse.ArgumentParser) -> None:
 
 
 def run_add(args: argparse.Namespace) -> int:
-    from cockpit.actions import DealEntry, apply, resolve_actor  # lazy: the cockpit's start never loads the entries
-
     settings = settings_for(args)
     now = now_for(settings)
     amount = parse_money(args.amount, currency=settings.currency)
@@ -74,8 +73,6 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_move(args: argparse.Namespace) -> int:
-    from cockpit.actions import StageMove, apply, resolve_actor  # lazy: the cockpit's start never loads the entries
-
     settings = settings_for(args)
     now = now_for(settings)
     at = parse_when(args.at, now=now, tz=settings.timezone) if args.at else now
@@ -86,16 +83,12 @@ def run_move(args: argparse.Namespace) -> int:
 
 
 def run_void(args: argparse.Namespace) -> int:
-    from cockpit.actions import Void, apply, resolve_actor  # lazy: the cockpit's start never loads the entries
-
     with open_at(settings_for(args)) as store:
         print(apply(store, resolve_actor(store, args.as_rep), Void("deals", args.id, args.reason)))
     return 0
 
 
 def run_restore(args: argparse.Namespace) -> int:
-    from cockpit.actions import Restore, apply, resolve_actor  # lazy: the cockpit's start never loads the entries
-
     with open_at(settings_for(args)) as store:
         print(apply(store, resolve_actor(store, args.as_rep), Restore("deals", args.id)))
     return 0

@@ -6,6 +6,7 @@ import argparse
 
 from cockpit.cli import add_db_option, settings_for
 from cockpit.commands.common import open_store
+from cockpit.exporting import export
 from cockpit.presets import IMPORT_KINDS
 
 
@@ -18,8 +19,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cockpit.exporting import export  # lazy: not on the TUI start path
-
     settings = settings_for(args)
     with open_store(settings, readonly=True) as store:
         count = export(store, args.kind, args.file, currency=settings.currency, tz=settings.timezone)

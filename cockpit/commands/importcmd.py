@@ -7,6 +7,7 @@ import sys
 
 from cockpit.cli import EXIT_USER_ERROR, add_db_option, settings_for
 from cockpit.errors import CockpitError
+from cockpit.importing import ImportFailed, import_file, parse_assignments
 from cockpit.presets import IMPORT_KINDS, PRESETS
 from cockpit.store import Store
 
@@ -48,8 +49,6 @@ class _ProgressBar:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cockpit.importing import ImportFailed, import_file, parse_assignments  # lazy: not on the TUI start path
-
     settings = settings_for(args)
     mapping = parse_assignments(args.map, "--map")
     stage_map = parse_assignments(args.stage_map, "--stage-map")

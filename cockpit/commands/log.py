@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from cockpit.actions import ActivityEntry, apply, resolve_actor
 from cockpit.cli import add_db_option, now_for, settings_for
 from cockpit.commands.common import open_store
 from cockpit.config import Settings
@@ -30,8 +31,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cockpit.actions import ActivityEntry, apply, resolve_actor  # lazy: the cockpit's start never loads the entries
-
     settings = settings_for(args)
     now = now_for(settings)
     outcome = (args.outcome or "").strip().lower()

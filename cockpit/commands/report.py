@@ -7,7 +7,9 @@ import sys
 
 from cockpit.cli import add_db_option, now_for, settings_for
 from cockpit.commands.common import open_store, resolve_period
+from cockpit.diagnosis import DEFAULT_HISTORY
 from cockpit.errors import NotFoundError
+from cockpit.insights import insights_for
 from cockpit.kpi import dashboard
 from cockpit.report import FORMATS, anchor_note, build_report, render
 
@@ -30,10 +32,6 @@ def add_period_options(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    # Lazy: the insights and their modules are not on the TUI start path (cli imports every command module).
-    from cockpit.diagnosis import DEFAULT_HISTORY
-    from cockpit.insights import insights_for
-
     settings = settings_for(args)
     now = now_for(settings)
     with open_store(settings, readonly=True) as store:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from cockpit.actions import Undo, apply, resolve_actor
 from cockpit.cli import add_db_option, settings_for
 from cockpit.commands.log import open_at
 
@@ -15,8 +16,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cockpit.actions import Undo, apply, resolve_actor  # lazy: the cockpit's start never loads the entries
-
     with open_at(settings_for(args)) as store:
         undo_id = apply(store, resolve_actor(store), Undo())
         print(f"{undo_id} {store.audit(limit=1, user=store.user)[0].action}")
