@@ -46,6 +46,7 @@ class HelpScreen(ModalScreen[None]):
         from cockpit.app import CockpitApp
         from cockpit.screens.dashboard import DashboardScreen
         from cockpit.screens.rep import RepScreen
+        from cockpit.views import PAGE_SIZE
         from cockpit.widgets.kpi_tile import KpiStrip
         from cockpit.widgets.scorecard import REPS_PAGE, Scorecards
 
@@ -68,7 +69,7 @@ class HelpScreen(ModalScreen[None]):
                     ("← →", "Choose a stage (one column each)"),
                     ("↑ ↓", "Choose a deal"),
                     ("enter", "Open the deal owner's drill-down"),
-                    ("enter", 'On "… N more" / "↑ N before": the next / previous 50 deals'),
+                    ("enter", f'On "… N more" / "↑ N before": the next / previous {PAGE_SIZE} deals'),
                 ],
             ),
             ("Drill-down, My day", binding_rows(RepScreen.BINDINGS, seen)),
