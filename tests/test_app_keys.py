@@ -219,6 +219,8 @@ async def test_question_mark_shows_help(make_cockpit) -> None:
             "Command palette",
             "previous 50 deals",
             "previous 50 reps",
+            "previous 30 deals",
+            "one row per rep and a team total",
         ):
             assert line in text
         await pilot.press("escape")

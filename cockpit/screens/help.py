@@ -9,11 +9,13 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-PANES_HELP = """\
-Panes: KPI tiles (value, ▲/▼ change vs the previous period, sparkline of 12 periods) · Scorecards (one row per rep
-and a team total) · Pipeline (one column per open stage; the highlighted stage's deals, idlest first, STALE
-when idle too long) · Trend (the selected KPI over 12 periods; a rep's trend shows the team median too).
-Numbers equal `cockpit report` for the same period and team."""
+# One paragraph and one line: the help box wraps them to its width (line breaks in the source broke them mid-line).
+PANES_HELP = (
+    "Panes: KPI tiles (value, ▲/▼ change vs the previous period, sparkline of 12 periods) · Scorecards (one row per"
+    " rep and a team total) · Pipeline (one column per open stage; the highlighted stage's deals, idlest first,"
+    " STALE when idle too long) · Trend (the selected KPI over 12 periods; a rep's trend shows the team median too)."
+    "\nNumbers equal `cockpit report` for the same period and team."
+)
 
 
 def binding_rows(bindings: list[Binding], seen: set[str]) -> list[tuple[str, str]]:
@@ -46,7 +48,7 @@ class HelpScreen(ModalScreen[None]):
         from cockpit.app import CockpitApp
         from cockpit.screens.dashboard import DashboardScreen
         from cockpit.screens.rep import RepScreen
-        from cockpit.views import PAGE_SIZE
+        from cockpit.views import PAGE_SIZE, REP_DEALS_PAGE
         from cockpit.widgets.kpi_tile import KpiStrip
         from cockpit.widgets.scorecard import REPS_PAGE, Scorecards
 
@@ -72,7 +74,11 @@ class HelpScreen(ModalScreen[None]):
                     ("enter", f'On "… N more" / "↑ N before": the next / previous {PAGE_SIZE} deals'),
                 ],
             ),
-            ("Drill-down, My day", binding_rows(RepScreen.BINDINGS, seen)),
+            (
+                "Drill-down, My day",
+                binding_rows(RepScreen.BINDINGS, seen)
+                + [("enter", f'On "… N more" / "↑ N before": the next / previous {REP_DEALS_PAGE} deals')],
+            ),
         ]
         del KpiStrip
         text = Text()
