@@ -16,7 +16,8 @@ from textual.widgets.data_table import ColumnKey, RowKey
 #: key is an id, never these.
 PREVIOUS_PAGE, NEXT_PAGE = "previous-page", "next-page"
 
-_Lines = list[list[Segment]]  # one cell's lines of segments, as DataTable's own cell cache holds them
+_Lines = list[list[Segment]]
+_EMPTY_TEXT = Text("")  # one cell's lines of segments, as DataTable's own cell cache holds them
 
 
 class Table(DataTable):
@@ -127,6 +128,71 @@ class Table(DataTable):
         drawn = self._drawn_cells.get(key)
         if drawn is not None and drawn[1] is value and drawn[0] == signature:
             return drawn[2]
-        lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        lines = None
+        if height == 1 and type(value) is Text:
+            lines = self._draw_text_line(value, row_index, column_index, base_style, width, cursor, hover)
+        if lines is None:
+            lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         self._drawn_cells[key] = (signature, value, lines)
         return lines
+
+    def _draw_text_line(
+        self,
+        text: Text,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool,
+        hover: bool,
+    ) -> _Lines | None:
+        """A one-line ``Text`` cell that fits its column, drawn straight to segments; None for any other cell.
+
+        DataTable draws every cell as ``Styled(Padding(cell))`` through the console's ``render_lines`` (wrapping,
+        justifying, splitting and cropping lines): ~50 us a cell, ~14 ms of the first frame at 120x40. A cell that
+        fits needs none of that: its segments, the justification's spaces in the text's own style (as Rich's
+        ``pad_left`` / ``truncate(pad=True)`` give them), the padding, and DataTable's cell styles applied on top
+        (tests/test_table_drawing.py compares the two on any text, style, justification and width).
+        """
+        if row_index >= 0 and not text:
+            text = _EMPTY_TEXT  # as DataTable shows an empty cell: unstyled, whatever the empty Text's style
+        plain = text.plain
+        justify = text.justify or "default"
+        inner = width - 2 * self.cell_padding
+        if "\n" in plain or "\t" in plain or justify not in ("default", "left", "right") or inner <= 0:
+            return None
+        length = cell_len(plain)
+        if length > inner or (justify == "right" and plain[-1:].isspace()):
+            return None  # truncated, or trailing spaces that Rich's right justification strips first
+        if any(span.end > len(plain) for span in text.spans):
+            return None  # a span past the end styles the justification's spaces too
+        is_header = row_index == -1
+        component_style, post_style = self._get_styles_to_render_cell(
+            is_header,
+            False,
+            not is_header and (row_index < self.fixed_rows or column_index < self.fixed_columns),
+            hover,
+            cursor,
+            self.show_cursor,
+            self._show_hover_cursor,
+            self.cursor_foreground_priority == "css",
+            self.cursor_background_priority == "css",
+        )
+        pre_style = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
+        console = self.app.console
+        padding = " " * self.cell_padding
+        fill = " " * (inner - length)
+        # The text's own style covers its justification's spaces; Text.render leaves it out when there are no spans.
+        own_style = console.get_style(text.style, default=Style.null()) if text.style else None
+        segments = [Segment(padding)] if padding else []
+        if fill and justify == "right":
+            segments.append(Segment(fill, own_style))
+        if text.spans:
+            segments.extend(text.render(console, end=""))
+        else:
+            segments.append(Segment(plain, own_style))
+        if fill and justify != "right":
+            segments.append(Segment(fill, None if justify == "default" else own_style))
+        if padding:
+            segments.append(Segment(padding))
+        return [list(Segment.apply_style(segments, pre_style, post_style))]
