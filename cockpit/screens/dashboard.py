@@ -10,13 +10,14 @@ from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from cockpit.kpi import KPI_LABELS
 from cockpit.report import anchor_note
 from cockpit.screens.common import quiet_hover, set_breakpoint_classes
 from cockpit.targets import Pace
 from cockpit.text import clean
+from cockpit.widgets.keybar import KeyBar
 from cockpit.widgets.kpi_tile import KpiStrip, TileData
 from cockpit.widgets.pipeline import DealTable, PipelineView, StageTable
 from cockpit.widgets.scorecard import Scorecards
@@ -154,7 +155,7 @@ class DashboardScreen(Screen):
                 yield PipelineView(id="pipeline")
             with Vertical(id="trend-pane", classes="pane"):
                 yield TrendChart(id="trend")
-        yield Footer()
+        yield KeyBar()
 
     @property
     def cockpit(self) -> CockpitApp:

@@ -11,13 +11,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from cockpit.analysis import MixRow
 from cockpit.insights import Insights
 from cockpit.parse import format_money
 from cockpit.text import clean
 from cockpit.widgets.diagnosis import DiagnosisList, PacePlan
+from cockpit.widgets.keybar import KeyBar
 
 
 def _share(value: float | None) -> Text:
@@ -75,7 +76,7 @@ class InsightsScreen(Screen[None]):
             yield Static("Funnel", id="insights-funnel-title", classes="section-title")
             yield DataTable(id="insights-funnel", zebra_stripes=True, cursor_type="row")
             yield Static(id="insights-stale", classes="section-title")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.show(self.insights)

@@ -24,7 +24,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Input, Select, Static
+from textual.widgets import DataTable, Input, Select, Static
 from textual.widgets.data_table import RowDoesNotExist
 
 from cockpit.actions import Actor, SetCost, SetQuota, apply
@@ -37,6 +37,7 @@ from cockpit.periods import parse_period
 from cockpit.screens.forms import EntryForm, FieldError, FuzzySuggester
 from cockpit.store import COST_CATEGORIES, Cost, Quota, Store
 from cockpit.text import clean
+from cockpit.widgets.keybar import KeyBar
 
 __all__ = ["CostForm", "CostsQuotasScreen", "MoneyView", "QuotaForm", "QuotaLine", "read_money_view", "shift_month"]
 
@@ -293,7 +294,7 @@ class CostsQuotasScreen(Screen[None]):
                 "k add a cost · o set a quota · Enter edit the selected row · [ ] month · Esc back",
                 classes="section-note",
             )
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#money-costs", DataTable).add_columns("Category", "Channel", "Amount")

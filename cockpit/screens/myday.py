@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Grid
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from cockpit.report import display_value
 from cockpit.screens.common import (
@@ -20,6 +20,7 @@ from cockpit.screens.common import (
 )
 from cockpit.text import clean
 from cockpit.widgets.diagnosis import PacePlan
+from cockpit.widgets.keybar import KeyBar
 
 if TYPE_CHECKING:
     from cockpit.snapshot import Snapshot
@@ -38,7 +39,7 @@ class MyDayScreen(OneRepScreen):
             yield ActivityTable(id="myday-followups", follow_up=True, classes="box")
             yield OpenDealTable(id="myday-deals", classes="box")
             yield ActivityTable(id="myday-latest", classes="box")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         for widget_id, title in (

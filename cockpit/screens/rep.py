@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Grid
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from cockpit.screens.common import ActivityTable, CompareTable, OneRepScreen, quiet_hover, set_breakpoint_classes
 from cockpit.screens.dashboard import trend_for
 from cockpit.text import clean
 from cockpit.views import REP_DEALS_PAGE
+from cockpit.widgets.keybar import KeyBar
 from cockpit.widgets.pipeline import DealTable, StageTable
 from cockpit.widgets.trend import TrendChart
 
@@ -33,7 +34,7 @@ class RepScreen(OneRepScreen):
             yield DealTable(id="rep-deals", show_stage=True, classes="box")
             yield ActivityTable(id="rep-activities", classes="box")
             yield TrendChart(id="rep-trend", classes="box")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         for widget_id, title in (
