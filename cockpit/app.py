@@ -23,6 +23,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
+from textual.screen import Screen
 from textual.widgets import DataTable
 from textual.worker import get_current_worker
 
@@ -200,28 +201,31 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
 
     # ------------------------------------------------------------------------------------------ lifecycle
 
-    def on_mount(self) -> None:
+    def get_default_screen(self) -> Screen:
+        """The team cockpit is the bottom of the screen stack (Textual's default is an empty screen under it)."""
         from cockpit.screens.dashboard import DashboardScreen
 
+        return DashboardScreen()
+
+    def on_mount(self) -> None:
         opens_my_day = self.acting_rep is not None and self.acting_rep.role == "rep"
         if opens_my_day:
             # set_reactive: no watcher, so exactly one first load (the prefetched one, or the worker below) runs.
             self.set_reactive(CockpitApp.myday_rep_id, self.acting_rep.id)  # type: ignore[union-attr]
         first = self._first_snapshot()
         if first is not None:
-            # Before the screens exist: their on_mount shows it, so their first paint already holds the data.
+            # Before the dashboard is composed: its on_mount shows it, so its first paint already holds the data.
             self.on_cockpit_app_snapshot_ready(self.SnapshotReady(first))
 
         # After the app's start-up batch (its Mount runs inside one): a screen pushed inside it is laid out and
         # rendered there, the render is thrown away at the batch's end and done again (~30 ms before the first frame).
-        def open_screens() -> None:
-            self.push_screen(DashboardScreen())
-            if opens_my_day:
-                from cockpit.screens.myday import MyDayScreen  # only a rep's start opens it (~5 ms to import)
+        def open_my_day() -> None:
+            from cockpit.screens.myday import MyDayScreen  # only a rep's start opens it (~5 ms to import)
 
-                self.push_screen(MyDayScreen(self.acting_rep.id))  # type: ignore[union-attr]
+            self.push_screen(MyDayScreen(self.acting_rep.id))  # type: ignore[union-attr]
 
-        self.call_later(open_screens)
+        if opens_my_day:
+            self.call_later(open_my_day)
         if first is None:
             self.refresh_data()
         self.set_interval(POLL_SECONDS, self._poll)
@@ -325,7 +329,7 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
                     screen.show(snapshot.insights, title=self._insights_title(snapshot))
                 continue
             show = getattr(screen, "show", None)
-            if show is not None:
+            if show is not None and screen.is_mounted:  # a screen not mounted yet shows it from its on_mount
                 show(snapshot)
         self._apply_highlight()
 
@@ -445,7 +449,7 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
     def action_dashboard(self) -> None:
         from cockpit.screens.dashboard import DashboardScreen
 
-        while len(self.screen_stack) > 2 and not isinstance(self.screen, DashboardScreen):
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, DashboardScreen):
             self.pop_screen()
         self.set_reactive(CockpitApp.detail_rep_id, None)
         self.set_reactive(CockpitApp.myday_rep_id, None)

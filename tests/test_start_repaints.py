@@ -48,3 +48,31 @@ async def test_the_deal_list_is_drawn_once_per_change(make_cockpit, monkeypatch)
         await pilot.press("right")
         await settle(pilot)
         assert len(shown) == 2
+
+
+async def test_the_team_cockpit_is_the_bottom_screen(make_cockpit) -> None:
+    """No empty default screen lies under the dashboard: a screen under the top one is repainted with it, and
+    Textual's empty one, resized at start, made the dashboard repaint whole once or twice more (27 KB each)."""
+    from cockpit.screens.dashboard import DashboardScreen
+    from cockpit.screens.myday import MyDayScreen
+
+    app = make_cockpit("Max Boss")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert [type(s) for s in app.screen_stack] == [DashboardScreen]
+    app = make_cockpit("Ana Lima")  # a rep starts on My day, over the team cockpit
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert [type(s) for s in app.screen_stack] == [DashboardScreen, MyDayScreen]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert [type(s) for s in app.screen_stack] == [DashboardScreen]
+        await pilot.press("escape")  # nothing under the dashboard to go back to: it stays
+        await pilot.pause()
+        assert [type(s) for s in app.screen_stack] == [DashboardScreen]
+        await pilot.press("down", "enter")  # the drill-down of the first rep (under the team total), back with d
+        await settle(pilot)
+        assert len(app.screen_stack) == 2
+        await pilot.press("d")
+        await pilot.pause()
+        assert [type(s) for s in app.screen_stack] == [DashboardScreen]
