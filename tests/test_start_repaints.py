@@ -76,3 +76,28 @@ async def test_the_team_cockpit_is_the_bottom_screen(make_cockpit) -> None:
         await pilot.press("d")
         await pilot.pause()
         assert [type(s) for s in app.screen_stack] == [DashboardScreen]
+
+
+async def test_a_screen_styles_its_widgets_once_when_it_opens(make_cockpit, monkeypatch) -> None:
+    """Textual restyles every widget of a screen when it resumes; on its first resume they were all styled when
+    they mounted, moments before (screens/resume.py). Coming back to it later still restyles it."""
+    from textual import events
+    from textual.css.stylesheet import Stylesheet
+
+    styled: list[str] = []
+    original = Stylesheet.apply
+
+    def counting(self, node, *args, **kwargs):  # noqa: ANN001, ANN202
+        styled.append(type(node).__name__)
+        return original(self, node, *args, **kwargs)
+
+    monkeypatch.setattr(Stylesheet, "apply", counting)
+    app = make_cockpit("Max Boss")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        # The trend chart and the KPI strip never change class or focus at start: styled once each.
+        assert styled.count("TrendChart") == 1 and styled.count("KpiStrip") == 1
+        # A later resume that asks for fresh styles (as Textual's switch_screen and switch_mode send) gets them.
+        app.screen.post_message(events.ScreenResume())
+        await pilot.pause()
+        assert styled.count("TrendChart") == 2

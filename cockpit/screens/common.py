@@ -14,6 +14,7 @@ from textual.widgets import DataTable
 from cockpit.kpi import KPI_LABELS, Dashboard
 from cockpit.parse import format_money
 from cockpit.report import display_value
+from cockpit.screens.resume import StyledAtMount
 from cockpit.store import Activity, Deal
 from cockpit.text import clean
 from cockpit.widgets.kpi_tile import change_text
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from cockpit.app import CockpitApp
 
 
-class OneRepScreen(Screen):
+class OneRepScreen(StyledAtMount, Screen):
     """A screen about one rep (the drill-down, My day); Esc goes back."""
 
     BINDINGS = [Binding("escape", "back", "Back", id="back")]

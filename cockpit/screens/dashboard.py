@@ -15,6 +15,7 @@ from textual.widgets import Header, Static
 from cockpit.kpi import KPI_LABELS
 from cockpit.report import anchor_note
 from cockpit.screens.common import quiet_hover, set_breakpoint_classes
+from cockpit.screens.resume import StyledAtMount
 from cockpit.targets import Pace
 from cockpit.text import clean
 from cockpit.widgets.keybar import KeyBar
@@ -122,7 +123,7 @@ class PaneTabs(Static):
         self.update(text)
 
 
-class DashboardScreen(Screen):
+class DashboardScreen(StyledAtMount, Screen):
     """The team cockpit (also the manager's home screen)."""
 
     # Focus the scorecards when the screen is composed, before its first paint: Textual's default focuses the

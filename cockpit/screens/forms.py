@@ -30,6 +30,7 @@ from cockpit.actions import OUTCOMES, ActivityEntry, DealEdit, DealEntry, Follow
 from cockpit.errors import CockpitError, ParseError
 from cockpit.parse import format_money, parse_duration, parse_money, parse_percent, parse_when
 from cockpit.quick import Catalog, DealRef, match_name, parse_row_ref
+from cockpit.screens.resume import StyledAtMount
 from cockpit.store import Deal
 from cockpit.text import clean
 
@@ -96,7 +97,7 @@ class FieldError(Exception):
 _FieldError = FieldError  # the name the forms below were written with
 
 
-class EntryForm(ModalScreen[T], Generic[T]):
+class EntryForm(StyledAtMount, ModalScreen[T], Generic[T]):
     """Shared behaviour of the logging forms: fields with inline messages, save in a worker, Esc cancels."""
 
     DEFAULT_CSS = """

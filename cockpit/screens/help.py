@@ -9,6 +9,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from cockpit.screens.resume import StyledAtMount
+
 # One paragraph and one line: the help box wraps them to its width (line breaks in the source broke them mid-line).
 PANES_HELP = (
     "Panes: KPI tiles (value, ▲/▼ change vs the previous period, sparkline of 12 periods) · Scorecards (one row per"
@@ -35,7 +37,7 @@ def binding_rows(bindings: list[Binding], seen: set[str]) -> list[tuple[str, str
     return rows
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(StyledAtMount, ModalScreen[None]):
     """Keys and panes; Esc, q or ? closes it."""
 
     BINDINGS = [

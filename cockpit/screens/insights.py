@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Static
 from cockpit.analysis import MixRow
 from cockpit.insights import Insights
 from cockpit.parse import format_money
+from cockpit.screens.resume import StyledAtMount
 from cockpit.text import clean
 from cockpit.widgets.diagnosis import DiagnosisList, PacePlan
 from cockpit.widgets.keybar import KeyBar
@@ -35,7 +36,7 @@ def _num(value: float | int | None, digits: int = 1) -> Text:
     return Text(f"{value:,}" if isinstance(value, int) else f"{value:.{digits}f}", justify="right")
 
 
-class InsightsScreen(Screen[None]):
+class InsightsScreen(StyledAtMount, Screen[None]):
     """Control and improve: is the shortfall the team's or a rep's, which channels pay, where deals stall."""
 
     SHOWS_INSIGHTS = True  # the app shows it the snapshot's insights (it finds the screen by this flag)

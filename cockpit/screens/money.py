@@ -35,6 +35,7 @@ from cockpit.kpi import dashboard, ratio
 from cockpit.parse import format_money, parse_money
 from cockpit.periods import parse_period
 from cockpit.screens.forms import EntryForm, FieldError, FuzzySuggester
+from cockpit.screens.resume import StyledAtMount
 from cockpit.store import COST_CATEGORIES, Cost, Quota, Store
 from cockpit.text import clean
 from cockpit.widgets.keybar import KeyBar
@@ -242,7 +243,7 @@ def _money_cell(amount: int, currency: str) -> Text:
     return Text(format_money(amount, currency), justify="right")
 
 
-class CostsQuotasScreen(Screen[None]):
+class CostsQuotasScreen(StyledAtMount, Screen[None]):
     """One month's costs and quotas; managers add and edit them here (``k`` cost, ``o`` quota, Enter edits)."""
 
     BINDINGS = [

@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 from cockpit.config import Settings
 from cockpit.errors import PeriodError
 from cockpit.periods import Period, parse_period, period_containing
+from cockpit.screens.resume import StyledAtMount
 
 KINDS: tuple[tuple[str, str], ...] = (
     ("week", "Week"),
@@ -25,7 +26,7 @@ KINDS: tuple[tuple[str, str], ...] = (
 )
 
 
-class PeriodScreen(ModalScreen[Period | None]):
+class PeriodScreen(StyledAtMount, ModalScreen[Period | None]):
     """Choose the kind of period; the new period contains the first day of the current one."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="period_cancel")]

@@ -20,11 +20,12 @@ from textual.widgets import Input, Static
 
 from cockpit.errors import CockpitError
 from cockpit.quick import Catalog, QuickAction, parse_quick
+from cockpit.screens.resume import StyledAtMount
 
 __all__ = ["QuickEntryScreen"]
 
 
-class QuickEntryScreen(ModalScreen[QuickAction | None]):
+class QuickEntryScreen(StyledAtMount, ModalScreen[QuickAction | None]):
     """A one-line prompt at the bottom of the screen; dismisses with the action written, or None on Esc."""
 
     DEFAULT_CSS = """

@@ -13,12 +13,13 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from cockpit.screens.resume import StyledAtMount
 from cockpit.store import Store
 from cockpit.text import clean
 from cockpit.views import SearchHit, search
 
 
-class SearchScreen(ModalScreen[SearchHit | None]):
+class SearchScreen(StyledAtMount, ModalScreen[SearchHit | None]):
     """Type to search; ↓ to the results, Enter opens a deal's owner, Esc closes."""
 
     BINDINGS = [

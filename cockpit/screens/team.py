@@ -10,12 +10,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
+from cockpit.screens.resume import StyledAtMount
 from cockpit.text import clean
 
 ALL = "\x00all"
 
 
-class TeamScreen(ModalScreen[str | None]):
+class TeamScreen(StyledAtMount, ModalScreen[str | None]):
     """Pick a team, or every team; returns the team name, "" for every team, None when cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="team_cancel")]
