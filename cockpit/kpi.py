@@ -409,10 +409,18 @@ def _query_buckets(
         calls, linked, deals = (int(v) for v in row[2].split())
         if calls:  # a (bucket, rep) with no call adds nothing, as the GROUP BY it replaces made no row for it
             m.add_rep_rows([(row[0], row[1], calls, linked, deals)], ("calls", "calls_linked", "call_deals"))
-    call_join = f"""FROM b JOIN activities x ON x.kind = 'call' AND x.at >= b.s AND x.at < b.e
-        WHERE x.voided_at IS NULL{act_filter}"""
+    # Distinct deals touched by calls, team-wide: one range of activities_kind_at per bucket, as a scalar subquery
+    # (a join grouped by bucket sorted every call of the twelve months first: 100 -> 64 ms at L).
     m.add_team_rows(
-        q(f"WITH {cte} SELECT b.i, count(DISTINCT x.deal_id) {call_join} GROUP BY b.i", bparams + aparams),
+        (
+            row
+            for row in q(
+                f"""WITH {cte} SELECT b.i, (SELECT count(DISTINCT x.deal_id) FROM activities x
+            WHERE x.kind = 'call' AND x.at >= b.s AND x.at < b.e AND x.voided_at IS NULL{act_filter}) FROM b""",
+                bparams + aparams,
+            )
+            if row[1]  # a bucket with no call on a deal adds nothing, as the GROUP BY it replaces made no row for it
+        ),
         ("call_deals",),
     )
     # Calls ever logged on the deals won in the bucket (by anyone), credited to the deal's owner: deal_calls holds

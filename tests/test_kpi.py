@@ -714,3 +714,31 @@ def test_won_then_reopened_deal_is_not_in_pipeline_of_the_period_it_was_won_in(t
     mar = dashboard(store, period("2026-03"), trend=2)
     assert (mar.team["pipeline_value"], mar.team["weighted_pipeline"]) == (200_000, 150_000)
     store.close()
+
+
+def test_team_calls_per_opportunity_counts_each_deal_touched_once(tmp_path: Path) -> None:
+    """calls_per_opportunity = calls linked to a deal / distinct deals those calls touched. Team-wide a deal two reps
+    called counts once; a deal touched only by a voided call, and calls on no deal, are not in it."""
+    store = Store(tmp_path / "touch.db", create=True, now=lambda: local(2026, 5, 1))
+    ana, bo = store.add_rep("Ana", team="East"), store.add_rep("Bo", team="East")
+    d1 = store.add_deal(rep_id=ana, title="D1", amount=1, stage="qualified", created_at=local(2026, 1, 2))
+    d2 = store.add_deal(rep_id=bo, title="D2", amount=1, stage="qualified", created_at=local(2026, 1, 2))
+    d3 = store.add_deal(rep_id=bo, title="D3", amount=1, stage="qualified", created_at=local(2026, 1, 2))
+    store.log_activity(kind="call", rep_id=ana, deal_id=d1, at=local(2026, 2, 3))
+    store.log_activity(kind="call", rep_id=bo, deal_id=d1, at=local(2026, 2, 4))  # D1 again, by another rep
+    store.log_activity(kind="call", rep_id=bo, deal_id=d2, at=local(2026, 2, 5))
+    voided = store.log_activity(kind="call", rep_id=bo, deal_id=d3, at=local(2026, 2, 6))
+    store.void("activities", voided, reason="wrong deal")
+    store.log_activity(kind="call", rep_id=ana, deal_id=None, at=local(2026, 2, 7))  # on no deal
+    store.log_activity(kind="call", rep_id=ana, deal_id=d3, at=local(2026, 3, 1))  # March: D3 there, not here
+    dash = dashboard(store, period("2026-02"), trend=2)
+    # February: linked live calls 3 (D1 twice, D2), deals touched {D1, D2} = 2 -> 1.5. Ana: 1 call / {D1} = 1;
+    # Bo: 2 calls / {D1, D2} = 1 (the voided call on D3 counts in neither).
+    assert dash.team["calls_per_opportunity"] == 1.5
+    assert dash.rep_row(ana)["calls_per_opportunity"] == 1.0
+    assert dash.rep_row(bo)["calls_per_opportunity"] == 1.0
+    # January (the previous period): no call at all -> no ratio.
+    assert dash.previous_team["calls_per_opportunity"] is None
+    march = dashboard(store, period("2026-03"), trend=2)
+    assert march.team["calls_per_opportunity"] == 1.0  # 1 call / {D3}
+    store.close()
