@@ -99,6 +99,8 @@ class LoggingHost(Protocol):
 
 @dataclass(frozen=True)
 class _Context:
+    """What a logging form is opened with: the selected deal, the stage names, the active reps (managers only)."""
+
     deal: Deal | None
     stages: tuple[str, ...]
     reps: tuple[str, ...]

@@ -296,6 +296,8 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
 
 @dataclass(frozen=True)
 class Rep:
+    """A sales rep (or manager) as read from ``reps``; ``unix_login`` ties a Unix account to the rep."""
+
     id: int
     name: str
     team: str
@@ -307,6 +309,8 @@ class Rep:
 
 @dataclass(frozen=True)
 class Account:
+    """A customer account."""
+
     id: int
     name: str
     segment: str
@@ -315,6 +319,8 @@ class Account:
 
 @dataclass(frozen=True)
 class Deal:
+    """A deal with its account and owner's names; money in minor units, times in Unix seconds."""
+
     id: int
     external_id: str | None
     title: str
@@ -338,6 +344,8 @@ class Deal:
 
 @dataclass(frozen=True)
 class Activity:
+    """A call, email, meeting or note with its rep, deal and account names; times in Unix seconds."""
+
     id: int
     kind: str
     rep_id: int
@@ -357,6 +365,8 @@ class Activity:
 
 @dataclass(frozen=True)
 class Stage:
+    """A pipeline stage: its order, default win probability, and whether a deal in it is still open."""
+
     name: str
     position: int
     probability: float
@@ -365,6 +375,8 @@ class Stage:
 
 @dataclass(frozen=True)
 class AuditEntry:
+    """One row of the audit log: who changed which row how (old and new values), and the undo that reverted it."""
+
     id: int
     unix_user: str
     at: int
