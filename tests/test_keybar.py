@@ -125,3 +125,36 @@ async def test_hovering_a_key_shows_its_description_as_tooltip_and_highlights_it
         assert after.text == before.text
         yell_bg = {s.style.bgcolor for s in after if s.text.strip() in ("y", "Yell")}
         assert yell_bg != {s.style.bgcolor for s in before if s.text.strip() in ("y", "Yell")}
+
+
+class _TwoKeysApp(App[None]):
+    BINDINGS = [Binding("x", "bell", "Ring"), Binding("y", "yell", "Yell")]
+
+    def compose(self) -> ComposeResult:
+        yield KeyBar()
+
+    def action_yell(self) -> None:
+        self.yelled = True
+
+
+async def test_a_bar_too_narrow_for_the_palette_key_gives_the_keys_every_cell() -> None:
+    app = _TwoKeysApp()
+    async with app.run_test(size=(40, 3)) as pilot:
+        await pilot.pause()
+        bar = app.query_one(KeyBar)
+        assert bar.render_line(0).text == " x Ring  y Yell " + " " * 12 + "▏^p palette "
+        assert bar.key_at(1).key == "x" and bar.key_at(9).key == "y" and bar.key_at(39).key == "ctrl+p"
+        assert bar.key_at(27) is None and bar.key_at(28) is None  # the gap, and the palette key's edge
+    app = _TwoKeysApp()
+    async with app.run_test(size=(20, 3)) as pilot:  # as the Footer: the keys are cut before the palette key
+        await pilot.pause()
+        assert app.query_one(KeyBar).render_line(0).text == " x Ring ▏^p palette "
+    app = _TwoKeysApp()
+    async with app.run_test(size=(10, 3)) as pilot:  # "▏^p palette " (12 cells) cannot fit: the keys get them all
+        await pilot.pause()
+        bar = app.query_one(KeyBar)
+        assert bar.render_line(0).text == " x Ring  y"
+        assert bar.key_at(9).key == "y"
+        await pilot.click(KeyBar, offset=(9, 0))
+        await pilot.pause()
+        assert getattr(app, "yelled", False)

@@ -34,8 +34,13 @@ class Key:
     tooltip: str = ""
 
     @property
+    def parts(self) -> tuple[str, str]:
+        """The key and its description as drawn (Textual shows no binding without a description)."""
+        return f" {self.display} ", f"{self.description} "
+
+    @property
     def width(self) -> int:
-        return cell_len(self.display) + 2 + cell_len(self.description) + 1  # " key " then "description "
+        return sum(cell_len(part) for part in self.parts)
 
 
 class KeyBar(Widget, can_focus=False):
@@ -126,9 +131,13 @@ class KeyBar(Widget, can_focus=False):
             self._line = self._draw(self.size.width)
         return self._line
 
-    def _palette_width(self) -> int:
+    def _room(self, width: int) -> int:
+        """Cells for the keys: all of them, less the palette key's when it is shown (it is not when it cannot fit)."""
         palette = self._palette
-        return 0 if palette is None else 1 + cell_len(palette.display) + 1 + cell_len(palette.description) + 1
+        if palette is None:
+            return width
+        room = width - (1 + cell_len(palette.display) + 1 + cell_len(palette.description) + 1)
+        return room if room >= 0 else width
 
     def _draw(self, width: int) -> Strip:
         base = self.rich_style
@@ -139,13 +148,14 @@ class KeyBar(Widget, can_focus=False):
         for index, key in enumerate(self.keys):
             over = hover_style if index == self._hover else None
             dim = Style(dim=True) if not key.enabled else None
-            segments.append(Segment(f" {key.display} ", _join(key_style, over, dim)))
-            segments.append(Segment(f"{key.description} ", _join(description_style, over, dim)))
+            key_part, description_part = key.parts
+            segments.append(Segment(key_part, _join(key_style, over, dim)))
+            segments.append(Segment(description_part, _join(description_style, over, dim)))
         palette = self._palette
-        room = width - self._palette_width()
-        line = Strip(segments).crop_extend(0, max(room, 0), base)
-        if palette is None or room < 0:
-            return line.crop_extend(0, width, base)
+        room = self._room(width)
+        line = Strip(segments).crop_extend(0, room, base)
+        if palette is None or room == width:
+            return line
         over = hover_style if self._hover == -1 else None
         dim = Style(dim=True) if not palette.enabled else None
         edge = base + self.get_component_rich_style("keybar--edge")
@@ -162,10 +172,9 @@ class KeyBar(Widget, can_focus=False):
         return self._key_at_index(self._index_at(x))
 
     def _index_at(self, x: int) -> int | None:
-        palette_width = self._palette_width()
-        if self._palette is not None and x >= self.size.width - palette_width + 1:
-            return -1  # the edge itself is not the key
-        room = self.size.width - palette_width
+        room = self._room(self.size.width)
+        if room < self.size.width and x > room:
+            return -1  # the palette key (its edge, at ``room``, is not part of it)
         start = 0
         for index, key in enumerate(self.keys):
             end = start + key.width
