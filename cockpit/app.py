@@ -90,7 +90,7 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
     # Screens get -narrow or -wide: the team cockpit shows one pane at a time below 110 columns, all of them above.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     # c e m n a w l f u : E are left free for the logging forms (issue 4).
-    # The footer shows the few keys a newcomer needs (each recomposition of a 40-key footer cost ~40 widgets);
+    # The key bar at the foot shows the few keys a newcomer needs (one line: more would be cut at 80 columns);
     # every binding is on the help screen (?) and in the command palette (ctrl+p).
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit"),
