@@ -121,9 +121,6 @@ class KeyBar(Widget, can_focus=False):
         self._line = None  # theme or component styles changed
         super().notify_style_update()
 
-    def on_resize(self) -> None:
-        self._line = None
-
     def render_line(self, y: int) -> Strip:
         if y != 0:
             return Strip.blank(self.size.width, self.rich_style)
