@@ -27,6 +27,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable
 from textual.worker import get_current_worker
 
+from cockpit import compiled_code
 from cockpit.actor import Actor, resolve_actor
 from cockpit.cli import log_internal_error
 from cockpit.config import Settings
@@ -76,10 +77,14 @@ def _freeze_startup_objects() -> None:
 
     The modules, Textual's widgets and the first snapshot live as long as the app; without this, every full
     collection walks all of them again, and one landing in a refresh after a write made the log → panes p95 at L
-    107 ms instead of 79 (median 74 either way; python -m bench.run --only log, docs/PERFORMANCE.md)."""
+    107 ms instead of 79 (median 74 either way; python -m bench.run --only log, docs/PERFORMANCE.md).
+
+    Also the moment to keep what the start compiled for the next one (nothing when `cockpit` did not install the
+    compiled-code cache, or found everything in it)."""
     gc.collect()
     gc.freeze()
     gc.enable()
+    compiled_code.save()
 
 
 class CockpitApp(LoggingActions, MoneyActions, App[None]):

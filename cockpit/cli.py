@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pendulum
 
-from cockpit.config import Settings, load_settings, state_dir
+from cockpit.config import Settings, load_settings
+from cockpit.dirs import state_dir
 from cockpit.errors import CockpitError, ParseError
 
 # Sub-command modules, in the order --help lists them. Each has register(subparsers).

@@ -23,11 +23,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import platformdirs
-
+from cockpit.dirs import config_path, default_demo_db
 from cockpit.errors import ConfigError
-
-APP_NAME = "cockpit"
 
 DEFAULT_STAGES: tuple[tuple[str, float], ...] = (
     ("lead", 0.10),
@@ -57,37 +54,6 @@ class Settings:
     def is_demo_default(self) -> bool:
         """True when no database was named anywhere and the generated demo database is used."""
         return self.db_source == "demo"
-
-
-def config_path() -> Path:
-    """The TOML config file's path (it need not exist)."""
-    override = os.environ.get("COCKPIT_CONFIG")
-    if override:
-        return Path(override)
-    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
-
-
-def data_dir() -> Path:
-    """Where the default demo database is generated."""
-    return Path(platformdirs.user_data_dir(APP_NAME))
-
-
-def state_dir() -> Path:
-    """Where the error log goes."""
-    return Path(platformdirs.user_state_dir(APP_NAME))
-
-
-def cache_dir() -> Path | None:
-    """Where the KPI cache files go (``COCKPIT_CACHE_DIR`` overrides; set to an empty string, no cache files)."""
-    override = os.environ.get("COCKPIT_CACHE_DIR")
-    if override is not None:
-        return Path(override) if override.strip() else None
-    return Path(platformdirs.user_cache_dir(APP_NAME))
-
-
-def default_demo_db() -> Path:
-    """The path of the demo database used when no database is named."""
-    return data_dir() / "demo.db"
 
 
 def _read_config(path: Path) -> dict:

@@ -511,7 +511,7 @@ def _add_new_calls(
 
 def cache_file(db_path: str | os.PathLike[str]) -> Path | None:
     """The cache file of the database at ``db_path`` (one per database path, in the user's cache directory)."""
-    from cockpit.config import cache_dir
+    from cockpit.dirs import cache_dir
 
     folder = cache_dir()
     if folder is None:
