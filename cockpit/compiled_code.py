@@ -1,19 +1,20 @@
 """Code the standard library compiles at every start, kept compiled from one start to the next.
 
 ``dataclasses`` makes each dataclass's methods (``__init__``, ``__repr__``, ``__eq__``, ``__hash__``, and for a
-frozen class ``__setattr__`` and ``__delattr__``) by writing their source and passing it to ``exec``, and
-``collections.namedtuple`` its ``__new__`` by passing source to ``eval``. Python 3.11 compiles that source again at
-every start, as it would a module with no ``.pyc``: the cockpit's start makes 77 dataclasses (42 of them Textual's,
-4 Rich's) and 48 named tuples, ~23 ms of compiling against ~1 ms to read the same code objects back with :mod:`marshal`
+frozen class ``__setattr__`` and ``__delattr__``) by writing their source and passing it to ``exec``;
+``collections.namedtuple`` makes its ``__new__`` the same way with ``eval``; ``typing`` compiles every annotation
+written as a string (a ``ForwardRef``). Python 3.11 compiles that source again at every start, as it would a module
+with no ``.pyc``: the cockpit's start makes 77 dataclasses (42 of them Textual's, 4 Rich's), 48 named tuples and 264
+forward references, ~25 ms of compiling against ~1 ms to read the same code objects back with :mod:`marshal`
 (docs/PERFORMANCE.md).
 
-:func:`install` gives those two modules an ``exec`` and an ``eval`` that look the source up among the code an
-earlier start compiled, and compile only what is not there; :func:`save` writes the file again when something was
-compiled. An entry is what ``compile`` makes of exactly its source text, so it cannot go stale: a class that
-changed writes a different text. The file is kept per interpreter version (marshal's format and the bytecode
-change with it); it holds code that runs, so it is read only when this user owns it and nobody else may write it;
-a file that cannot be read is ignored, and one that cannot be written costs the next start its speed, nothing
-else. Only the ``cockpit`` command installs it (:mod:`cockpit.start`), never an import of the package.
+:func:`install` gives those three modules an ``exec``, an ``eval`` and a ``compile`` that look the source up among
+the code an earlier start compiled, and compile only what is not there; :func:`save` writes the file again when
+something was compiled. An entry is what ``compile`` makes of exactly its source text, so it cannot go stale: a
+class that changed writes a different text. The file is kept per interpreter version (marshal's format and the
+bytecode change with it); it holds code that runs, so it is read only when this user owns it and nobody else may
+write it; a file that cannot be read is ignored, and one that cannot be written costs the next start its speed,
+nothing else. Only the ``cockpit`` command installs it (:mod:`cockpit.start`), never an import of the package.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import marshal
 import os
 import sys
 import tempfile
+import typing
 from pathlib import Path
 from types import CodeType
 from typing import Any
@@ -79,6 +81,14 @@ class CompiledCode:
                 globals, locals = frame.f_globals, frame.f_locals if locals is None else locals  # noqa: A001
             return builtins.eval(source, globals, locals)
         return builtins.eval(self.code(source, "eval"), globals, locals)
+
+    def compile(
+        self, source: Any, filename: str, mode: str, flags: int = 0, dont_inherit: bool = False, optimize: int = -1
+    ) -> Any:
+        """``compile`` for a module that compiles strings with no flags (as typing does for forward references)."""
+        if type(source) is str and filename == "<string>" and mode in MODES and flags == 0 and optimize == -1:
+            return self.code(source, mode)
+        return builtins.compile(source, filename, mode, flags, dont_inherit, optimize)
 
     def save(self) -> bool:
         """Write the file if this process compiled anything not in it; True when written."""
@@ -147,27 +157,29 @@ def default_file() -> Path | None:
     return folder / f"compiled-{sys.implementation.cache_tag}.marshal"
 
 
+#: Where the cache stands in for a built-in function: (module, the built-in's name).
+PATCHED = ((dataclasses, "exec"), (collections, "eval"), (typing, "compile"))
+
 _installed: CompiledCode | None = None
 
 
 def install(file: Path | None = None) -> CompiledCode:
-    """Serve ``dataclasses``' ``exec`` and ``collections``' ``eval`` from ``file`` (default: :func:`default_file`)
-    for the rest of the process; installing again returns the one installed."""
+    """Serve ``dataclasses``' ``exec``, ``collections``' ``eval`` and ``typing``'s ``compile`` from ``file``
+    (default: :func:`default_file`) for the rest of the process; installing again returns the one installed."""
     global _installed
     if _installed is None:
         _installed = CompiledCode(default_file() if file is None else file)
-        dataclasses.exec = _installed.exec  # type: ignore[attr-defined]
-        collections.eval = _installed.eval  # type: ignore[attr-defined]
+        for module, name in PATCHED:
+            setattr(module, name, getattr(_installed, name))
     return _installed
 
 
 def uninstall() -> None:
-    """Give both modules the built-in functions back (for tests)."""
+    """Give the modules their built-in functions back (for tests)."""
     global _installed
     _installed = None
-    for module in (dataclasses, collections):
-        for name in ("exec", "eval"):
-            module.__dict__.pop(name, None)
+    for module, name in PATCHED:
+        module.__dict__.pop(name, None)
 
 
 def save() -> bool:

@@ -169,6 +169,26 @@ def test_a_named_tuple_made_from_the_files_code_is_the_same(cache_file: Path) ->
     assert cache.loaded and not cache.compiled and any(mode == "eval" for mode, _ in cache.used)
 
 
+def test_a_forward_reference_made_from_the_files_code_is_the_same(cache_file: Path) -> None:
+    def make() -> list[object]:
+        ref = typing.ForwardRef("list[int] | None")
+        return [ref, ref._evaluate(globals(), None, frozenset()), typing.get_type_hints(_Annotated)]
+
+    expected = make()
+    compiled_code.install(cache_file)
+    assert make() == expected
+    assert compiled_code.save()
+    compiled_code.uninstall()
+    cache = compiled_code.install(cache_file)
+    assert make() == expected
+    assert ("eval", "list[int] | None") in cache.used and not cache.compiled
+
+
+class _Annotated:
+    when: int | None
+    names: list[str]
+
+
 def test_exec_and_eval_without_globals_still_run_in_the_callers_namespace(cache_file: Path) -> None:
     cache = compiled_code.install(cache_file)
     here = {"x": 2}
@@ -183,7 +203,7 @@ def test_uninstall_gives_the_built_in_functions_back(cache_file: Path) -> None:
     compiled_code.install(cache_file)
     assert dataclasses.exec is not exec  # type: ignore[attr-defined]
     compiled_code.uninstall()
-    assert "exec" not in vars(dataclasses) and "eval" not in vars(collections)
+    assert "exec" not in vars(dataclasses) and "eval" not in vars(collections) and "compile" not in vars(typing)
     assert not compiled_code.save()  # none installed: nothing to write
 
 
