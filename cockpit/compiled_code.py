@@ -94,16 +94,19 @@ class CompiledCode:
         """Write the file if this process compiled anything not in it; True when written."""
         if self.file is None or not self.compiled:
             return False
-        codes = self.codes
+        # Copies (each made in one step under the GIL): a thread may compile more meanwhile, which then stays
+        # pending for the next save.
+        pending, codes = set(self.compiled), dict(self.codes)
         if len(codes) > MAX_ENTRIES:
-            codes = {key: code for key, code in codes.items() if key in self.used}
+            used = set(self.used)
+            codes = {key: code for key, code in codes.items() if key in used}
+        data = header() + marshal.dumps(codes)
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.file.parent, prefix=".compiled-", suffix=".tmp")  # mode 0600
             try:
                 with os.fdopen(fd, "wb") as out:
-                    out.write(header())
-                    marshal.dump(codes, out)
+                    out.write(data)
                 os.replace(tmp, self.file)
             except BaseException:
                 with contextlib.suppress(OSError):
@@ -111,7 +114,7 @@ class CompiledCode:
                 raise
         except OSError:
             return False  # a full disk or a read-only home: the next start compiles again
-        self.compiled.clear()
+        self.compiled -= pending
         return True
 
 

@@ -290,3 +290,22 @@ async def test_the_cockpit_keeps_what_its_start_compiled_once_the_first_data_fra
         await pilot.pause()
         await pilot.pause()
         assert ("exec", "compiled_at_start = 1") in CompiledCode(cache_file).codes
+
+
+def test_code_compiled_while_a_save_writes_stays_pending_for_the_next_save(cache_file: Path, monkeypatch) -> None:  # noqa: ANN001
+    """A worker thread may make a dataclass while the UI thread saves: what the file did not get is not forgotten."""
+    cache = CompiledCode(cache_file)
+    cache.code("first = 1", "exec")
+    real_dumps = compiled_code.marshal.dumps
+
+    def dumps_while_another_thread_compiles(value: object) -> bytes:
+        cache.code("second = 2", "exec")  # as another thread would, between the copies and the write
+        return real_dumps(value)
+
+    monkeypatch.setattr(compiled_code.marshal, "dumps", dumps_while_another_thread_compiles)
+    assert cache.save()
+    monkeypatch.undo()
+    assert set(CompiledCode(cache_file).codes) == {("exec", "first = 1")}
+    assert cache.compiled == {("exec", "second = 2")}
+    assert cache.save()
+    assert set(CompiledCode(cache_file).codes) == {("exec", "first = 1"), ("exec", "second = 2")}
