@@ -328,13 +328,14 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         self.sub_title = f"{snapshot.dashboard.period.label} · {team}{demo}"
         for screen in self.screen_stack:
             # By its flag, not isinstance: importing the insights screen (and its analysis modules, ~10 ms) for
-            # the check would slow the first frame of a cockpit that never opens it.
+            # the check would slow the first frame of a cockpit that never opens it. It keeps what it is given
+            # until it is mounted, as the other screens show the app's snapshot from their on_mount.
             if getattr(screen, "SHOWS_INSIGHTS", False):
                 if snapshot.insights is not None:
                     screen.show(snapshot.insights, title=self._insights_title(snapshot))
                 continue
             show = getattr(screen, "show", None)
-            if show is not None and screen.is_mounted:  # a screen not mounted yet shows it from its on_mount
+            if show is not None and screen.is_mounted:
                 show(snapshot)
         self._apply_highlight()
 
@@ -451,10 +452,16 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         index = HEADLINE_KPIS.index(self.trend_kpi) if self.trend_kpi in HEADLINE_KPIS else 0
         self.trend_kpi = HEADLINE_KPIS[(index + delta) % len(HEADLINE_KPIS)]
 
+    @property
+    def has_screen_below(self) -> bool:
+        """True when the current screen lies over another (the team cockpit, the app's default screen, is always
+        the bottom one: nothing may pop it)."""
+        return len(self.screen_stack) > 1
+
     def action_dashboard(self) -> None:
         from cockpit.screens.dashboard import DashboardScreen
 
-        while len(self.screen_stack) > 1 and not isinstance(self.screen, DashboardScreen):
+        while self.has_screen_below and not isinstance(self.screen, DashboardScreen):
             self.pop_screen()
         self.set_reactive(CockpitApp.detail_rep_id, None)
         self.set_reactive(CockpitApp.myday_rep_id, None)
@@ -538,7 +545,11 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         if isinstance(self.screen, InsightsScreen):
             return
         self.insights_open = True
-        screen = InsightsScreen(self.snapshot.insights if self.snapshot else None)
+        snapshot = self.snapshot
+        if snapshot is not None:
+            screen = InsightsScreen(snapshot.insights, title=self._insights_title(snapshot))
+        else:
+            screen = InsightsScreen(None)
         self.push_screen(screen, lambda _: self._insights_closed())
         self.refresh_data()
 

@@ -78,3 +78,20 @@ async def _names_are_literal_text() -> None:
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 def test_snapshot(snap_compare, tmp_path, size: tuple[int, int]) -> None:
     assert snap_compare(InsightsApp(insights_for(tmp_path / "snap.db")), terminal_size=size)
+
+
+def test_insights_given_before_the_screen_is_mounted_are_the_ones_it_shows(tmp_path) -> None:
+    asyncio.run(_given_before_mount(insights_for(tmp_path / "m.db")))
+
+
+async def _given_before_mount(data: Insights) -> None:
+    """The app hands the open insights screen each new snapshot's insights; one may land between the push and the
+    mount. The screen keeps it (and its title) and shows it when mounted, instead of failing to find its widgets."""
+    app = InsightsApp(None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = InsightsScreen(None, title="Insights · old")
+        screen.show(data, title="Insights · 2026-10 · all teams")  # not mounted: nothing to query yet
+        await app.push_screen(screen)
+        await pilot.pause()
+        assert plain(screen.query_one("#insights-title")) == "Insights · 2026-10 · all teams"
+        assert screen.query_one("#insights-channels", DataTable).row_count == len(data.channels) == 4

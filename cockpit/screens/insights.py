@@ -63,6 +63,7 @@ class InsightsScreen(StyledAtMount, Screen[None]):
         self.insights = insights
         self.heading = title
         self.show_reps = False
+        self._mounted = False
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -80,13 +81,18 @@ class InsightsScreen(StyledAtMount, Screen[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.show(self.insights)
+        self._mounted = True  # Textual's is_mounted turns true only after this handler
+        self.show(self.insights, title=self.heading)
 
     def show(self, insights: Insights | None, *, title: str | None = None) -> None:
-        """Render new data (the app calls this when its worker posts a fresh snapshot)."""
+        """Render new data (the app calls this when its worker posts a fresh snapshot). Before the screen is mounted
+        it only keeps them: its mount shows what it was given last."""
         self.insights = insights
         if title is not None:
             self.heading = title
+        if not self._mounted:
+            return
+        if title is not None:
             self.query_one("#insights-title", Static).update(Text(title, style="bold"))
         pace_plan = self.query_one(PacePlan)
         if insights is None:

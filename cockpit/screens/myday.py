@@ -87,6 +87,6 @@ class MyDayScreen(OneRepScreen):
         latest.show(mine.latest, app.settings.timezone, empty="no activities yet")
 
     def action_back(self) -> None:
-        if len(self.app.screen_stack) > 1:
+        if self.cockpit.has_screen_below:
             self.dismiss()
             self.cockpit.set_reactive(type(self.cockpit).myday_rep_id, None)
