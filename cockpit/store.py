@@ -1103,6 +1103,8 @@ class Store:
         }
         if unknown := set(changes) - allowed:
             raise ValidationError(f"cannot edit {', '.join(sorted(unknown))} of a deal")
+        if not changes:
+            raise ValidationError("nothing to change: name a field of the deal to edit")
         if "title" in changes:
             changes["title"] = _check_text(changes["title"], "title", required=True, max_len=500)
         if "amount" in changes:

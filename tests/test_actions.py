@@ -182,6 +182,17 @@ def test_edit_keeps_old_values_in_audit(path: Path) -> None:
         apply(store, resolve_actor(store), DealEdit(1))
 
 
+def test_the_stores_edit_with_no_field_is_refused_and_writes_nothing(path: Path) -> None:
+    """The public API refuses it as the form and the command line do: before, it wrote an audit row of nothing."""
+    store = reopen(path, "alice")
+    before = store.audit(limit=1)[0].id
+    updated = store.deal(1).updated_at
+    with pytest.raises(ValidationError, match="nothing to change"):
+        store.edit_deal(1)
+    assert store.audit(limit=1)[0].id == before
+    assert store.deal(1).updated_at == updated
+
+
 def test_void_restore_and_undo_are_audited(path: Path) -> None:
     store = reopen(path, "alice")
     actor = resolve_actor(store)

@@ -159,15 +159,15 @@ def test_completing_a_call_follow_up_keeps_its_bucket(tmp_path: Path) -> None:
 
 
 def test_edit_deal_with_nothing_to_change_keeps_the_cache(tmp_path: Path) -> None:
-    """Store.edit_deal(id) with no field writes an audit row whose only change is updated_at, which the deals
-    triggers do not count: the audit rows no longer match the count, and everything is dropped."""
+    """An edit that sets a field to the value it has writes an audit row whose only change is updated_at, which the
+    deals triggers do not count: the cache must not take the mismatch for a hidden write and drop everything."""
     clock = [ORIGIN + 100 * DAY]
     store = Store(tmp_path / "e.db", create=True, now=lambda: clock[0])
     ann = store.add_rep("Ann")
     store.log_activity(kind="call", rep_id=ann, at=JAN)
     deal = store.add_deal(rep_id=ann, title="x", amount=100, stage="lead", created_at=MAR)
     clock[0] += 60  # a minute later: updated_at moves, nothing else
-    assert _misses_after(store, lambda: store.edit_deal(deal)) <= 1
+    assert _misses_after(store, lambda: store.edit_deal(deal, title="x")) <= 1
     store.close()
 
 
@@ -454,7 +454,7 @@ def test_a_diverged_copy_put_in_place_with_the_same_last_audit_row(tmp_path: Pat
 
 
 def test_an_updated_at_only_audit_row_does_not_hide_a_write_without_the_store(tmp_path: Path) -> None:
-    """Store.edit_deal(id) with no field (public API) writes an audit row on deals whose only change is updated_at,
+    """An edit that sets a field to the value it has writes an audit row on deals whose only change is updated_at,
     which the deals triggers do not count: one audit row, no counted change. A write by another program (one
     counted change, no audit row) made between two refreshes balances it: the count moved by exactly the number of
     audit rows, so the cache trusts them and keeps the bucket the raw write changed."""
@@ -469,7 +469,7 @@ def test_an_updated_at_only_audit_row_does_not_hide_a_write_without_the_store(tm
     raw.commit()
     raw.close()
     clock[0] += 60
-    store.edit_deal(deal)  # an audit row (updated_at only), no counted change
+    store.edit_deal(deal, title="x")  # an audit row (updated_at only), no counted change
     assert _uncached(path).team_trend["calls"] == [1, 0, 0]
     assert dashboard(store, PERIOD, trend=3).team_trend["calls"] == [1, 0, 0]
     store.close()
