@@ -333,7 +333,6 @@ def _query_buckets(
     """
     cte, bparams = _buckets_cte(periods, indexes)
     deal_filter, fparams = _rep_filter(team, "d.rep_id")
-    act_filter, aparams = _rep_filter(team, "x.rep_id")
     lo = min(periods[i].start_ts for i in indexes)
     hi = max(periods[i].end_ts for i in indexes)
 
@@ -396,32 +395,30 @@ def _query_buckets(
         ),
         ("new_customers",),
     )
-    # Calls per rep and bucket: all, linked to a deal, distinct deals touched. One range of the partial covering
-    # index activities_calls (live calls in rep, time order) per (rep, bucket): no sorter for the GROUP BY, and
-    # each distinct count stays small. Packed in one string because a scalar subquery returns one value.
+    # Calls per rep and bucket: all, linked to a deal, and the distinct deals touched, listed. One range of the
+    # partial covering index activities_calls (live calls in rep, time order) per (rep, bucket): no sorter for the
+    # GROUP BY, and each distinct set stays small. Packed in one string because a scalar subquery returns one value.
+    # The team's distinct deals per bucket are the union of its reps' lists (a deal two reps called counts once):
+    # one scan of the calls instead of two (a second, team-wide count(DISTINCT) took 64 ms of the first build at L).
     team_clause = " WHERE r.team = ? COLLATE NOCASE" if team is not None else ""
+    listed_by_bucket: dict[int, list[str]] = defaultdict(list)
     for row in q(
-        f"""WITH {cte} SELECT b.i, r.id, (SELECT count(*) || ' ' || count(x.deal_id) || ' ' || count(DISTINCT x.deal_id)
+        f"""WITH {cte} SELECT b.i, r.id, (SELECT count(*) || ' ' || count(x.deal_id) || ' '
+                || coalesce(group_concat(DISTINCT x.deal_id), '')
             FROM activities x WHERE x.rep_id = r.id AND x.kind = 'call' AND x.voided_at IS NULL
             AND x.at >= b.s AND x.at < b.e) FROM reps r CROSS JOIN b{team_clause}""",
         bparams + ([team] if team is not None else []),
     ):
-        calls, linked, deals = (int(v) for v in row[2].split())
-        if calls:  # a (bucket, rep) with no call adds nothing, as the GROUP BY it replaces made no row for it
-            m.add_rep_rows([(row[0], row[1], calls, linked, deals)], ("calls", "calls_linked", "call_deals"))
-    # Distinct deals touched by calls, team-wide: one range of activities_kind_at per bucket, as a scalar subquery
-    # (a join grouped by bucket sorted every call of the twelve months first: 100 -> 64 ms at L).
+        calls, linked, listed = row[2].split(" ")
+        if calls != "0":  # a (bucket, rep) with no call adds nothing, as the GROUP BY it replaces made no row for it
+            deals = listed.count(",") + 1 if listed else 0
+            m.add_rep_rows([(row[0], row[1], int(calls), int(linked), deals)], ("calls", "calls_linked", "call_deals"))
+            if listed:
+                listed_by_bucket[row[0]].append(listed)
+    # Joined and split once per bucket (73 k ids at L: 6 ms, against 12 ms for a set updated per rep). A bucket with
+    # no call on a deal adds nothing, as the GROUP BY this replaces made no row for it.
     m.add_team_rows(
-        (
-            row
-            for row in q(
-                f"""WITH {cte} SELECT b.i, (SELECT count(DISTINCT x.deal_id) FROM activities x
-            WHERE x.kind = 'call' AND x.at >= b.s AND x.at < b.e AND x.voided_at IS NULL{act_filter}) FROM b""",
-                bparams + aparams,
-            )
-            if row[1]  # a bucket with no call on a deal adds nothing, as the GROUP BY it replaces made no row for it
-        ),
-        ("call_deals",),
+        ((bucket, len(set(",".join(lists).split(",")))) for bucket, lists in listed_by_bucket.items()), ("call_deals",)
     )
     # Calls ever logged on the deals won in the bucket (by anyone), credited to the deal's owner: deal_calls holds
     # each deal's live calls, kept by triggers (store.py schema v2).
