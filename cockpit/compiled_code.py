@@ -21,16 +21,16 @@ from __future__ import annotations
 
 import builtins
 import collections
-import contextlib
 import dataclasses
 import marshal
 import os
 import sys
-import tempfile
 import typing
 from pathlib import Path
 from types import CodeType
 from typing import Any
+
+from cockpit.dirs import cache_dir, replace_file
 
 #: The file's first line; the interpreter's full version follows it (the bytecode of two builds may differ).
 FILE_MAGIC = b"cockpit compiled code 1\n"
@@ -102,16 +102,7 @@ class CompiledCode:
             codes = {key: code for key, code in codes.items() if key in used}
         data = header() + marshal.dumps(codes)
         try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.file.parent, prefix=".compiled-", suffix=".tmp")  # mode 0600
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    out.write(data)
-                os.replace(tmp, self.file)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            replace_file(self.file, data)
         except OSError:
             return False  # a full disk or a read-only home: the next start compiles again
         self.compiled -= pending
@@ -152,8 +143,6 @@ def read(file: Path) -> dict[Key, CodeType]:
 
 def default_file() -> Path | None:
     """This interpreter's file in the user's cache directory (None when ``COCKPIT_CACHE_DIR`` is empty)."""
-    from cockpit.dirs import cache_dir
-
     folder = cache_dir()
     if folder is None:
         return None

@@ -1,9 +1,11 @@
 """Where the cockpit keeps its files: this user's directories of the platform (``platformdirs``);
-``COCKPIT_CONFIG`` and ``COCKPIT_CACHE_DIR`` override two of them."""
+``COCKPIT_CONFIG`` and ``COCKPIT_CACHE_DIR`` override two of them. And how a cache file is replaced."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 from pathlib import Path
 
 import platformdirs
@@ -41,3 +43,18 @@ def cache_dir() -> Path | None:
 def default_demo_db() -> Path:
     """The path of the demo database used when no database is named."""
     return data_dir() / "demo.db"
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in its folder (made if missing), readable by this user
+    only (0600), renamed over it: a reader sees the old file or the new one, never part of one. Raises OSError."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

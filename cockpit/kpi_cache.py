@@ -35,7 +35,6 @@ import contextlib
 import json
 import os
 import sqlite3
-import tempfile
 import threading
 import time
 import weakref
@@ -43,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cockpit.dirs import cache_dir, replace_file
 from cockpit.store import CHANGE_TRIGGERS, change_trigger_count
 
 #: Past this many new audit rows, dropping everything is cheaper than reading them one by one.
@@ -220,19 +220,8 @@ class KpiCache:
             "fingerprint": self.fingerprint,
             "entries": [_entry_to_json(key, value) for key, value in self.entries.items()],
         }
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.file.parent, prefix=".kpi-", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as out:
-                    json.dump(data, out, separators=(",", ":"))
-                os.replace(tmp, self.file)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
-        except OSError:
-            pass  # a full disk or a read-only home: the cache stays in memory
+        with contextlib.suppress(OSError):  # a full disk or a read-only home: the cache stays in memory
+            replace_file(self.file, json.dumps(data, separators=(",", ":")).encode("utf-8"))
 
     def _load(self, conn: sqlite3.Connection) -> None:
         self.db_id = _db_id(conn)
@@ -511,8 +500,6 @@ def _add_new_calls(
 
 def cache_file(db_path: str | os.PathLike[str]) -> Path | None:
     """The cache file of the database at ``db_path`` (one per database path, in the user's cache directory)."""
-    from cockpit.dirs import cache_dir
-
     folder = cache_dir()
     if folder is None:
         return None

@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import sys
 import typing
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -24,6 +24,7 @@ from cockpit.compiled_code import CompiledCode
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample.db"
+T = typing.TypeVar("T")
 
 
 @pytest.fixture
@@ -72,6 +73,18 @@ def test_the_cockpit_command_keeps_the_file_and_answers_the_same_from_it(tmp_pat
 
 
 # ------------------------------------------------------------------------------------------ the same classes
+
+
+def _made_twice(make: Callable[[], T], file: Path) -> tuple[T, T, CompiledCode]:
+    """What ``make`` gives with the cache compiling (a first start), then with it reading what that start saved
+    (a later one), and the later one's cache. Leaves the later one installed."""
+    compiled_code.install(file)
+    compiled = make()
+    assert compiled_code.save()  # something was compiled, and written
+    compiled_code.uninstall()
+    cache = compiled_code.install(file)
+    return compiled, make(), cache
+
 
 NAMES = st.lists(
     st.sampled_from(["a", "b", "name", "when", "value", "id", "self_", "cls_"]), min_size=1, max_size=5, unique=True
@@ -136,15 +149,10 @@ def test_a_dataclass_made_from_the_files_code_behaves_as_one_compiled_at_once(
     file = tmp_path_factory.mktemp("compiled") / "compiled.marshal"
     expected = _behaviour(_make(names, options, defaults), names)  # the standard library's own exec
     try:
-        first = compiled_code.install(file)
-        compiled = _behaviour(_make(names, options, defaults), names)
-        assert first.compiled and first.save()
-        compiled_code.uninstall()
-        second = compiled_code.install(file)
-        from_file = _behaviour(_make(names, options, defaults), names)
-        assert not second.compiled and second.used  # every method came from the file
+        compiled, from_file, cache = _made_twice(lambda: _behaviour(_make(names, options, defaults), names), file)
     finally:
         compiled_code.uninstall()
+    assert not cache.compiled and cache.used  # every method came from the file
     assert compiled == expected
     assert from_file == expected
 
@@ -160,12 +168,8 @@ def test_a_named_tuple_made_from_the_files_code_is_the_same(cache_file: Path) ->
         return [repr(Point(1)), Point(1, 2) == (1, 2), repr(Typed(3, "call")), Typed._fields, Typed(when=1, what="a")]
 
     expected = make()
-    compiled_code.install(cache_file)
-    assert make() == expected
-    assert compiled_code.save()
-    compiled_code.uninstall()
-    cache = compiled_code.install(cache_file)
-    assert make() == expected
+    compiled, from_file, cache = _made_twice(make, cache_file)
+    assert compiled == from_file == expected
     assert cache.loaded and not cache.compiled and any(mode == "eval" for mode, _ in cache.used)
 
 
@@ -175,12 +179,8 @@ def test_a_forward_reference_made_from_the_files_code_is_the_same(cache_file: Pa
         return [ref, ref._evaluate(globals(), None, frozenset()), typing.get_type_hints(_Annotated)]
 
     expected = make()
-    compiled_code.install(cache_file)
-    assert make() == expected
-    assert compiled_code.save()
-    compiled_code.uninstall()
-    cache = compiled_code.install(cache_file)
-    assert make() == expected
+    compiled, from_file, cache = _made_twice(make, cache_file)
+    assert compiled == from_file == expected
     assert ("eval", "list[int] | None") in cache.used and not cache.compiled
 
 
