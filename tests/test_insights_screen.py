@@ -95,3 +95,26 @@ async def _given_before_mount(data: Insights) -> None:
         await pilot.pause()
         assert plain(screen.query_one("#insights-title")) == "Insights · 2026-10 · all teams"
         assert screen.query_one("#insights-channels", DataTable).row_count == len(data.channels) == 4
+
+
+def test_a_frame_drawn_before_the_rows_are_measured_does_not_stay(tmp_path) -> None:
+    """The screen refills its tables at each refresh; a frame drawn between the refill and DataTable's measuring of
+    the new rows (the first paint races with it) drew the header at its labels' widths, and a plain DataTable kept
+    that line cached after the columns widened (a flaky snapshot showed it: "Channel  Opps" over wider rows)."""
+    asyncio.run(_frame_before_measure(insights_for(tmp_path / "s.db")))
+
+
+async def _frame_before_measure(data: Insights) -> None:
+    app = InsightsApp(data)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, InsightsScreen)
+        for table_id in ("#insights-channels", "#insights-segments", "#insights-funnel"):
+            table = screen.query_one(table_id, DataTable)
+            measured = [table.render_line(y).text for y in range(table.row_count + 1)]
+            assert measured[0].split()[0] in {"Channel", "Segment", "Who"}
+            screen.show(data)  # the same insights again: every table cleared and filled
+            table.render_line(0)  # a frame before the new rows are measured
+            await pilot.pause()
+            assert [table.render_line(y).text for y in range(table.row_count + 1)] == measured

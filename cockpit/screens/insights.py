@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from cockpit.analysis import MixRow
 from cockpit.insights import Insights
@@ -20,6 +20,7 @@ from cockpit.screens.resume import StyledAtMount
 from cockpit.text import clean
 from cockpit.widgets.diagnosis import DiagnosisList, PacePlan
 from cockpit.widgets.keybar import KeyBar
+from cockpit.widgets.table import Table
 
 
 def _share(value: float | None) -> Text:
@@ -72,11 +73,11 @@ class InsightsScreen(StyledAtMount, Screen[None]):
             yield Static("Diagnosis", classes="section-title")
             yield DiagnosisList(id="insights-diagnosis")
             yield Static("Channels", classes="section-title")
-            yield DataTable(id="insights-channels", zebra_stripes=True, cursor_type="row")
+            yield Table(id="insights-channels", zebra_stripes=True, cursor_type="row")
             yield Static("Segments", classes="section-title")
-            yield DataTable(id="insights-segments", zebra_stripes=True, cursor_type="row")
+            yield Table(id="insights-segments", zebra_stripes=True, cursor_type="row")
             yield Static("Funnel", id="insights-funnel-title", classes="section-title")
-            yield DataTable(id="insights-funnel", zebra_stripes=True, cursor_type="row")
+            yield Table(id="insights-funnel", zebra_stripes=True, cursor_type="row")
             yield Static(id="insights-stale", classes="section-title")
         yield KeyBar()
 
@@ -99,7 +100,7 @@ class InsightsScreen(StyledAtMount, Screen[None]):
             pace_plan.show(None, None)
             self.query_one(DiagnosisList).show(())
             for table_id in ("#insights-channels", "#insights-segments", "#insights-funnel"):
-                self.query_one(table_id, DataTable).clear(columns=True)
+                self.query_one(table_id, Table).clear(columns=True)
             self.query_one("#insights-stale", Static).update("")
             return
         currency = insights.currency
@@ -124,7 +125,7 @@ class InsightsScreen(StyledAtMount, Screen[None]):
     def _mix_table(
         self, table_id: str, first: str, rows: tuple[MixRow, ...], currency: str, *, with_cost: bool
     ) -> None:
-        table = self.query_one(table_id, DataTable)
+        table = self.query_one(table_id, Table)
         table.clear(columns=True)
         columns = [first, "Opps", "Conv", "Won", "Revenue", "Basket", "New"]
         if with_cost:
@@ -147,7 +148,7 @@ class InsightsScreen(StyledAtMount, Screen[None]):
     def _funnel_table(self) -> None:
         assert self.insights is not None
         funnel = self.insights.funnel
-        table = self.query_one("#insights-funnel", DataTable)
+        table = self.query_one("#insights-funnel", Table)
         table.clear(columns=True)
         table.add_columns("Who", "Stage", "Next", "Deals", "Advanced", "Conv", "Median days")
         groups = [("Team", funnel.team)]

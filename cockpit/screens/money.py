@@ -39,6 +39,7 @@ from cockpit.screens.resume import StyledAtMount
 from cockpit.store import COST_CATEGORIES, Cost, Quota, Store
 from cockpit.text import clean
 from cockpit.widgets.keybar import KeyBar
+from cockpit.widgets.table import Table
 
 __all__ = ["CostForm", "CostsQuotasScreen", "MoneyView", "QuotaForm", "QuotaLine", "read_money_view", "shift_month"]
 
@@ -287,10 +288,10 @@ class CostsQuotasScreen(StyledAtMount, Screen[None]):
         with VerticalScroll():
             yield Static("", id="money-title", classes="section-title")
             yield Static("Costs", classes="section-title")
-            yield DataTable(id="money-costs", zebra_stripes=True, cursor_type="row")
+            yield Table(id="money-costs", zebra_stripes=True, cursor_type="row")
             yield Static("", id="money-total", classes="section-note")
             yield Static("Quotas", classes="section-title")
-            yield DataTable(id="money-quotas", zebra_stripes=True, cursor_type="row")
+            yield Table(id="money-quotas", zebra_stripes=True, cursor_type="row")
             yield Static(
                 "k add a cost · o set a quota · Enter edit the selected row · [ ] month · Esc back",
                 classes="section-note",
@@ -298,8 +299,8 @@ class CostsQuotasScreen(StyledAtMount, Screen[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.query_one("#money-costs", DataTable).add_columns("Category", "Channel", "Amount")
-        self.query_one("#money-quotas", DataTable).add_columns("Rep or team", "Quota", "Revenue", "Attainment")
+        self.query_one("#money-costs", Table).add_columns("Category", "Channel", "Amount")
+        self.query_one("#money-quotas", Table).add_columns("Rep or team", "Quota", "Revenue", "Attainment")
         self.load()
 
     # ---- reading
@@ -323,7 +324,7 @@ class CostsQuotasScreen(StyledAtMount, Screen[None]):
         if view.month != self.month:
             return
         self.view = view
-        costs = self.query_one("#money-costs", DataTable)
+        costs = self.query_one("#money-costs", Table)
         costs.clear()
         for cost in view.costs:
             costs.add_row(
@@ -334,7 +335,7 @@ class CostsQuotasScreen(StyledAtMount, Screen[None]):
             )
         total = f"Total {format_money(view.total_cost, self.currency)}" if view.costs else "No costs this month"
         self.query_one("#money-total", Static).update(Text(total))
-        quotas = self.query_one("#money-quotas", DataTable)
+        quotas = self.query_one("#money-quotas", Table)
         quotas.clear()
         for line in view.quotas:
             q = line.quota
@@ -350,7 +351,7 @@ class CostsQuotasScreen(StyledAtMount, Screen[None]):
         if self._select_after_load is not None:
             table_id, row_id = self._select_after_load
             self._select_after_load = None
-            table = self.query_one(table_id, DataTable)
+            table = self.query_one(table_id, Table)
             prefix = "cost" if table_id == "#money-costs" else "quota"
             try:
                 table.move_cursor(row=table.get_row_index(f"{prefix}:{row_id}"))
