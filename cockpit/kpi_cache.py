@@ -27,6 +27,9 @@ temporary file and renamed) after an expensive computation, at most once a minut
 away. A new process loads it and syncs it like any other: the file records the database's random ``db_id``, the last
 audit row it saw (with a fingerprint of the log's last rows up to it, in case the log was replaced) and the change
 count then. A file that is missing, unreadable, of another database or of another format is ignored.
+A file is touched when it is read; once per process, the first save deletes the cache files nobody has read or
+written for ``STALE_FILE_DAYS`` (databases deleted, moved or no longer opened) and temporary files a crashed save
+left behind, so the folder does not grow with every database a user ever opened.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -56,6 +60,12 @@ SAVE_AFTER_S = 0.1
 SAVE_EVERY_S = 60.0
 #: The cache file's format; a file of another format is ignored.
 FILE_FORMAT = 1
+#: A cache file nobody has read or written for this long is deleted at the next save (of any database).
+STALE_FILE_DAYS = 30
+#: A temporary file of a save this old was left by a save that never finished (a save takes milliseconds).
+STALE_TEMP_S = 3600
+_CACHE_NAME = re.compile(r"[0-9a-f]{24}\.json")  # cache_file()'s names; nothing else in the folder is touched
+_pruned = False  # the folder is pruned once per process, at its first save
 
 # Audit rows that never change a cached measure.
 _IGNORED_TABLES = frozenset({"accounts", "costs", "quotas", "audit_log"})
@@ -222,6 +232,10 @@ class KpiCache:
         }
         with contextlib.suppress(OSError):  # a full disk or a read-only home: the cache stays in memory
             replace_file(self.file, json.dumps(data, separators=(",", ":")).encode("utf-8"))
+        global _pruned
+        if not _pruned:
+            _pruned = True
+            prune_folder(self.file.parent, keep=self.file)
 
     def _load(self, conn: sqlite3.Connection) -> None:
         self.db_id = _db_id(conn)
@@ -237,6 +251,8 @@ class KpiCache:
                 return
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return  # no file yet, or one we cannot read: start empty
+        with contextlib.suppress(OSError):
+            os.utime(self.file)  # in use: a database opened read-only every day never saves, and must not be pruned
         self.entries = entries
         self.seen_audit, self.seen_changes, self.fingerprint = seen, changes, fingerprint
 
@@ -496,6 +512,32 @@ def _add_new_calls(
         if touched:
             replaced[key] = entry
     entries.update(replaced)  # all or nothing: a query failing above leaves every entry as it was
+
+
+def prune_folder(folder: Path, *, keep: Path | None = None, now: float | None = None) -> list[Path]:
+    """Delete the cache files of ``folder`` not read or written for ``STALE_FILE_DAYS`` and the temporary files of
+    saves older than ``STALE_TEMP_S``, except ``keep``; other files are left alone. Returns what was deleted."""
+    now = time.time() if now is None else now
+    deleted: list[Path] = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return deleted
+    for name in names:
+        if _CACHE_NAME.fullmatch(name):
+            limit = STALE_FILE_DAYS * 86_400
+        elif name.startswith(".") and name.endswith(".tmp") and _CACHE_NAME.fullmatch(name[1:].split("-", 1)[0]):
+            limit = STALE_TEMP_S
+        else:
+            continue
+        path = folder / name
+        if keep is not None and path == keep:
+            continue
+        with contextlib.suppress(OSError):  # gone meanwhile (another process pruned it), or not ours to delete
+            if now - path.stat().st_mtime > limit:
+                path.unlink()
+                deleted.append(path)
+    return deleted
 
 
 def cache_file(db_path: str | os.PathLike[str]) -> Path | None:

@@ -332,3 +332,75 @@ def test_a_file_with_a_value_that_is_not_a_number_is_ignored(db: Path, value: ob
     data["entries"][0][4][0][1] = value  # the first rep's first measure of the first bucket
     path.write_text(json.dumps(data), encoding="utf-8")
     assert _second_process(db) == ([1, 1, 1], 3)
+
+
+# ------------------------------------------------------------------------------------ pruning the folder
+
+OLD = 31 * DAY  # older than kpi_cache.STALE_FILE_DAYS (30 days)
+
+
+def _aged(path: Path, seconds: float, now: float) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text("{}", encoding="utf-8")
+    os.utime(path, (now - seconds, now - seconds))
+    return path
+
+
+def test_prune_deletes_only_old_cache_files_and_stale_temporary_files(tmp_path: Path) -> None:
+    from cockpit.kpi_cache import prune_folder
+
+    now = 2_000_000_000.0
+    name = "0123456789abcdef01234567.json"
+    old_cache = _aged(tmp_path / name, OLD, now)
+    recent_cache = _aged(tmp_path / "89abcdef0123456789abcdef.json", 29 * DAY, now)
+    old_temp = _aged(tmp_path / f".{name}-k3j4h5.tmp", 2 * 3600, now)  # a save that died two hours ago
+    fresh_temp = _aged(tmp_path / f".{name}-a1b2c3.tmp", 60, now)  # a save under way
+    others = [
+        _aged(tmp_path / "notes.json", OLD, now),  # not a name cache_file() makes
+        _aged(tmp_path / "0123456789ABCDEF01234567.json", OLD, now),
+        _aged(tmp_path / ".notes.txt-x.tmp", OLD, now),
+        _aged(tmp_path / "README", OLD, now),
+    ]
+    kept = _aged(tmp_path / "fedcba9876543210fedcba98.json", OLD, now)
+
+    deleted = prune_folder(tmp_path, keep=kept, now=now)
+
+    assert sorted(deleted) == sorted([old_cache, old_temp])
+    assert not old_cache.exists() and not old_temp.exists()
+    assert all(p.exists() for p in [recent_cache, fresh_temp, kept, *others])
+    assert prune_folder(tmp_path / "missing", now=now) == []
+
+
+def test_the_first_save_of_a_process_prunes_the_folder_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from cockpit import kpi_cache
+
+    monkeypatch.setenv("COCKPIT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(kpi_cache, "_pruned", False)
+    folder = tmp_path / "cache" / "kpi"
+    gone = _aged(folder / "0123456789abcdef01234567.json", OLD, time.time())  # a database deleted long ago
+    _build(tmp_path / "k.db", (JAN,))
+    own = cache_file(tmp_path / "k.db")
+    assert own is not None and own.exists()
+    assert not gone.exists()
+    # Later saves of the same process do not list the folder again.
+    late = _aged(folder / "89abcdef0123456789abcdef.json", OLD, time.time())
+    _build(tmp_path / "k2.db", (FEB,))
+    assert late.exists()
+
+
+def test_reading_a_cache_file_keeps_it_from_being_pruned(db: Path) -> None:
+    import time
+
+    from cockpit.kpi_cache import prune_folder
+
+    path = cache_file(db)
+    assert path is not None
+    now = time.time()
+    _aged(path, OLD, now)  # written long ago, and the database opened read-only since, with no save
+    assert _second_process(db) == ([1, 1, 1], 0)  # read from the file, not computed
+    assert now - path.stat().st_mtime < DAY
+    assert prune_folder(path.parent, now=now) == []
+    assert path.exists()
