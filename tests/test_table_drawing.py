@@ -77,8 +77,10 @@ async def test_direct_cell_drawing_matches_datatable() -> None:
                 assert _runs(direct) == _runs(expected), (value, value.justify, width, padding)
 
         check()
-        # The property compared something: most of the generated cells fit their width.
-        assert drawn_directly > 200
+        # The property compared something: a share of the generated cells fit their width and are drawn directly
+        # (168-303 of the 1,200 drawn in 25 runs, mean 250; 200 was missed once in a clean-clone CI run), so the
+        # bound only catches a generator that stopped producing cells that fit.
+        assert drawn_directly > 60
 
 
 async def test_cells_that_do_not_fit_are_left_to_datatable() -> None:
