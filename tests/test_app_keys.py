@@ -410,3 +410,34 @@ async def test_a_stage_name_with_markup_shows_as_written(tmp_path: Path) -> None
         title = app.screen.query_one(DealTable).border_title
         assert Content.from_markup(str(title)).plain == "[red]hot[/]: idlest first"
     store.close()
+
+
+async def test_my_day_keeps_the_cursor_on_the_deal_after_a_stage_move(make_demo_cockpit) -> None:
+    # The open-deal list is refilled after each write; clear() put the cursor on the first deal, so a second `a`
+    # advanced another deal than the one the rep was working on.
+    from cockpit.screens.common import OpenDealTable
+
+    app = make_demo_cockpit("Ana Torres")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(OpenDealTable)
+        table.focus()
+        await pilot.press("down", "down")
+        moved = table.cursor_key
+        stage_before = table.get_row(moved)[0].plain
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, MyDayScreen)
+        assert table.get_row(moved)[0].plain != stage_before  # it moved on, and so did its row
+        assert table.cursor_key == moved
+        # Won: the deal leaves the open list; the cursor stays at its place, on the deal that took it.
+        index = table.cursor_row
+        following = table.coordinate_to_cell_key((index + 1, 0)).row_key.value
+        await pilot.press("w")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert moved not in {key.value for key in table.rows}
+        assert (table.cursor_row, table.cursor_key) == (index, following)

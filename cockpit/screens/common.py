@@ -100,7 +100,10 @@ class CompareTable(Table):
         self.add_column(right("vs prev"), key="change")
 
     def show(self, dash: Dashboard, rep_id: int, currency: str) -> None:
-        self.clear()
+        with self.refilling():
+            self._fill(dash, rep_id, currency)
+
+    def _fill(self, dash: Dashboard, rep_id: int, currency: str) -> None:
         row = dash.rep_row(rep_id)
         prev = dash.previous_reps.get(rep_id)
         for kpi in REP_KPIS:
@@ -137,7 +140,10 @@ class ActivityTable(Table):
         self.add_column("Note", key="note")
 
     def show(self, activities: tuple[Activity, ...], tz: str | None, *, empty: str = "nothing") -> None:
-        self.clear()
+        with self.refilling():
+            self._fill(activities, tz, empty)
+
+    def _fill(self, activities: tuple[Activity, ...], tz: str | None, empty: str) -> None:
         for a in activities:
             what = a.deal or a.account or ""
             if a.deal and a.account:
@@ -167,7 +173,10 @@ class OpenDealTable(Table):
         self.add_column(right("Amount"), key="amount")
 
     def show(self, deals: tuple[Deal, ...], currency: str) -> None:
-        self.clear()
+        with self.refilling():
+            self._fill(deals, currency)
+
+    def _fill(self, deals: tuple[Deal, ...], currency: str) -> None:
         for d in deals:
             self.add_row(
                 Text(clean(d.stage)),

@@ -3,7 +3,8 @@ redraws only the cells whose content changed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -76,6 +77,30 @@ class Table(DataTable):
         for column, width in zip(columns, widths, strict=True):
             column.content_width = width
         return others
+
+    @property
+    def cursor_key(self) -> str | None:
+        """The key of the row under the cursor (None when the table is empty)."""
+        if not self.row_count:
+            return None
+        return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+
+    @contextmanager
+    def refilling(self) -> Iterator[None]:
+        """Clear and refill the rows inside this block with the cursor kept on its row.
+
+        ``clear()`` puts the cursor back on the first row; a list refilled after a write under the cursor (a deal
+        moved to another stage) would leave the next key acting on another row. The cursor goes back to the row of
+        the same key, or, when that row left the list (a deal won), stays at its place: the row that took it."""
+        key, row = self.cursor_key, self.cursor_row
+        self.clear()
+        yield
+        if not self.row_count or key is None:
+            return
+        if key in self.rows:
+            self.move_cursor(row=self.get_row_index(key))
+        else:
+            self.move_cursor(row=min(row, self.row_count - 1))
 
     def _clear_caches(self) -> None:
         super()._clear_caches()
