@@ -167,7 +167,7 @@ async def test_busy_database_keeps_the_typed_values(store: Store, monkeypatch: p
         await settle(pilot)
         assert isinstance(app.screen, EntryForm)
         error = str(app.screen.query_one("#form-error", Static).render())
-        assert "locked" in error and "nothing was written" in error
+        assert error.startswith("Not saved: database busy") and "Enter tries again" in error
         assert app.screen.query_one("#account", Input).value == "globex"
         assert app.screen.query_one("#note", Input).value == "sent the deck"
         other.execute("ROLLBACK")  # the lock is released: the same form saves on the next Enter
@@ -338,3 +338,58 @@ async def test_deal_keys_need_a_selected_deal(store: Store) -> None:
         await settle(pilot)
         assert not isinstance(app.screen, EntryForm)
     assert "Select a deal first" in app.notes
+
+
+def screen_lines(app: App) -> list[str]:
+    """What the terminal shows, line by line (every segment's text, as it would be sent)."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+@run_async
+async def test_a_refused_save_at_80x24_shows_its_one_line_error_and_the_form_title(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The longest form (a manager logging for a rep asks which rep) in the smallest terminal: the roomy layout
+    # (three-line inputs, a blank line per field) scrolled its title off the top and drew the refusal below the
+    # visible part of the form, where nobody saw why Enter did nothing.
+    monkeypatch.setattr(store_module, "WRITE_RETRIES", 1)
+    store.conn.execute("PRAGMA busy_timeout = 50")
+    maria = Store(store.path, user="maria", now=lambda: NOW_TS)
+    other = sqlite3.connect(store.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    app = app_for(maria)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("c")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, EntryForm) and form.query("#rep")  # the form with every field
+        shown = screen_lines(app)
+        assert any("Log a call" in line for line in shown)
+        assert any("Enter save · Esc cancel" in line for line in shown)
+        await pilot.press(*"globex")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, EntryForm)
+        errors = [line for line in screen_lines(app) if "Not saved:" in line]
+        assert len(errors) == 1 and "busy" in errors[0]
+        assert any("Log a call" in line for line in screen_lines(app))
+        assert app.screen.query_one("#account", Input).value == "globex"
+    other.execute("ROLLBACK")
+    other.close()
+    maria.close()
+
+
+@run_async
+async def test_forms_are_compact_below_32_lines_and_roomy_above(store: Store) -> None:
+    app = app_for(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("c")
+        await settle(pilot)
+        form = app.screen
+        assert form.has_class("-short")
+        assert all(widget.compact for widget in form.query("Input, Select"))
+        assert form.query_one("#form").max_scroll_y == 0  # nothing to scroll: title to key line on screen
+        await pilot.resize_terminal(100, 50)
+        await pilot.pause()
+        assert not form.has_class("-short")
+        assert not any(widget.compact for widget in form.query("Input, Select"))

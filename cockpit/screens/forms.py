@@ -27,7 +27,7 @@ from textual.validation import ValidationResult, Validator
 from textual.widgets import Input, Label, Select, Static
 
 from cockpit.actions import OUTCOMES, ActivityEntry, DealEdit, DealEntry, FollowUp, Restore, StageMove, Void
-from cockpit.errors import CockpitError, ParseError
+from cockpit.errors import BusyError, CockpitError, ParseError
 from cockpit.parse import format_money, parse_duration, parse_money, parse_percent, parse_when
 from cockpit.quick import Catalog, DealRef, match_name, parse_row_ref
 from cockpit.screens.resume import StyledAtMount
@@ -110,7 +110,16 @@ class EntryForm(StyledAtMount, ModalScreen[T], Generic[T]):
     EntryForm .field-message.-hint { color: $text-muted; }
     EntryForm #form-error { color: $error; text-style: bold; height: auto; margin-top: 1; }
     EntryForm .form-keys { color: $text-muted; margin-top: 1; }
+    EntryForm.-short .form-title { margin-bottom: 0; }
+    EntryForm.-short .field-label { margin-top: 0; }
+    EntryForm.-short .field-message.-empty { display: none; }
+    EntryForm.-short #form-error { margin-top: 0; }
+    EntryForm.-short #form-error.-empty { display: none; }
+    EntryForm.-short .form-keys { margin-top: 0; }
     """
+    #: Below this many lines the form is drawn compact (one-line inputs, no blank lines, no empty message lines)
+    #: so that a form of eight fields fits a 24-line terminal with its title, instead of scrolling it off the top.
+    SHORT_BELOW = 32
     AUTO_FOCUS = "Input, Select"  # the first field, not the scrolling container
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
@@ -151,9 +160,10 @@ class EntryForm(StyledAtMount, ModalScreen[T], Generic[T]):
 
     def field(self, name: str, label: str, widget: Input | Select[Any]) -> ComposeResult:
         widget.id = name
+        widget.compact = self.short
         yield Label(label, classes="field-label")
         yield widget
-        yield Static("", id=f"{name}-message", classes="field-message")
+        yield Static("", id=f"{name}-message", classes="field-message -empty")
 
     def text_input(
         self,
@@ -202,6 +212,7 @@ class EntryForm(StyledAtMount, ModalScreen[T], Generic[T]):
         label = self.query_one(f"#{name}-message", Static)
         label.update(Text(message))
         label.set_class(hint, "-hint")
+        label.set_class(not message, "-empty")
 
     def ensure_catalog(self) -> Catalog:
         # Saving before the worker finished loading names: read them now rather than guess a new account.
@@ -211,12 +222,33 @@ class EntryForm(StyledAtMount, ModalScreen[T], Generic[T]):
 
     # ---- composition and events
 
+    @property
+    def short(self) -> bool:
+        """Whether the terminal is too short for the roomy layout (see SHORT_BELOW)."""
+        return self.app.size.height < self.SHORT_BELOW
+
     def compose(self) -> ComposeResult:
+        self.set_class(self.short, "-short")
         with VerticalScroll(id="form"):
             yield Static(Text(self.form_title), classes="form-title")
             yield from self.fields()
-            yield Static("", id="form-error")
+            yield Static("", id="form-error", classes="-empty")
             yield Static("Enter save · Esc cancel · Tab next field", classes="form-keys")
+
+    def on_resize(self) -> None:
+        short = self.short
+        if short != self.has_class("-short"):
+            self.set_class(short, "-short")
+            for widget in self.query("Input, Select"):
+                widget.compact = short  # type: ignore[attr-defined]
+
+    def show_error(self, message: str) -> None:
+        """Show why the form was not saved, one line under the fields, scrolled into view; the fields stay."""
+        error = self.query_one("#form-error", Static)
+        error.update(Text(message))
+        error.set_class(not message, "-empty")
+        if message:
+            error.scroll_visible(animate=False)
 
     def on_mount(self) -> None:
         self.query_one("#form").can_focus = False  # Tab moves between fields only
@@ -262,7 +294,7 @@ class EntryForm(StyledAtMount, ModalScreen[T], Generic[T]):
     def action_save(self) -> None:
         if self.saving:
             return
-        self.query_one("#form-error", Static).update("")
+        self.show_error("")
         try:
             entry = self.build()
         except _FieldError as exc:
@@ -277,14 +309,19 @@ class EntryForm(StyledAtMount, ModalScreen[T], Generic[T]):
         try:
             row_id = self._save(entry)
         except Exception as exc:  # shown in the form, which stays open with every typed value
-            message = str(exc) if isinstance(exc, CockpitError) else f"{type(exc).__name__}: {exc}"
+            if isinstance(exc, BusyError):  # the store's message names the file: too long for one line here
+                message = "database busy with other writers; Enter tries again"
+            elif isinstance(exc, CockpitError):
+                message = str(exc)
+            else:
+                message = f"{type(exc).__name__}: {exc}"
             self.app.call_from_thread(self._failed, message)
         else:
             self.app.call_from_thread(self._done, entry, row_id)
 
     def _failed(self, message: str) -> None:
         self.saving = False
-        self.query_one("#form-error", Static).update(Text(f"Not saved: {message}"))
+        self.show_error(f"Not saved: {message}")
 
     def _done(self, entry: T, row_id: int) -> None:
         self.saving = False
