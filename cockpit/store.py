@@ -1199,7 +1199,7 @@ class Store:
         with self.write(f"void {table[:-1] if table == 'deals' else 'activity'}") as tx:
             row = tx.row(table, row_id)
             if row["voided_at"] is not None:
-                raise ValidationError(f"{table} row {row_id} is already voided")
+                raise ValidationError(f"{_row_name(table, row_id)} is already voided")
             tx.update(table, row_id, {"voided_at": int(self.clock()), "void_reason": why})
 
     def restore(self, table: str, row_id: int) -> None:
@@ -1209,7 +1209,7 @@ class Store:
         with self.write("restore") as tx:
             row = tx.row(table, row_id)
             if row["voided_at"] is None:
-                raise ValidationError(f"{table} row {row_id} is not voided")
+                raise ValidationError(f"{_row_name(table, row_id)} is not voided")
             tx.update(table, row_id, {"voided_at": None, "void_reason": None})
 
     def set_cost(self, *, month: str, category: str, amount: int, channel: str = "") -> int:
@@ -1361,6 +1361,11 @@ class Store:
             " ORDER BY 1 COLLATE NOCASE"
         )
         return [r[0] for r in rows]
+
+
+def _row_name(table: str, row_id: int) -> str:
+    """A deal or an activity as people name it: ``deal #12``, ``activity #40``."""
+    return f"{'deal' if table == 'deals' else 'activity'} #{row_id}"
 
 
 def _check_prob(probability: float) -> float:
