@@ -191,8 +191,12 @@ def plan(
     by: _dt.date,
     window: str = "",
     currency: str = "USD",
+    quota_set: bool = True,
 ) -> Plan:
-    """The plan to close ``gap`` (minor units) from the scope's own rates, falling back to the team's."""
+    """The plan to close ``gap`` (minor units) from the scope's own rates, falling back to the team's.
+
+    With no quota for the period (``quota_set`` false) the gap is 0 and there is nothing to plan: the message says
+    so instead of "Quota reached."."""
     chosen: dict[str, float | None] = {}
     fallback: list[str] = []
     unknown: list[str] = []
@@ -215,7 +219,10 @@ def plan(
         customers = math.ceil(gap / basket) if basket else None
         opportunities = math.ceil(customers / conversion) if customers is not None and conversion else None
         calls = math.ceil(opportunities * cpo) if opportunities is not None and cpo else None
-    message = _plan_message(gap, by, customers, opportunities, calls, fallback, unknown, currency)
+    if quota_set:
+        message = _plan_message(gap, by, customers, opportunities, calls, fallback, unknown, currency)
+    else:
+        message = "No quota set."
     return Plan(
         gap=gap,
         by=by,
@@ -309,7 +316,7 @@ def targets(
 
     def one(row: KpiRow, own: Rates, fallback: Rates | None) -> tuple[Pace, Plan]:
         p = pace(row["revenue"] or 0, row["quota"] or 0, dash.period, now, days)
-        return p, plan(p.gap, own, fallback, by=by, window=label, currency=currency)
+        return p, plan(p.gap, own, fallback, by=by, window=label, currency=currency, quota_set=p.quota > 0)
 
     team_pace, team_plan = one(dash.team, team_rates, None)
     rep_pace: dict[int, Pace] = {}

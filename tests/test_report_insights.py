@@ -75,6 +75,10 @@ def test_json_channels_in_major_units(run) -> None:
     # October is over by 20 November: complete, pace = attainment = 130,000 / 50,000.
     ana = next(r for r in report["reps"] if r["rep"] == "Ana")
     assert ana["pace"]["complete"] and ana["pace"]["pace"] == 2.6 and ana["plan"]["message"] == "Quota reached."
+    # Bo has no October quota: nothing was reached and there is nothing to plan.
+    bo = next(r for r in report["reps"] if r["rep"] == "Bo")
+    assert bo["pace"]["quota"] == 0.0 and bo["pace"]["attainment"] is None and bo["pace"]["pace"] is None
+    assert bo["plan"]["message"] == "No quota set."
 
 
 def test_table_and_markdown_append_sections(run) -> None:

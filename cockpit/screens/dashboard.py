@@ -66,7 +66,9 @@ def tiles_for(snapshot: Snapshot, kpis: tuple[str, ...], currency: str, rep_id: 
     if pace is not None:
         from cockpit.parse import format_money
 
-        if pace.complete:
+        if not pace.quota:
+            note = "no quota set"
+        elif pace.complete:
             note = "period over"
         elif pace.gap:
             note = f"gap {format_money(pace.gap, currency, compact=True)}"
