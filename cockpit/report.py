@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from cockpit.kpi import COUNT_KPIS, KPI_LABELS, KPI_NAMES, MONEY_KPIS, RATE_KPIS, RATIO_KPIS, Dashboard
@@ -100,6 +101,20 @@ def anchor_note(dash: Dashboard) -> str:
     return f"no data in the current period; showing {dash.period.label}, the latest period with data"
 
 
+def percent(share: float) -> str:
+    """A share as a whole percentage ("25%"), rounded half up from the six decimals the JSON report gives.
+
+    Formatting the raw float rounded 0.24500000000000002 up and the report's 0.245 down (binary halves round to
+    even): the screens said 25% where ``cockpit report`` said 24%. Both now start from the same six decimals."""
+    return f"{percent_points(share)}%"
+
+
+def percent_points(share: float) -> str:
+    """A share in whole percentage points, without the sign (see :func:`percent`)."""
+    whole = (Decimal(repr(round(share, 6))) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return str(whole + 0)  # + 0 turns -0 into 0
+
+
 def display_value(kpi: str, value: float | int | None, currency: str) -> str:
     """A KPI value for people: compact money, percentages, one decimal for averages, an em dash for null."""
     if value is None:
@@ -107,7 +122,7 @@ def display_value(kpi: str, value: float | int | None, currency: str) -> str:
     if kpi in MONEY_KPIS:
         return format_money(round(value), currency, compact=True)
     if kpi in RATE_KPIS or kpi in RATIO_KPIS or kpi == "pace":
-        return f"{value * 100:.0f}%"
+        return percent(value)
     if isinstance(value, float):
         if kpi in COUNT_KPIS and value.is_integer():
             return f"{int(value):,}"  # the median of counts 1 and 1 is 1, not 1.0

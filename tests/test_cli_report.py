@@ -26,6 +26,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cockpit.cli import main
 from cockpit.store import Store
@@ -478,3 +480,32 @@ def test_display_of_count_medians_and_averages() -> None:
     assert display_value("calls", 1200.0, "USD") == "1,200"
     assert display_value("calls_per_rep", 2.0, "USD") == "2.0"  # an average keeps its decimal
     assert display_value("calls", 3, "USD") == "3"
+
+
+def test_a_share_shows_the_same_whole_percent_from_the_float_and_from_the_json() -> None:
+    from cockpit.report import display_value, percent
+
+    # A pace of 24.5% came out of the float arithmetic as 0.24500000000000002 (the app said 25%) while the JSON
+    # said 0.245 (the text report said 24%); 0.7 * 0.35 is 0.24499999999999997. All are 24.5%: half up, 25%.
+    for share in (0.24500000000000002, 0.7 * 0.35, 0.245):
+        assert percent(share) == display_value("attainment", share, "USD") == display_value("pace", share, "") == "25%"
+    assert (percent(0.0049), percent(0.005), percent(1.0), percent(2.6), percent(-0.0001)) == (
+        "0%",
+        "1%",
+        "100%",
+        "260%",
+        "0%",
+    )
+
+
+@given(st.integers(min_value=0, max_value=10**7), st.integers(min_value=1, max_value=10**7))
+def test_the_percent_shown_is_the_json_values_rounded_half_up(part: int, whole: int) -> None:
+    from fractions import Fraction
+
+    from cockpit.report import json_value, percent
+
+    share = part / whole
+    # Independently: the JSON's six decimals as an exact fraction, times 100, rounded half up by integer arithmetic.
+    exact = Fraction(str(json_value("attainment", share, "USD"))) * 100
+    expected = int(exact) + (1 if exact - int(exact) >= Fraction(1, 2) else 0)
+    assert percent(share) == f"{expected}%"

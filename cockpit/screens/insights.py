@@ -16,6 +16,7 @@ from textual.widgets import Static
 from cockpit.analysis import MixRow
 from cockpit.insights import Insights
 from cockpit.parse import format_money
+from cockpit.report import percent
 from cockpit.screens.resume import StyledAtMount
 from cockpit.text import clean
 from cockpit.widgets.diagnosis import DiagnosisList, PacePlan
@@ -24,7 +25,7 @@ from cockpit.widgets.table import Table
 
 
 def _share(value: float | None) -> Text:
-    return Text("—" if value is None else f"{value * 100:.0f}%", justify="right")
+    return Text("—" if value is None else percent(value), justify="right")
 
 
 def _money(value: float | None, currency: str) -> Text:

@@ -34,6 +34,7 @@ from cockpit.importing import parse_month
 from cockpit.kpi import dashboard, ratio
 from cockpit.parse import format_money, parse_money
 from cockpit.periods import parse_period
+from cockpit.report import percent
 from cockpit.screens.forms import EntryForm, FieldError, FuzzySuggester
 from cockpit.screens.resume import StyledAtMount
 from cockpit.store import COST_CATEGORIES, Cost, Quota, Store
@@ -340,7 +341,7 @@ class CostsQuotasScreen(StyledAtMount, Screen[None]):
         for line in view.quotas:
             q = line.quota
             who = clean(q.rep, max_len=40) if q.rep is not None else f"Team {clean(q.team, max_len=34)}"
-            shown = "—" if line.attainment is None else f"{line.attainment * 100:.0f}%"
+            shown = "—" if line.attainment is None else percent(line.attainment)
             quotas.add_row(
                 Text(who),
                 _money_cell(q.amount, self.currency),

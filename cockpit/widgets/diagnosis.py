@@ -13,12 +13,13 @@ from textual.widgets import Static
 
 from cockpit.diagnosis import Signal
 from cockpit.parse import format_money
+from cockpit.report import percent
 from cockpit.targets import Pace, Plan
 from cockpit.text import clean
 
 
 def _share(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.0f}%"
+    return "—" if value is None else percent(value)
 
 
 class PacePlan(Static):

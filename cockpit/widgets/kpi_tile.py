@@ -23,7 +23,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from cockpit.kpi import LOWER_IS_BETTER, RATE_KPIS, RATIO_KPIS
-from cockpit.report import display_value
+from cockpit.report import display_value, percent_points
 
 #: Lines of one tile: label, value, change, sparkline.
 TILE_HEIGHT = 4
@@ -53,7 +53,7 @@ def change_text(kpi: str, value: float | int | None, previous: float | int | Non
         return "= 0"
     arrow = "▲" if diff > 0 else "▼"
     if kpi in RATE_KPIS or kpi in RATIO_KPIS:
-        return f"{arrow}{abs(diff) * 100:.0f} pt"
+        return f"{arrow}{percent_points(abs(diff))} pt"
     return f"{arrow}{display_value(kpi, abs(diff), currency)}"
 
 
