@@ -451,6 +451,10 @@ def _check_amount(amount: int, what: str = "amount") -> int:
     return amount
 
 
+#: How far past the store's clock the moment of something done may lie: a call logged "at 14:30" at 14:20.
+FUTURE_SLACK_S = 15 * 60
+
+
 def _check_ts(ts: int | None, what: str) -> int | None:
     if ts is None:
         return None
@@ -1006,6 +1010,15 @@ class Store:
         with self.write("add account") as tx:
             return tx.account(name, segment=segment, lead_source=lead_source, create_only=True)
 
+    def _check_done(self, ts: int | None, what: str) -> int | None:
+        """A moment at which something happened (a call, a stage move, a win): not later than now (and the slack).
+
+        What is still to come is planned as a follow-up or an expected close, both of which may lie ahead."""
+        when = _check_ts(ts, what)
+        if when is not None and when > self.clock() + FUTURE_SLACK_S:
+            raise ValidationError(f"{what} is in the future; log it once it has happened")
+        return when
+
     def add_deal(
         self,
         *,
@@ -1026,7 +1039,9 @@ class Store:
         external_id: str | None = None,
     ) -> int:
         """Add a deal with its first stage-history row; ``account`` (a name) is created when unknown."""
-        created = _check_ts(created_at if created_at is not None else int(self.clock()), "created date")
+        created = self._check_done(created_at if created_at is not None else int(self.clock()), "created date")
+        self._check_done(closed_at, "close date")
+        self._check_done(qualified_at, "qualified date")
         with self.write("add deal") as tx:
             values = tx.deal_values(
                 rep_id=rep_id,
@@ -1059,7 +1074,7 @@ class Store:
         probability: float | None = None,
     ) -> None:
         """Move a deal to another stage (won, lost with a reason, or an open stage), with its stage history."""
-        when = _check_ts(at if at is not None else int(self.clock()), "stage date")
+        when = self._check_done(at if at is not None else int(self.clock()), "stage date")
         with self.write(f"move deal to {stage}") as tx:
             deal = tx.row("deals", deal_id)
             if deal["voided_at"] is not None:
@@ -1142,7 +1157,7 @@ class Store:
             raise ValidationError(f"unknown activity kind {kind!r} (kinds: {', '.join(ACTIVITY_KINDS)})")
         if duration_s is not None and not 0 <= duration_s <= 86_400:
             raise ValidationError("duration must be between 0 and 24 hours")
-        when = _check_ts(at if at is not None else int(self.clock()), "activity date")
+        when = self._check_done(at if at is not None else int(self.clock()), "activity date")
         values = {
             "kind": kind,
             "rep_id": rep_id,
@@ -1184,9 +1199,10 @@ class Store:
             raise ValidationError(f"cannot edit {', '.join(sorted(unknown))} of an activity")
         if "kind" in changes and changes["kind"] not in ACTIVITY_KINDS:
             raise ValidationError(f"unknown activity kind {changes['kind']!r}")
-        for key in ("at", "follow_up_at"):
-            if key in changes:
-                changes[key] = _check_ts(changes[key], key.replace("_", " "))
+        if "at" in changes:
+            changes["at"] = self._check_done(changes["at"], "activity date")
+        if "follow_up_at" in changes:
+            changes["follow_up_at"] = _check_ts(changes["follow_up_at"], "follow-up date")
         with self.write("edit activity") as tx:
             tx.row("activities", activity_id)
             tx.update("activities", activity_id, changes)
@@ -1315,7 +1331,7 @@ class Store:
             "deal_id": deal_id,
             "outcome": _check_text(outcome, "outcome", max_len=100),
             "duration_s": duration_s,
-            "at": _check_ts(at if at is not None else int(self.clock()), "activity date"),
+            "at": self._check_done(at if at is not None else int(self.clock()), "activity date"),
             "note": _check_text(note, "note", max_len=100_000),
             "follow_up_at": _check_ts(follow_up_at, "follow-up date"),
             "created_at": int(self.clock()),

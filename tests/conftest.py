@@ -87,6 +87,7 @@ def build_cockpit_db(path: Path) -> None:
             (zoe, "Initech", "Initech", 600_000, ts(2026, 10, 20)),
         ]
         for rep, title, account, amount, closed in won:
+            clock[0] = closed - 20 * 86400  # history written as it happened: nothing is logged ahead of the clock
             deal = store.add_deal(
                 rep_id=rep,
                 title=title,
@@ -95,7 +96,9 @@ def build_cockpit_db(path: Path) -> None:
                 stage="qualified",
                 created_at=closed - 20 * 86400,
             )
+            clock[0] = closed
             store.move_deal(deal, "won", at=closed)
+        clock[0] = ts(2026, 10, 1)
         lost = store.add_deal(
             rep_id=kim,
             title="Umbrella",
@@ -104,6 +107,7 @@ def build_cockpit_db(path: Path) -> None:
             stage="qualified",
             created_at=ts(2026, 10, 1),
         )
+        clock[0] = ts(2026, 11, 10)
         store.move_deal(lost, "lost", at=ts(2026, 11, 10), reason="went with competitor")
         open_deals = [
             (ana, "Wayne expansion", "Wayne Enterprises", 2_500_000, "proposal", ts(2026, 11, 2)),

@@ -247,3 +247,42 @@ def test_deal_order_is_a_choice_not_sql(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown deal order"):
         store.deals(order="d.id; DROP TABLE deals")
     store.close()
+
+
+def test_what_is_logged_as_done_cannot_lie_in_the_future(path: Path) -> None:
+    """Calls, stage moves and wins record what happened: a moment past the clock (and its 15 minutes of slack)
+    is refused and writes nothing; follow-ups and expected closes plan what comes next and may lie ahead."""
+    from cockpit.store import FUTURE_SLACK_S
+
+    store = reopen(path, "alice")
+    before = store.audit(limit=1)[0].id
+    tomorrow = NOW_TS + 86_400
+    with pytest.raises(ValidationError, match="activity date is in the future"):
+        store.log_activity(kind="call", rep_id=1, deal_id=1, at=tomorrow)
+    with pytest.raises(ValidationError, match="activity date is in the future"):
+        store.log_activity_for_account(kind="call", rep_id=1, account="Globex", at=tomorrow)
+    with pytest.raises(ValidationError, match="stage date is in the future"):
+        store.move_deal(1, "won", at=tomorrow)
+    with pytest.raises(ValidationError, match="close date is in the future"):
+        store.add_deal(rep_id=1, title="x", amount=1, account="Globex", stage="won", closed_at=tomorrow)
+    with pytest.raises(ValidationError, match="created date is in the future"):
+        store.add_deal(rep_id=1, title="x", amount=1, account="Globex", created_at=tomorrow)
+    assert store.audit(limit=1)[0].id == before
+    assert store.deal(1).stage == "proposal"
+    # Within the slack, and what is planned ahead, are written.
+    call = store.log_activity(kind="call", rep_id=1, deal_id=1, at=NOW_TS + FUTURE_SLACK_S, follow_up_at=tomorrow)
+    with pytest.raises(ValidationError, match="activity date is in the future"):
+        store.edit_activity(call, at=NOW_TS + FUTURE_SLACK_S + 1)
+    store.edit_activity(call, follow_up_at=tomorrow + 86_400)
+    store.edit_deal(1, expected_close=tomorrow + 30 * 86_400)
+    assert store.activity(call).at == NOW_TS + FUTURE_SLACK_S
+
+
+def test_void_and_restore_refusals_name_the_row_as_people_do(path: Path) -> None:
+    store = reopen(path, "alice")
+    with pytest.raises(ValidationError, match=r"^deal #1 is not voided$"):
+        store.restore("deals", 1)
+    call = store.log_activity(kind="call", rep_id=1, deal_id=1)
+    store.void("activities", call, reason="typo")
+    with pytest.raises(ValidationError, match=rf"^activity #{call} is already voided$"):
+        store.void("activities", call, reason="again")

@@ -59,6 +59,7 @@ def test_log_on_a_deal_takes_its_account(db: Path, capsys: pytest.CaptureFixture
         (["--account", "globex", "--duration", "forever"], "cannot read 'forever'"),
         (["--account", "globex", "--outcome", "maybe"], "--outcome 'maybe'"),
         (["--account", "globex", "--at", "someday"], "cannot read 'someday'"),
+        (["--account", "globex", "--at", "2031-01-01"], "activity date is in the future"),
         (["--account", "Initech"], "no account named 'Initech'"),
         (["--deal", "99"], "no deal with id 99"),
         (["--account", "globex", "--deal", "1"], "not allowed with argument"),

@@ -98,7 +98,7 @@ def local(y: int, m: int, d: int, h: int = 12, mi: int = 0) -> int:
 def dbs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("cli")
     path = folder / "march.db"
-    with Store(path, create=True, now=lambda: local(2026, 3, 25)) as s:
+    with Store(path, create=True, now=lambda: local(2026, 4, 1)) as s:  # after every event below
         ana = s.add_rep("Ana", team="East")
         bo = s.add_rep("Bo", team="East")
         cy = s.add_rep("Cy", team="West")

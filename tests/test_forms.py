@@ -393,3 +393,29 @@ async def test_forms_are_compact_below_32_lines_and_roomy_above(store: Store) ->
         await pilot.pause()
         assert not form.has_class("-short")
         assert not any(widget.compact for widget in form.query("Input, Select"))
+
+
+@run_async
+async def test_a_call_in_the_future_is_refused_beside_its_field_and_nothing_is_written(store: Store) -> None:
+    app = app_for(store)
+    before = count(store, "audit_log")
+    async with app.run_test(size=(100, 50)) as pilot:
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press(*"globex")
+        field = app.screen.query_one("#at", Input)
+        field.value = ""
+        await type_into(pilot, "#at", "tomorrow 9:00")
+        assert message(app, "at") == "in the future: log it once it has happened"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, EntryForm) and app.screen.focused is field
+        assert field.value == "tomorrow 9:00"
+        field.value = ""
+        await type_into(pilot, "#at", "yesterday 9:00")  # what happened saves
+        assert message(app, "at") == ""
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, EntryForm)
+    assert count(store, "audit_log") == before + 1
+    assert store.activities(limit=1)[0].at == int(NOW.subtract(days=1).replace(hour=9, minute=0).timestamp())

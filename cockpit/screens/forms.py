@@ -31,7 +31,7 @@ from cockpit.errors import BusyError, CockpitError, ParseError
 from cockpit.parse import format_money, parse_duration, parse_money, parse_percent, parse_when
 from cockpit.quick import Catalog, DealRef, match_name, parse_row_ref
 from cockpit.screens.resume import StyledAtMount
-from cockpit.store import Deal
+from cockpit.store import FUTURE_SLACK_S, Deal
 from cockpit.text import clean
 
 __all__ = [
@@ -188,6 +188,13 @@ class EntryForm(StyledAtMount, ModalScreen[T], Generic[T]):
 
     def when(self, text: str) -> pendulum.DateTime:
         return parse_when(text, now=self.now, tz=self.tz)
+
+    def when_done(self, text: str) -> pendulum.DateTime:
+        """The moment something happened (a call, a stage move): refused as you type when it lies ahead."""
+        at = self.when(text)
+        if at.int_timestamp > self.now.int_timestamp + FUTURE_SLACK_S:
+            raise ParseError("in the future: log it once it has happened")
+        return at
 
     def value(self, name: str) -> str:
         return self.query_one(f"#{name}", Input).value.strip()
@@ -392,7 +399,7 @@ class ActivityForm(EntryForm[ActivityEntry]):
             placeholder="12m, 1h30, 1:30:00",
             parse=parse_duration,
         )
-        yield from self.text_input("at", "When", value="now", parse=self.when, required="when is required")
+        yield from self.text_input("at", "When", value="now", parse=self.when_done, required="when is required")
         yield from self.text_input("note", "Note")
         yield from self.text_input(
             "follow_up", "Follow-up (optional)", placeholder="fri, +3d, next monday 10:00", parse=self.when
@@ -436,7 +443,7 @@ class ActivityForm(EntryForm[ActivityEntry]):
                 raise _FieldError("deal", f"deal #{deal_id} is on {deal.account!r}, not {account!r}")
         if deal_id is None and account is None:
             raise _FieldError("account", f"a {self.kind} needs an account or a deal")
-        at = self.parsed("at", self.when, required="when is required")
+        at = self.parsed("at", self.when_done, required="when is required")
         follow_up = self.parsed("follow_up", self.when)
         return ActivityEntry(
             kind=self.kind,
@@ -526,14 +533,14 @@ class StageMoveForm(EntryForm[StageMove]):
         initial = self.stage if self.stage in self.stages else Select.NULL
         yield from self.field("stage", "Stage", Select(options, allow_blank=False, value=initial))
         yield from self.text_input("reason", "Reason (required when lost)")
-        yield from self.text_input("at", "When", value="now", parse=self.when, required="when is required")
+        yield from self.text_input("at", "When", value="now", parse=self.when_done, required="when is required")
 
     def build(self) -> StageMove:
         stage = self.selected("stage")
         reason = self.value("reason")
         if stage == "lost" and not reason:
             raise _FieldError("reason", "a lost deal needs a reason")
-        at = self.parsed("at", self.when, required="when is required")
+        at = self.parsed("at", self.when_done, required="when is required")
         return StageMove(self.deal.id, stage, reason=reason or None, at=int(at.timestamp()))
 
 
