@@ -223,6 +223,9 @@ async def test_question_mark_shows_help(make_cockpit) -> None:
             "one row per rep and a team total",
         ):
             assert line in text
+        # Keys as they are typed, not Textual's names for them.
+        assert "  :           Quick entry" in text and "  $           Costs & quotas" in text
+        assert not any(name in text for name in ("colon", "dollar_sign", "question_mark", "square_bracket"))
         await pilot.press("escape")
         assert isinstance(app.screen, DashboardScreen)
 

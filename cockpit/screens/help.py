@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.keys import format_key
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -20,20 +21,18 @@ PANES_HELP = (
 )
 
 
+def key_display(keys: str) -> str:
+    """Keys as typed, not as Textual names them: ``:`` and ``$`` for ``colon`` and ``dollar_sign``."""
+    return " ".join("enter" if key == "enter" else format_key(key) for key in keys.split(","))
+
+
 def binding_rows(bindings: list[Binding], seen: set[str]) -> list[tuple[str, str]]:
     rows = []
     for b in bindings:
         if not isinstance(b, Binding) or b.description == "" or b.action in seen:
             continue
         seen.add(b.action)
-        key = b.key_display or b.key
-        key = {
-            "left_square_bracket": "[",
-            "right_square_bracket": "]",
-            "question_mark": "?",
-            "slash": "/",
-        }.get(key, key)
-        rows.append((key, b.description))
+        rows.append((b.key_display or key_display(b.key), b.description))
     return rows
 
 
