@@ -444,3 +444,32 @@ async def test_my_day_keeps_the_cursor_on_the_deal_after_a_stage_move(make_demo_
         await settle(pilot)
         assert moved not in {key.value for key in table.rows}
         assert (table.cursor_row, table.cursor_key) == (index, following)
+
+
+@pytest.mark.parametrize("screen_keys", [("down", "enter"), ()], ids=["drill-down", "my-day"])
+async def test_the_boxes_of_a_narrow_detail_screen_keep_their_heights(make_cockpit, screen_keys) -> None:
+    # At 80 columns the boxes are stacked and scrolled. A one-column grid of auto rows sized the trend's row from
+    # its one-line placeholder: the drill-down's chart was a box of three lines holding only its title.
+    from cockpit.widgets.trend import load_plotext
+
+    load_plotext()
+    app = make_cockpit("Max Boss" if screen_keys else "Ana Lima")  # a rep opens on My day
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press(*screen_keys)
+        await settle(pilot)
+        assert isinstance(app.screen, RepScreen if screen_keys else MyDayScreen)
+        assert app.screen.has_class("-narrow")
+        boxes = list(app.screen.query(".box"))
+        assert len(boxes) >= 4
+        for box in boxes:
+            if box.id == "rep-trend":
+                assert box.outer_size.height == 14
+            else:  # its rows, a header and borders (a table holds at least one row, "no ..." when empty)
+                assert 4 <= box.outer_size.height <= 16, box.id
+        tops = [box.region.y + app.screen.query_one(".detail-grid").scroll_y for box in boxes]
+        assert tops == sorted(tops)  # one under the other
+        if screen_keys:
+            trend = app.screen.query_one(TrendChart)
+            lines = [line.text for line in trend.render_lines(trend.region.reset_offset.shrink(trend.styles.gutter))]
+            assert sum("┤" in line for line in lines) >= 3  # the y axis with its ticks, not just the title
