@@ -473,3 +473,29 @@ async def test_the_boxes_of_a_narrow_detail_screen_keep_their_heights(make_cockp
             trend = app.screen.query_one(TrendChart)
             lines = [line.text for line in trend.render_lines(trend.region.reset_offset.shrink(trend.styles.gutter))]
             assert sum("┤" in line for line in lines) >= 3  # the y axis with its ticks, not just the title
+
+
+async def test_deal_lists_show_the_amount_before_the_names_and_the_drill_down_no_rep(make_cockpit) -> None:
+    # Narrow boxes cut the columns on the right: the money comes before the long names. In a rep's drill-down every
+    # deal is that rep's, so the column is left out (it pushed the amount off the box at 120 columns).
+    from cockpit.screens.common import OpenDealTable
+
+    def columns(table) -> list[str]:
+        return [column.key.value for column in table.ordered_columns]
+
+    app = make_cockpit("Max Boss")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert columns(app.screen.query_one("#deals", DealTable)) == ["idle", "deal", "amount", "rep", "account"]
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        deals = app.screen.query_one("#rep-deals", DealTable)
+        assert columns(deals) == ["idle", "deal", "amount", "stage", "account"]
+        amount = sum(c.get_render_width(deals) for c in deals.ordered_columns[:3])
+        assert amount <= deals.scrollable_content_region.width  # the amount column is drawn whole
+        stages = app.screen.query_one("#rep-stages", StageTable)
+        assert sum(c.get_render_width(stages) for c in stages.ordered_columns) <= stages.scrollable_content_region.width
+    app = make_cockpit("Ana Lima")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert columns(app.screen.query_one(OpenDealTable)) == ["stage", "deal", "amount", "account"]

@@ -169,8 +169,8 @@ class OpenDealTable(Table):
     def on_mount(self) -> None:
         self.add_column("Stage", key="stage")
         self.add_column("Deal", key="deal")
+        self.add_column(right("Amount"), key="amount")  # before the account: at 80 columns it was cut off
         self.add_column("Account", key="account")
-        self.add_column(right("Amount"), key="amount")
 
     def show(self, deals: tuple[Deal, ...], currency: str) -> None:
         with self.refilling():
@@ -181,8 +181,8 @@ class OpenDealTable(Table):
             self.add_row(
                 Text(clean(d.stage)),
                 Text(clean(d.title, max_len=32)),
-                Text(clean(d.account or "", max_len=24)),
                 right(format_money(d.amount, currency, compact=True)),
+                Text(clean(d.account or "", max_len=24)),
                 key=str(d.id),
             )
         if not deals:

@@ -31,7 +31,7 @@ class RepScreen(OneRepScreen):
         with Grid(id="rep-grid", classes="detail-grid"):
             yield CompareTable(id="rep-kpis", classes="box")
             yield StageTable(id="rep-stages", classes="box")
-            yield DealTable(id="rep-deals", show_stage=True, classes="box")
+            yield DealTable(id="rep-deals", show_stage=True, show_rep=False, title_len=26, classes="box")
             yield ActivityTable(id="rep-activities", classes="box")
             yield TrendChart(id="rep-trend", classes="box")
         yield KeyBar()

@@ -88,20 +88,26 @@ class DealTable(Table):
             self.step = step
             super().__init__()
 
-    def __init__(self, *, show_stage: bool = False, **kwargs: object) -> None:
+    def __init__(
+        self, *, show_stage: bool = False, show_rep: bool = True, title_len: int = 32, **kwargs: object
+    ) -> None:
         super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
         self.show_stage = show_stage
+        self.show_rep = show_rep  # not in one rep's drill-down, where every deal is theirs
+        self.title_len = title_len  # titles longer than this are cut with an ellipsis
         self._deals: dict[str, IdleDeal] = {}
         self._before = 0  # deals before the page shown
 
     def on_mount(self) -> None:
         self.add_column(Text("Idle", justify="right"), key="idle")
         self.add_column("Deal", key="deal")
+        # The amount before the names: a narrow box cuts the columns on the right, and the money matters most.
+        self.add_column(Text("Amount", justify="right"), key="amount")
         if self.show_stage:
             self.add_column("Stage", key="stage")
+        if self.show_rep:
+            self.add_column("Rep", key="rep")
         self.add_column("Account", key="account")
-        self.add_column("Rep", key="rep")
-        self.add_column(Text("Amount", justify="right"), key="amount")
 
     def show(self, deals: tuple[IdleDeal, ...], currency: str, *, more: int = 0, before: int = 0) -> None:
         """Show ``deals``; ``before`` deals come before them (a previous page), ``more`` after.
@@ -121,10 +127,12 @@ class DealTable(Table):
             idle = Text(f"{d.idle_days}d", justify="right")
             if d.stale:
                 idle = Text(f"STALE {d.idle_days}d", justify="right", style="bold")
-            cells = [idle, Text(clean(d.title, max_len=32))]
+            cells = [idle, Text(clean(d.title, max_len=self.title_len)), money(d.amount, currency)]
             if self.show_stage:
                 cells.append(Text(clean(d.stage)))
-            cells += [Text(clean(d.account, max_len=24)), Text(clean(d.rep, max_len=18)), money(d.amount, currency)]
+            if self.show_rep:
+                cells.append(Text(clean(d.rep, max_len=18)))
+            cells.append(Text(clean(d.account, max_len=24)))
             self.add_row(*cells, key=str(d.id))
             self._deals[str(d.id)] = d
         if more > 0:
