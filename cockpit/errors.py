@@ -10,7 +10,32 @@ class PeriodError(CockpitError, ValueError):
 
 
 class ParseError(CockpitError, ValueError):
-    """A typed value (money, duration, date) that cannot be read."""
+    """A typed value (money, duration, date) that cannot be read.
+
+    The message names the value, why it was refused and every accepted form, for a command line. ``reason`` and
+    ``accepted`` keep the parts, so that a form can say it beside the field in one line (:meth:`brief`)."""
+
+    def __init__(self, message: str, *, reason: str | None = None, accepted: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.accepted = accepted
+
+    def brief(self, width: int) -> str:
+        """The refusal in at most ``width`` characters, for a form where the typed value is just above: why, and
+        as many of the accepted forms as fit (cut at a comma, with an ellipsis)."""
+        message = str(self)
+        if self.accepted is None or len(message) <= width:
+            return message if len(message) <= width else message[: width - 1] + "…"
+        what, _, examples = self.accepted.partition(" such as ")
+        if examples:  # "a date/time such as today, fri, ..." -> "not a date/time: e.g. today, fri, ..."
+            text = f"{self.reason or 'not ' + what}: e.g. {examples}"
+        else:
+            text = f"{self.reason or 'not understood'}: expected {self.accepted}"
+        if len(text) <= width:
+            return text
+        cut = text[: width - 3]
+        comma = cut.rfind(", ")  # between examples; "12,500" is one example
+        return (cut[:comma] if comma > 0 else cut) + ", …"
 
 
 class ConfigError(CockpitError):

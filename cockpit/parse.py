@@ -38,7 +38,7 @@ def _fail(text: object, accepted: str, reason: str | None = None) -> ParseError:
     shown = text if isinstance(text, str) else str(text)
     shown = " ".join(shown.split())  # keep the message on one line whatever was pasted
     why = f" ({reason})" if reason else ""
-    return ParseError(f"cannot read {shown!r}{why}: expected {accepted}")
+    return ParseError(f"cannot read {shown!r}{why}: expected {accepted}", reason=reason, accepted=accepted)
 
 
 def _zone(tz: str | None) -> pendulum.Timezone:

@@ -393,3 +393,27 @@ def test_parse_percent_rejects(text):
     with pytest.raises(ParseError) as info:
         parse_percent(text)
     assert_one_line_error(info.value, text)
+
+
+@given(st.text(max_size=80))
+def test_a_refusal_fits_one_form_line_and_keeps_its_reason(text: str) -> None:
+    """The command line's message lists every accepted form (up to ~190 characters); under a form's field it is
+    one line of at most 66: the reason first, then the examples that fit, never cut inside an example."""
+    now = pendulum.datetime(2026, 11, 27, 10, tz="Europe/Paris")
+    for parse in (
+        lambda t: parse_when(t, now=now, tz="Europe/Paris"),
+        lambda t: parse_money(t, currency="USD"),
+        parse_duration,
+        parse_percent,
+    ):
+        try:
+            parse(text)
+        except ParseError as exc:
+            brief = exc.brief(66)
+            assert len(brief) <= 66 and "\n" not in brief
+            if exc.reason:
+                assert brief.startswith(exc.reason[:60])
+            if exc.accepted and " such as " in exc.accepted:
+                examples = exc.accepted.partition(" such as ")[2].split(", ")
+                shown = brief.partition(": e.g. ")[2].removesuffix(", …").split(", ")
+                assert shown == examples[: len(shown)]  # whole examples, in order

@@ -50,6 +50,18 @@ __all__ = [
 
 T = TypeVar("T")
 
+#: The characters a field's message has under a 72-column form (borders and padding off): one line, never more.
+MESSAGE_WIDTH = 66
+
+
+def field_message(exc: CockpitError) -> str:
+    """Why a typed value was refused, in one line under its field (the command line's message names the value
+    and lists every accepted form; here the value is just above)."""
+    if isinstance(exc, ParseError):
+        return exc.brief(MESSAGE_WIDTH)
+    message = str(exc)
+    return message if len(message) <= MESSAGE_WIDTH else message[: MESSAGE_WIDTH - 1] + "…"
+
 
 class ParserValidator(Validator):
     """Runs a core parser; its ParseError message becomes the inline message. Empty is fine unless required."""
@@ -65,7 +77,7 @@ class ParserValidator(Validator):
         try:
             self.parse(value)
         except CockpitError as exc:
-            return self.failure(str(exc))
+            return self.failure(field_message(exc))
         return self.success()
 
 
@@ -209,7 +221,7 @@ class EntryForm(StyledAtMount, ModalScreen[T], Generic[T]):
         try:
             return parse(text)
         except CockpitError as exc:
-            raise _FieldError(name, str(exc)) from None
+            raise _FieldError(name, field_message(exc)) from None
 
     def selected(self, name: str) -> Any:
         value = self.query_one(f"#{name}", Select).value
@@ -417,7 +429,7 @@ class ActivityForm(EntryForm[ActivityEntry]):
         try:
             found = match_name(value, self.catalog.accounts, "accounts")
         except ParseError as exc:
-            self.set_message("account", str(exc), hint=True)
+            self.set_message("account", field_message(exc), hint=True)
             return
         if found is None:
             self.set_message("account", f"new account {clean(value.strip())!r} will be created", hint=True)
@@ -434,7 +446,7 @@ class ActivityForm(EntryForm[ActivityEntry]):
             try:
                 account = match_name(account_text, catalog.accounts, "accounts")
             except ParseError as exc:
-                raise _FieldError("account", str(exc)) from None
+                raise _FieldError("account", field_message(exc)) from None
             if account is None:
                 account, create = " ".join(account_text.split()), True
         if deal_id is not None and account is not None and not create:
@@ -501,7 +513,7 @@ class DealForm(EntryForm[DealEntry]):
         try:
             account = match_name(text, catalog.accounts, "accounts") or " ".join(text.split())
         except ParseError as exc:
-            raise _FieldError("account", str(exc)) from None
+            raise _FieldError("account", field_message(exc)) from None
         title = self.parsed("title", str, required="a title is required")
         amount = self.parsed(
             "amount", lambda t: parse_money(t, currency=self.currency), required="an amount is required"
@@ -629,7 +641,7 @@ class DealEditForm(EntryForm[DealEdit]):
             try:
                 found = match_name(account, catalog.accounts, "accounts")
             except ParseError as exc:
-                raise _FieldError("account", str(exc)) from None
+                raise _FieldError("account", field_message(exc)) from None
             if found is None:
                 raise _FieldError("account", f"no account matches {account!r}")
             changes["account"] = found
