@@ -49,10 +49,10 @@ def clean(text: str | None, *, max_len: int | None = None) -> str:
 
 def truncate(text: str, max_len: int) -> str:
     """``text`` cut to at most ``max_len`` terminal cells, ending in "…" when something was cut."""
+    if cell_width(text) <= max_len:
+        return text  # even at 0 cells: a text of zero-width characters only (a soft hyphen) fits whole
     if max_len <= 0:
         return ""
-    if cell_width(text) <= max_len:
-        return text
     budget = max_len - 1  # room for the ellipsis
     if text.isascii():  # one cell a character
         return text[:budget] + ELLIPSIS
