@@ -53,6 +53,9 @@ class InsightsScreen(StyledAtMount, Screen[None]):
         text-style: bold;
         padding: 1 1 0 1;
     }
+    InsightsScreen #insights-title {
+        padding-top: 0;  /* the screen's first line, not a blank one */
+    }
     InsightsScreen DataTable {
         height: auto;
         max-height: 14;
