@@ -143,6 +143,20 @@ async def test_escape_writes_nothing(store: Store) -> None:
         await pilot.press("c")
         await settle(pilot)
         await pilot.press(*"globex")
+        await pilot.press("escape")  # a stray Esc loses nothing: the form asks for a second one
+        await settle(pilot)
+        assert isinstance(app.screen, EntryForm)
+        assert app.screen.query_one("#account", Input).value == "globex"
+        assert "Esc again discards" in str(app.screen.query_one("#form-error", Static).render())
+        await pilot.press("x")  # typing again disarms it
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, EntryForm)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, EntryForm)
+        await pilot.press("c")  # an untouched form closes on one Esc
+        await settle(pilot)
         await pilot.press("escape")
         await settle(pilot)
         assert not isinstance(app.screen, EntryForm)
@@ -326,8 +340,16 @@ async def test_quick_entry_rejects_bad_line_and_writes_nothing(store: Store) -> 
         assert isinstance(app.screen, QuickEntryScreen)
         assert "needs a reason" in str(app.screen.query_one("#quick-preview", Static).render())
         assert app.screen.query_one("#quick-input", Input).value == "lost 1"
+        await pilot.press("escape")  # a typed line is kept on a first Esc
+        await settle(pilot)
+        assert isinstance(app.screen, QuickEntryScreen)
+        assert "Esc again discards the line" in str(app.screen.query_one("#quick-preview", Static).render())
         await pilot.press("escape")
         await settle(pilot)
+        assert not isinstance(app.screen, QuickEntryScreen)
+        await pilot.press(":", "escape")  # an empty line closes on one Esc
+        await settle(pilot)
+        assert not isinstance(app.screen, QuickEntryScreen)
     assert count(store, "audit_log") == before
 
 

@@ -199,7 +199,7 @@ async def test_void_needs_a_reason_and_esc_writes_nothing(make_cockpit) -> None:
         await pilot.press(*"   ", "enter")  # blanks are no reason either
         await settle(pilot)
         assert isinstance(app.screen, VoidForm)
-        await pilot.press("escape")
+        await pilot.press("escape", "escape")  # typed values: the second Esc discards them
         await settle(pilot)
         assert isinstance(app.screen, DashboardScreen)
         assert store.deal(deal_id(store, "Wayne expansion")).voided_at is None

@@ -121,6 +121,7 @@ class EntryForm(StyledAtMount, ModalScreen[T], Generic[T]):
     EntryForm .field-message { color: $error; height: auto; }
     EntryForm .field-message.-hint { color: $text-muted; }
     EntryForm #form-error { color: $error; text-style: bold; height: auto; margin-top: 1; }
+    EntryForm #form-error.-hint { color: $warning; }
     EntryForm .form-keys { color: $text-muted; margin-top: 1; }
     EntryForm.-short .form-title { margin-bottom: 0; }
     EntryForm.-short .field-label { margin-top: 0; }
@@ -159,6 +160,8 @@ class EntryForm(StyledAtMount, ModalScreen[T], Generic[T]):
         self.saving = False
         self.saved_id: int | None = None
         """The id of the row written, set just before the form dismisses with its entry."""
+        self._initial: dict[str | None, object] = {}  # the fields' values when the form opened
+        self._discard_armed = False  # Esc was pressed once on typed values: the next Esc discards them
 
     # ---- building blocks for subclasses
 
@@ -261,16 +264,21 @@ class EntryForm(StyledAtMount, ModalScreen[T], Generic[T]):
             for widget in self.query("Input, Select"):
                 widget.compact = short  # type: ignore[attr-defined]
 
-    def show_error(self, message: str) -> None:
+    def _values(self) -> dict[str | None, object]:
+        return {widget.id: widget.value for widget in self.query("Input, Select")}  # type: ignore[attr-defined]
+
+    def show_error(self, message: str, *, hint: bool = False) -> None:
         """Show why the form was not saved, one line under the fields, scrolled into view; the fields stay."""
         error = self.query_one("#form-error", Static)
         error.update(Text(message))
         error.set_class(not message, "-empty")
+        error.set_class(hint, "-hint")
         if message:
             error.scroll_visible(animate=False)
 
     def on_mount(self) -> None:
         self.query_one("#form").can_focus = False  # Tab moves between fields only
+        self._initial = self._values()
         if self._load_catalog is not None:
             self._fetch_catalog()
 
@@ -289,6 +297,9 @@ class EntryForm(StyledAtMount, ModalScreen[T], Generic[T]):
 
     @on(Input.Changed)
     def _show_validation(self, event: Input.Changed) -> None:
+        if self._discard_armed:  # typing again: the next Esc asks again
+            self._discard_armed = False
+            self.show_error("")
         if event.input.id is None:
             return
         result = event.validation_result
@@ -307,8 +318,14 @@ class EntryForm(StyledAtMount, ModalScreen[T], Generic[T]):
         self.action_save()
 
     def action_cancel(self) -> None:
-        if not self.saving:
+        """Esc: close the form; when something was typed, only on a second Esc (a stray Esc loses nothing)."""
+        if self.saving:
+            return
+        if self._discard_armed or self._values() == self._initial:
             self.dismiss(None)
+            return
+        self._discard_armed = True
+        self.show_error("Esc again discards what you typed; Enter saves it", hint=True)
 
     def action_save(self) -> None:
         if self.saving:

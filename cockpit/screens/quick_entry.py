@@ -56,6 +56,7 @@ class QuickEntryScreen(StyledAtMount, ModalScreen[QuickAction | None]):
         self.saving = False
         self.saved_id: int | None = None
         """The id of the row written, set just before the screen dismisses with its action."""
+        self._discard_armed = False  # Esc was pressed once on a typed line: the next Esc discards it
 
     def compose(self) -> ComposeResult:
         with Vertical(id="quick"):
@@ -98,6 +99,7 @@ class QuickEntryScreen(StyledAtMount, ModalScreen[QuickAction | None]):
 
     @on(Input.Changed, "#quick-input")
     def _changed(self, event: Input.Changed) -> None:
+        self._discard_armed = False
         if not self.saving:
             self._preview(event.value)
 
@@ -135,5 +137,11 @@ class QuickEntryScreen(StyledAtMount, ModalScreen[QuickAction | None]):
         self.dismiss(action)
 
     def action_cancel(self) -> None:
-        if not self.saving:
+        """Esc: close; with a line typed, only on a second Esc (a stray Esc loses nothing)."""
+        if self.saving:
+            return
+        if self._discard_armed or not self.query_one("#quick-input", Input).value.strip():
             self.dismiss(None)
+            return
+        self._discard_armed = True
+        self._show("Esc again discards the line; Enter writes it", "error")
