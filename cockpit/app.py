@@ -182,6 +182,7 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         self.refreshes = 0  # snapshots applied (tests check that an unchanged database repaints nothing)
         self.mouse_reporting = True
         self.crashed: Exception | None = None  # an exception that stopped the app; `cockpit run` re-raises it
+        self._quit_armed: Screen | None = None  # the screen whose typed values a first ctrl+q warned about
 
     def run(self, *, mouse: bool = True, **kwargs: Any) -> Any:  # type: ignore[override]
         """Run the app; ``mouse=False`` leaves the terminal's mouse reporting off (the default over SSH)."""
@@ -203,6 +204,14 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
             self.crashed = error
         super()._handle_exception(error)
         self._exit_renderables.clear()
+
+    async def action_quit(self) -> None:
+        """Quit (q, ctrl+q); over a form or quick-entry line with something typed, only on a second ctrl+q."""
+        if getattr(self.screen, "has_typed", False) and self._quit_armed is not self.screen:
+            self._quit_armed = self.screen
+            self.notify("What you typed is not saved: ctrl+q again quits without it", severity="warning")
+            return
+        self.exit()
 
     # ------------------------------------------------------------------------------------------ lifecycle
 

@@ -286,6 +286,34 @@ async def test_q_quits(make_cockpit) -> None:
         assert not app.is_running
 
 
+@pytest.mark.parametrize("opener", [("c",), ("colon",)], ids=["form", "quick-entry"])
+async def test_ctrl_q_over_typed_values_asks_again(make_cockpit, opener) -> None:
+    from cockpit.screens.forms import EntryForm
+    from cockpit.screens.quick_entry import QuickEntryScreen
+
+    app = make_cockpit("Ana Lima")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press(*opener)
+        await settle(pilot)
+        assert isinstance(app.screen, EntryForm | QuickEntryScreen)
+        await pilot.press("ctrl+q")  # nothing typed: quits at once
+        await pilot.pause()
+        assert not app.is_running
+    app = make_cockpit("Ana Lima")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press(*opener, *"acme")
+        await settle(pilot)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, EntryForm | QuickEntryScreen)
+        assert any("ctrl+q again quits" in n.message for n in app._notifications)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert not app.is_running
+
+
 async def test_another_process_write_appears_and_idle_repaints_nothing(make_cockpit, db_path: Path) -> None:
     app = make_cockpit()
     async with app.run_test(size=(120, 40)) as pilot:

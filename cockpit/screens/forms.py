@@ -264,6 +264,11 @@ class EntryForm(StyledAtMount, ModalScreen[T], Generic[T]):
             for widget in self.query("Input, Select"):
                 widget.compact = short  # type: ignore[attr-defined]
 
+    @property
+    def has_typed(self) -> bool:
+        """Whether a field differs from what the form opened with (Esc and quitting ask twice then)."""
+        return self._values() != self._initial
+
     def _values(self) -> dict[str | None, object]:
         return {widget.id: widget.value for widget in self.query("Input, Select")}  # type: ignore[attr-defined]
 
@@ -321,7 +326,7 @@ class EntryForm(StyledAtMount, ModalScreen[T], Generic[T]):
         """Esc: close the form; when something was typed, only on a second Esc (a stray Esc loses nothing)."""
         if self.saving:
             return
-        if self._discard_armed or self._values() == self._initial:
+        if self._discard_armed or not self.has_typed:
             self.dismiss(None)
             return
         self._discard_armed = True

@@ -136,11 +136,16 @@ class QuickEntryScreen(StyledAtMount, ModalScreen[QuickAction | None]):
         self.saved_id = row_id
         self.dismiss(action)
 
+    @property
+    def has_typed(self) -> bool:
+        """Whether a line is typed (Esc and quitting ask twice then)."""
+        return bool(self.query_one("#quick-input", Input).value.strip())
+
     def action_cancel(self) -> None:
         """Esc: close; with a line typed, only on a second Esc (a stray Esc loses nothing)."""
         if self.saving:
             return
-        if self._discard_armed or not self.query_one("#quick-input", Input).value.strip():
+        if self._discard_armed or not self.has_typed:
             self.dismiss(None)
             return
         self._discard_armed = True
