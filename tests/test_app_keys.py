@@ -527,3 +527,35 @@ async def test_deal_lists_show_the_amount_before_the_names_and_the_drill_down_no
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert columns(app.screen.query_one(OpenDealTable)) == ["stage", "deal", "amount", "account"]
+
+
+async def test_the_drill_down_keeps_the_cursor_at_its_place_when_its_deal_is_won(make_demo_cockpit) -> None:
+    app = make_demo_cockpit()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, RepScreen)
+        deals = app.screen.query_one("#rep-deals", DealTable)
+        deals.focus()
+        await pilot.press("down", "down", "down")
+        won = deals.cursor_key
+        following = deals.coordinate_to_cell_key((4, 0)).row_key.value
+        await pilot.press("w")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, RepScreen)
+        assert won not in {key.value for key in deals.rows}
+        assert (deals.cursor_row, deals.cursor_key) == (3, following)
+        # Another stage in the team cockpit's pipeline starts at its first deal, not at the row the last one had.
+        await pilot.press("escape")
+        await settle(pilot)
+        pipeline_deals = app.screen.query_one("#deals", DealTable)
+        pipeline_deals.focus()
+        await pilot.press("down", "down", "down")
+        assert pipeline_deals.cursor_row == 3
+        app.screen.query_one("#stages", StageTable).focus()
+        await pilot.press("right")
+        await settle(pilot)
+        assert pipeline_deals.cursor_row == 0

@@ -97,6 +97,7 @@ class DealTable(Table):
         self.title_len = title_len  # titles longer than this are cut with an ellipsis
         self._deals: dict[str, IdleDeal] = {}
         self._before = 0  # deals before the page shown
+        self._of: object = None  # the list shown (a stage)
 
     def on_mount(self) -> None:
         self.add_column(Text("Idle", justify="right"), key="idle")
@@ -109,14 +110,17 @@ class DealTable(Table):
             self.add_column("Rep", key="rep")
         self.add_column("Account", key="account")
 
-    def show(self, deals: tuple[IdleDeal, ...], currency: str, *, more: int = 0, before: int = 0) -> None:
-        """Show ``deals``; ``before`` deals come before them (a previous page), ``more`` after.
+    def show(
+        self, deals: tuple[IdleDeal, ...], currency: str, *, more: int = 0, before: int = 0, of: object = None
+    ) -> None:
+        """Show ``deals`` of the list ``of`` (a stage); ``before`` deals come before them (a previous page), ``more``
+        after.
 
-        On the same page (a live refresh), the cursor stays on its deal while it is still listed; on another page
-        it goes to the page's first deal."""
-        same_page = before == self._before
-        current = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value if self.row_count else None
-        self._before = before
+        On the same page of the same list (a live refresh, a write), the cursor stays on its deal while it is still
+        listed, else at its place (the deal that took it); on another page or list it goes to the first deal."""
+        same_page = before == self._before and of == self._of
+        current, row = self.cursor_key, self.cursor_row
+        self._before, self._of = before, of
         self.clear()
         self._deals = {}
         blank = [Text("")] * (len(self.columns) - 2)
@@ -137,10 +141,14 @@ class DealTable(Table):
             self._deals[str(d.id)] = d
         if more > 0:
             self.add_row(Text(""), Text(f"… {more} more (Enter: next page)", style="italic"), *blank, key=NEXT_PAGE)
+        first = 1 if before > 0 else 0  # the page's first deal, not the paging row
+        last = first + len(deals) - 1
         if same_page and current is not None and current in self.rows:
             self.move_cursor(row=self.get_row_index(current))
+        elif same_page and current is not None and deals:
+            self.move_cursor(row=min(max(row, first), last))  # its deal left (won): the one that took its place
         elif before > 0 and deals:
-            self.move_cursor(row=1)  # the first deal of the page, not the paging row
+            self.move_cursor(row=first)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -193,7 +201,8 @@ class PipelineView(Vertical):
             table.show((), self._currency)
             table.border_title = "Deals"
             return
-        table.show(page.deals, self._currency, more=page.total - len(page.deals) - page.offset, before=page.offset)
+        more = page.total - len(page.deals) - page.offset
+        table.show(page.deals, self._currency, more=more, before=page.offset, of=page.stage)
         # A border title is markup: a stage named "[b]hot" (from a config file) must show as written.
         title = f"{escape_markup(clean(page.stage))}: idlest first"
         if page.total > len(page.deals):
