@@ -880,10 +880,10 @@ def _import_deals(ctx: _Context, table: Table, skip_bad: bool, progress: Any) ->
             "probability": target.probability if probability is None else _check_prob(probability),
             "source": row.check("source", lambda: _check_text(row.text("source"), "source", max_len=100)),
             "product": row.check("product", lambda: _check_text(row.text("product"), "product", max_len=200)),
-            "created_at": row.check("created", lambda: _check_ts(created, "created date")),
-            "qualified_at": row.check("qualified", lambda: _check_ts(qualified, "qualified date")),
+            "created_at": row.check("created", lambda: ctx.store.check_done(created, "created date")),
+            "qualified_at": row.check("qualified", lambda: ctx.store.check_done(qualified, "qualified date")),
             "expected_close": row.check("expected_close", lambda: _check_ts(expected, "expected close")),
-            "closed_at": row.check("closed", lambda: _check_ts(closed, "close date")),
+            "closed_at": row.check("closed", lambda: ctx.store.check_done(closed, "close date")),
             "lost_reason": (
                 row.check("lost_reason", lambda: _check_text(row.text("lost_reason"), "lost reason")) or "unknown"
             )
@@ -1036,7 +1036,7 @@ def _import_activities(ctx: _Context, table: Table, skip_bad: bool, progress: An
         values: dict[str, Any] = {
             "external_id": row.text("external_id") or None,
             "kind": kind,
-            "at": row.check("at", lambda: _check_ts(at, "activity date")),
+            "at": row.check("at", lambda: ctx.store.check_done(at, "activity date")),
             "deal_id": deal[0] if deal else None,
             "outcome": row.check("outcome", lambda: _check_text(row.text("outcome"), "outcome", max_len=100)),
             "duration_s": duration,

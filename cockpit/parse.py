@@ -587,7 +587,7 @@ def _compact(major: Decimal) -> str:
 
 # --- percentages ---
 
-PERCENT_FORMS = "a percentage such as 65%, 65.5%, 65 or 0.65, between 0 and 100%"
+PERCENT_FORMS = "a percentage from 0 to 100% such as 65%, 65.5%, 65 or 0.65"
 
 
 def parse_percent(text: str) -> float:

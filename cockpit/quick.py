@@ -17,7 +17,7 @@ from cockpit.actions import OUTCOMES, ActivityEntry, DealEntry, Entry, FollowUp,
 from cockpit.config import DEFAULT_STAGES
 from cockpit.errors import ParseError
 from cockpit.parse import format_duration, format_money, parse_duration, parse_money, parse_when
-from cockpit.store import Store
+from cockpit.store import FUTURE_SLACK_S, Store
 from cockpit.text import clean
 
 __all__ = [
@@ -232,6 +232,13 @@ class _Parser:
             raise ParseError(f"missing {what} (e.g. fri, +3d, 2026-11-27 14:00)")
         raise ParseError(f"{what}: {last_error}")
 
+    def done_when(self) -> pendulum.DateTime:
+        """When something was done (``at`` of an activity or a stage move): refused in the preview when ahead."""
+        moment = self.when("date")
+        if moment.int_timestamp > self.now.int_timestamp + FUTURE_SLACK_S:
+            raise ParseError("date is in the future: log it once it has happened (or plan a follow-up)")
+        return moment
+
     def deal(self) -> DealRef:
         tok = self.take("deal (#1042 or part of its title)")
         if not tok.quoted and (m := _DEAL_ID.fullmatch(tok.text)):
@@ -348,7 +355,7 @@ class _Parser:
             elif word in _FOLLOW_UP_WORDS:
                 follow_up = self.when("follow-up date")
             elif word in ("at", "on", "when"):
-                at = self.when("date")
+                at = self.done_when()
             elif word == "by":
                 rep = self.rep()
             elif (pair := self._outcome_pair(word)) is not None:
@@ -479,7 +486,7 @@ class _Parser:
                     raise ParseError("two reasons: put the whole reason in one pair of quotes")
                 reason = tok.text
             elif tok.text.casefold() in ("at", "on"):
-                at = self.when("date")
+                at = self.done_when()
             elif stage is None and (found := self.stage(tok)) is not None:
                 stage = found
             else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -106,13 +107,16 @@ def percent(share: float) -> str:
 
     Formatting the raw float rounded 0.24500000000000002 up and the report's 0.245 down (binary halves round to
     even): the screens said 25% where ``cockpit report`` said 24%. Both now start from the same six decimals."""
-    return f"{percent_points(share)}%"
+    points = percent_points(share)
+    return points if points == "—" else f"{points}%"
 
 
 def percent_points(share: float) -> str:
-    """A share in whole percentage points, without the sign (see :func:`percent`)."""
-    whole = (Decimal(repr(round(share, 6))) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    return str(whole + 0)  # + 0 turns -0 into 0
+    """A share in whole percentage points (see :func:`percent`); "—" for a share that is not a number."""
+    if not math.isfinite(share):
+        return "—"
+    whole = (Decimal(repr(round(share, 6))) * 100).to_integral_value(rounding=ROUND_HALF_UP)
+    return f"{whole + 0:f}"  # + 0 turns -0 into 0; f: 1E+28 written out
 
 
 def display_value(kpi: str, value: float | int | None, currency: str) -> str:

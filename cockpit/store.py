@@ -1010,7 +1010,7 @@ class Store:
         with self.write("add account") as tx:
             return tx.account(name, segment=segment, lead_source=lead_source, create_only=True)
 
-    def _check_done(self, ts: int | None, what: str) -> int | None:
+    def check_done(self, ts: int | None, what: str) -> int | None:
         """A moment at which something happened (a call, a stage move, a win): not later than now (and the slack).
 
         What is still to come is planned as a follow-up or an expected close, both of which may lie ahead."""
@@ -1039,9 +1039,9 @@ class Store:
         external_id: str | None = None,
     ) -> int:
         """Add a deal with its first stage-history row; ``account`` (a name) is created when unknown."""
-        created = self._check_done(created_at if created_at is not None else int(self.clock()), "created date")
-        self._check_done(closed_at, "close date")
-        self._check_done(qualified_at, "qualified date")
+        created = self.check_done(created_at if created_at is not None else int(self.clock()), "created date")
+        self.check_done(closed_at, "close date")
+        self.check_done(qualified_at, "qualified date")
         with self.write("add deal") as tx:
             values = tx.deal_values(
                 rep_id=rep_id,
@@ -1074,7 +1074,7 @@ class Store:
         probability: float | None = None,
     ) -> None:
         """Move a deal to another stage (won, lost with a reason, or an open stage), with its stage history."""
-        when = self._check_done(at if at is not None else int(self.clock()), "stage date")
+        when = self.check_done(at if at is not None else int(self.clock()), "stage date")
         with self.write(f"move deal to {stage}") as tx:
             deal = tx.row("deals", deal_id)
             if deal["voided_at"] is not None:
@@ -1157,7 +1157,7 @@ class Store:
             raise ValidationError(f"unknown activity kind {kind!r} (kinds: {', '.join(ACTIVITY_KINDS)})")
         if duration_s is not None and not 0 <= duration_s <= 86_400:
             raise ValidationError("duration must be between 0 and 24 hours")
-        when = self._check_done(at if at is not None else int(self.clock()), "activity date")
+        when = self.check_done(at if at is not None else int(self.clock()), "activity date")
         values = {
             "kind": kind,
             "rep_id": rep_id,
@@ -1200,7 +1200,7 @@ class Store:
         if "kind" in changes and changes["kind"] not in ACTIVITY_KINDS:
             raise ValidationError(f"unknown activity kind {changes['kind']!r}")
         if "at" in changes:
-            changes["at"] = self._check_done(changes["at"], "activity date")
+            changes["at"] = self.check_done(changes["at"], "activity date")
         if "follow_up_at" in changes:
             changes["follow_up_at"] = _check_ts(changes["follow_up_at"], "follow-up date")
         with self.write("edit activity") as tx:
@@ -1331,7 +1331,7 @@ class Store:
             "deal_id": deal_id,
             "outcome": _check_text(outcome, "outcome", max_len=100),
             "duration_s": duration_s,
-            "at": self._check_done(at if at is not None else int(self.clock()), "activity date"),
+            "at": self.check_done(at if at is not None else int(self.clock()), "activity date"),
             "note": _check_text(note, "note", max_len=100_000),
             "follow_up_at": _check_ts(follow_up_at, "follow-up date"),
             "created_at": int(self.clock()),
@@ -1380,8 +1380,8 @@ class Store:
 
 
 def _row_name(table: str, row_id: int) -> str:
-    """A deal or an activity as people name it: ``deal #12``, ``activity #40``."""
-    return f"{'deal' if table == 'deals' else 'activity'} #{row_id}"
+    """A deal or an activity as people type it (quick entry, the command line): ``deal #12``, ``activity a40``."""
+    return f"deal #{row_id}" if table == "deals" else f"activity a{row_id}"
 
 
 def _check_prob(probability: float) -> float:

@@ -284,5 +284,5 @@ def test_void_and_restore_refusals_name_the_row_as_people_do(path: Path) -> None
         store.restore("deals", 1)
     call = store.log_activity(kind="call", rep_id=1, deal_id=1)
     store.void("activities", call, reason="typo")
-    with pytest.raises(ValidationError, match=rf"^activity #{call} is already voided$"):
+    with pytest.raises(ValidationError, match=rf"^activity a{call} is already voided$"):
         store.void("activities", call, reason="again")

@@ -162,3 +162,24 @@ def test_defer_leaves_imported_and_missing_modules_alone() -> None:
     assert type(sys.modules["json"]).__name__ == "module"
     assert defer("cockpit_no_such_module") is False
     assert "cockpit_no_such_module" not in sys.modules
+
+
+def test_cockpit_run_with_cockpit_now_gives_the_store_the_apps_clock(tmp_path: Path, monkeypatch) -> None:
+    # With the clock set ahead (demos, snapshots), the forms' "now" is the app's: the store must stamp and check
+    # writes against the same clock, or a call logged "now" is refused as lying ahead of the real time.
+    from cockpit.app import CockpitApp
+    from cockpit.cli import main
+    from cockpit.store import Store
+
+    Store(tmp_path / "c.db", create=True).close()
+    monkeypatch.setenv("COCKPIT_NOW", "2031-05-04T10:00:00")
+    monkeypatch.setenv("COCKPIT_TZ", "UTC")
+    monkeypatch.setenv("COCKPIT_CACHE_DIR", str(tmp_path / "cache"))
+    seen = {}
+
+    def fake_run(app: CockpitApp, **kwargs: object) -> None:
+        seen["store"], seen["app"] = app.store.clock(), app.clock().timestamp()
+
+    monkeypatch.setattr(CockpitApp, "run", fake_run)
+    assert main(["run", "--db", str(tmp_path / "c.db")]) == 0
+    assert abs(seen["store"] - seen["app"]) < 2 and seen["app"] > 1_935_000_000  # 2031, not today

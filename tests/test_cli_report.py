@@ -496,6 +496,13 @@ def test_a_share_shows_the_same_whole_percent_from_the_float_and_from_the_json()
         "260%",
         "0%",
     )
+    # A fall of half a point is a point (away from zero, as a rise); what is not a number is a dash, not a crash.
+    assert (percent(-0.005), percent(float("inf")), percent(float("nan")), percent(1e26)) == (
+        "-1%",
+        "—",
+        "—",
+        "1" + "0" * 28 + "%",
+    )
 
 
 @given(st.integers(min_value=0, max_value=10**7), st.integers(min_value=1, max_value=10**7))

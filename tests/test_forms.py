@@ -402,20 +402,22 @@ async def test_a_refused_save_at_80x24_shows_its_one_line_error_and_the_form_tit
     maria.close()
 
 
+@pytest.mark.parametrize("user", ["alice", "maria"])  # a rep's call form, a manager's (one field more: the rep)
 @run_async
-async def test_forms_are_compact_below_32_lines_and_roomy_above(store: Store) -> None:
-    app = app_for(store)
+async def test_a_form_is_roomy_only_where_it_fits_whole_and_compact_elsewhere(store: Store, user: str) -> None:
+    app = app_for(Store(store.path, user=user, now=lambda: NOW_TS))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("c")
         await settle(pilot)
         form = app.screen
-        assert form.has_class("-short")
-        assert all(widget.compact for widget in form.query("Input, Select"))
-        assert form.query_one("#form").max_scroll_y == 0  # nothing to scroll: title to key line on screen
-        await pilot.resize_terminal(100, 50)
-        await pilot.pause()
-        assert not form.has_class("-short")
-        assert not any(widget.compact for widget in form.query("Input, Select"))
+        fields = len(form.query("Input, Select"))
+        for height in (24, 40, 6 * fields + 6, 6 * fields + 7, 90):
+            await pilot.resize_terminal(100, height)
+            await pilot.pause()
+            roomy = not form.has_class("-short")
+            assert roomy == (height >= 6 * fields + 7), height
+            assert all(widget.compact != roomy for widget in form.query("Input, Select"))
+            assert form.query_one("#form").max_scroll_y == 0, height  # title to key line on screen, never scrolled
 
 
 @run_async

@@ -212,6 +212,30 @@ def test_malformed_rows_are_reported_with_line_and_column_and_nothing_is_written
     assert dump(store.path) == before  # not even the good row nor its new rep
 
 
+def test_rows_dated_after_the_clock_are_refused_where_they_record_what_was_done(store: Store, tmp_path: Path) -> None:
+    # The store's clock is 2026-03-01 12:00 UTC: a call on 2026-03-02 and a win on 2026-04-01 have not happened;
+    # an expected close in April is a plan and is kept.
+    deals_csv = write(
+        tmp_path,
+        "title,rep,created,closed,expected_close,amount,stage\n"
+        "Planned,Ann,2026-02-01,,2026-04-30,100,proposal\n"  # line 2
+        "Won ahead,Ann,2026-02-01,2026-04-01,,100,won\n"  # line 3
+        "Made ahead,Ann,2026-03-05,,,100,lead\n",  # line 4
+        name="d.csv",
+    )
+    before = dump(store.path)
+    with pytest.raises(ImportFailed) as caught:
+        import_file(store, "deals", deals_csv, tz="UTC")
+    assert [(e.line, e.column) for e in caught.value.errors] == [(3, "closed"), (4, "created")]
+    assert "close date is in the future" in caught.value.errors[0].reason
+    assert dump(store.path) == before
+    acts = write(tmp_path, "kind,rep,at\ncall,Ann,2026-03-01 12:10\ncall,Ann,2026-03-02 09:00\n", name="a.csv")
+    with pytest.raises(ImportFailed) as caught:
+        import_file(store, "activities", acts, tz="UTC")
+    assert [(e.line, e.column) for e in caught.value.errors] == [(3, "at")]  # 12:10 is within the slack
+    assert dump(store.path) == before
+
+
 def test_skip_bad_imports_the_readable_rows(store: Store, tmp_path: Path) -> None:
     result = import_file(store, "deals", write(tmp_path, BAD), tz="UTC", skip_bad=True)
     assert (result.rows, result.created) == (6, 1)

@@ -105,6 +105,8 @@ def test_won_lost_move_advance_follow_up_undo(catalog: Catalog) -> None:
         ("deal globex 24k", "needs a title in quotes"),
         ('deal globex "X" lots', "unexpected 'lots'"),
         ("call globex by zed", "no rep matches 'zed'"),
+        ("call globex at tomorrow 9:00", "date is in the future"),
+        ("won 1 at +2d", "date is in the future"),
     ],
 )
 def test_rejected_lines(catalog: Catalog, line: str, reason: str) -> None:

@@ -49,6 +49,10 @@ def run(args: argparse.Namespace) -> int:
 
         store = open_store(settings)
         app = make_app(store, settings=settings, now=now, as_rep=args.as_rep, first_read=first_read)
+        if os.environ.get("COCKPIT_NOW"):
+            # The store stamps writes and refuses what lies ahead of its clock: the app's, as the CLI's commands
+            # set theirs (log.open_at), or a form's "now" would be refused as the future of the real time.
+            store.clock = lambda: app.clock().timestamp()
         app.run(mouse=mouse_wanted(getattr(args, "mouse", None)))
     finally:
         gc.enable()

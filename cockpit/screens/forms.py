@@ -12,6 +12,7 @@ Names from the database are shown literally (rich ``Text``), never parsed as mar
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -32,7 +33,7 @@ from cockpit.parse import format_money, parse_duration, parse_money, parse_perce
 from cockpit.quick import Catalog, DealRef, match_name, parse_row_ref
 from cockpit.screens.resume import StyledAtMount
 from cockpit.store import FUTURE_SLACK_S, Deal
-from cockpit.text import clean
+from cockpit.text import clean, truncate
 
 __all__ = [
     "ActivityForm",
@@ -54,13 +55,20 @@ T = TypeVar("T")
 MESSAGE_WIDTH = 66
 
 
+def refusal(exc: Exception) -> str:
+    """Why a write was refused, for the line under a form or the quick-entry line ("Not saved: ...")."""
+    if isinstance(exc, BusyError):  # the store's message names the file: too long for one line here
+        return "database busy, nothing written; Enter tries again"
+    if isinstance(exc, CockpitError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
 def field_message(exc: CockpitError) -> str:
     """Why a typed value was refused, in one line under its field (the command line's message names the value
     and lists every accepted form; here the value is just above)."""
-    if isinstance(exc, ParseError):
-        return exc.brief(MESSAGE_WIDTH)
-    message = str(exc)
-    return message if len(message) <= MESSAGE_WIDTH else message[: MESSAGE_WIDTH - 1] + "…"
+    message = exc.brief(MESSAGE_WIDTH) if isinstance(exc, ParseError) else str(exc)
+    return truncate(message, MESSAGE_WIDTH)  # in terminal cells: a quoted name may hold wide characters
 
 
 class ParserValidator(Validator):
@@ -130,9 +138,11 @@ class EntryForm(StyledAtMount, ModalScreen[T], Generic[T]):
     EntryForm.-short #form-error.-empty { display: none; }
     EntryForm.-short .form-keys { margin-top: 0; }
     """
-    #: Below this many lines the form is drawn compact (one-line inputs, no blank lines, no empty message lines)
-    #: so that a form of eight fields fits a 24-line terminal with its title, instead of scrolling it off the top.
-    SHORT_BELOW = 32
+    #: Lines the roomy layout takes: a field is six (blank, label, three-line input, message), the title, the
+    #: error line, the key line and the borders seven more. A terminal with fewer lines gets the compact layout
+    #: (one-line inputs, no blank lines, no empty message lines; two lines a field): a form that scrolled hid its
+    #: title (the deal it acts on) or its refusal, and eight fields fit 24 lines compact.
+    ROOMY_FIELD_LINES, ROOMY_OTHER_LINES = 6, 7
     AUTO_FOCUS = "Input, Select"  # the first field, not the scrolling container
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
@@ -155,6 +165,7 @@ class EntryForm(StyledAtMount, ModalScreen[T], Generic[T]):
         self._load_catalog = load_catalog
         self.catalog: Catalog | None = None
         self.now = now or pendulum.now(tz)
+        self._opened = time.monotonic()  # "now" is when the form opened; what is done may be later than that
         self.tz = tz
         self.currency = currency
         self.saving = False
@@ -162,6 +173,7 @@ class EntryForm(StyledAtMount, ModalScreen[T], Generic[T]):
         """The id of the row written, set just before the form dismisses with its entry."""
         self._initial: dict[str | None, object] = {}  # the fields' values when the form opened
         self._discard_armed = False  # Esc was pressed once on typed values: the next Esc discards them
+        self._field_count = 0  # inputs and selects, counted at compose (the layout they need depends on it)
 
     # ---- building blocks for subclasses
 
@@ -175,7 +187,6 @@ class EntryForm(StyledAtMount, ModalScreen[T], Generic[T]):
 
     def field(self, name: str, label: str, widget: Input | Select[Any]) -> ComposeResult:
         widget.id = name
-        widget.compact = self.short
         yield Label(label, classes="field-label")
         yield widget
         yield Static("", id=f"{name}-message", classes="field-message -empty")
@@ -207,7 +218,8 @@ class EntryForm(StyledAtMount, ModalScreen[T], Generic[T]):
     def when_done(self, text: str) -> pendulum.DateTime:
         """The moment something happened (a call, a stage move): refused as you type when it lies ahead."""
         at = self.when(text)
-        if at.int_timestamp > self.now.int_timestamp + FUTURE_SLACK_S:
+        elapsed = int(time.monotonic() - self._opened)  # a form left open 30 minutes may log "25 minutes ago"
+        if at.int_timestamp > self.now.int_timestamp + elapsed + FUTURE_SLACK_S:
             raise ParseError("in the future: log it once it has happened")
         return at
 
@@ -232,7 +244,7 @@ class EntryForm(StyledAtMount, ModalScreen[T], Generic[T]):
 
     def set_message(self, name: str, message: str, *, hint: bool = False) -> None:
         label = self.query_one(f"#{name}-message", Static)
-        label.update(Text(message))
+        label.update(Text(truncate(message, MESSAGE_WIDTH)))  # one line, whatever the message (hints name names)
         label.set_class(hint, "-hint")
         label.set_class(not message, "-empty")
 
@@ -246,14 +258,20 @@ class EntryForm(StyledAtMount, ModalScreen[T], Generic[T]):
 
     @property
     def short(self) -> bool:
-        """Whether the terminal is too short for the roomy layout (see SHORT_BELOW)."""
-        return self.app.size.height < self.SHORT_BELOW
+        """Whether the terminal is too short for the roomy layout of this form's fields."""
+        return self.app.size.height < self.ROOMY_FIELD_LINES * self._field_count + self.ROOMY_OTHER_LINES
 
     def compose(self) -> ComposeResult:
-        self.set_class(self.short, "-short")
+        widgets = list(self.fields())
+        inputs = [w for w in widgets if isinstance(w, Input | Select)]
+        self._field_count = len(inputs)
+        short = self.short
+        self.set_class(short, "-short")
+        for widget in inputs:
+            widget.compact = short
         with VerticalScroll(id="form"):
             yield Static(Text(self.form_title), classes="form-title")
-            yield from self.fields()
+            yield from widgets
             yield Static("", id="form-error", classes="-empty")
             yield Static("Enter save · Esc cancel · Tab next field", classes="form-keys")
 
@@ -350,13 +368,7 @@ class EntryForm(StyledAtMount, ModalScreen[T], Generic[T]):
         try:
             row_id = self._save(entry)
         except Exception as exc:  # shown in the form, which stays open with every typed value
-            if isinstance(exc, BusyError):  # the store's message names the file: too long for one line here
-                message = "database busy with other writers; Enter tries again"
-            elif isinstance(exc, CockpitError):
-                message = str(exc)
-            else:
-                message = f"{type(exc).__name__}: {exc}"
-            self.app.call_from_thread(self._failed, message)
+            self.app.call_from_thread(self._failed, refusal(exc))
         else:
             self.app.call_from_thread(self._done, entry, row_id)
 

@@ -20,6 +20,7 @@ from textual.widgets import Input, Static
 
 from cockpit.errors import CockpitError
 from cockpit.quick import Catalog, QuickAction, parse_quick
+from cockpit.screens.forms import refusal
 from cockpit.screens.resume import StyledAtMount
 
 __all__ = ["QuickEntryScreen"]
@@ -122,8 +123,7 @@ class QuickEntryScreen(StyledAtMount, ModalScreen[QuickAction | None]):
         try:
             row_id = self._save(action)
         except Exception as exc:  # shown under the line, which is kept
-            message = str(exc) if isinstance(exc, CockpitError) else f"{type(exc).__name__}: {exc}"
-            self.app.call_from_thread(self._failed, message)
+            self.app.call_from_thread(self._failed, refusal(exc))
         else:
             self.app.call_from_thread(self._done, action, row_id)
 
