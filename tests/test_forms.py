@@ -444,3 +444,19 @@ async def test_a_call_in_the_future_is_refused_beside_its_field_and_nothing_is_w
         assert not isinstance(app.screen, EntryForm)
     assert count(store, "audit_log") == before + 1
     assert store.activities(limit=1)[0].at == int(NOW.subtract(days=1).replace(hour=9, minute=0).timestamp())
+
+
+@run_async
+async def test_a_field_message_naming_wide_characters_stays_on_one_line(store: Store) -> None:
+    from cockpit.text import cell_width
+
+    app = app_for(store)
+    async with app.run_test(size=(100, 50)) as pilot:
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press(*("새벽식품" * 8))  # 32 characters, 64 cells: a new account, said beside the field
+        await settle(pilot)
+        shown = message(app, "account")
+        assert shown.startswith("new account '새벽식품") and shown.endswith("…")
+        assert cell_width(shown) <= 66
+        assert app.screen.query_one("#account-message").size.height == 1
