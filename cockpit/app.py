@@ -343,7 +343,9 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
                 if snapshot.insights is not None:
                     screen.show(snapshot.insights, title=self._insights_title(snapshot))
                 continue
-            show = getattr(screen, "show", None)
+            # Screens that draw the snapshot say so with this method (not `show`, which other screens define for
+            # what they read themselves: the costs and quotas screen crashed on every refresh with it).
+            show = getattr(screen, "show_snapshot", None)
             if show is not None and screen.is_mounted:
                 show(snapshot)
         self._apply_highlight()

@@ -559,3 +559,30 @@ async def test_the_drill_down_keeps_the_cursor_at_its_place_when_its_deal_is_won
         await pilot.press("right")
         await settle(pilot)
         assert pipeline_deals.cursor_row == 0
+
+
+async def test_the_costs_and_quotas_screen_follows_another_process_write(make_cockpit, db_path: Path) -> None:
+    # The app draws each new snapshot on the screens that show one; the costs and quotas screen's own `show`
+    # (of its month's view) was called with the snapshot and the app died on every colleague's write.
+    from cockpit.screens.money import CostsQuotasScreen
+
+    app = make_cockpit("Max Boss")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("dollar_sign")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CostsQuotasScreen) and screen.month == "2026-11"
+        quotas = screen.query_one("#money-quotas")
+        zoe = next(i for i in range(quotas.row_count) if quotas.get_row_at(i)[0].plain == "Zoé Martin")
+        assert quotas.get_row_at(zoe)[2].plain.strip() == "$5,000.00"
+        with Store(db_path, user="other", now=lambda: ts(2026, 11, 18, 9)) as other:
+            rep = other.rep_by_name("Zoé Martin")
+            deal = other.add_deal(rep_id=rep.id, title="Late win", account="Late", amount=1_000_000, stage="qualified")
+            other.move_deal(deal, "won", at=ts(2026, 11, 18, 9))
+        await pilot.pause(1.2)
+        await settle(pilot)
+        assert app.is_running and app.screen is screen
+        # Zoé's November revenue: $5,000 + $10,000 = $15,000, against her $20,000 quota: 75%.
+        row = [cell.plain.strip() for cell in quotas.get_row_at(zoe)]
+        assert row[2:] == ["$15,000.00", "75%"]

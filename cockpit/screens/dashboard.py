@@ -177,9 +177,9 @@ class DashboardScreen(StyledAtMount, Screen):
         quiet_hover(self)
         self.query_one(Scorecards).focus()
         if self.cockpit.snapshot is not None:
-            self.show(self.cockpit.snapshot)
+            self.show_snapshot(self.cockpit.snapshot)
 
-    def show(self, snapshot: Snapshot) -> None:
+    def show_snapshot(self, snapshot: Snapshot) -> None:
         """Render a snapshot (called by the app when it changes)."""
         app = self.cockpit
         from cockpit.app import HEADLINE_KPIS

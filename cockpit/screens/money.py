@@ -320,35 +320,39 @@ class CostsQuotasScreen(StyledAtMount, Screen[None]):
             return
         self.app.call_from_thread(self.show, view)
 
+    def show_snapshot(self, snapshot: object) -> None:
+        """The database changed (a colleague's write, an undo): read the month's entries and revenue again."""
+        self.load()
+
     def show(self, view: MoneyView) -> None:
         """Render a month's view (ignored when the month moved on while it was read)."""
         if view.month != self.month:
             return
         self.view = view
         costs = self.query_one("#money-costs", Table)
-        costs.clear()
-        for cost in view.costs:
-            costs.add_row(
-                Text(cost.category),
-                Text(clean(cost.channel, max_len=40) or "—"),
-                _money_cell(cost.amount, self.currency),
-                key=f"cost:{cost.id}",
-            )
+        with costs.refilling():  # a colleague's write re-reads the month: the cursor stays on its entry
+            for cost in view.costs:
+                costs.add_row(
+                    Text(cost.category),
+                    Text(clean(cost.channel, max_len=40) or "—"),
+                    _money_cell(cost.amount, self.currency),
+                    key=f"cost:{cost.id}",
+                )
         total = f"Total {format_money(view.total_cost, self.currency)}" if view.costs else "No costs this month"
         self.query_one("#money-total", Static).update(Text(total))
         quotas = self.query_one("#money-quotas", Table)
-        quotas.clear()
-        for line in view.quotas:
-            q = line.quota
-            who = clean(q.rep, max_len=40) if q.rep is not None else f"Team {clean(q.team, max_len=34)}"
-            shown = "—" if line.attainment is None else percent(line.attainment)
-            quotas.add_row(
-                Text(who),
-                _money_cell(q.amount, self.currency),
-                _money_cell(line.revenue, self.currency),
-                Text(shown, justify="right"),
-                key=f"quota:{q.id}",
-            )
+        with quotas.refilling():
+            for line in view.quotas:
+                q = line.quota
+                who = clean(q.rep, max_len=40) if q.rep is not None else f"Team {clean(q.team, max_len=34)}"
+                shown = "—" if line.attainment is None else percent(line.attainment)
+                quotas.add_row(
+                    Text(who),
+                    _money_cell(q.amount, self.currency),
+                    _money_cell(line.revenue, self.currency),
+                    Text(shown, justify="right"),
+                    key=f"quota:{q.id}",
+                )
         if self._select_after_load is not None:
             table_id, row_id = self._select_after_load
             self._select_after_load = None

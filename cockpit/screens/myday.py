@@ -54,9 +54,9 @@ class MyDayScreen(OneRepScreen):
         # the top of the KPI box to show the whole follow-up box; the screen opens at its top.
         self.query_one("#myday-followups").focus(scroll_visible=False)
         if self.cockpit.snapshot is not None:
-            self.show(self.cockpit.snapshot)
+            self.show_snapshot(self.cockpit.snapshot)
 
-    def show(self, snapshot: Snapshot) -> None:
+    def show_snapshot(self, snapshot: Snapshot) -> None:
         mine = snapshot.my_day
         if mine is None or mine.rep.id != self.rep_id:
             return  # still loading this rep's day

@@ -48,9 +48,9 @@ class RepScreen(OneRepScreen):
         quiet_hover(self)
         self.query_one(CompareTable).focus()
         if self.cockpit.snapshot is not None:
-            self.show(self.cockpit.snapshot)
+            self.show_snapshot(self.cockpit.snapshot)
 
-    def show(self, snapshot: Snapshot) -> None:
+    def show_snapshot(self, snapshot: Snapshot) -> None:
         detail = snapshot.detail
         if detail is None or detail.rep.id != self.rep_id:
             return  # the snapshot for this rep is still loading
