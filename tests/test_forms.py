@@ -460,3 +460,28 @@ async def test_a_field_message_naming_wide_characters_stays_on_one_line(store: S
         assert shown.startswith("new account '새벽식품") and shown.endswith("…")
         assert cell_width(shown) <= 66
         assert app.screen.query_one("#account-message").size.height == 1
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 50)])
+@run_async
+async def test_stage_forms_take_the_keys_that_follow_them(store: Store, size: tuple[int, int]) -> None:
+    """`l` then the reason then Enter loses the deal; `w` then Enter wins it. The forms opened on the stage list,
+    where Enter opened the list and a typed reason chose stages (the reason field stayed empty)."""
+    app = app_for(store, deal_id=1)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("l")
+        await settle(pilot)
+        await pilot.press(*"went with competitor", "enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, EntryForm)
+        assert (store.deal(1).stage, store.deal(1).lost_reason) == ("lost", "went with competitor")
+    deal = store.add_deal(rep_id=1, account="Globex", title="Upsell", amount=100_000, stage="proposal")
+    app = app_for(store, deal_id=deal)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("w")
+        await settle(pilot)
+        assert not app.screen.query_one("#reason").display  # no reason to give for a win
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, EntryForm)
+    assert store.deal(deal).stage == "won"

@@ -187,7 +187,7 @@ class EntryForm(StyledAtMount, ModalScreen[T], Generic[T]):
 
     def field(self, name: str, label: str, widget: Input | Select[Any]) -> ComposeResult:
         widget.id = name
-        yield Label(label, classes="field-label")
+        yield Label(label, id=f"{name}-label", classes="field-label")
         yield widget
         yield Static("", id=f"{name}-message", classes="field-message -empty")
 
@@ -578,12 +578,29 @@ class StageMoveForm(EntryForm[StageMove]):
         options = [(s, s) for s in self.stages]
         initial = self.stage if self.stage in self.stages else Select.NULL
         yield from self.field("stage", "Stage", Select(options, allow_blank=False, value=initial))
-        yield from self.text_input("reason", "Reason (required when lost)")
+        yield from self.text_input("reason", "Reason")
         yield from self.text_input("at", "When", value="now", parse=self.when_done, required="when is required")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        lost = self.selected("stage") == "lost"
+        self._show_reason(lost)
+        # Not the stage list, where Enter opens the list instead of saving and typed words choose a stage: the
+        # reason of a lost deal, else the moment ("now"), so that Enter saves at once.
+        self.query_one("#reason" if lost else "#at", Input).focus()
+
+    @on(Select.Changed, "#stage")
+    def _stage_changed(self, event: Select.Changed) -> None:
+        self._show_reason(event.value == "lost")
+
+    def _show_reason(self, shown: bool) -> None:
+        """The reason field is there for a lost deal only."""
+        for part in ("#reason-label", "#reason", "#reason-message"):
+            self.query_one(part).display = shown
 
     def build(self) -> StageMove:
         stage = self.selected("stage")
-        reason = self.value("reason")
+        reason = self.value("reason") if stage == "lost" else ""
         if stage == "lost" and not reason:
             raise _FieldError("reason", "a lost deal needs a reason")
         at = self.parsed("at", self.when_done, required="when is required")
