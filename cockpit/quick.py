@@ -34,21 +34,21 @@ __all__ = [
 QUICK_ENTRY_HELP = """\
 Quick entry (press : and type one line, Enter writes it)
 
-  call ACCOUNT [OUTCOME] [DURATION] ["NOTE"] [at WHEN] [follow-up WHEN]
-  email ACCOUNT ...        meeting ACCOUNT ...        (same words as call)
+  call ACCOUNT [OUTCOME] [DURATION] ["NOTE"] [at WHEN]
+       [follow-up WHEN]         (email, meeting: the same words)
   deal ACCOUNT "TITLE" AMOUNT [STAGE] [source SRC] [close WHEN]
-  won DEAL            lost DEAL "REASON"           move DEAL STAGE ["REASON"]
-  advance DEAL        follow-up DEAL WHEN ["NOTE"]  undo
-  void DEAL|aID "REASON"                           restore #ID|aID
+  won DEAL        lost DEAL "REASON"      move DEAL STAGE ["REASON"]
+  advance DEAL    follow-up DEAL WHEN ["NOTE"]      undo
+  void DEAL|aID "REASON"                  restore #ID|aID
 
-  ACCOUNT  a name or part of one (acme -> Acme Corp); quote names with spaces;
-           an unknown name creates the account (the preview says so)
-  DEAL     #1042, 1042, or part of the deal's title; a call may name one with #1042
-  aID      an activity by its id: a1234 (restore takes ids only: voided rows are not listed)
-  OUTCOME  connected, voicemail (vm), no answer (na), meeting booked (booked),
-           not interested, wrong number
-  DURATION 5m, 1h30, 90s, 1:30:00            AMOUNT 24k, 12,500, $12,400.00
-  WHEN     today, yesterday 14:00, fri, next monday, +3d, 2026-11-27 14:00
+  ACCOUNT  a name or part of one (acme -> Acme Corp); quote names
+           with spaces; an unknown name creates the account
+  DEAL     #1042, 1042, or part of the title (a call: #1042)
+  aID      an activity by its id: a1234 (restore takes ids)
+  OUTCOME  connected, voicemail (vm), no answer (na), meeting
+           booked (booked), not interested, wrong number
+  DURATION 5m, 1h30, 90s, 1:30:00     AMOUNT 24k, 12,500, $12,400
+  WHEN     today, yesterday 14:00, fri, next monday, +3d
   by NAME  log for another rep (managers only)
 
   call acme connected 12m "asked for pricing" follow-up fri

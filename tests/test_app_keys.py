@@ -221,6 +221,8 @@ async def test_question_mark_shows_help(make_cockpit) -> None:
             "previous 50 reps",
             "previous 30 deals",
             "one row per rep and a team total",
+            "Quick entry (press : and type one line, Enter writes it)",  # the grammar, as README promises
+            'lost DEAL "REASON"',
         ):
             assert line in text
         # Keys as they are typed, not Textual's names for them.

@@ -47,6 +47,7 @@ class HelpScreen(StyledAtMount, ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         from cockpit.app import CockpitApp
+        from cockpit.quick import QUICK_ENTRY_HELP
         from cockpit.screens.dashboard import DashboardScreen
         from cockpit.screens.rep import RepScreen
         from cockpit.views import PAGE_SIZE, REP_DEALS_PAGE
@@ -90,6 +91,10 @@ class HelpScreen(StyledAtMount, ModalScreen[None]):
                 text.append(f"  {key:<12}", style="bold")
                 text.append(f"{description}\n")
             text.append("\n")
+        quick_title, _, grammar = QUICK_ENTRY_HELP.partition("\n")
+        text.append(f"{quick_title}\n", style="bold underline")
+        text.append(grammar)
+        text.append("\n")
         text.append(PANES_HELP)
         with VerticalScroll(id="help-body"):
             yield Static(text, id="help-text")
