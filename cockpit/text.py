@@ -100,3 +100,8 @@ def escape_markup(text: str) -> str:
     if escaped.endswith("\\") and not escaped.endswith("\\\\"):
         return escaped + "\\"
     return escaped
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """``1 deal``, ``2 deals``, ``1,200 business days`` (``nouns`` when the plural is not noun + s)."""
+    return f"{count:,} {noun if count == 1 else (nouns or noun + 's')}"

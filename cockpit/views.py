@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cockpit.store import Activity, Deal, Rep, Store
+from cockpit.text import plural
 
 #: At most this many deals per stage in one snapshot; the pane says how many more there are.
 PAGE_SIZE = 50
@@ -209,7 +210,7 @@ def search(store: Store, text: str, *, limit: int = 30) -> tuple[SearchHit, ...]
                ORDER BY d.updated_at DESC, d.id DESC LIMIT ?""",
             (pattern, pattern, limit),
         ).fetchall()
-    hits = [SearchHit("account", r["id"], r["name"], f"{r['deals']} deals") for r in accounts]
+    hits = [SearchHit("account", r["id"], r["name"], plural(r["deals"], "deal")) for r in accounts]
     hits += [
         SearchHit("deal", r["id"], r["title"], f"#{r['id']} {r['account']} · {r['stage']} · {r['rep']}", r["rep_id"])
         for r in deals

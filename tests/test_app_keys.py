@@ -588,3 +588,27 @@ async def test_the_costs_and_quotas_screen_follows_another_process_write(make_co
         # Zoé's November revenue: $5,000 + $10,000 = $15,000, against her $20,000 quota: 75%.
         row = [cell.plain.strip() for cell in quotas.get_row_at(zoe)]
         assert row[2:] == ["$15,000.00", "75%"]
+
+
+async def test_my_day_says_no_quota_set_in_a_period_without_one(make_cockpit) -> None:
+    app = make_cockpit("Ana Lima")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        status = str(app.screen.query_one("#myday-status").render())
+        assert "$15k of $20k quota (75%)" in status  # November, by hand: $12,000 + $3,000 of $20,000
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        status = str(app.screen.query_one("#myday-status").render())
+        assert "period 2026-12" in status and "$0 sold, no quota set" in status and "of $0 quota" not in status
+
+
+def test_plural() -> None:
+    from cockpit.text import plural
+
+    assert [plural(n, "business day") for n in (0, 1, 2, 1200)] == [
+        "0 business days",
+        "1 business day",
+        "2 business days",
+        "1,200 business days",
+    ]
+    assert plural(3, "activity", "activities") == "3 activities"

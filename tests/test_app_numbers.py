@@ -64,15 +64,15 @@ async def test_numbers_worked_by_hand(make_cockpit) -> None:
         assert [team[i] for i in (1, 2, 4, 5, 6)] == ["$28k", "35%", "4", "1", "80%"]
 
 
-async def test_the_pace_tile_says_no_quota_set_in_a_period_without_quota(make_cockpit) -> None:
+async def test_the_pace_tile_says_no_quota_in_a_period_without_quota(make_cockpit) -> None:
     # Quotas exist for September to November only; December has none, so nothing was "reached".
     app = make_cockpit()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         strip = app.screen.query_one(KpiStrip)
-        assert strip.tiles["pace"].note != "no quota set"  # November: $28k of $80k
+        assert strip.tiles["pace"].note == "gap $52k"  # November: $28k of $80k
         await pilot.press("right_square_bracket")
         await settle(pilot)
         assert app.snapshot.dashboard.period.label == "2026-12"
         pace = strip.tiles["pace"]
-        assert (pace.value, pace.note) == (None, "no quota set")
+        assert (pace.value, pace.note) == (None, "no quota")

@@ -66,14 +66,15 @@ def tiles_for(snapshot: Snapshot, kpis: tuple[str, ...], currency: str, rep_id: 
     if pace is not None:
         from cockpit.parse import format_money
 
+        # Short: a tile is ~12 cells wide at 120 columns ("quota reached" showed as "quota reac…").
         if not pace.quota:
-            note = "no quota set"
+            note = "no quota"
         elif pace.complete:
             note = "period over"
         elif pace.gap:
             note = f"gap {format_money(pace.gap, currency, compact=True)}"
         else:
-            note = "quota reached"
+            note = "reached"
         trend = tuple(
             float(v or 0)
             for v in (dash.team_trend if rep_id is None else dash.rep_trends.get(rep_id, {})).get("attainment", [])

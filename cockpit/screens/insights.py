@@ -18,7 +18,7 @@ from cockpit.insights import Insights
 from cockpit.parse import format_money
 from cockpit.report import percent
 from cockpit.screens.resume import StyledAtMount
-from cockpit.text import clean
+from cockpit.text import clean, plural
 from cockpit.widgets.diagnosis import DiagnosisList, PacePlan
 from cockpit.widgets.keybar import KeyBar
 from cockpit.widgets.table import Table
@@ -119,7 +119,7 @@ class InsightsScreen(StyledAtMount, Screen[None]):
         if not stale:
             text.append("\n  none", style="dim")
         for row in stale:
-            deals = "1 deal" if row.deals == 1 else f"{row.deals} deals"
+            deals = plural(row.deals, "deal")
             text.append(
                 f"\n  {clean(row.rep, max_len=24)}: {deals}, {format_money(row.amount, currency, compact=True)},"
             )

@@ -69,7 +69,10 @@ class MyDayScreen(OneRepScreen):
             attainment = display_value("attainment", row.values["attainment"], app.currency)
             revenue = display_value("revenue", row.values["revenue"], app.currency)
             quota = display_value("quota", row.values["quota"], app.currency)
-            status.append(f" · {revenue} of {quota} quota ({attainment})")
+            if row.values["quota"]:
+                status.append(f" · {revenue} of {quota} quota ({attainment})")
+            else:
+                status.append(f" · {revenue} sold, no quota set")  # not "$0 of $0 quota (—)"
         status.append(f" · {len(mine.overdue)} overdue, {len(mine.due_today)} due today")
         self.query_one("#myday-status", Static).update(status)
         if snapshot.targets is not None:

@@ -15,7 +15,7 @@ from cockpit.diagnosis import Signal
 from cockpit.parse import format_money
 from cockpit.report import percent
 from cockpit.targets import Pace, Plan
-from cockpit.text import clean
+from cockpit.text import clean, plural
 
 
 def _share(value: float | None) -> str:
@@ -79,7 +79,7 @@ class PacePlan(Static):
             text.append(_share(pace.pace), style="bold")
             if pace.pace is not None and not pace.complete:
                 text.append(" (behind)" if pace.pace < 1 else " (on track)")
-        days = "period complete" if pace.complete else f"{pace.days_remaining} business days left"
+        days = "period complete" if pace.complete else f"{plural(pace.days_remaining, 'business day')} left"
         text.append(f" · {days}", style="dim")
         if self.plan_data is not None and pace.quota:
             text.append("\n")
