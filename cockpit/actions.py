@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from cockpit.actor import Actor, resolve_actor
 from cockpit.errors import NotFoundError, PermissionDenied, ValidationError
-from cockpit.store import LOGGABLE_KINDS, OUTCOMES, Activity, Rep, Store
+from cockpit.store import LOGGABLE_KINDS, OUTCOMES, Activity, Deal, Rep, Store
 
 __all__ = [
     "LOGGABLE_KINDS",
@@ -117,9 +117,16 @@ class DealEdit:
     expected_close: int | None = None
     account: str | None = None
     rep: str | None = None
+    as_seen: Deal | None = None
+    """The deal as the form showed it: the edit is refused when someone changed its stage or a field being edited
+    since (a form left open while a colleague closed the deal must not write over it unseen)."""
 
     def changed_fields(self) -> list[str]:
-        return [f.name for f in dataclasses.fields(self) if f.name != "deal_id" and getattr(self, f.name) is not None]
+        return [
+            f.name
+            for f in dataclasses.fields(self)
+            if f.name not in ("deal_id", "as_seen") and getattr(self, f.name) is not None
+        ]
 
 
 @dataclass(frozen=True)
@@ -367,5 +374,7 @@ def _edit_deal(store: Store, actor: Actor, entry: DealEdit) -> int:
             changes["rep_id"] = rep.id
     if not changes:
         raise ValidationError("nothing to change")
-    store.edit_deal(deal.id, **changes)
+    seen = entry.as_seen
+    expect = None if seen is None else {"stage": seen.stage} | {k: getattr(seen, k) for k in changes}
+    store.edit_deal(deal.id, expect=expect, **changes)
     return deal.id

@@ -1103,8 +1103,11 @@ class Store:
             tx.update("deals", deal_id, changes)
             tx.history(deal_id, deal["stage"], target["name"], when)
 
-    def edit_deal(self, deal_id: int, **changes: Any) -> None:
-        """Change a deal's fields (not its stage: use move_deal). The audit row keeps the old values."""
+    def edit_deal(self, deal_id: int, *, expect: dict[str, Any] | None = None, **changes: Any) -> None:
+        """Change a deal's fields (not its stage: use move_deal). The audit row keeps the old values.
+
+        ``expect``: column values the deal must still have (as a form showed them), checked in the write's
+        transaction; when another user changed one since, nothing is written and the refusal says what changed."""
         allowed = {
             "title",
             "amount",
@@ -1132,6 +1135,10 @@ class Store:
             deal = tx.row("deals", deal_id)
             if deal["voided_at"] is not None:
                 raise ValidationError(f"deal {deal_id} is voided; restore it first")
+            for column, seen in (expect or {}).items():
+                if deal[column] != seen:
+                    what = f"now {deal['stage']}" if column == "stage" else column.removesuffix("_id")
+                    raise ValidationError(f"deal #{deal_id} changed meanwhile ({what}): reopen it to edit")
             if "rep_id" in changes:
                 tx.row("reps", changes["rep_id"])
             if changes.get("account_id") is not None:

@@ -18,7 +18,7 @@ from cockpit.logging_bindings import LOGGING_BINDINGS, LoggingActions
 from cockpit.screens.forms import EntryForm
 from cockpit.screens.quick_entry import QuickEntryScreen
 from cockpit.store import Store
-from tests.logging_support import NOW, NOW_TS, TZ, make_db
+from tests.logging_support import NOW, NOW_TS, TZ, make_db, reopen
 
 
 def run_async(test):
@@ -485,3 +485,37 @@ async def test_stage_forms_take_the_keys_that_follow_them(store: Store, size: tu
         await settle(pilot)
         assert not isinstance(app.screen, EntryForm)
     assert store.deal(deal).stage == "won"
+
+
+@run_async
+async def test_an_edit_form_does_not_write_over_a_deal_a_colleague_closed_meanwhile(tmp_path: Path) -> None:
+    store = make_db(tmp_path / "c.db", user="maria")
+    app = app_for(store, deal_id=1)
+    async with app.run_test(size=(100, 60)) as pilot:
+        await pilot.press("E")
+        await settle(pilot)
+        with reopen(store.path, "alice") as alice:  # while Maria's form is open, Alice loses the deal
+            alice.move_deal(1, "lost", reason="budget cut")
+        before = count(store, "audit_log")
+        app.screen.query_one("#amount", Input).value = ""
+        await type_into(pilot, "#amount", "180k")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, EntryForm)  # kept open, the typed amount with it
+        error = str(app.screen.query_one("#form-error", Static).render())
+        assert error == "Not saved: deal #1 changed meanwhile (now lost): reopen it to edit"
+        assert app.screen.query_one("#amount", Input).value == "180k"
+        assert count(store, "audit_log") == before
+    assert store.deal(1).amount == 2_400_000
+    # A call logged on the deal meanwhile changes nothing the form shows: the edit goes through.
+    app = app_for(store, deal_id=2)
+    async with app.run_test(size=(100, 60)) as pilot:
+        await pilot.press("E")
+        await settle(pilot)
+        store.log_activity(kind="call", rep_id=2, deal_id=2)
+        app.screen.query_one("#amount", Input).value = ""
+        await type_into(pilot, "#amount", "6k")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, EntryForm)
+    assert store.deal(2).amount == 600_000

@@ -707,7 +707,7 @@ class DealEditForm(EntryForm[DealEdit]):
             changes["rep"] = rep
         if not changes:
             raise _FieldError("title", "nothing changed")
-        return DealEdit(self.deal.id, **changes)
+        return DealEdit(self.deal.id, **changes, as_seen=self.deal)
 
 
 class VoidForm(EntryForm[Void]):
