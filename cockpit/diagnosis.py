@@ -280,7 +280,7 @@ def diagnose(
                         baseline=team_now,
                         score=z,
                         message=(
-                            f"{label}: {r.rep} {show(kpi, value)} vs team {show(kpi, team_now)} — {where}"
+                            f"{label}: {r.rep} {show(kpi, value)} vs team median {show(kpi, team_now)} — {where}"
                             f"{history_note}; {advice}"
                         ),
                         rep_id=r.rep_id,

@@ -94,7 +94,7 @@ def test_single_outlier_in_calls_per_opportunity() -> None:
     # Team median (7.2 + 7.4) / 2 = 7.3; z = (3.1 - 7.3) / (1.4826 * 0.25) = -11.33.
     assert s.direction == "down" and s.value == pytest.approx(3.1) and s.baseline == pytest.approx(7.3)
     assert s.score == pytest.approx(-11.33, abs=0.01)
-    assert s.message.startswith("Calls/opp: Ana 3.1 vs team 7.3 — below every other rep")
+    assert s.message.startswith("Calls/opp: Ana 3.1 vs team median 7.3 — below every other rep")
     # Fewer calls per opportunity is better (LOWER_IS_BETTER): the wording asks rather than blames.
     assert "ask Ana what works" in s.message
 
@@ -109,7 +109,7 @@ def test_an_underperformer_is_told_to_talk_to() -> None:
     assert [(s.kpi, s.rep, s.direction) for s in signals] == [("win_rate", "Ana", "down")]
     assert signals[0].score == pytest.approx(-0.3 / (0.24 / 20) ** 0.5)
     msg = signals[0].message
-    assert msg == "Win rate: Ana 10% vs team 40% — below every other rep; own usual 40%; talk to Ana"
+    assert msg == "Win rate: Ana 10% vs team median 40% — below every other rep; own usual 40%; talk to Ana"
 
 
 def test_noise_is_not_flagged() -> None:
