@@ -76,3 +76,29 @@ async def test_the_pace_tile_says_no_quota_in_a_period_without_quota(make_cockpi
         assert app.snapshot.dashboard.period.label == "2026-12"
         pace = strip.tiles["pace"]
         assert (pace.value, pace.note) == (None, "no quota")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_each_sparkline_bar_is_one_period_and_the_last_is_the_current_one(make_cockpit, size) -> None:
+    # Textual's Sparkline spreads the values over the tile's width; with 10-11 cells for 12 periods it drew the
+    # larger of two neighbours, so a fall in the current period did not show at 120 columns.
+    from cockpit.widgets.kpi_tile import TILE_HEIGHT, tile_columns
+
+    bars = "▁▂▃▄▅▆▇█"
+    app = make_cockpit()
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        strip = app.screen.query_one(KpiStrip)
+        columns = strip._columns()
+        cells = tile_columns(strip.content_size.width, columns)
+        for index, (kpi, tile) in enumerate(strip.tiles.items()):
+            offset, width = cells[index % columns]
+            line = strip.render_line((index // columns) * TILE_HEIGHT + TILE_HEIGHT - 1).text
+            drawn = line[offset : offset + width]
+            shown = list(tile.trend)[-width:]
+            assert len(tile.trend) == 12 and drawn == drawn.rjust(width)  # blanks only on the left
+            assert len(drawn.strip()) == len(shown), kpi  # one bar a period
+            low, high = min(shown), max(shown)
+            # The last bar's height, from the shown values alone: (v - min) / (max - min) of the 8 bar heights.
+            expected = bars[min(7, int((shown[-1] - low) / ((high - low) or 1) * 7))]
+            assert drawn[-1] == expected, kpi

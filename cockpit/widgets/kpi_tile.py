@@ -233,13 +233,20 @@ class KpiStrip(Widget, can_focus=True):
             lines.append([Segment(text.plain, text.style), Segment(" " * (width - text.cell_len), fill)])  # type: ignore[arg-type]
         spark_min = background + self._component("kpi-strip--spark-min").color
         spark_max = background + self._component("kpi-strip--spark-max").color
+        # One bar a period, the current one at the right edge: a narrower tile drops the oldest periods, a wider one
+        # leaves blank cells on the left. Textual's Sparkline spreads the values over the width instead, and with
+        # fewer cells than periods it drew the larger of the last two: the current period's drop did not show.
+        shown = list(trend)[-width:]
         spark = Sparkline(
-            list(trend),
-            width=width,
+            shown,
+            width=len(shown) or width,
             min_color=spark_min.rich_color,
             max_color=spark_max.rich_color,
             summary_function=max,
         )
         bars = list(self.app.console.render(spark, self.app.console.options.update_width(width)))
-        lines.append([Segment(s.text, fill + s.style if s.style else fill) for s in bars if s.text != "\n"])
+        line = [Segment(s.text, fill + s.style if s.style else fill) for s in bars if s.text != "\n"]
+        if shown and len(shown) < width:
+            line.insert(0, Segment(" " * (width - len(shown)), fill))
+        lines.append(line)
         return lines
