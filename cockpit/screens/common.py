@@ -135,8 +135,8 @@ class ActivityTable(Table):
     def on_mount(self) -> None:
         self.add_column("Due" if self.follow_up else "When", key="when")
         self.add_column("Kind", key="kind")
+        self.add_column("Outcome", key="outcome")  # short, before the names a half-width box cuts off
         self.add_column("Account / deal", key="what")
-        self.add_column("Outcome", key="outcome")
         self.add_column("Note", key="note")
 
     def show(self, activities: tuple[Activity, ...], tz: str | None, *, empty: str = "nothing") -> None:
@@ -146,13 +146,13 @@ class ActivityTable(Table):
     def _fill(self, activities: tuple[Activity, ...], tz: str | None, empty: str) -> None:
         for a in activities:
             what = a.deal or a.account or ""
-            if a.deal and a.account:
+            if a.deal and a.account and not a.deal.startswith(a.account):  # "Acme — Renewal" names its account
                 what = f"{a.account}: {a.deal}"
             self.add_row(
                 Text(when(a.follow_up_at if self.follow_up else a.at, tz)),
                 Text(a.kind),
-                Text(clean(what, max_len=36)),
                 Text(clean(a.outcome, max_len=16)),
+                Text(clean(what, max_len=36)),
                 Text(clean(a.note, max_len=40)),
                 key=str(a.id),
             )
