@@ -69,16 +69,19 @@ class TrendChart(Widget, can_focus=True):
         fig.plot_size(width, height)
         fig.theme("clear")
         fig.canvas("default")  # transparent: the Textual theme's background shows through
-        fig.title(data.title)
         xs = list(range(1, len(data.labels) + 1))
         markers = ("hd", "dot", "x")
+        glyphs = ("▚", "•", "x")  # what each marker draws, for the key in the title
         drawn = False
+        key = []
         for i, (name, values) in enumerate(data.series):
             points = [(x, v / data.scale) for x, v in zip(xs, values, strict=True) if v is not None]
             if points:
                 signal = fig.signal([p[0] for p in points], [p[1] for p in points], marker=markers[i % 3])
-                fig.draw(signal.lines().label(name))
+                fig.draw(signal.lines())  # no plotext legend: its box sat on the first periods' points
+                key.append(f"{glyphs[i % 3]} {name}")
                 drawn = True
+        fig.title(f"{data.title}   {'  '.join(key)}" if len(data.series) > 1 else data.title)
         if not drawn:
             return Text(f"{data.title}\n\nno values in these periods")
         step = max(1, -(-len(xs) * 9 // max(1, width - 8)))  # a label is 7-8 cells wide: keep them apart
