@@ -507,6 +507,21 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
     # ------------------------------------------------------------------------------------------ logging host
 
     @property
+    def rep_in_view(self) -> str | None:
+        """The name of the rep the screen is about: a drill-down's or My day's, or the scorecards' cursor."""
+        from cockpit.screens.common import OneRepScreen
+        from cockpit.screens.dashboard import DashboardScreen
+
+        rep_id = None
+        if isinstance(self.screen, OneRepScreen):
+            rep_id = self.screen.rep_id
+        elif isinstance(self.screen, DashboardScreen):
+            rep_id = self.screen.selected_rep_id()
+        if rep_id is None or self.snapshot is None:
+            return None
+        return next((r.rep for r in self.snapshot.dashboard.reps if r.rep_id == rep_id), None)
+
+    @property
     def selected_deal_id(self) -> int | None:
         """The deal under the cursor of the focused deal table (pipeline, drill-down or My day), if any."""
         from cockpit.screens.common import OpenDealTable

@@ -257,12 +257,23 @@ class LoggingActions:
 
     # --- activities and deals
 
+    def _default_rep(self: Any, ctx: _Context) -> str | None:
+        """Whom a manager's form logs for at first: the selected deal's owner, else the rep on screen (the
+        scorecards' cursor, a drill-down, My day), else the actor. A rep's form has no choice (``ctx.reps`` empty)."""
+        if ctx.reps:
+            if ctx.deal is not None and ctx.deal.rep in ctx.reps:
+                return ctx.deal.rep
+            in_view = getattr(self, "rep_in_view", None)
+            if in_view is not None and in_view in ctx.reps:
+                return in_view
+        return self.actor.rep.name if self.actor.rep else None
+
     def _log(self: Any, kind: str) -> None:
         from cockpit.screens.forms import ActivityForm
 
         def open_form(ctx: _Context) -> None:
             deal = LoggingActions._ref(ctx.deal) if ctx.deal else None
-            rep = self.actor.rep.name if self.actor.rep else None
+            rep = self._default_rep(ctx)
             self._open(ActivityForm(kind, deal=deal, reps=ctx.reps, rep=rep, **self._form_kwargs()))
 
         self._with_context(open_form, need_deal=False)
@@ -284,8 +295,7 @@ class LoggingActions:
         from cockpit.screens.forms import DealForm
 
         def open_form(ctx: _Context) -> None:
-            rep = self.actor.rep.name if self.actor.rep else None
-            self._open(DealForm(stages=ctx.stages, reps=ctx.reps, rep=rep, **self._form_kwargs()))
+            self._open(DealForm(stages=ctx.stages, reps=ctx.reps, rep=self._default_rep(ctx), **self._form_kwargs()))
 
         self._with_context(open_form, need_deal=False)
 

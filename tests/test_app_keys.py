@@ -612,3 +612,26 @@ def test_plural() -> None:
         "1,200 business days",
     ]
     assert plural(3, "activity", "activities") == "3 activities"
+
+
+async def test_a_managers_call_form_is_for_the_rep_on_screen(make_cockpit) -> None:
+    from textual.widgets import Select
+
+    from cockpit.screens.forms import EntryForm
+
+    app = make_cockpit("Max Boss")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "down")  # the scorecards' second rep by revenue: 김민준 ($8k)
+        assert app.screen.query_one(Scorecards).selected_rep_id() == app.store.rep_by_name("김민준").id
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, EntryForm)
+        assert app.screen.query_one("#rep", Select).value == "김민준"
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("enter")  # 김민준's drill-down
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen.query_one("#rep", Select).value == "김민준"
