@@ -102,3 +102,16 @@ async def test_each_sparkline_bar_is_one_period_and_the_last_is_the_current_one(
             # The last bar's height, from the shown values alone: (v - min) / (max - min) of the 8 bar heights.
             expected = bars[min(7, int((shown[-1] - low) / ((high - low) or 1) * 7))]
             assert drawn[-1] == expected, kpi
+
+
+def test_a_change_too_small_to_show_reads_as_none() -> None:
+    from cockpit.widgets.kpi_tile import change_text
+
+    # Calls/opp 2.34 against 2.30 is +0.04: one decimal shows it as 0.0, so no arrow ("▲0.0" read as a rise).
+    assert change_text("calls_per_opportunity", 2.34, 2.30, "USD") == "= 0"
+    assert change_text("calls_per_opportunity", 2.40, 2.30, "USD") == "▲0.1"
+    assert change_text("win_rate", 0.501, 0.5, "USD") == "= 0"  # 0.1 pt shows as 0 pt
+    assert change_text("win_rate", 0.45, 0.5, "USD") == "▼5 pt"
+    assert change_text("revenue", 100_040, 100_000, "USD") == "= 0"  # 40 cents of $1,000
+    assert change_text("revenue", 200_000, 100_000, "USD") == "▲$1k"
+    assert change_text("calls", 10, 3, "USD") == "▲7"

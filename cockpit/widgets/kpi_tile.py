@@ -49,12 +49,15 @@ def change_text(kpi: str, value: float | int | None, previous: float | int | Non
     if value is None or previous is None:
         return "—"
     diff = value - previous
-    if abs(diff) < 1e-9:
-        return "= 0"
-    arrow = "▲" if diff > 0 else "▼"
     if kpi in RATE_KPIS or kpi in RATIO_KPIS:
-        return f"{arrow}{percent_points(abs(diff))} pt"
-    return f"{arrow}{display_value(kpi, abs(diff), currency)}"
+        amount = percent_points(abs(diff))
+        shown = f"{amount} pt"
+    else:
+        shown = display_value(kpi, abs(diff), currency)
+        amount = shown.lstrip("$€£¥₩").replace("0", "").strip(".,")  # no other digit: it shows as zero
+    if abs(diff) < 1e-9 or amount in ("0", ""):
+        return "= 0"  # not "▲0.0": a change too small to show is shown as none
+    return f"{'▲' if diff > 0 else '▼'}{shown}"
 
 
 def better(data: TileData) -> bool | None:
