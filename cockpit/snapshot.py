@@ -97,7 +97,14 @@ def build_snapshot(store: Store, settings: Settings, request: Request, now: pend
         local = now.in_timezone(tz) if tz else now
         start = local.start_of("day")
         end = start.add(days=1)
-        mine = my_day(store, request.myday_rep_id, day_start_ts=int(start.timestamp()), day_end_ts=int(end.timestamp()))
+        mine = my_day(
+            store,
+            request.myday_rep_id,
+            day_start_ts=int(start.timestamp()),
+            day_end_ts=int(end.timestamp()),
+            now_ts=now_ts,
+            stale_days=settings.stale_days,
+        )
     plan = targets(store, dash, now=now, holidays=settings.holidays, currency=settings.currency)
     extra = None
     if request.insights:

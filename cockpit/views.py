@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from cockpit.store import Activity, Deal, Rep, Store
+from cockpit.store import Activity, Rep, Store
 from cockpit.text import plural
 
 #: At most this many deals per stage in one snapshot; the pane says how many more there are.
@@ -73,7 +73,7 @@ class MyDay:
     rep: Rep
     overdue: tuple[Activity, ...]
     due_today: tuple[Activity, ...]
-    open_deals: tuple[Deal, ...]
+    open_deals: tuple[IdleDeal, ...]  # in stage order, then the largest first, each with how long it sat idle
     latest: tuple[Activity, ...]
 
 
@@ -218,8 +218,22 @@ def search(store: Store, text: str, *, limit: int = 30) -> tuple[SearchHit, ...]
     return tuple(hits[:limit])
 
 
-def my_day(store: Store, rep_id: int, *, day_start_ts: int, day_end_ts: int, latest: int = 15) -> MyDay:
-    """A rep's follow-ups overdue (before today) and due today, open deals in stage order, latest activities.
+#: Open deals My day lists (in stage order); a rep with more sees the drill-down's pages.
+MY_DAY_DEALS = 200
+
+
+def my_day(
+    store: Store,
+    rep_id: int,
+    *,
+    day_start_ts: int,
+    day_end_ts: int,
+    now_ts: int,
+    stale_days: int,
+    latest: int = 15,
+) -> MyDay:
+    """A rep's follow-ups overdue (before today) and due today, open deals in stage order (idle days, STALE past
+    ``stale_days``), latest activities.
 
     The day's bounds come from the caller (local midnights in the configured zone: a DST day is not 24 h long).
     """
@@ -229,7 +243,9 @@ def my_day(store: Store, rep_id: int, *, day_start_ts: int, day_end_ts: int, lat
     overdue = tuple(a for a in due if a.follow_up_at is not None and a.follow_up_at < day_start)
     today = tuple(a for a in due if a.follow_up_at is not None and a.follow_up_at >= day_start)
     order = {s.name: s.position for s in store.stages()}
-    deals = store.deals(rep_id=rep_id, open_only=True, limit=200)
+    where, params = _scope(rep_id, None)
+    with store.read() as conn:
+        deals = list(_page(conn, where, params, MY_DAY_DEALS, 0, now_ts, stale_days))
     deals.sort(key=lambda d: (order.get(d.stage, 99), -d.amount, d.id))
     return MyDay(rep, overdue, today, tuple(deals), tuple(store.activities(rep_id=rep_id, limit=latest)))
 

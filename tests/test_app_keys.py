@@ -528,7 +528,7 @@ async def test_deal_lists_show_the_amount_before_the_names_and_the_drill_down_no
     app = make_cockpit("Ana Lima")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        assert columns(app.screen.query_one(OpenDealTable)) == ["stage", "deal", "amount", "account"]
+        assert columns(app.screen.query_one(OpenDealTable)) == ["stage", "idle", "amount", "deal", "account"]
 
 
 async def test_the_drill_down_keeps_the_cursor_at_its_place_when_its_deal_is_won(make_demo_cockpit) -> None:

@@ -70,8 +70,17 @@ def test_search_finds_accounts_and_deals_and_escapes_like(db_path: Path) -> None
 def test_my_day_splits_overdue_and_today(db_path: Path) -> None:
     with Store(db_path) as store:
         ana = store.rep_by_name("Ana Lima")
-        day = my_day(store, ana.id, day_start_ts=ts(2026, 11, 18), day_end_ts=ts(2026, 11, 19))
+        day = my_day(
+            store,
+            ana.id,
+            day_start_ts=ts(2026, 11, 18),
+            day_end_ts=ts(2026, 11, 19),
+            now_ts=ts(2026, 11, 18, 10),
+            stale_days=14,
+        )
     assert [a.note for a in day.overdue] == ["send proposal v2"]
     assert [a.note for a in day.due_today] == ["call back Wayne CFO"]  # the Nov 25 one is not due yet
     assert [d.title for d in day.open_deals] == ["Wayne expansion"]
+    # Last touched by her call of Nov 17 15:00: 19 hours before Nov 18 10:00, 0 whole days, not stale.
+    assert (day.open_deals[0].idle_days, day.open_deals[0].stale) == (0, False)
     assert day.latest[0].outcome == "voicemail"  # Nov 17 15:00 is her latest activity

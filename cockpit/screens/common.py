@@ -15,8 +15,9 @@ from cockpit.kpi import KPI_LABELS, Dashboard
 from cockpit.parse import format_money
 from cockpit.report import display_value
 from cockpit.screens.resume import StyledAtMount
-from cockpit.store import Activity, Deal
+from cockpit.store import Activity
 from cockpit.text import clean
+from cockpit.views import IdleDeal
 from cockpit.widgets.kpi_tile import change_text
 from cockpit.widgets.table import Table
 
@@ -161,29 +162,32 @@ class ActivityTable(Table):
 
 
 class OpenDealTable(Table):
-    """A rep's open deals in stage order."""
+    """A rep's open deals in stage order, with how long each sat idle (STALE past the configured days)."""
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
 
     def on_mount(self) -> None:
         self.add_column("Stage", key="stage")
+        self.add_column(right("Idle"), key="idle")
+        self.add_column(right("Amount"), key="amount")  # the numbers before the names a narrow box cuts off
         self.add_column("Deal", key="deal")
-        self.add_column(right("Amount"), key="amount")  # before the account: at 80 columns it was cut off
         self.add_column("Account", key="account")
 
-    def show(self, deals: tuple[Deal, ...], currency: str) -> None:
+    def show(self, deals: tuple[IdleDeal, ...], currency: str) -> None:
         with self.refilling():
             self._fill(deals, currency)
 
-    def _fill(self, deals: tuple[Deal, ...], currency: str) -> None:
+    def _fill(self, deals: tuple[IdleDeal, ...], currency: str) -> None:
         for d in deals:
+            idle = right(f"STALE {d.idle_days}d", "bold") if d.stale else right(f"{d.idle_days}d")
             self.add_row(
                 Text(clean(d.stage)),
-                Text(clean(d.title, max_len=32)),
+                idle,
                 right(format_money(d.amount, currency, compact=True)),
+                Text(clean(d.title, max_len=32)),
                 Text(clean(d.account or "", max_len=24)),
                 key=str(d.id),
             )
         if not deals:
-            self.add_row(Text("no open deals", style="italic"), Text(""), Text(""), Text(""))
+            self.add_row(Text("no open deals", style="italic"), Text(""), Text(""), Text(""), Text(""))
