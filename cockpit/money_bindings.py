@@ -19,7 +19,6 @@ from cockpit.config import Settings
 from cockpit.logging_bindings import logging_disabled
 from cockpit.periods import period_containing
 from cockpit.store import Store
-from cockpit.text import clean
 
 __all__ = ["MONEY_BINDINGS", "MoneyActions", "MoneyHost"]
 
@@ -59,11 +58,8 @@ class MoneyActions:
         from cockpit.screens.money import CostsQuotasScreen
 
         if not self.actor.is_manager:
-            self.notify(
-                f"Only managers can enter costs and quotas; you are {clean(self.actor.label)!r} (a rep)",
-                severity="warning",
-                markup=False,
-            )
+            # One line in a notification: who you are is in the header and the sub-title already.
+            self.notify("Costs and quotas are for managers", severity="warning", markup=False)
             return
         if logging_disabled(self):
             return

@@ -161,7 +161,7 @@ async def test_a_rep_is_refused(tmp_path: Path) -> None:
         await pilot.press("dollar_sign")
         await settle(pilot)
         assert not isinstance(app.screen, CostsQuotasScreen)
-        assert "Only managers can enter costs and quotas; you are 'Alice' (a rep)" in app.notes
+        assert "Costs and quotas are for managers" in app.notes
         # Reached some other way, the form still cannot write: the refusal shows in it, the typed values stay.
         app.push_screen(
             QuotaForm(
