@@ -40,6 +40,7 @@ __all__ = [
     "Undo",
     "Void",
     "apply",
+    "check",
     "next_stage",
     "resolve_actor",
 ]
@@ -255,6 +256,30 @@ def apply(store: Store, actor: Actor, entry: Entry) -> int:
                 month=entry.month, category=entry.category, amount=entry.amount, channel=entry.channel
             )
     raise ValidationError(f"cannot write {type(entry).__name__}")
+
+
+def check(store: Store, actor: Actor, entry: Entry) -> None:
+    """Raise the PermissionDenied (or NotFoundError) :func:`apply` would raise for ``actor``, reading only.
+
+    For previews (the quick-entry line says "only a manager may..." before Enter, not after); ``apply`` stays
+    the authority and checks again in its own call."""
+    match entry:
+        case ActivityEntry() | DealEntry():
+            _acting_rep(store, actor, entry.rep)
+        case FollowUp():
+            _acting_rep(store, actor, None)
+        case StageMove():
+            _own_deal(store, actor, entry.deal_id, "move")
+        case DealEdit():
+            _own_deal(store, actor, entry.deal_id, "edit")
+        case Void() | Restore():
+            _own_row(store, actor, entry.table, entry.row_id, "void" if isinstance(entry, Void) else "restore")
+        case CompleteFollowUp():
+            _own_activity(store, actor, entry.activity_id, "complete")
+        case SetQuota():
+            _manager_only(actor, "set quotas")
+        case SetCost():
+            _manager_only(actor, "set costs")
 
 
 def next_stage(store: Store, current: str) -> str:

@@ -352,13 +352,14 @@ class LoggingActions:
 
     def action_quick_entry(self: Any) -> None:
         """Open the one-line quick-entry prompt."""
-        from cockpit.actions import apply
+        from cockpit.actions import apply, check
         from cockpit.screens.quick_entry import QuickEntryScreen
 
         if logging_disabled(self):
             return
         kwargs = self._form_kwargs()
         kwargs["save"] = lambda action: apply(self.store, self.actor, action.entry)
+        kwargs["check"] = lambda action: check(self.store, self.actor, action.entry)
         self._open(QuickEntryScreen(**kwargs))
 
     # --- voids, restores and follow-ups done

@@ -519,3 +519,26 @@ async def test_an_edit_form_does_not_write_over_a_deal_a_colleague_closed_meanwh
         await settle(pilot)
         assert not isinstance(app.screen, EntryForm)
     assert store.deal(2).amount == 600_000
+
+
+@run_async
+async def test_quick_entry_says_before_enter_what_the_user_may_not_write(store: Store) -> None:
+    app = app_for(store)  # Alice, a rep
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press(":")
+        await settle(pilot)
+        preview = app.screen.query_one("#quick-preview", Static)
+        await pilot.press(*"won 2")  # Bob's deal
+        await settle(pilot)
+        assert str(preview.render()) == "deal #2 belongs to 'Bob': only a manager may move another rep's deal"
+        assert preview.has_class("-error")
+        for _ in range(5):
+            await pilot.press("backspace")
+        await pilot.press(*"call globex by bob")
+        await settle(pilot)
+        assert "a rep logs only as themselves" in str(preview.render())
+        for _ in range(len("call globex by bob")):
+            await pilot.press("backspace")
+        await pilot.press(*"won 1")  # her own deal: the preview says what Enter writes
+        await settle(pilot)
+        assert str(preview.render()).startswith("→ Won") and preview.has_class("-ready")

@@ -43,6 +43,7 @@ class QuickEntryScreen(StyledAtMount, ModalScreen[QuickAction | None]):
         *,
         save: Callable[[QuickAction], int],
         load_catalog: Callable[[], Catalog],
+        check: Callable[[QuickAction], None] | None = None,
         now: pendulum.DateTime,
         tz: str | None = None,
         currency: str = "USD",
@@ -50,6 +51,7 @@ class QuickEntryScreen(StyledAtMount, ModalScreen[QuickAction | None]):
         super().__init__()
         self._save = save
         self._load_catalog = load_catalog
+        self._check = check  # who may write it (reads the store): run in a worker after each parsed line
         self.catalog: Catalog | None = None
         self.now = now
         self.tz = tz
@@ -97,6 +99,21 @@ class QuickEntryScreen(StyledAtMount, ModalScreen[QuickAction | None]):
             self._show(str(exc), "error")
         else:
             self._show(f"→ {action.describe()}", "ready")
+            if self._check is not None:
+                self._check_allowed(text, action)
+
+    @work(thread=True, exclusive=True, group="quick-check")
+    def _check_allowed(self, text: str, action: QuickAction) -> None:
+        assert self._check is not None
+        try:
+            self._check(action)
+        except CockpitError as exc:
+            self.app.call_from_thread(self._refused, text, str(exc))
+
+    def _refused(self, text: str, message: str) -> None:
+        """The preview of ``text`` is refused (not your deal): said now, unless the line changed meanwhile."""
+        if not self.saving and self.query_one("#quick-input", Input).value == text:
+            self._show(message, "error")
 
     @on(Input.Changed, "#quick-input")
     def _changed(self, event: Input.Changed) -> None:
