@@ -316,6 +316,14 @@ async def test_ctrl_q_over_typed_values_asks_again(make_cockpit, opener) -> None
         assert not app.is_running
 
 
+def zoe_wins_10k_in_another_process(db_path: Path) -> None:
+    """Another user's cockpit (its own connection) adds a $10,000 deal for Zoé and wins it on Nov 18."""
+    with Store(db_path, user="other", now=lambda: ts(2026, 11, 18, 9)) as other:
+        rep = other.rep_by_name("Zoé Martin")
+        deal = other.add_deal(rep_id=rep.id, title="Late win", account="Late", amount=1_000_000, stage="qualified")
+        other.move_deal(deal, "won", at=ts(2026, 11, 18, 9))
+
+
 async def test_another_process_write_appears_and_idle_repaints_nothing(make_cockpit, db_path: Path) -> None:
     app = make_cockpit()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -323,10 +331,7 @@ async def test_another_process_write_appears_and_idle_repaints_nothing(make_cock
         applied = app.refreshes
         await pilot.pause(1.2)  # two polls or more, nothing changed
         assert app.refreshes == applied
-        with Store(db_path, user="other", now=lambda: ts(2026, 11, 18, 9)) as other:
-            rep = other.rep_by_name("Zoé Martin")
-            deal = other.add_deal(rep_id=rep.id, title="Late win", account="Late", amount=1_000_000, stage="qualified")
-            other.move_deal(deal, "won", at=ts(2026, 11, 18, 9))
+        zoe_wins_10k_in_another_process(db_path)
         await pilot.pause(1.2)
         await settle(pilot)
         # Team revenue: $28,000 + $10,000 = $38,000.
@@ -578,10 +583,7 @@ async def test_the_costs_and_quotas_screen_follows_another_process_write(make_co
         quotas = screen.query_one("#money-quotas")
         zoe = next(i for i in range(quotas.row_count) if quotas.get_row_at(i)[0].plain == "Zoé Martin")
         assert quotas.get_row_at(zoe)[2].plain.strip() == "$5,000.00"
-        with Store(db_path, user="other", now=lambda: ts(2026, 11, 18, 9)) as other:
-            rep = other.rep_by_name("Zoé Martin")
-            deal = other.add_deal(rep_id=rep.id, title="Late win", account="Late", amount=1_000_000, stage="qualified")
-            other.move_deal(deal, "won", at=ts(2026, 11, 18, 9))
+        zoe_wins_10k_in_another_process(db_path)
         await pilot.pause(1.2)
         await settle(pilot)
         assert app.is_running and app.screen is screen

@@ -81,6 +81,13 @@ async def type_into(pilot, selector: str, text: str) -> None:
     await pilot.press(*text)
 
 
+async def open_call_form_on_globex(pilot) -> None:
+    """`c` opens the call form with the account field focused; type the account."""
+    await pilot.press("c")
+    await settle(pilot)
+    await pilot.press(*"globex")
+
+
 def count(store: Store, table: str) -> int:
     return store.query(f"SELECT count(*) FROM {table}")[0][0]
 
@@ -122,9 +129,7 @@ async def test_invalid_duration_shows_inline_message_and_writes_nothing(store: S
     app = app_for(store)
     before = count(store, "activities")
     async with app.run_test(size=(100, 50)) as pilot:
-        await pilot.press("c")
-        await settle(pilot)
-        await pilot.press(*"globex")
+        await open_call_form_on_globex(pilot)
         await type_into(pilot, "#duration", "12 parsecs")
         # One line under the field (the value is just above it): why, and the accepted forms that fit.
         assert message(app, "duration") == "unknown unit 'parsecs': e.g. 5m, 1h30, 1h30m, 90s, 1:30:00, …"
@@ -140,9 +145,7 @@ async def test_escape_writes_nothing(store: Store) -> None:
     app = app_for(store)
     before = count(store, "audit_log")
     async with app.run_test(size=(100, 50)) as pilot:
-        await pilot.press("c")
-        await settle(pilot)
-        await pilot.press(*"globex")
+        await open_call_form_on_globex(pilot)
         await pilot.press("escape")  # a stray Esc loses nothing: the form asks for a second one
         await settle(pilot)
         assert isinstance(app.screen, EntryForm)
@@ -425,9 +428,7 @@ async def test_a_call_in_the_future_is_refused_beside_its_field_and_nothing_is_w
     app = app_for(store)
     before = count(store, "audit_log")
     async with app.run_test(size=(100, 50)) as pilot:
-        await pilot.press("c")
-        await settle(pilot)
-        await pilot.press(*"globex")
+        await open_call_form_on_globex(pilot)
         field = app.screen.query_one("#at", Input)
         field.value = ""
         await type_into(pilot, "#at", "tomorrow 9:00")
