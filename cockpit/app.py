@@ -450,6 +450,11 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         rep_id = getattr(hit, "rep_id", None)
         if rep_id is not None:
             self.open_rep(rep_id)
+            stage = getattr(hit, "stage", None)
+            if stage in ("won", "lost"):  # the drill-down lists open deals: say where this one went
+                self.notify(clean(f"#{hit.id} {hit.title} is {stage}"), markup=False)  # type: ignore[attr-defined]
+            else:
+                self.highlight("deals", hit.id)  # type: ignore[attr-defined]  # the cursor on it once listed
         elif hit is not None:
             self.notify(clean(f"{hit.title}: {hit.detail}"), title="Account", markup=False)  # type: ignore[attr-defined]
 

@@ -64,6 +64,7 @@ class SearchHit:
     title: str
     detail: str
     rep_id: int | None = None
+    stage: str | None = None  # a deal's
 
 
 @dataclass(frozen=True)
@@ -212,7 +213,14 @@ def search(store: Store, text: str, *, limit: int = 30) -> tuple[SearchHit, ...]
         ).fetchall()
     hits = [SearchHit("account", r["id"], r["name"], plural(r["deals"], "deal")) for r in accounts]
     hits += [
-        SearchHit("deal", r["id"], r["title"], f"#{r['id']} {r['account']} · {r['stage']} · {r['rep']}", r["rep_id"])
+        SearchHit(
+            "deal",
+            r["id"],
+            r["title"],
+            f"#{r['id']} {r['account']} · {r['stage']} · {r['rep']}",
+            rep_id=r["rep_id"],
+            stage=r["stage"],
+        )
         for r in deals
     ]
     return tuple(hits[:limit])

@@ -202,6 +202,14 @@ async def test_slash_searches_and_opens_the_deal_owner(make_cockpit) -> None:
         await settle(pilot)
         assert isinstance(app.screen, RepScreen)
         assert app.screen.rep_id == app.store.rep_by_name("Ana Lima").id
+        deals = app.screen.query_one("#rep-deals", DealTable)
+        assert deals.get_row(deals.cursor_key)[1].plain == "Wayne expansion"  # the cursor on the deal found
+        await pilot.press("escape", "slash", *"initech")
+        await settle(pilot)
+        await pilot.press("down", "down", "enter")  # Zoé's Initech deal, won in October
+        await settle(pilot)
+        assert app.screen.rep_id == app.store.rep_by_name("Zoé Martin").id
+        assert any(n.message.endswith("Initech is won") for n in app._notifications)
 
 
 async def test_question_mark_shows_help(make_cockpit) -> None:
