@@ -94,6 +94,8 @@ class StageMove:
     stage: str
     reason: str | None = None
     at: int | None = None
+    from_stage: str | None = None
+    """The stage the form or line showed: refused when someone moved the deal since (a win turned into a loss)."""
 
 
 @dataclass(frozen=True)
@@ -219,7 +221,7 @@ def apply(store: Store, actor: Actor, entry: Entry) -> int:
             deal = _own_deal(store, actor, entry.deal_id, "move")
             if entry.stage.strip().lower() == "lost" and not (entry.reason or "").strip():
                 raise ValidationError("a lost deal needs a reason")
-            store.move_deal(deal.id, entry.stage, at=entry.at, reason=entry.reason)
+            store.move_deal(deal.id, entry.stage, at=entry.at, reason=entry.reason, from_stage=entry.from_stage)
             return deal.id
         case FollowUp():
             rep = _acting_rep(store, actor, None)

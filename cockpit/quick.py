@@ -35,11 +35,12 @@ QUICK_ENTRY_HELP = """\
 Quick entry (press : and type one line, Enter writes it)
 
   call ACCOUNT [OUTCOME] [DURATION] ["NOTE"] [at WHEN]
-       [follow-up WHEN]         (email, meeting: the same words)
-  deal ACCOUNT "TITLE" AMOUNT [STAGE] [source SRC] [close WHEN]
-  won DEAL        lost DEAL "REASON"      move DEAL STAGE ["REASON"]
-  advance DEAL    follow-up DEAL WHEN ["NOTE"]      undo
-  void DEAL|aID "REASON"                  restore #ID|aID
+       [follow-up WHEN] [by REP]   (email, meeting: the same)
+  deal ACCOUNT "TITLE" AMOUNT [STAGE] [source SRC]
+       [close WHEN] [by REP]
+  won DEAL      lost DEAL "REASON"     move DEAL STAGE ["REASON"]
+  advance DEAL  follow-up DEAL WHEN ["NOTE"]    undo
+  void DEAL|aID "REASON"               restore #ID|aID
 
   ACCOUNT  a name or part of one (acme -> Acme Corp); quote names
            with spaces; an unknown name creates the account
@@ -47,7 +48,7 @@ Quick entry (press : and type one line, Enter writes it)
   aID      an activity by its id: a1234 (restore takes ids)
   OUTCOME  connected, voicemail (vm), no answer (na), meeting
            booked (booked), not interested, wrong number
-  DURATION 5m, 1h30, 90s, 1:30:00     AMOUNT 24k, 12,500, $12,400
+  DURATION 5m, 1h30, 90s, 1:30:00    AMOUNT 24k, 12,500, $12,400
   WHEN     today, yesterday 14:00, fri, next monday, +3d
   by NAME  log for another rep (managers only)
 
@@ -503,7 +504,8 @@ class _Parser:
             parts.append(f"“{clean(reason, max_len=40)}”")
         if at is not None:
             parts.append(f"at {self.day(at)}")
-        entry = StageMove(deal.id, stage, reason=reason, at=int((at or self.now).timestamp()))
+        at_ts = int((at or self.now).timestamp())
+        entry = StageMove(deal.id, stage, reason=reason, at=at_ts, from_stage=deal.stage)
         return QuickAction(entry, " · ".join(parts))
 
     def advance(self) -> QuickAction:
@@ -516,7 +518,7 @@ class _Parser:
             raise ParseError(f"deal #{deal.id} is {deal.stage}: it cannot advance")
         position = open_stages.index(deal.stage)
         target = open_stages[position + 1] if position + 1 < len(open_stages) else "won"
-        entry = StageMove(deal.id, target, at=int(self.now.timestamp()))
+        entry = StageMove(deal.id, target, at=int(self.now.timestamp()), from_stage=deal.stage)
         return QuickAction(entry, f"Advance · {deal.label()} · {deal.stage} → {target}")
 
     def follow_up(self) -> QuickAction:

@@ -1072,13 +1072,18 @@ class Store:
         at: int | None = None,
         reason: str | None = None,
         probability: float | None = None,
+        from_stage: str | None = None,
     ) -> None:
-        """Move a deal to another stage (won, lost with a reason, or an open stage), with its stage history."""
+        """Move a deal to another stage (won, lost with a reason, or an open stage), with its stage history.
+
+        ``from_stage``: the stage the deal must still be in (as a form showed it), checked in the transaction."""
         when = self.check_done(at if at is not None else int(self.clock()), "stage date")
         with self.write(f"move deal to {stage}") as tx:
             deal = tx.row("deals", deal_id)
             if deal["voided_at"] is not None:
                 raise ValidationError(f"deal {deal_id} is voided; restore it first")
+            if from_stage is not None and deal["stage"] != from_stage:
+                raise ValidationError(f"deal #{deal_id} was moved meanwhile (now {deal['stage']}): reopen it")
             target = tx.stage(stage)
             if target["name"] == deal["stage"]:
                 raise ValidationError(f"deal {deal_id} is already {stage}")
@@ -1138,7 +1143,7 @@ class Store:
             for column, seen in (expect or {}).items():
                 if deal[column] != seen:
                     what = f"now {deal['stage']}" if column == "stage" else column.removesuffix("_id")
-                    raise ValidationError(f"deal #{deal_id} changed meanwhile ({what}): reopen it to edit")
+                    raise ValidationError(f"deal #{deal_id} was changed meanwhile ({what}): reopen it")
             if "rep_id" in changes:
                 tx.row("reps", changes["rep_id"])
             if changes.get("account_id") is not None:

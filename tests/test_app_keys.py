@@ -233,6 +233,10 @@ async def test_question_mark_shows_help(make_cockpit) -> None:
             'lost DEAL "REASON"',
         ):
             assert line in text
+        from cockpit.quick import QUICK_ENTRY_HELP
+
+        width = app.screen.query_one("#help-text").content_size.width  # 80 columns: no grammar line wraps
+        assert max(len(line) for line in QUICK_ENTRY_HELP.splitlines()) <= width
         # Keys as they are typed, not Textual's names for them.
         assert "  :           Quick entry" in text and "  $           Costs & quotas" in text
         assert not any(name in text for name in ("colon", "dollar_sign", "question_mark", "square_bracket"))

@@ -504,7 +504,7 @@ async def test_an_edit_form_does_not_write_over_a_deal_a_colleague_closed_meanwh
         await settle(pilot)
         assert isinstance(app.screen, EntryForm)  # kept open, the typed amount with it
         error = str(app.screen.query_one("#form-error", Static).render())
-        assert error == "Not saved: deal #1 changed meanwhile (now lost): reopen it to edit"
+        assert error == "Not saved: deal #1 was changed meanwhile (now lost): reopen it"
         assert app.screen.query_one("#amount", Input).value == "180k"
         assert count(store, "audit_log") == before
     assert store.deal(1).amount == 2_400_000
@@ -543,3 +543,22 @@ async def test_quick_entry_says_before_enter_what_the_user_may_not_write(store: 
         await pilot.press(*"won 1")  # her own deal: the preview says what Enter writes
         await settle(pilot)
         assert str(preview.render()).startswith("→ Won") and preview.has_class("-ready")
+
+
+@run_async
+async def test_a_stage_form_does_not_undo_a_move_a_colleague_made_meanwhile(tmp_path: Path) -> None:
+    store = make_db(tmp_path / "c.db", user="maria")
+    app = app_for(store, deal_id=1)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("l")
+        await settle(pilot)
+        with reopen(store.path, "alice") as alice:  # while Maria's form is open, Alice wins the deal
+            alice.move_deal(1, "won")
+        before = count(store, "audit_log")
+        await pilot.press(*"budget cut", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, EntryForm)
+        shown = [line for line in screen_lines(app) if "Not saved:" in line]
+        assert len(shown) == 1 and "deal #1 was moved meanwhile (now won): reopen it" in shown[0]
+        assert count(store, "audit_log") == before
+    assert store.deal(1).stage == "won"

@@ -75,11 +75,13 @@ def test_deal(catalog: Catalog) -> None:
 
 
 def test_won_lost_move_advance_follow_up_undo(catalog: Catalog) -> None:
-    assert quick("won 1", catalog).entry == StageMove(1, "won", at=NOW_TS)
+    # Each move carries the stage the line saw (deal #1 is in proposal, #2 in lead): a move made meanwhile refuses it.
+    assert quick("won 1", catalog).entry == StageMove(1, "won", at=NOW_TS, from_stage="proposal")
     lost = quick('lost #1 "went with competitor"', catalog)
-    assert lost.entry == StageMove(1, "lost", reason="went with competitor", at=NOW_TS)
+    assert lost.entry == StageMove(1, "lost", reason="went with competitor", at=NOW_TS, from_stage="proposal")
     assert lost.describe() == "Lost · #1 Renewal 2027 (Globex) · proposal → lost · “went with competitor”"
-    assert quick("move pilot qual", catalog).entry == StageMove(2, "qualified", at=NOW_TS)  # fuzzy title and stage
+    moved = quick("move pilot qual", catalog).entry  # fuzzy title and stage
+    assert moved == StageMove(2, "qualified", at=NOW_TS, from_stage="lead")
     assert quick("advance 1", catalog).entry.stage == "negotiation"
     assert quick('follow-up 2 +3d "send deck"', catalog).entry == FollowUp(2, NOW_TS + 3 * DAY, "send deck")
     assert quick("undo", catalog).entry == Undo()

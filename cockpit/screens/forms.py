@@ -604,7 +604,7 @@ class StageMoveForm(EntryForm[StageMove]):
         if stage == "lost" and not reason:
             raise _FieldError("reason", "a lost deal needs a reason")
         at = self.parsed("at", self.when_done, required="when is required")
-        return StageMove(self.deal.id, stage, reason=reason or None, at=int(at.timestamp()))
+        return StageMove(self.deal.id, stage, reason=reason or None, at=int(at.timestamp()), from_stage=self.deal.stage)
 
 
 class FollowUpForm(EntryForm[FollowUp]):
