@@ -483,15 +483,9 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         self.set_reactive(CockpitApp.myday_rep_id, None)
 
     def action_my_day(self) -> None:
-        from cockpit.screens.dashboard import DashboardScreen
         from cockpit.screens.myday import MyDayScreen
-        from cockpit.screens.rep import RepScreen
 
-        rep_id = None
-        if isinstance(self.screen, RepScreen):
-            rep_id = self.screen.rep_id
-        elif isinstance(self.screen, DashboardScreen):
-            rep_id = self.screen.selected_rep_id()
+        rep_id = self._rep_id_in_view()
         if rep_id is None and self.acting_rep is not None:
             rep_id = self.acting_rep.id
         if rep_id is None:
@@ -511,17 +505,21 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
 
     # ------------------------------------------------------------------------------------------ logging host
 
-    @property
-    def rep_in_view(self) -> str | None:
-        """The name of the rep the screen is about: a drill-down's or My day's, or the scorecards' cursor."""
+    def _rep_id_in_view(self) -> int | None:
+        """The rep the screen is about: a drill-down's or My day's, or the one under the scorecards' cursor."""
         from cockpit.screens.common import OneRepScreen
         from cockpit.screens.dashboard import DashboardScreen
 
-        rep_id = None
         if isinstance(self.screen, OneRepScreen):
-            rep_id = self.screen.rep_id
-        elif isinstance(self.screen, DashboardScreen):
-            rep_id = self.screen.selected_rep_id()
+            return self.screen.rep_id
+        if isinstance(self.screen, DashboardScreen):
+            return self.screen.selected_rep_id()
+        return None
+
+    @property
+    def rep_in_view(self) -> str | None:
+        """The name of the rep the screen is about (see :meth:`_rep_id_in_view`), for the logging forms."""
+        rep_id = self._rep_id_in_view()
         if rep_id is None or self.snapshot is None:
             return None
         return next((r.rep for r in self.snapshot.dashboard.reps if r.rep_id == rep_id), None)

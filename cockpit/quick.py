@@ -17,7 +17,7 @@ from cockpit.actions import OUTCOMES, ActivityEntry, DealEntry, Entry, FollowUp,
 from cockpit.config import DEFAULT_STAGES
 from cockpit.errors import ParseError
 from cockpit.parse import format_duration, format_money, parse_duration, parse_money, parse_when
-from cockpit.store import FUTURE_SLACK_S, Store
+from cockpit.store import Store, lies_ahead
 from cockpit.text import clean
 
 __all__ = [
@@ -236,7 +236,7 @@ class _Parser:
     def done_when(self) -> pendulum.DateTime:
         """When something was done (``at`` of an activity or a stage move): refused in the preview when ahead."""
         moment = self.when("date")
-        if moment.int_timestamp > self.now.int_timestamp + FUTURE_SLACK_S:
+        if lies_ahead(moment.int_timestamp, self.now.int_timestamp):
             raise ParseError("date is in the future: log it once it has happened (or plan a follow-up)")
         return moment
 

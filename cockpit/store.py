@@ -455,6 +455,11 @@ def _check_amount(amount: int, what: str = "amount") -> int:
 FUTURE_SLACK_S = 15 * 60
 
 
+def lies_ahead(ts: float, now: float) -> bool:
+    """Whether the moment ``ts`` of something done lies past ``now`` by more than the slack (epoch seconds)."""
+    return ts > now + FUTURE_SLACK_S
+
+
 def _check_ts(ts: int | None, what: str) -> int | None:
     if ts is None:
         return None
@@ -1015,7 +1020,7 @@ class Store:
 
         What is still to come is planned as a follow-up or an expected close, both of which may lie ahead."""
         when = _check_ts(ts, what)
-        if when is not None and when > self.clock() + FUTURE_SLACK_S:
+        if when is not None and lies_ahead(when, self.clock()):
             raise ValidationError(f"{what} is in the future; log it once it has happened")
         return when
 

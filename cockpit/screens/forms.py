@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
 import pendulum
@@ -25,6 +25,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.validation import ValidationResult, Validator
+from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static
 
 from cockpit.actions import OUTCOMES, ActivityEntry, DealEdit, DealEntry, FollowUp, Restore, StageMove, Void
@@ -32,7 +33,7 @@ from cockpit.errors import BusyError, CockpitError, ParseError
 from cockpit.parse import format_money, parse_duration, parse_money, parse_percent, parse_when
 from cockpit.quick import Catalog, DealRef, match_name, parse_row_ref
 from cockpit.screens.resume import StyledAtMount
-from cockpit.store import FUTURE_SLACK_S, Deal
+from cockpit.store import Deal, lies_ahead
 from cockpit.text import clean, truncate
 
 __all__ = [
@@ -67,8 +68,7 @@ def refusal(exc: Exception) -> str:
 def field_message(exc: CockpitError) -> str:
     """Why a typed value was refused, in one line under its field (the command line's message names the value
     and lists every accepted form; here the value is just above)."""
-    message = exc.brief(MESSAGE_WIDTH) if isinstance(exc, ParseError) else str(exc)
-    return truncate(message, MESSAGE_WIDTH)  # in terminal cells: a quoted name may hold wide characters
+    return exc.brief(MESSAGE_WIDTH) if isinstance(exc, ParseError) else str(exc)  # set_message cuts it to a line
 
 
 class ParserValidator(Validator):
@@ -219,7 +219,7 @@ class EntryForm(StyledAtMount, ModalScreen[T], Generic[T]):
         """The moment something happened (a call, a stage move): refused as you type when it lies ahead."""
         at = self.when(text)
         elapsed = int(time.monotonic() - self._opened)  # a form left open 30 minutes may log "25 minutes ago"
-        if at.int_timestamp > self.now.int_timestamp + elapsed + FUTURE_SLACK_S:
+        if lies_ahead(at.int_timestamp, self.now.int_timestamp + elapsed):
             raise ParseError("in the future: log it once it has happened")
         return at
 
@@ -265,10 +265,7 @@ class EntryForm(StyledAtMount, ModalScreen[T], Generic[T]):
         widgets = list(self.fields())
         inputs = [w for w in widgets if isinstance(w, Input | Select)]
         self._field_count = len(inputs)
-        short = self.short
-        self.set_class(short, "-short")
-        for widget in inputs:
-            widget.compact = short
+        self._set_short(self.short, inputs)
         with VerticalScroll(id="form"):
             yield Static(Text(self.form_title), classes="form-title")
             yield from widgets
@@ -276,11 +273,14 @@ class EntryForm(StyledAtMount, ModalScreen[T], Generic[T]):
             yield Static("Enter save · Esc cancel · Tab next field", classes="form-keys")
 
     def on_resize(self) -> None:
-        short = self.short
-        if short != self.has_class("-short"):
-            self.set_class(short, "-short")
-            for widget in self.query("Input, Select"):
-                widget.compact = short  # type: ignore[attr-defined]
+        if self.short != self.has_class("-short"):
+            self._set_short(self.short, self.query("Input, Select"))
+
+    def _set_short(self, short: bool, inputs: Iterable[Widget]) -> None:
+        """The compact layout (class -short, one-line inputs) or the roomy one."""
+        self.set_class(short, "-short")
+        for widget in inputs:
+            widget.compact = short  # type: ignore[attr-defined]
 
     @property
     def has_typed(self) -> bool:

@@ -49,13 +49,10 @@ def change_text(kpi: str, value: float | int | None, previous: float | int | Non
     if value is None or previous is None:
         return "—"
     diff = value - previous
-    if kpi in RATE_KPIS or kpi in RATIO_KPIS:
-        amount = percent_points(abs(diff))
-        shown = f"{amount} pt"
-    else:
-        shown = display_value(kpi, abs(diff), currency)
-        amount = shown.lstrip("$€£¥₩").replace("0", "").strip(".,")  # no other digit: it shows as zero
-    if abs(diff) < 1e-9 or amount in ("0", ""):
+    points = kpi in RATE_KPIS or kpi in RATIO_KPIS
+    shown = f"{percent_points(abs(diff))} pt" if points else display_value(kpi, abs(diff), currency)
+    zero = "0 pt" if points else display_value(kpi, 0.0 if isinstance(diff, float) else 0, currency)
+    if shown == zero:
         return "= 0"  # not "▲0.0": a change too small to show is shown as none
     return f"{'▲' if diff > 0 else '▼'}{shown}"
 
