@@ -90,7 +90,7 @@ def database(size: str) -> Path:
 
 def upgrade(path: Path) -> None:
     """Bring a database to the current schema (a no-op when it already is)."""
-    from cockpit.store import SCHEMA_VERSION, Store
+    from cockpit.core.store import SCHEMA_VERSION, Store
 
     with sqlite3.connect(path) as conn:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -124,10 +124,10 @@ def bench_snapshot(db: Path, runs: int) -> dict:
     - Warm: the same Store again; the audit-log check finds nothing changed (what a refresh pays when nothing in the
       shown buckets changed).
     """
-    from cockpit.kpi import dashboard
-    from cockpit.kpi_cache import cache_for
-    from cockpit.periods import period_containing
-    from cockpit.store import Store
+    from cockpit.core.kpi import dashboard
+    from cockpit.core.kpi_cache import cache_for
+    from cockpit.core.periods import period_containing
+    from cockpit.core.store import Store
 
     period = period_containing("month", pendulum.parse(NOW, tz=TZ), tz=TZ)
 
@@ -174,7 +174,7 @@ def bench_snapshot(db: Path, runs: int) -> dict:
         conn.close()
         tmp.rename(naive_db)
     conn = sqlite3.connect(naive_db)
-    from cockpit.periods import last_n
+    from cockpit.core.periods import last_n
 
     periods = last_n(period, 12)
     naive = []
@@ -254,7 +254,7 @@ def naive_dashboard(conn: sqlite3.Connection, periods: list) -> None:
 
 def _writer(db: str, n: int, index: int, ready, go, queue) -> None:  # noqa: ANN001
     """One writer process: open the store, wait for the others, then log ``n`` calls (every other one on a deal)."""
-    from cockpit.store import Store
+    from cockpit.core.store import Store
 
     store = Store(db, user=f"writer{index}")
     reps = store.reps(active_only=True)
@@ -337,7 +337,7 @@ def cockpit_ready(screen: str) -> bool:
     The app draws it in the same call that fills every pane; it is the table's first row, pinned, so it is on screen
     whatever the number of reps.
     """
-    from cockpit.app import READY_MARKER
+    from cockpit.tui.app import READY_MARKER
 
     return READY_MARKER in screen
 
@@ -395,7 +395,7 @@ def bench_terminal(db: Path, runs: int, *, idle_seconds: float) -> dict:
         app.settle(1.0)
         out["idle_bytes"] = app.bytes_during(idle_seconds)
         out["idle_seconds"] = idle_seconds
-        from cockpit.store import Store
+        from cockpit.core.store import Store
 
         other = Store(work, user="someone-else")
         rep_id = other.reps(active_only=True)[0].id
@@ -427,9 +427,9 @@ def bench_log_to_panes(db: Path, runs: int) -> dict:
     """
     import asyncio
 
-    from cockpit.app import make_app
-    from cockpit.config import load_settings
-    from cockpit.store import Store
+    from cockpit.core.config import load_settings
+    from cockpit.core.store import Store
+    from cockpit.tui.app import make_app
 
     work = OUT / f"log-{db.stem}.db"
     shutil.copy(db, work)

@@ -1,5 +1,5 @@
-"""cockpit: a terminal sales cockpit over a local SQLite database."""
+"""cockpit: a terminal sales cockpit over a local SQLite database.
 
-from cockpit.lazy_imports import defer_all
-
-defer_all()  # before anything imports pendulum
+Layers, imports pointing down: ``cockpit.cli`` (the command line) and ``cockpit.tui`` (the Textual app) over
+``cockpit.core`` (store, periods, KPIs, insights, import/export), which imports neither Textual nor Rich.
+"""

@@ -2,6 +2,6 @@
 
 import sys
 
-from cockpit.start import main
+from cockpit.cli import main
 
 sys.exit(main())

@@ -1,0 +1,46 @@
+"""``cockpit init PATH`` and ``cockpit check [PATH]``: set up and check a database a team shares on one server."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from cockpit.cli import EXIT_USER_ERROR, add_db_option, settings_for
+from cockpit.core.text import clean
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("init", help="create an empty database that a Unix group can share")
+    p.add_argument("path", help="the database file to create (its folder is made group-writable and setgid)")
+    p.add_argument("--group", help="the Unix group that may write it (default: the folder's group)")
+    p.set_defaults(func=run_init)
+
+    c = sub.add_parser("check", help="check a shared database: integrity, schema, filesystem and permissions")
+    c.add_argument("path", nargs="?", help="the database file (default: the configured database)")
+    add_db_option(c)
+    c.add_argument("--quick", action="store_true", help="run quick_check instead of the full integrity_check")
+    c.set_defaults(func=run_check)
+
+
+def run_init(args: argparse.Namespace) -> int:
+    from cockpit.core.shared import init_database
+
+    db = init_database(args.path, group=args.group)
+    print(f"created {db}: group members can now run: cockpit --db {db}")
+    return 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from cockpit.core.shared import check_database
+
+    path = args.path or settings_for(args).db_path
+    report = check_database(path, quick=args.quick)
+    print(clean(str(report.path)))
+    for name, value in report.facts:
+        print(f"  {name}: {clean(value)}")
+    for problem in report.problems:
+        print(f"cockpit: problem: {clean(problem)}", file=sys.stderr)
+    if report.problems:
+        return EXIT_USER_ERROR
+    print("  all good: every member of the group can write it")
+    return 0

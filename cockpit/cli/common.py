@@ -1,0 +1,54 @@
+"""What several sub-commands share: opening the database the settings name, choosing the period."""
+
+from __future__ import annotations
+
+import argparse
+
+import pendulum
+
+from cockpit.core.config import Settings
+from cockpit.core.errors import PeriodError, StoreError
+from cockpit.core.kpi import default_period
+from cockpit.core.periods import Period, parse_period
+from cockpit.core.store import Store
+
+
+def ensure_demo_database(settings: Settings) -> None:
+    """With no database named anywhere, generate the demo database in the user data directory once."""
+    if not settings.is_demo_default or settings.db_path.exists():
+        return
+    from cockpit.core.demo import generate
+
+    settings.db_path.parent.mkdir(parents=True, exist_ok=True)
+    generate(settings.db_path, tz=settings.timezone)
+
+
+def open_store(settings: Settings, *, readonly: bool = False, user: str | None = None) -> Store:
+    """Open the database the settings name (generating the default demo database when needed)."""
+    ensure_demo_database(settings)
+    try:
+        return Store(settings.db_path, readonly=readonly, user=user, stages=settings.stages)
+    except StoreError as exc:
+        if not readonly or "needs a schema upgrade" not in str(exc):
+            raise
+    # A reader of an older database upgrades it once (a migration is the only write a report makes), then reads.
+    Store(settings.db_path, user=user, stages=settings.stages).close()
+    return Store(settings.db_path, readonly=True, user=user, stages=settings.stages)
+
+
+def resolve_period(
+    store: Store, settings: Settings, args: argparse.Namespace, now: pendulum.DateTime
+) -> tuple[Period, bool]:
+    """The period asked for by --period or --from/--to; by default this month, anchored on the latest data."""
+    date_from, date_to = getattr(args, "date_from", None), getattr(args, "date_to", None)
+    if args.period and (date_from or date_to):
+        raise PeriodError("give either --period or --from/--to, not both")
+    if date_from or date_to:
+        if not (date_from and date_to):
+            raise PeriodError("--from and --to go together")
+        spec = f"{date_from}..{date_to}"
+    else:
+        spec = args.period
+    if spec:
+        return parse_period(spec, now=now, tz=settings.timezone, fiscal_start_month=settings.fiscal_year_start), False
+    return default_period(store, "month", now=now, tz=settings.timezone, fiscal_year_start=settings.fiscal_year_start)

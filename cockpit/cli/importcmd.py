@@ -1,0 +1,93 @@
+"""``cockpit import KIND FILE``: read a CSV export of another CRM or a spreadsheet into the database."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from cockpit.cli import EXIT_USER_ERROR, add_db_option, settings_for
+from cockpit.core.errors import CockpitError
+from cockpit.core.importing import ImportFailed, import_file, parse_assignments
+from cockpit.core.presets import IMPORT_KINDS, PRESETS
+from cockpit.core.store import Store
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("import", help="import deals, reps, activities, costs or quotas from a CSV file")
+    p.add_argument("kind", choices=IMPORT_KINDS)
+    p.add_argument("file", help="CSV file (UTF-8 with or without BOM, or cp1252; comma or semicolon)")
+    add_db_option(p)
+    p.add_argument("--preset", choices=sorted(PRESETS), help="the CRM whose standard export this is")
+    p.add_argument(
+        "--map", action="append", default=[], metavar="FIELD=COLUMN", help="read FIELD from COLUMN (repeatable)"
+    )
+    p.add_argument(
+        "--stage-map", action="append", default=[], metavar="THEIRS=OURS", help="their stage name is our stage"
+    )
+    p.add_argument("--date-format", metavar="FMT", help="strptime format (%%d.%%m.%%Y) or dmy / mdy")
+    p.add_argument("--dry-run", action="store_true", help="show what would be created and updated; write nothing")
+    p.add_argument("--skip-bad", action="store_true", help="import the readable rows and list the others")
+    p.set_defaults(func=run)
+
+
+class _ProgressBar:
+    """A one-line bar on stderr, redrawn at most every percent."""
+
+    def __init__(self) -> None:
+        self.shown = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        percent = 100 * done // total if total else 100
+        if percent == self.shown:
+            return
+        self.shown = percent
+        filled = percent * 30 // 100
+        sys.stderr.write(f"\r[{'#' * filled}{' ' * (30 - filled)}] {percent:3d}% {done}/{total} rows")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_for(args)
+    mapping = parse_assignments(args.map, "--map")
+    stage_map = parse_assignments(args.stage_map, "--stage-map")
+    if settings.is_demo_default:
+        raise CockpitError("name the database to import into: --db PATH (or $COCKPIT_DB, or db in the config file)")
+    # Importing is how a team starts: a named database that does not exist yet is created (and removed again
+    # when the import fails or is a dry run, so that "nothing written" holds for the file system too).
+    path = settings.db_path
+    existed = path.exists()
+    result = None
+    try:
+        with Store(path, create=True, stages=settings.stages) as store:
+            result = import_file(
+                store,
+                args.kind,
+                args.file,
+                preset=args.preset,
+                mapping=mapping,
+                stage_map=stage_map,
+                date_format=args.date_format,
+                dry_run=args.dry_run,
+                skip_bad=args.skip_bad,
+                progress=_ProgressBar() if sys.stderr.isatty() else None,
+                currency=settings.currency,
+                tz=settings.timezone,
+            )
+    except ImportFailed as exc:
+        for error in exc.errors:
+            print(f"{args.file}: {error}", file=sys.stderr)
+        n = len(exc.errors)
+        print(
+            f"cockpit: error: {n} row{'s' if n != 1 else ''} cannot be read; nothing was imported "
+            "(fix them, or --skip-bad to import the others)",
+            file=sys.stderr,
+        )
+        return EXIT_USER_ERROR
+    finally:
+        if not existed and (result is None or args.dry_run):
+            for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                leftover.unlink(missing_ok=True)
+    print(result.summary())
+    return 0

@@ -1,0 +1,22 @@
+"""``cockpit undo``: undo your (the Unix user's) last action; the undo is audited too."""
+
+from __future__ import annotations
+
+import argparse
+
+from cockpit.cli import add_db_option, settings_for
+from cockpit.cli.log import open_at
+from cockpit.core.actions import Undo, apply, resolve_actor
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("undo", help="undo your last action (prints the undo's audit id)")
+    add_db_option(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    with open_at(settings_for(args)) as store:
+        undo_id = apply(store, resolve_actor(store), Undo())
+        print(f"{undo_id} {store.audit(limit=1, user=store.user)[0].action}")
+    return 0

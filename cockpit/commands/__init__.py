@@ -1,1 +1,0 @@
-"""Sub-commands of the cockpit CLI, one a module, each with register(subparsers)."""

@@ -1,0 +1,90 @@
+"""Exceptions whose message is a one-line error for the user, and the log of the unexpected ones."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+
+import pendulum
+
+from cockpit.core.dirs import state_dir
+
+
+class CockpitError(Exception):
+    """Base: a user-facing one-line error."""
+
+
+class PeriodError(CockpitError, ValueError):
+    """A period specification that cannot be read."""
+
+
+class ParseError(CockpitError, ValueError):
+    """A typed value (money, duration, date) that cannot be read.
+
+    The message names the value, why it was refused and every accepted form, for a command line. ``reason`` and
+    ``accepted`` keep the parts, so that a form can say it beside the field in one line (:meth:`brief`)."""
+
+    def __init__(self, message: str, *, reason: str | None = None, accepted: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.accepted = accepted
+
+    def brief(self, width: int) -> str:
+        """The refusal in at most ``width`` characters, for a form where the typed value is just above: why, and
+        as many of the accepted forms as fit (cut at a comma, with an ellipsis)."""
+        message = str(self)
+        if self.accepted is None or len(message) <= width:
+            return message if len(message) <= width else message[: width - 1] + "…"
+        what, _, examples = self.accepted.partition(" such as ")
+        if examples:  # "a date/time such as today, fri, ..." -> "not a date/time: e.g. today, fri, ..."
+            text = f"{self.reason or 'not ' + what}: e.g. {examples}"
+        else:
+            text = f"{self.reason or 'not understood'}: expected {self.accepted}"
+        if len(text) <= width:
+            return text
+        cut = text[: width - 3]
+        comma = cut.rfind(", ")  # between examples; "12,500" is one example
+        return (cut[:comma] if comma > 0 else cut) + ", …"
+
+
+class ConfigError(CockpitError):
+    """The config file or a setting is wrong."""
+
+
+class StoreError(CockpitError):
+    """The database cannot be opened or used."""
+
+
+class ValidationError(CockpitError, ValueError):
+    """A write was refused because its input is wrong; nothing was written."""
+
+
+class NotFoundError(CockpitError, LookupError):
+    """A rep, account, deal or row that does not exist."""
+
+
+class PermissionDenied(CockpitError):
+    """The acting user may not do this (role or read-only database)."""
+
+
+class BusyError(StoreError):
+    """The database stayed locked by other writers past every retry."""
+
+
+class ReadOnlyError(StoreError):
+    """The database is open read-only; nothing can be written."""
+
+
+def log_internal_error(exc: BaseException) -> Path | None:
+    """Append the traceback to the error log in the user's state directory; return its path."""
+    try:
+        folder = state_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "errors.log"
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(f"--- {pendulum.now().to_iso8601_string()} cockpit {' '.join(sys.argv[1:])}\n")
+            handle.write("".join(traceback.format_exception(exc)))
+        return path
+    except OSError:
+        return None

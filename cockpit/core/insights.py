@@ -1,0 +1,73 @@
+"""Control and improve: one call that computes pace, plan, diagnosis, channels, segments and funnel for a dashboard.
+
+The report command and the app's refresh worker both call :func:`compute_insights` after
+:func:`cockpit.core.kpi.dashboard`;
+the TUI panes only render the :class:`Insights` they are given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pendulum
+
+from cockpit.core.analysis import Funnel, MixRow, channels, funnel, segments
+from cockpit.core.config import Settings
+from cockpit.core.diagnosis import DEFAULT_HISTORY, Signal, diagnose
+from cockpit.core.kpi import Dashboard
+from cockpit.core.store import Store
+from cockpit.core.targets import DEFAULT_WINDOW, Targets, targets
+
+
+@dataclass(frozen=True)
+class Insights:
+    """Everything the insights pane and the report's extra keys show for one dashboard. Money in minor units."""
+
+    targets: Targets
+    diagnosis: tuple[Signal, ...]
+    channels: tuple[MixRow, ...]
+    segments: tuple[MixRow, ...]
+    funnel: Funnel
+    currency: str
+
+
+def _epoch(now: pendulum.DateTime | int) -> int:
+    return now if isinstance(now, int) else int(now.timestamp())
+
+
+def compute_insights(
+    store: Store,
+    dash: Dashboard,
+    *,
+    now: pendulum.DateTime | int,
+    holidays: Iterable[str] = (),
+    stale_days: int = 14,
+    currency: str = "USD",
+    window: int = DEFAULT_WINDOW,
+    history: int = DEFAULT_HISTORY,
+) -> Insights:
+    """Pace and plan, diagnosis, channels, segments and funnel for ``dash`` (its period and team filter)."""
+    tgt = targets(store, dash, now=now, holidays=holidays, window=window, currency=currency)
+    team_pace = tgt.team_pace
+    progress = team_pace.days_elapsed / team_pace.days_total if team_pace.days_total else 1.0
+    if team_pace.complete:
+        progress = 1.0
+    # A period's opportunities get one more full period to close before their conversion is compared with history.
+    mature = _epoch(now) >= dash.period.next().end_ts
+    signals = diagnose(dash, currency=currency, history=history, progress=progress, mature=mature)
+    return Insights(
+        targets=tgt,
+        diagnosis=tuple(signals),
+        channels=tuple(channels(store, dash.period, team=dash.team_filter)),
+        segments=tuple(segments(store, dash.period, team=dash.team_filter)),
+        funnel=funnel(store, dash.period, now=_epoch(now), stale_days=stale_days, team=dash.team_filter),
+        currency=currency,
+    )
+
+
+def insights_for(store: Store, dash: Dashboard, settings: Settings, now: pendulum.DateTime | int) -> Insights:
+    """compute_insights with the user's settings (holidays, stale threshold, currency): the cockpit and the report."""
+    return compute_insights(
+        store, dash, now=now, holidays=settings.holidays, stale_days=settings.stale_days, currency=settings.currency
+    )

@@ -1,0 +1,581 @@
+"""The quick-entry grammar: one typed line such as ``call acme connected 12m "asked for pricing" follow-up fri``.
+
+:func:`parse_quick` turns a line into a :class:`QuickAction` (a typed entry of :mod:`cockpit.core.actions` plus a
+one-line preview) or raises :class:`ParseError` saying what is wrong. It reads names from a :class:`Catalog`
+loaded once from the store, so it is pure and cheap enough to run on every keystroke. Core module: no Textual.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pendulum
+
+from cockpit.core.actions import OUTCOMES, ActivityEntry, DealEntry, Entry, FollowUp, Restore, StageMove, Undo, Void
+from cockpit.core.config import DEFAULT_STAGES
+from cockpit.core.errors import ParseError
+from cockpit.core.parse import format_duration, format_money, parse_duration, parse_money, parse_when
+from cockpit.core.store import Store, lies_ahead
+from cockpit.core.text import clean
+
+__all__ = [
+    "QUICK_ENTRY_HELP",
+    "Catalog",
+    "DealRef",
+    "QuickAction",
+    "match_name",
+    "parse_quick",
+    "parse_row_ref",
+    "row_ref",
+]
+
+QUICK_ENTRY_HELP = """\
+Quick entry (press : and type one line, Enter writes it)
+
+  call ACCOUNT [OUTCOME] [DURATION] ["NOTE"] [at WHEN]
+       [follow-up WHEN] [by REP]   (email, meeting: the same)
+  deal ACCOUNT "TITLE" AMOUNT [STAGE] [source SRC]
+       [close WHEN] [by REP]
+  won DEAL      lost DEAL "REASON"     move DEAL STAGE ["REASON"]
+  advance DEAL  follow-up DEAL WHEN ["NOTE"]    undo
+  void DEAL|aID "REASON"               restore #ID|aID
+
+  ACCOUNT  a name or part of one (acme -> Acme Corp); quote names
+           with spaces; an unknown name creates the account
+  DEAL     #1042, 1042, or part of the title (a call: #1042)
+  aID      an activity by its id: a1234 (restore takes ids)
+  OUTCOME  connected, voicemail (vm), no answer (na), meeting
+           booked (booked), not interested, wrong number
+  DURATION 5m, 1h30, 90s, 1:30:00    AMOUNT 24k, 12,500, $12,400
+  WHEN     today, yesterday 14:00, fri, next monday, +3d
+  by NAME  log for another rep (managers only)
+
+  call acme connected 12m "asked for pricing" follow-up fri
+  deal acme "Renewal 2027" 24k proposal
+  won 1042          lost 1042 "went with competitor"
+  void 1042 "duplicate"          restore 1042
+"""
+
+_KIND_WORDS = {
+    "call": "call",
+    "called": "call",
+    "email": "email",
+    "mail": "email",
+    "emailed": "email",
+    "meeting": "meeting",
+    "meet": "meeting",
+    "mtg": "meeting",
+}
+_OUTCOME_ALIASES = {
+    "vm": "voicemail",
+    "na": "no answer",
+    "noanswer": "no answer",
+    "booked": "meeting booked",
+    "ni": "not interested",
+    "wrong": "wrong number",
+}
+_FOLLOW_UP_WORDS = ("follow-up", "followup", "follow", "fu")
+_DEAL_ID = re.compile(r"#?(\d+)")
+_ROW_REF = re.compile(r"(?:(a)|d?#?)(\d+)", re.IGNORECASE)
+_VERBS = "call, email, meeting, deal, won, lost, move, advance, follow-up, void, restore or undo"
+_TOKEN = re.compile(r"\"([^\"]*)(\"|$)|'([^']*)('|$)|(\S+)")
+
+
+@dataclass(frozen=True)
+class DealRef:
+    """What quick entry needs to know of a deal."""
+
+    id: int
+    title: str
+    account: str | None
+    stage: str
+    rep: str
+
+    def label(self) -> str:
+        where = f" ({clean(self.account)})" if self.account else ""
+        return f"#{self.id} {clean(self.title)}{where}"
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Names quick entry and form completion match against, read from the store in one go."""
+
+    accounts: tuple[str, ...] = ()
+    deals: tuple[DealRef, ...] = ()
+    stages: tuple[str, ...] = tuple(name for name, _ in DEFAULT_STAGES)  # pipeline order, won and lost last
+    reps: tuple[str, ...] = ()
+
+    @classmethod
+    def from_store(cls, store: Store) -> Catalog:
+        deals = store.deals(order="id", limit=1_000_000)
+        return cls(
+            accounts=tuple(store.account_names()),
+            deals=tuple(DealRef(d.id, d.title, d.account, d.stage, d.rep) for d in deals),
+            stages=tuple(s.name for s in store.stages()),
+            reps=tuple(r.name for r in store.reps(active_only=True)),
+        )
+
+    def deal(self, deal_id: int) -> DealRef:
+        for ref in self.deals:
+            if ref.id == deal_id:
+                return ref
+        raise ParseError(f"no deal #{deal_id}")
+
+
+@dataclass(frozen=True)
+class QuickAction:
+    """A parsed quick-entry line: the entry to write and a one-line preview of it."""
+
+    entry: Entry
+    preview: str
+    new_account: bool = False
+
+    def describe(self) -> str:
+        """One line saying what Enter will write, e.g. ``Call · Acme Corp · connected · 12m · follow-up Fri 4 Dec``."""
+        return self.preview
+
+
+def parse_row_ref(text: str) -> tuple[str, int]:
+    """A deal or an activity named by id: ``#1042``, ``1042`` or ``d1042`` is a deal, ``a1234`` an activity.
+
+    Returns the table ("deals" or "activities") and the id; ParseError for anything else.
+    """
+    m = _ROW_REF.fullmatch(text.strip())
+    if m is None:
+        raise ParseError(f"cannot read {text.strip()!r}: type #1042 for a deal or a1234 for an activity")
+    return ("activities" if m.group(1) else "deals"), int(m.group(2))
+
+
+def row_ref(table: str, row_id: int) -> str:
+    """How the UI names a deal or an activity by id: ``#1042`` or ``a1234`` (what :func:`parse_row_ref` reads)."""
+    return f"a{row_id}" if table == "activities" else f"#{row_id}"
+
+
+def match_name(query: str, names: Sequence[str], what: str) -> str | None:
+    """The one name ``query`` means: exact, else the only prefix match, else the only substring match (casefold).
+
+    None when nothing matches; ParseError naming the candidates when several do.
+    """
+    q = " ".join(query.split()).casefold()
+    if not q:
+        return None
+    for name in names:
+        if name.casefold() == q:
+            return name
+    for test in (lambda n: n.startswith(q), lambda n: q in n):
+        found = [name for name in names if test(name.casefold())]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            shown = ", ".join(clean(n, max_len=40) for n in found[:5]) + (", …" if len(found) > 5 else "")
+            raise ParseError(f"{query!r} matches several {what}: {shown}")
+    return None
+
+
+# ------------------------------------------------------------------------------------------------- parsing
+
+
+@dataclass
+class _Tok:
+    text: str
+    quoted: bool
+
+
+def _tokens(text: str) -> list[_Tok]:
+    # An unclosed quote runs to the end of the line, so the preview can show a note while it is being typed.
+    out = []
+    for m in _TOKEN.finditer(text):
+        if m.group(5) is not None:
+            out.append(_Tok(m.group(5), False))
+        else:
+            out.append(_Tok(m.group(1) if m.group(1) is not None else m.group(3), True))
+    return out
+
+
+class _Parser:
+    def __init__(self, text: str, catalog: Catalog, now: pendulum.DateTime, tz: str | None, currency: str) -> None:
+        self.tokens = _tokens(text)
+        self.catalog = catalog
+        self.now = now
+        self.tz = tz
+        self.currency = currency
+        self.i = 0
+
+    # --- token helpers
+
+    def peek(self) -> _Tok | None:
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
+
+    def take(self, what: str) -> _Tok:
+        tok = self.peek()
+        if tok is None:
+            raise ParseError(f"missing {what}")
+        self.i += 1
+        return tok
+
+    def when(self, what: str) -> pendulum.DateTime:
+        """The longest run of 1-3 unquoted tokens that reads as a date/time (``next monday 10:00``)."""
+        last_error: ParseError | None = None
+        for n in (3, 2, 1):
+            chunk = self.tokens[self.i : self.i + n]
+            if len(chunk) < n or any(t.quoted for t in chunk):
+                continue
+            try:
+                moment = parse_when(" ".join(t.text for t in chunk), now=self.now, tz=self.tz)
+            except ParseError as exc:
+                last_error = exc
+                continue
+            self.i += n
+            return moment
+        if last_error is None:
+            raise ParseError(f"missing {what} (e.g. fri, +3d, 2026-11-27 14:00)")
+        raise ParseError(f"{what}: {last_error}")
+
+    def done_when(self) -> pendulum.DateTime:
+        """When something was done (``at`` of an activity or a stage move): refused in the preview when ahead."""
+        moment = self.when("date")
+        if lies_ahead(moment.int_timestamp, self.now.int_timestamp):
+            raise ParseError("date is in the future: log it once it has happened (or plan a follow-up)")
+        return moment
+
+    def deal(self) -> DealRef:
+        tok = self.take("deal (#1042 or part of its title)")
+        if not tok.quoted and (m := _DEAL_ID.fullmatch(tok.text)):
+            return self.catalog.deal(int(m.group(1)))
+        titles = [d.title for d in self.catalog.deals]
+        title = match_name(tok.text, titles, "deals")
+        if title is None:
+            raise ParseError(f"no deal matches {tok.text!r}")
+        found = [d for d in self.catalog.deals if d.title == title]
+        if len(found) > 1:
+            raise ParseError(f"{tok.text!r} matches several deals: " + ", ".join(f"#{d.id}" for d in found[:5]))
+        return found[0]
+
+    def account(self) -> tuple[str, bool]:
+        """The account the next tokens name, and whether it is new.
+
+        Unquoted names may span words (``call acme corp connected``): the longest run of up to four words that
+        matches an account wins. A name that matches nothing is a new account (its first word, or the quoted text).
+        """
+        first = self.take("account")
+        if first.quoted:
+            found = match_name(first.text, self.catalog.accounts, "accounts")
+            return (found, False) if found else (" ".join(first.text.split()), True)
+        start = self.i - 1
+        for n in range(min(4, len(self.tokens) - start), 1, -1):
+            chunk = self.tokens[start : start + n]
+            if any(t.quoted for t in chunk):
+                continue
+            try:
+                found = match_name(" ".join(t.text for t in chunk), self.catalog.accounts, "accounts")
+            except ParseError:
+                continue  # several accounts match the longer text: try fewer words
+            if found:
+                self.i = start + n
+                return found, False
+        found = match_name(first.text, self.catalog.accounts, "accounts")
+        return (found, False) if found else (first.text, True)
+
+    def rep(self) -> str:
+        tok = self.take("rep name after 'by'")
+        name = match_name(tok.text, self.catalog.reps, "reps")
+        if name is None:
+            raise ParseError(f"no rep matches {tok.text!r}")
+        return name
+
+    def stage(self, tok: _Tok) -> str | None:
+        return None if tok.quoted else match_name(tok.text, self.catalog.stages, "stages")
+
+    # --- formatting
+
+    def day(self, moment: pendulum.DateTime) -> str:
+        local = moment.in_timezone(self.now.timezone) if self.now.timezone else moment
+        text = local.format("ddd D MMM")
+        if local.year != self.now.year:
+            text += f" {local.year}"
+        if (local.hour, local.minute) != (0, 0):
+            text += local.format(" HH:mm")
+        return text
+
+    # --- the verbs
+
+    def parse(self) -> QuickAction:
+        if not self.tokens:
+            raise ParseError(f"type an action: {_VERBS}")
+        verb = self.take("action").text.casefold()
+        if verb in _KIND_WORDS:
+            return self.activity(_KIND_WORDS[verb])
+        handlers = {
+            "deal": self.new_deal,
+            "new": self.new_deal,
+            "won": lambda: self.move("won"),
+            "win": lambda: self.move("won"),
+            "lost": lambda: self.move("lost"),
+            "lose": lambda: self.move("lost"),
+            "move": lambda: self.move(None),
+            "stage": lambda: self.move(None),
+            "advance": self.advance,
+            "next": self.advance,
+            "undo": self.undo,
+            "void": self.void,
+            "delete": self.void,
+            "restore": self.restore,
+            "unvoid": self.restore,
+        }
+        if verb in _FOLLOW_UP_WORDS:
+            return self.follow_up()
+        if verb not in handlers:
+            raise ParseError(f"unknown action {verb!r}: expected {_VERBS}")
+        return handlers[verb]()
+
+    def activity(self, kind: str) -> QuickAction:
+        target = self.take("account (or #deal)")
+        account: str | None = None
+        deal: DealRef | None = None
+        new_account = False
+        if not target.quoted and (m := _DEAL_ID.fullmatch(target.text)):
+            deal = self.catalog.deal(int(m.group(1)))
+        else:
+            self.i -= 1
+            account, new_account = self.account()
+        outcome = ""
+        duration: int | None = None
+        note = ""
+        at: pendulum.DateTime | None = None
+        follow_up: pendulum.DateTime | None = None
+        rep: str | None = None
+        while (tok := self.peek()) is not None:
+            self.i += 1
+            word = tok.text.casefold()
+            if tok.quoted:
+                if note:
+                    raise ParseError("two notes: put the whole note in one pair of quotes")
+                note = tok.text
+            elif word in _FOLLOW_UP_WORDS:
+                follow_up = self.when("follow-up date")
+            elif word in ("at", "on", "when"):
+                at = self.done_when()
+            elif word == "by":
+                rep = self.rep()
+            elif (pair := self._outcome_pair(word)) is not None:
+                outcome = self._set_once(outcome, pair, "outcome")
+                self.i += 1
+            elif word in OUTCOMES or word in _OUTCOME_ALIASES:
+                outcome = self._set_once(outcome, _OUTCOME_ALIASES.get(word, word), "outcome")
+            elif deal is None and (m := re.fullmatch(r"#(\d+)", word)):
+                deal = self.catalog.deal(int(m.group(1)))
+            elif word[0].isdigit():
+                if re.fullmatch(r"\d+", word):
+                    raise ParseError(f"{tok.text!r}: give a duration a unit, e.g. {tok.text}m")
+                if duration is not None:
+                    raise ParseError("two durations")
+                duration = parse_duration(tok.text)
+            else:
+                raise ParseError(f"unexpected {tok.text!r} (notes go in quotes)")
+        parts = [kind.capitalize()]
+        if deal is not None:
+            parts.append(deal.label())
+            if account is not None and deal.account and deal.account != account:
+                raise ParseError(f"deal #{deal.id} is on {deal.account!r}, not {account!r}")
+            account = None  # the deal names the account
+        if account is not None:
+            parts.append(clean(account) + (" (new account)" if new_account else ""))
+        if outcome:
+            parts.append(outcome)
+        if duration is not None:
+            parts.append(format_duration(duration))
+        if at is not None:
+            parts.append(f"at {self.day(at)}")
+        if note:
+            parts.append(f"“{clean(note, max_len=40)}”")
+        if follow_up is not None:
+            parts.append(f"follow-up {self.day(follow_up)}")
+        if rep:
+            parts.append(f"by {clean(rep)}")
+        entry = ActivityEntry(
+            kind=kind,
+            account=account,
+            deal_id=deal.id if deal else None,
+            outcome=outcome,
+            duration_s=duration,
+            at=int((at or self.now).timestamp()),
+            note=note,
+            follow_up_at=int(follow_up.timestamp()) if follow_up else None,
+            create_account=new_account,
+            rep=rep,
+        )
+        return QuickAction(entry, " · ".join(parts), new_account=new_account)
+
+    def _outcome_pair(self, word: str) -> str | None:
+        nxt = self.peek()
+        if nxt is None or nxt.quoted:
+            return None
+        pair = f"{word} {nxt.text.casefold()}"
+        return pair if pair in OUTCOMES else None
+
+    @staticmethod
+    def _set_once(current: str, value: str, what: str) -> str:
+        if current:
+            raise ParseError(f"two {what}s: {current!r} and {value!r}")
+        return value
+
+    def new_deal(self) -> QuickAction:
+        account, new_account = self.account()
+        title: str | None = None
+        amount: int | None = None
+        stage: str | None = None
+        source = ""
+        close: pendulum.DateTime | None = None
+        rep: str | None = None
+        while (tok := self.peek()) is not None:
+            self.i += 1
+            word = tok.text.casefold()
+            if tok.quoted:
+                if title is not None:
+                    raise ParseError("two titles: put the whole title in one pair of quotes")
+                title = tok.text
+            elif word == "source":
+                source = self.take("source after 'source'").text
+            elif word in ("close", "closes", "closing"):
+                close = self.when("close date")
+            elif word == "by":
+                rep = self.rep()
+            elif amount is None and re.match(r"[\d$€£¥₩₹]", word):
+                amount = parse_money(tok.text, currency=self.currency)
+            elif stage is None and (found := self.stage(tok)) is not None:
+                stage = found
+            else:
+                raise ParseError(f"unexpected {tok.text!r} (the title goes in quotes)")
+        if not title or not title.strip():
+            raise ParseError('a deal needs a title in quotes, e.g. deal acme "Renewal 2027" 24k')
+        if amount is None:
+            raise ParseError("a deal needs an amount, e.g. 24k")
+        parts = [
+            "New deal",
+            clean(account) + (" (new account)" if new_account else ""),
+            f"“{clean(title, max_len=40)}”",
+            format_money(amount, self.currency),
+            stage or self.catalog.stages[0],
+        ]
+        if source:
+            parts.append(f"source {clean(source)}")
+        if close is not None:
+            parts.append(f"close {self.day(close)}")
+        if rep:
+            parts.append(f"by {clean(rep)}")
+        entry = DealEntry(
+            account=account,
+            title=title.strip(),
+            amount=amount,
+            stage=stage,
+            source=source,
+            expected_close=int(close.timestamp()) if close else None,
+            rep=rep,
+        )
+        return QuickAction(entry, " · ".join(parts), new_account=new_account)
+
+    def move(self, stage: str | None) -> QuickAction:
+        deal = self.deal()
+        reason: str | None = None
+        at: pendulum.DateTime | None = None
+        while (tok := self.peek()) is not None:
+            self.i += 1
+            if tok.quoted:
+                if reason is not None:
+                    raise ParseError("two reasons: put the whole reason in one pair of quotes")
+                reason = tok.text
+            elif tok.text.casefold() in ("at", "on"):
+                at = self.done_when()
+            elif stage is None and (found := self.stage(tok)) is not None:
+                stage = found
+            else:
+                raise ParseError(f"unexpected {tok.text!r} (a reason goes in quotes)")
+        if stage is None:
+            raise ParseError(f"missing stage ({', '.join(self.catalog.stages)})")
+        if stage == deal.stage:
+            raise ParseError(f"deal #{deal.id} is already {stage}")
+        if stage == "lost" and not (reason or "").strip():
+            raise ParseError('a lost deal needs a reason in quotes, e.g. lost 1042 "went with competitor"')
+        label = {"won": "Won", "lost": "Lost"}.get(stage, "Move")
+        parts = [label, deal.label(), f"{deal.stage} → {stage}"]
+        if reason:
+            parts.append(f"“{clean(reason, max_len=40)}”")
+        if at is not None:
+            parts.append(f"at {self.day(at)}")
+        at_ts = int((at or self.now).timestamp())
+        entry = StageMove(deal.id, stage, reason=reason, at=at_ts, from_stage=deal.stage)
+        return QuickAction(entry, " · ".join(parts))
+
+    def advance(self) -> QuickAction:
+        deal = self.deal()
+        if self.peek() is not None:
+            raise ParseError(f"unexpected {self.peek().text!r}")  # type: ignore[union-attr]
+        stages = list(self.catalog.stages)
+        open_stages = [s for s in stages if s not in ("won", "lost")]
+        if deal.stage not in open_stages:
+            raise ParseError(f"deal #{deal.id} is {deal.stage}: it cannot advance")
+        position = open_stages.index(deal.stage)
+        target = open_stages[position + 1] if position + 1 < len(open_stages) else "won"
+        entry = StageMove(deal.id, target, at=int(self.now.timestamp()), from_stage=deal.stage)
+        return QuickAction(entry, f"Advance · {deal.label()} · {deal.stage} → {target}")
+
+    def follow_up(self) -> QuickAction:
+        deal = self.deal()
+        when = self.when("follow-up date")
+        note = ""
+        while (tok := self.peek()) is not None:
+            self.i += 1
+            if not tok.quoted or note:
+                raise ParseError(f"unexpected {tok.text!r} (a note goes in quotes)")
+            note = tok.text
+        parts = ["Follow-up", deal.label(), self.day(when)]
+        if note:
+            parts.append(f"“{clean(note, max_len=40)}”")
+        return QuickAction(FollowUp(deal.id, int(when.timestamp()), note), " · ".join(parts))
+
+    def void(self) -> QuickAction:
+        target = self.peek()
+        if target is not None and not target.quoted and re.fullmatch(r"a\d+", target.text, re.IGNORECASE):
+            self.i += 1
+            table, row_id = parse_row_ref(target.text)
+            label = f"activity {row_ref(table, row_id)}"
+        else:
+            deal = self.deal()
+            table, row_id, label = "deals", deal.id, f"deal {deal.label()}"
+        reason = ""
+        while (tok := self.peek()) is not None:
+            self.i += 1
+            if not tok.quoted or reason:
+                raise ParseError(f"unexpected {tok.text!r} (the reason goes in one pair of quotes)")
+            reason = tok.text
+        if not reason.strip():
+            raise ParseError('a void needs a reason in quotes, e.g. void 1042 "duplicate"')
+        return QuickAction(Void(table, row_id, reason.strip()), f"Void · {label} · “{clean(reason, max_len=40)}”")
+
+    def restore(self) -> QuickAction:
+        # Ids only: voided rows are not in the catalog, so a title cannot name them.
+        tok = self.take("what to restore (#1042 for a deal, a1234 for an activity)")
+        table, row_id = parse_row_ref(tok.text)
+        if self.peek() is not None:
+            raise ParseError(f"unexpected {self.peek().text!r}")  # type: ignore[union-attr]
+        what = "activity" if table == "activities" else "deal"
+        return QuickAction(Restore(table, row_id), f"Restore · {what} {row_ref(table, row_id)}")
+
+    def undo(self) -> QuickAction:
+        if self.peek() is not None:
+            raise ParseError("undo takes nothing after it")
+        return QuickAction(Undo(), "Undo your last action")
+
+
+def parse_quick(
+    text: str,
+    *,
+    store_lookup: Catalog,
+    now: pendulum.DateTime,
+    tz: str | None = None,
+    currency: str = "USD",
+) -> QuickAction:
+    """Read one quick-entry line (see :data:`QUICK_ENTRY_HELP`); ParseError says what is wrong."""
+    return _Parser(text, store_lookup, now, tz, currency).parse()

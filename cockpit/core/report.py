@@ -1,0 +1,300 @@
+"""`cockpit report`: the dashboard snapshot as a plain structure, rendered as table, JSON, CSV or Markdown.
+
+The JSON shape is a contract used by scripts: ``{"period": {"label", "start", "end"}, "team": {KPI: value},
+"reps": [{"rep", "team", KPI: value}]}`` with money in major units and ``end`` the last day inside the period.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
+
+from cockpit.core.kpi import COUNT_KPIS, KPI_LABELS, KPI_NAMES, MONEY_KPIS, RATE_KPIS, RATIO_KPIS, Dashboard
+from cockpit.core.parse import currency_digits, format_money
+from cockpit.core.text import clean
+
+if TYPE_CHECKING:  # the insights modules import this one (to_major, display_value)
+    from cockpit.core.insights import Insights
+
+FORMATS = ("table", "json", "csv", "markdown")
+
+
+def to_major(minor: float | int | None, currency: str) -> float | int | None:
+    """Minor units to major units, rounded to the currency's digits."""
+    if minor is None:
+        return None
+    digits = currency_digits(currency)
+    value = round(minor / 10**digits, digits)
+    return int(value) if digits == 0 else value
+
+
+def json_value(kpi: str, value: float | int | None, currency: str) -> float | int | None:
+    """A KPI value as the JSON contract has it."""
+    if value is None:
+        return None
+    if kpi in MONEY_KPIS:
+        return to_major(value, currency)
+    if isinstance(value, float):
+        return round(value, 6)
+    return value
+
+
+def build_report(
+    dash: Dashboard, *, currency: str, rep: str | None = None, insights: Insights | None = None, demo: bool = False
+) -> dict[str, Any]:
+    """The report structure of one dashboard; ``rep`` keeps only that rep's row.
+
+    With ``insights`` (see :func:`cockpit.core.insights.compute_insights`) the team and rep objects gain ``"pace"`` and
+    ``"plan"``, and the report gains ``"diagnosis"``, ``"channels"``, ``"segments"`` and ``"funnel"``
+    (docs/INSIGHTS.md); without it the structure is exactly the one of issue 2 §5."""
+    period = dash.period
+    out: dict[str, Any] = {
+        "period": {
+            "label": period.label,
+            "start": period.first_day.to_date_string(),
+            "end": period.last_day.to_date_string(),
+        },
+        "team": {k: json_value(k, dash.team.values[k], currency) for k in KPI_NAMES},
+        "reps": [
+            {"rep": row.rep, "team": row.team, **{k: json_value(k, row.values[k], currency) for k in KPI_NAMES}}
+            for row in dash.reps
+            if rep is None or row.rep_id is not None and row.rep.casefold() == rep.casefold()
+        ],
+    }
+    if demo:
+        out["demo"] = True  # generated demo data, not a real pipeline
+    if dash.anchored:
+        out["period"]["anchored"] = True
+        out["period"]["note"] = anchor_note(dash)
+    if dash.team_filter:
+        out["period"]["team_filter"] = dash.team_filter
+    if insights is not None:
+        _add_insights(out, dash, insights, currency, rep)
+    return out
+
+
+def _add_insights(out: dict[str, Any], dash: Dashboard, insights: Insights, currency: str, rep: str | None) -> None:
+    tgt = insights.targets
+    out["team"]["pace"] = tgt.team_pace.to_json(currency)
+    out["team"]["plan"] = tgt.team_plan.to_json(currency)
+    names = {row.rep: row.rep_id for row in dash.reps}
+    for row in out["reps"]:
+        rep_id = names[row["rep"]]
+        row["pace"] = tgt.rep_pace[rep_id].to_json(currency)
+        row["plan"] = tgt.rep_plan[rep_id].to_json(currency)
+
+    def kept(name: str | None) -> bool:
+        return rep is None or name is None or name.casefold() == rep.casefold()
+
+    out["diagnosis"] = [s.to_json(currency) for s in insights.diagnosis if kept(s.rep)]
+    out["channels"] = [m.to_json(currency) for m in insights.channels]
+    out["segments"] = [m.to_json(currency) for m in insights.segments]
+    funnel = insights.funnel.to_json(currency)
+    funnel["reps"] = [r for r in funnel["reps"] if kept(r["rep"])]
+    funnel["stale"] = [r for r in funnel["stale"] if kept(r["rep"])]
+    out["funnel"] = funnel
+
+
+def anchor_note(dash: Dashboard) -> str:
+    return f"no data in the current period; showing {dash.period.label}, the latest period with data"
+
+
+def percent(share: float) -> str:
+    """A share as a whole percentage ("25%"), rounded half up from the six decimals the JSON report gives.
+
+    Formatting the raw float rounded 0.24500000000000002 up and the report's 0.245 down (binary halves round to
+    even): the screens said 25% where ``cockpit report`` said 24%. Both now start from the same six decimals."""
+    points = percent_points(share)
+    return points if points == "—" else f"{points}%"
+
+
+def percent_points(share: float) -> str:
+    """A share in whole percentage points (see :func:`percent`); "—" for a share that is not a number."""
+    if not math.isfinite(share):
+        return "—"
+    whole = (Decimal(repr(round(share, 6))) * 100).to_integral_value(rounding=ROUND_HALF_UP)
+    return f"{whole + 0:f}"  # + 0 turns -0 into 0; f: 1E+28 written out
+
+
+def display_value(kpi: str, value: float | int | None, currency: str) -> str:
+    """A KPI value for people: compact money, percentages, one decimal for averages, an em dash for null."""
+    if value is None:
+        return "—"
+    if kpi in MONEY_KPIS:
+        return format_money(round(value), currency, compact=True)
+    if kpi in RATE_KPIS or kpi in RATIO_KPIS or kpi == "pace":
+        return percent(value)
+    if isinstance(value, float):
+        if kpi in COUNT_KPIS and value.is_integer():
+            return f"{int(value):,}"  # the median of counts 1 and 1 is 1, not 1.0
+        return f"{value:.1f}"
+    return f"{value:,}"
+
+
+def _rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    team = {"rep": "(team)", "team": report["period"].get("team_filter") or "", **report["team"]}
+    return [team, *report["reps"]]
+
+
+def render(report: dict[str, Any], fmt: str, *, currency: str) -> str:
+    """Render a report structure in one of FORMATS."""
+    if fmt == "json":
+        return json.dumps(report, ensure_ascii=False, indent=2)
+    rows = _rows(report)
+    columns = ["rep", "team", *KPI_NAMES]
+    if fmt == "csv":
+        import csv  # lazy: the cockpit imports this module for its display helpers, never for CSV
+
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow(["" if row[c] is None else _csv_safe(row[c]) for c in columns])
+        return buffer.getvalue().rstrip("\n")
+
+    # Human formats show money compact, in the currency; the JSON/CSV numbers are in major units.
+    def human(row: dict[str, Any], column: str) -> str:
+        if column in ("rep", "team"):
+            return clean(str(row[column] or ""), max_len=24)
+        value = row[column]
+        if column in MONEY_KPIS and value is not None:
+            value = value * 10 ** currency_digits(currency)
+        return display_value(column, value, currency)
+
+    headers = ["Rep", "Team", *(KPI_LABELS[k] for k in KPI_NAMES)]
+    cells = [[human(row, c) for c in columns] for row in rows]
+    period = report["period"]
+    title = f"Period {period['label']} ({period['start']} to {period['end']})"
+    if period.get("anchored"):
+        title += f"\nNote: {period['note']}"
+    if report.get("demo"):
+        title += "\nDEMO DATA: generated by cockpit demo, not a real pipeline"
+    if fmt == "markdown":
+        lines = [
+            f"**{title}**",
+            "",
+            "| " + " | ".join(headers) + " |",
+            "|" + "|".join("---" if i < 2 else "---:" for i in range(len(headers))) + "|",
+        ]
+        lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in cells]
+        return "\n".join(lines) + _insight_sections(report, fmt, currency)
+    from cockpit.core.text import cell_width
+
+    widths = [max(cell_width(h), *(cell_width(r[i]) for r in cells)) for i, h in enumerate(headers)]
+
+    def line(values: list[str]) -> str:
+        out = []
+        for i, v in enumerate(values):
+            pad = " " * (widths[i] - cell_width(v))
+            out.append(v + pad if i < 2 else pad + v)
+        return "  ".join(out).rstrip()
+
+    body = [line(headers), line(["-" * w for w in widths]), *(line(r) for r in cells)]
+    return title + "\n\n" + "\n".join(body) + _insight_sections(report, fmt, currency)
+
+
+def _csv_safe(value: Any) -> Any:
+    # A cell starting with = + - @ is a formula to spreadsheet programs: quote it so an exported name stays text.
+    if isinstance(value, str):
+        value = clean(value)
+        if value[:1] in ("=", "+", "-", "@"):
+            return "'" + value
+    return value
+
+
+# --------------------------------------------------------------------------------- insight sections (table, markdown)
+
+
+def _grid(headers: list[str], rows: list[list[str]], fmt: str) -> list[str]:
+    """A small table: first column left-aligned, the others right-aligned."""
+    from cockpit.core.text import cell_width
+
+    if fmt == "markdown":
+        out = [
+            "| " + " | ".join(headers) + " |",
+            "|" + "|".join("---" if i == 0 else "---:" for i in range(len(headers))) + "|",
+        ]
+        return out + ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
+    widths = [max(cell_width(h), *(cell_width(r[i]) for r in rows)) for i, h in enumerate(headers)]
+
+    def line(values: list[str]) -> str:
+        cells = []
+        for i, v in enumerate(values):
+            pad = " " * (widths[i] - cell_width(v))
+            cells.append(v + pad if i == 0 else pad + v)
+        return "  ".join(cells).rstrip()
+
+    return [line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)]
+
+
+def _insight_sections(report: dict[str, Any], fmt: str, currency: str) -> str:
+    if "diagnosis" not in report:
+        return ""
+    scale = 10 ** currency_digits(currency)
+
+    def money(value: float | int | None) -> str:
+        return display_value("revenue", None if value is None else value * scale, currency)
+
+    def share(value: float | None) -> str:
+        return display_value("win_rate", value, currency)
+
+    def number(value: float | None, digits: int = 1) -> str:
+        return "—" if value is None else f"{value:.{digits}f}"
+
+    def heading(text: str) -> str:
+        return f"**{text}**" if fmt == "markdown" else text
+
+    bullet = "- " if fmt == "markdown" else "  "
+    parts: list[str] = [heading("Pace and plan")]
+    for who, obj in [("Team", report["team"]), *((clean(r["rep"], max_len=24), r) for r in report["reps"])]:
+        pace, plan = obj["pace"], obj["plan"]
+        days = f"{pace['business_days_elapsed']} of {pace['business_days_total']} business days"
+        parts.append(
+            f"{bullet}{who}: attainment {share(pace['attainment'])}, pace {share(pace['pace'])} ({days});"
+            f" {clean(plan['message'])}"
+        )
+    parts += ["", heading("Diagnosis")]
+    parts += [f"{bullet}{clean(s['message'])}" for s in report["diagnosis"]] or [f"{bullet}No strong signal."]
+    for key, title in (("channels", "Channels"), ("segments", "Segments")):
+        rows = report[key]
+        if not rows:
+            continue
+        headers = [title[:-1], "Opps", "Conv", "Won", "Revenue", "Basket", "New"]
+        if key == "channels":
+            headers += ["Cost", "CAC", "Basket/CAC"]
+        cells = []
+        for m in rows:
+            row = [
+                clean(m["name"], max_len=24),
+                str(m["opportunities"]),
+                share(m["conversion_rate"]),
+                str(m["won"]),
+                money(m["revenue"]),
+                money(m["avg_basket"]),
+                str(m["new_customers"]),
+            ]
+            if key == "channels":
+                row += [money(m["cost"]), money(m["cac"]), number(m["basket_to_cac"])]
+            cells.append(row)
+        parts += ["", heading(title), *_grid(headers, cells, fmt)]
+    funnel = report["funnel"]
+    cells = [
+        [s["stage"], s["next"], str(s["deals"]), str(s["advanced"]), share(s["conversion"]), number(s["median_days"])]
+        for s in funnel["team"]
+    ]
+    parts += [
+        "",
+        heading("Funnel (team)"),
+        *_grid(["Stage", "Next", "Deals", "Advanced", "Conv", "Median days"], cells, fmt),
+    ]
+    if funnel["stale"]:
+        parts += ["", heading(f"Stale deals (idle over {funnel['stale_days']} days)")]
+        parts += [
+            f"{bullet}{clean(r['rep'], max_len=24)}: {r['deals']} ({money(r['amount'])},"
+            f" oldest {r['oldest_days']} days)"
+            for r in funnel["stale"]
+        ]
+    return "\n\n" + "\n".join(parts)

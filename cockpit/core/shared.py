@@ -1,0 +1,342 @@
+"""Setting up and checking a database that a team shares on one server.
+
+SQLite in WAL mode works for many users on one machine when three things hold: the file lives on a local
+filesystem (WAL locking needs shared memory that only one host can provide, so NFS, CIFS/SMB and the like are
+refused), every member of the group can write the file *and* its folder (SQLite creates the ``-wal`` and ``-shm``
+files beside the database), and those side files end up in the same group, which a setgid folder guarantees.
+:func:`init_database` creates such a set-up; :func:`check_database` reports on one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import grp
+import os
+import sqlite3
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cockpit.core.errors import StoreError
+from cockpit.core.store import CHANGE_TRIGGERS, SCHEMA_VERSION, Store, change_trigger_count
+
+__all__ = ["CheckReport", "NETWORK_FILESYSTEMS", "check_database", "filesystem_type", "init_database"]
+
+FILE_MODE = 0o660
+DIR_BITS = stat.S_ISGID | stat.S_IRWXG  # g+rwxs
+MOUNTINFO = "/proc/self/mountinfo"
+
+# Filesystems where SQLite's WAL mode is unsafe: its locks and its shared-memory index live on one host only.
+NETWORK_FILESYSTEMS = frozenset(
+    {
+        "nfs",
+        "nfs4",
+        "cifs",
+        "smb",
+        "smb2",
+        "smb3",
+        "smbfs",
+        "ncpfs",
+        "afs",
+        "9p",
+        "fuse.sshfs",
+        "sshfs",
+        "fuse.rclone",
+        "glusterfs",
+        "fuse.glusterfs",
+        "ceph",
+        "fuse.ceph",
+        "lustre",
+        "gpfs",
+    }
+)
+
+
+def _group_id(group: str | None, folder: Path) -> int:
+    """The group id to share with: --group by name or number, else the folder's group, else our primary group."""
+    if group is None:
+        return folder.stat().st_gid if folder.exists() else os.getgid()
+    try:
+        return grp.getgrnam(group).gr_gid
+    except KeyError:
+        if group.isdigit():
+            return int(group)
+        raise StoreError(f"no group named {group!r} on this machine") from None
+
+
+def _group_name(gid: int) -> str:
+    try:
+        return grp.getgrgid(gid).gr_name
+    except KeyError:
+        return str(gid)
+
+
+def _set_group(path: Path, gid: int, what: str) -> None:
+    if path.stat().st_gid == gid:
+        return
+    try:
+        os.chown(path, -1, gid)
+    except PermissionError:
+        raise StoreError(
+            f"cannot give {what} {path} to group {_group_name(gid)}: you must own it and belong to the group"
+        ) from None
+
+
+def _add_mode(path: Path, bits: int, what: str) -> None:
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & bits == bits:
+        return
+    try:
+        os.chmod(path, mode | bits)
+    except PermissionError:
+        raise StoreError(f"cannot change the permissions of {what} {path}: you do not own it") from None
+
+
+def init_database(path: str | os.PathLike[str], *, group: str | None = None) -> Path:
+    """Create an empty cockpit database at ``path`` that every member of ``group`` can write; return its path.
+
+    The folder (created when missing; its parent must exist) becomes group-owned, group-writable and setgid, so
+    the ``-wal``/``-shm`` files another member's SQLite creates belong to the group too; the file is mode 0660.
+    An existing non-empty file is refused. Without ``group``, the folder's group is used.
+    """
+    db = Path(path).expanduser().absolute()
+    folder = db.parent
+    if db.is_dir():
+        raise StoreError(f"{db} is a directory; give the path of the database file to create")
+    if db.exists() and db.stat().st_size > 0:
+        raise StoreError(f"{db} already exists and is not empty (see: cockpit check {db})")
+    if not folder.parent.exists():
+        raise StoreError(f"cannot create {db}: folder {folder.parent} does not exist")
+    gid = _group_id(group, folder)
+    if os.geteuid() != 0 and gid not in (os.getgid(), *os.getgroups()):
+        raise StoreError(f"you are not a member of group {_group_name(gid)}; log in again after joining it")
+    kind = filesystem_type(folder if folder.exists() else folder.parent)
+    if kind in NETWORK_FILESYSTEMS:
+        raise StoreError(f"{folder} is on {kind}: {_NETWORK_REASON}")
+    try:
+        folder.mkdir(exist_ok=True)
+    except PermissionError:
+        raise StoreError(f"cannot create folder {folder}: permission denied") from None
+    _set_group(folder, gid, "folder")
+    _add_mode(folder, DIR_BITS, "folder")
+    created = not db.exists()
+    try:
+        fd = os.open(db, os.O_WRONLY | os.O_CREAT, FILE_MODE)
+    except PermissionError:
+        raise StoreError(f"cannot create {db}: permission denied") from None
+    try:
+        os.fchmod(fd, FILE_MODE)  # exactly 0660, whatever the umask
+        if os.fstat(fd).st_gid != gid:
+            os.fchown(fd, -1, gid)
+    except PermissionError:
+        if created:
+            db.unlink()
+        raise StoreError(f"cannot give {db} to group {_group_name(gid)}: permission denied") from None
+    finally:
+        os.close(fd)
+    try:
+        Store(db, create=True).close()  # the schema, in WAL mode (a property of the file from now on)
+    except Exception:
+        if created:
+            with contextlib.suppress(OSError):
+                db.unlink()
+        raise
+    return db
+
+
+# ------------------------------------------------------------------------------------------------ checking
+
+_NETWORK_REASON = (
+    "SQLite's WAL locking needs shared memory on one host, which network filesystems do not provide; "
+    "put the database on a local disk of the server everyone logs in to"
+)
+
+
+def _unescape_mount(field: str) -> str:
+    # mountinfo writes space, tab, newline and backslash in paths as octal escapes (\040 ...).
+    out, i = [], 0
+    while i < len(field):
+        if field[i] == "\\" and field[i + 1 : i + 4].isdigit():
+            out.append(chr(int(field[i + 1 : i + 4], 8)))
+            i += 4
+        else:
+            out.append(field[i])
+            i += 1
+    return "".join(out)
+
+
+def filesystem_type(path: str | os.PathLike[str], *, mountinfo: str | None = None) -> str | None:
+    """The type of the filesystem holding ``path`` ("ext4", "nfs4", ...), from the Linux mount table.
+
+    ``mountinfo`` is the table's text (default: read /proc/self/mountinfo); None when it cannot be told.
+    """
+    if mountinfo is None:
+        try:
+            mountinfo = Path(MOUNTINFO).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+    target = os.path.realpath(path)
+    best, best_type = "", None
+    for line in mountinfo.splitlines():
+        left, sep, right = line.partition(" - ")
+        fields = left.split()
+        if not sep or len(fields) < 5 or not right.split():
+            continue
+        point = _unescape_mount(fields[4])
+        inside = target == point or target.startswith(point.rstrip("/") + "/")
+        # The longest mount point that contains the path wins; later lines (mounted on top) win ties.
+        if inside and len(point) >= len(best):
+            best, best_type = point, right.split()[0]
+    return best_type
+
+
+@dataclass
+class CheckReport:
+    """What ``cockpit check`` found: facts to show, and problems (empty when all is well)."""
+
+    path: Path
+    facts: list[tuple[str, str]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _group_writable(path: Path) -> bool:
+    return bool(path.stat().st_mode & stat.S_IWGRP)
+
+
+def _permission_problems(db: Path) -> list[str]:
+    problems = []
+    folder = db.parent
+    fst, dst = db.stat(), folder.stat()
+    if not fst.st_mode & stat.S_IWGRP or not fst.st_mode & stat.S_IRGRP:
+        problems.append(f"{db} is not readable and writable by its group (fix: chmod g+rw {db})")
+    if not dst.st_mode & stat.S_IWGRP or not dst.st_mode & stat.S_IXGRP:
+        problems.append(
+            f"folder {folder} is not writable by its group, so other members cannot create the -wal and -shm "
+            f"files (fix: chmod g+rwx {folder})"
+        )
+    if not dst.st_mode & stat.S_ISGID:
+        problems.append(
+            f"folder {folder} is not setgid, so -wal and -shm files take their creator's own group "
+            f"(fix: chmod g+s {folder})"
+        )
+    if fst.st_gid != dst.st_gid:
+        problems.append(
+            f"{db} belongs to group {_group_name(fst.st_gid)} but its folder to {_group_name(dst.st_gid)} "
+            f"(fix: chgrp {_group_name(dst.st_gid)} {db})"
+        )
+    for suffix in ("-wal", "-shm"):
+        side = db.with_name(db.name + suffix)
+        if not side.exists():
+            continue
+        sst = side.stat()
+        if not sst.st_mode & stat.S_IWGRP:
+            problems.append(f"{side} is not writable by its group (fix: chmod g+rw {side})")
+        if sst.st_gid != fst.st_gid:
+            problems.append(
+                f"{side} belongs to group {_group_name(sst.st_gid)}, not {_group_name(fst.st_gid)} "
+                f"(fix: chgrp {_group_name(fst.st_gid)} {side})"
+            )
+    return problems
+
+
+def _size(n: int) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return str(n)  # pragma: no cover
+
+
+def check_database(path: str | os.PathLike[str], *, mountinfo: str | None = None, quick: bool = False) -> CheckReport:
+    """Check the database at ``path`` for a shared set-up; nothing is written to it.
+
+    ``mountinfo`` replaces the text of /proc/self/mountinfo (for tests); ``quick`` runs ``quick_check`` instead
+    of the full ``integrity_check``.
+    """
+    db = Path(path).expanduser().absolute()
+    report = CheckReport(db)
+    if not db.exists():
+        report.problems.append(f"no database at {db} (create one with: cockpit init {db})")
+        return report
+    if db.is_dir():
+        report.problems.append(f"{db} is a directory, not a database")
+        return report
+
+    kind = filesystem_type(db, mountinfo=mountinfo)
+    report.facts.append(("filesystem", kind or "unknown"))
+    if kind in NETWORK_FILESYSTEMS:
+        report.problems.append(f"{db} is on {kind}: {_NETWORK_REASON}")
+
+    report.problems.extend(_permission_problems(db))
+    st = db.stat()
+    report.facts.append(
+        (
+            "permissions",
+            f"{stat.filemode(st.st_mode)} group {_group_name(st.st_gid)}, folder "
+            f"{stat.filemode(db.parent.stat().st_mode)} group {_group_name(db.parent.stat().st_gid)}",
+        )
+    )
+
+    if not os.access(db, os.R_OK):
+        report.problems.append(f"cannot read {db}: permission denied")
+        return report
+    with db.open("rb") as handle:
+        header = handle.read(100)
+    if header[:16] != b"SQLite format 3\x00":
+        report.problems.append(f"{db} is empty" if not header else f"{db} is not a SQLite database")
+        return report
+
+    wal = db.with_name(db.name + "-wal")
+    report.facts.append(("WAL size", _size(wal.stat().st_size) if wal.exists() else "no WAL file"))
+    # Read-only, and without leaving -wal/-shm behind: with no -wal file nobody has the database open, so it is
+    # read as immutable (no side files, no locks); otherwise as a normal reader of the live WAL.
+    conn = None
+    for extra in ("", "&immutable=1")[0 if wal.exists() else 1 :]:
+        try:
+            conn = sqlite3.connect(f"file:{db}?mode=ro{extra}", uri=True, isolation_level=None)
+            conn.execute("PRAGMA busy_timeout = 5000")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            break
+        except sqlite3.DatabaseError as exc:
+            if conn is not None:
+                conn.close()
+                conn = None
+            if extra or wal.exists() or not ("readonly" in str(exc) or "unable to open" in str(exc)):
+                report.problems.append(f"{db} cannot be read as a database: {exc}")
+                return report
+    assert conn is not None
+    try:
+        # From the header (bytes 18-19 are 2 in WAL mode): an immutable reader's PRAGMA journal_mode says "delete".
+        mode = "wal" if header[18:20] == b"\x02\x02" else conn.execute("PRAGMA journal_mode").fetchone()[0]
+        report.facts.append(("journal mode", mode))
+        if mode.lower() != "wal":
+            report.problems.append(f"journal mode is {mode}, not wal (opening it once with cockpit fixes that)")
+        report.facts.append(("schema version", f"{version} (this cockpit: {SCHEMA_VERSION})"))
+        if version == 0:
+            report.problems.append(f"{db} has no cockpit schema")
+        elif version > SCHEMA_VERSION:
+            report.problems.append(f"{db} was written by a newer cockpit (schema {version}); this one can only read it")
+        elif version >= 3:
+            triggers = change_trigger_count(conn)
+            report.facts.append(("change count triggers", f"{triggers} of {CHANGE_TRIGGERS}"))
+            if triggers != CHANGE_TRIGGERS:
+                report.problems.append(
+                    "counting triggers are missing (the schema was changed by hand): cockpits recompute every KPI"
+                    " on each refresh until someone with write access opens it once, which puts them back"
+                )
+        try:
+            rows = conn.execute("PRAGMA quick_check" if quick else "PRAGMA integrity_check").fetchall()
+            results = [r[0] for r in rows]
+        except sqlite3.DatabaseError as exc:
+            results = [str(exc)]
+        report.facts.append(("integrity", "ok" if results == ["ok"] else "DAMAGED"))
+        if results != ["ok"]:
+            shown = "; ".join(results[:3]) + (f" (and {len(results) - 3} more)" if len(results) > 3 else "")
+            report.problems.append(f"integrity check failed: {shown}")
+    finally:
+        conn.close()
+    return report

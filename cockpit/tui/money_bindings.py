@@ -1,0 +1,77 @@
+"""Costs and quotas for the cockpit App: the binding that opens their screen and a mixin with its action.
+
+The App mixes in :class:`MoneyActions`, lists :data:`MONEY_BINDINGS` in its ``BINDINGS`` and satisfies
+:class:`MoneyHost` (the same store, actor, settings, clock, ``refresh_data`` and ``notify`` as
+:class:`cockpit.tui.logging_bindings.LoggingHost`). Costs and quotas are manager-only: a rep pressing the key is told so
+and no screen opens (the store write is refused for reps as well, by :func:`cockpit.core.actions.apply`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import pendulum
+from textual.binding import Binding
+
+from cockpit.core.actor import Actor
+from cockpit.core.config import Settings
+from cockpit.core.periods import period_containing
+from cockpit.core.store import Store
+from cockpit.tui.logging_bindings import logging_disabled
+
+__all__ = ["MONEY_BINDINGS", "MoneyActions", "MoneyHost"]
+
+MONEY_BINDINGS: list[Binding] = [
+    Binding(
+        "dollar_sign",
+        "costs_quotas",
+        "Costs & quotas",
+        id="money.costs_quotas",
+        tooltip="Enter and edit monthly costs and quotas (managers)",
+        show=False,
+    ),
+]
+
+
+class MoneyHost(Protocol):
+    """What the App provides to :class:`MoneyActions`."""
+
+    store: Store
+    actor: Actor
+    settings: Settings
+    # The clock: a DateTime (frozen, for tests and snapshots) or a callable returning one.
+    now: pendulum.DateTime | Callable[[], pendulum.DateTime]
+
+    def refresh_data(self) -> None:
+        """Reload what the panes show (after a write)."""
+
+    def notify(self, message: str, **kwargs: Any) -> None:
+        """Show a notification."""
+
+
+class MoneyActions:
+    """The costs-and-quotas action of the App (see :class:`MoneyHost` for what ``self`` must provide)."""
+
+    def action_costs_quotas(self: Any) -> None:
+        """Open the month's costs and quotas (managers only)."""
+        from cockpit.tui.screens.money import CostsQuotasScreen
+
+        if not self.actor.is_manager:
+            # One line in a notification: who you are is in the header and the sub-title already.
+            self.notify("Costs and quotas are for managers", severity="warning", markup=False)
+            return
+        if logging_disabled(self):
+            return
+        clock = self.now
+        now = clock() if callable(clock) else clock
+        month = period_containing("month", now, tz=self.settings.timezone).months()[0]
+        screen = CostsQuotasScreen(
+            store=self.store,
+            actor=self.actor,
+            settings=self.settings,
+            month=month,
+            now=now,
+            on_saved=self.refresh_data,
+        )
+        self.push_screen(screen)

@@ -1,0 +1,193 @@
+"""Pieces the rep drill-down and My day share: the KPI comparison table and the activity list."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pendulum
+from rich.text import Text
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import DataTable
+
+from cockpit.core.kpi import KPI_LABELS, Dashboard
+from cockpit.core.parse import format_money
+from cockpit.core.report import display_value
+from cockpit.core.store import Activity
+from cockpit.core.text import clean
+from cockpit.core.views import IdleDeal
+from cockpit.tui.screens.resume import StyledAtMount
+from cockpit.tui.widgets.kpi_tile import change_text
+from cockpit.tui.widgets.table import Table
+
+if TYPE_CHECKING:
+    from cockpit.tui.app import CockpitApp
+
+
+class OneRepScreen(StyledAtMount, Screen):
+    """A screen about one rep (the drill-down, My day); Esc goes back."""
+
+    BINDINGS = [Binding("escape", "back", "Back", id="back")]
+
+    def __init__(self, rep_id: int) -> None:
+        super().__init__()
+        self.rep_id = rep_id
+
+    @property
+    def cockpit(self) -> CockpitApp:
+        return self.app  # type: ignore[return-value]
+
+
+#: The KPIs a rep is compared on, against the team median.
+REP_KPIS: tuple[str, ...] = (
+    "revenue",
+    "quota",
+    "attainment",
+    "won",
+    "opportunities",
+    "win_rate",
+    "conversion_rate",
+    "calls",
+    "calls_per_opportunity",
+    "avg_basket",
+    "pipeline_value",
+)
+
+
+def set_breakpoint_classes(screen: Screen) -> None:
+    """Give ``screen`` its width's breakpoint class (-narrow, -wide) now, before its first layout.
+
+    Textual sets it when the screen gets its first Resize, after the first frame was laid out without it: the team
+    cockpit's first frame at 120 columns was its narrow, one-pane layout, then redrawn wide (~30 ms more before the
+    right screen shows).
+    """
+    breakpoints = screen.HORIZONTAL_BREAKPOINTS
+    if breakpoints is None:
+        breakpoints = screen.app.HORIZONTAL_BREAKPOINTS
+    if not breakpoints:
+        return
+    width = screen.app.size.width
+    current = next((name for edge, name in sorted(breakpoints, reverse=True) if width >= edge), None)
+    screen.update_classes({name: name == current for _, name in breakpoints}, animate=False)
+
+
+def quiet_hover(root: Widget) -> None:
+    """Stop the tables under ``root`` repainting themselves whole on every mouse motion.
+
+    Each DataTable cell carries style metadata, which Rich gives its own link id; with ``auto_links`` on, Textual
+    repaints the whole widget whenever the link id under the pointer changes, i.e. on every move to another cell
+    (about 7 KB per motion event over the scorecards at 120 columns, sent across SSH). Our tables hold no links,
+    so turning it off loses nothing: the hover row is still highlighted by repainting just that row.
+    """
+    for table in root.query(DataTable):
+        table.auto_links = False
+
+
+def right(text: str, style: str = "") -> Text:
+    return Text(text, justify="right", style=style)
+
+
+class CompareTable(Table):
+    """A rep's KPIs beside the team median and the change against the previous period."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
+
+    def on_mount(self) -> None:
+        self.add_column("KPI", key="kpi")
+        self.add_column(right("Rep"), key="rep")
+        self.add_column(right("Median"), key="median")
+        self.add_column(right("vs prev"), key="change")
+
+    def show(self, dash: Dashboard, rep_id: int, currency: str) -> None:
+        with self.refilling():
+            self._fill(dash, rep_id, currency)
+
+    def _fill(self, dash: Dashboard, rep_id: int, currency: str) -> None:
+        row = dash.rep_row(rep_id)
+        prev = dash.previous_reps.get(rep_id)
+        for kpi in REP_KPIS:
+            value = row.values[kpi] if row else None
+            before = prev.values[kpi] if prev else None
+            self.add_row(
+                Text(KPI_LABELS[kpi]),
+                right(display_value(kpi, value, currency), "bold"),
+                right(display_value(kpi, dash.median(kpi), currency)),
+                right(change_text(kpi, value, before, currency)),
+                key=kpi,
+            )
+
+
+def when(ts: int | None, tz: str | None) -> str:
+    if ts is None:
+        return ""
+    moment = pendulum.from_timestamp(ts, tz=tz or pendulum.local_timezone())
+    return moment.format("YYYY-MM-DD HH:mm")
+
+
+class ActivityTable(Table):
+    """Activities, newest first; notes shown literally and truncated (stored whole)."""
+
+    def __init__(self, *, follow_up: bool = False, **kwargs: object) -> None:
+        super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
+        self.follow_up = follow_up
+
+    def on_mount(self) -> None:
+        self.add_column("Due" if self.follow_up else "When", key="when")
+        self.add_column("Kind", key="kind")
+        self.add_column("Outcome", key="outcome")  # short, before the names a half-width box cuts off
+        self.add_column("Account / deal", key="what")
+        self.add_column("Note", key="note")
+
+    def show(self, activities: tuple[Activity, ...], tz: str | None, *, empty: str = "nothing") -> None:
+        with self.refilling():
+            self._fill(activities, tz, empty)
+
+    def _fill(self, activities: tuple[Activity, ...], tz: str | None, empty: str) -> None:
+        for a in activities:
+            what = a.deal or a.account or ""
+            if a.deal and a.account and not a.deal.startswith(a.account):  # "Acme — Renewal" names its account
+                what = f"{a.account}: {a.deal}"
+            self.add_row(
+                Text(when(a.follow_up_at if self.follow_up else a.at, tz)),
+                Text(a.kind),
+                Text(clean(a.outcome, max_len=16)),
+                Text(clean(what, max_len=36)),
+                Text(clean(a.note, max_len=40)),
+                key=str(a.id),
+            )
+        if not activities:
+            self.add_row(Text(empty, style="italic"), Text(""), Text(""), Text(""), Text(""))
+
+
+class OpenDealTable(Table):
+    """A rep's open deals in stage order, with how long each sat idle (STALE past the configured days)."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
+
+    def on_mount(self) -> None:
+        self.add_column("Stage", key="stage")
+        self.add_column(right("Idle"), key="idle")
+        self.add_column(right("Amount"), key="amount")  # the numbers before the names a narrow box cuts off
+        self.add_column("Deal", key="deal")
+        self.add_column("Account", key="account")
+
+    def show(self, deals: tuple[IdleDeal, ...], currency: str) -> None:
+        with self.refilling():
+            self._fill(deals, currency)
+
+    def _fill(self, deals: tuple[IdleDeal, ...], currency: str) -> None:
+        for d in deals:
+            idle = right(f"STALE {d.idle_days}d", "bold") if d.stale else right(f"{d.idle_days}d")
+            self.add_row(
+                Text(clean(d.stage)),
+                idle,
+                right(format_money(d.amount, currency, compact=True)),
+                Text(clean(d.title, max_len=32)),
+                Text(clean(d.account or "", max_len=24)),
+                key=str(d.id),
+            )
+        if not deals:
+            self.add_row(Text("no open deals", style="italic"), Text(""), Text(""), Text(""), Text(""))

@@ -1,0 +1,284 @@
+"""The team cockpit: KPI strip, and the scorecards, pipeline and trend panes (one at a time when narrow)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container, Vertical
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Header, Static
+
+from cockpit.core.kpi import KPI_LABELS
+from cockpit.core.report import anchor_note
+from cockpit.core.targets import Pace
+from cockpit.core.text import clean
+from cockpit.tui.screens.common import quiet_hover, set_breakpoint_classes
+from cockpit.tui.screens.resume import StyledAtMount
+from cockpit.tui.widgets.keybar import KeyBar
+from cockpit.tui.widgets.kpi_tile import KpiStrip, TileData
+from cockpit.tui.widgets.pipeline import DealTable, PipelineView, StageTable
+from cockpit.tui.widgets.scorecard import Scorecards
+from cockpit.tui.widgets.trend import TrendChart, TrendData
+
+if TYPE_CHECKING:
+    from cockpit.core.snapshot import Snapshot
+    from cockpit.tui.app import CockpitApp
+
+_NOTHING = object()  # what a pane shows before its first render
+
+#: Shorter labels where the report's would not fit a 14-cell tile.
+TILE_LABELS = {"opportunities": "Opps", "calls_per_opportunity": "Calls/opp", "revenue_per_rep": "Rev/rep"}
+
+PANES: tuple[tuple[str, str], ...] = (
+    ("scorecard-pane", "Scorecards"),
+    ("pipeline-pane", "Pipeline"),
+    ("trend-pane", "Trend"),
+)
+
+
+def tiles_for(snapshot: Snapshot, kpis: tuple[str, ...], currency: str, rep_id: int | None = None) -> list[TileData]:
+    """Tile data of the team (or one rep) from the dashboard: the values `cockpit report` prints."""
+    dash = snapshot.dashboard
+    if rep_id is None:
+        now, before, trend = dash.team.values, dash.previous_team.values, dash.team_trend
+    else:
+        row = dash.rep_row(rep_id)
+        prev = dash.previous_reps.get(rep_id)
+        now = row.values if row else {}
+        before = prev.values if prev else {}
+        trend = dash.rep_trends.get(rep_id, {})
+    tiles = [
+        TileData(
+            kpi=k,
+            label=TILE_LABELS.get(k, KPI_LABELS[k]),
+            value=now.get(k),
+            previous=before.get(k),
+            trend=tuple(float(v or 0) for v in trend.get(k, [])),
+            currency=currency,
+        )
+        for k in kpis
+    ]
+    pace = pace_of(snapshot, rep_id)
+    if pace is not None:
+        from cockpit.core.parse import format_money
+
+        # Short: a tile is ~12 cells wide at 120 columns ("quota reached" showed as "quota reac…").
+        if not pace.quota:
+            note = "no quota"
+        elif pace.complete:
+            note = "period over"
+        elif pace.gap:
+            note = f"gap {format_money(pace.gap, currency, compact=True)}"
+        else:
+            note = "reached"
+        trend = tuple(
+            float(v or 0)
+            for v in (dash.team_trend if rep_id is None else dash.rep_trends.get(rep_id, {})).get("attainment", [])
+        )
+        tiles.append(TileData("pace", "Pace", pace.pace, None, trend, currency, note=note))
+    return tiles
+
+
+def pace_of(snapshot: Snapshot, rep_id: int | None = None) -> Pace | None:
+    """The pace of the team (or one rep) in the snapshot, if targets were computed."""
+    plan = snapshot.targets
+    if plan is None:
+        return None
+    return plan.team_pace if rep_id is None else plan.rep_pace.get(rep_id)
+
+
+def trend_for(snapshot: Snapshot, kpi: str, rep_id: int | None = None, rep_name: str = "") -> TrendData:
+    """The chart of one KPI: the team's series, or the rep's with the team median beside it."""
+    from cockpit.core.kpi import MONEY_KPIS, median
+    from cockpit.core.parse import currency_digits
+
+    dash = snapshot.dashboard
+    labels = tuple(p.label for p in dash.periods)
+    currency = snapshot.currency
+    scale = 10 ** currency_digits(currency) if kpi in MONEY_KPIS else 1.0
+    unit = f" ({currency})" if kpi in MONEY_KPIS else ""
+    if rep_id is None:
+        title = f"{KPI_LABELS[kpi]}{unit}: {clean(dash.team_filter) if dash.team_filter else 'team'}"
+        return TrendData(title, labels, (("team", tuple(dash.team_trend[kpi])),), scale)
+    series = dash.rep_trends.get(rep_id, {}).get(kpi, [None] * len(labels))
+    medians = tuple(
+        median(trends[kpi][i] for trends in dash.rep_trends.values() if i < len(trends[kpi]))
+        for i in range(len(labels))
+    )
+    title = f"{KPI_LABELS[kpi]}{unit}: {clean(rep_name)} vs team median"
+    return TrendData(title, labels, ((clean(rep_name) or "rep", tuple(series)), ("team median", medians)), scale)
+
+
+class PaneTabs(Static):
+    """The names of the three panes, the current one in brackets (so it reads without colour); narrow only."""
+
+    def show(self, current: int) -> None:
+        text = Text()
+        for i, (_, name) in enumerate(PANES):
+            label = f"[{name}]" if i == current else f" {name} "
+            text.append(label, style="reverse bold" if i == current else "")
+            text.append("  ")
+        text.append("tab: next pane", style="dim")
+        self.update(text)
+
+
+class DashboardScreen(StyledAtMount, Screen):
+    """The team cockpit (also the manager's home screen)."""
+
+    # Focus the scorecards when the screen is composed, before its first paint: Textual's default focuses the
+    # first focusable widget (the KPI strip), and moving the focus after the first frame repainted the strip and
+    # the whole table (~30 KB down the wire at every start).
+    AUTO_FOCUS = "#scorecards"
+
+    BINDINGS = [
+        Binding("tab", "focus_pane(1)", "Next pane", id="pane_next"),
+        Binding("shift+tab", "focus_pane(-1)", "Prev pane", id="pane_prev", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._shown: dict[str, object] = {}  # per pane, the inputs it last rendered (see _changed)
+
+    def compose(self) -> ComposeResult:
+        from cockpit.tui.app import HEADLINE_KPIS
+
+        set_breakpoint_classes(self)
+        yield Header(icon="◧")
+        yield Static(id="banner", classes="banner")
+        yield Static("Loading…", id="status", classes="status")
+        yield KpiStrip(HEADLINE_KPIS, id="kpis")
+        yield PaneTabs(id="pane-tabs")
+        with Container(id="panes"):
+            with Vertical(id="scorecard-pane", classes="pane -current"):
+                yield Scorecards(id="scorecards")
+            with Vertical(id="pipeline-pane", classes="pane"):
+                yield PipelineView(id="pipeline")
+            with Vertical(id="trend-pane", classes="pane"):
+                yield TrendChart(id="trend")
+        yield KeyBar()
+
+    @property
+    def cockpit(self) -> CockpitApp:
+        return self.app  # type: ignore[return-value]
+
+    def on_mount(self) -> None:
+        self.query_one("#scorecard-pane").border_title = "Scorecards  (s sort, S reverse, enter: rep)"
+        self.query_one("#pipeline-pane").border_title = "Pipeline: open stages  (←/→ stage)"
+        self.query_one("#trend-pane").border_title = "Trend: team  (k: next KPI)"
+        reason = self.cockpit.store.readonly_reason
+        banner = self.query_one("#banner", Static)
+        banner.display = bool(reason)
+        if reason:
+            banner.update(Text(f"READ-ONLY: {clean(reason)}. Logging is disabled."))
+        self.query_one(PaneTabs).show(0)
+        quiet_hover(self)
+        self.query_one(Scorecards).focus()
+        if self.cockpit.snapshot is not None:
+            self.show_snapshot(self.cockpit.snapshot)
+
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        """Render a snapshot (called by the app when it changes)."""
+        app = self.cockpit
+        from cockpit.tui.app import HEADLINE_KPIS
+
+        dash = snapshot.dashboard
+        status = Text()
+        status.append(f"Period {dash.period.label}", style="bold")
+        status.append(f" ({dash.period.first_day.to_date_string()} to {dash.period.last_day.to_date_string()})")
+        status.append(f" vs {dash.previous.label}")
+        status.append(f" · {clean(dash.team_filter) if dash.team_filter else 'all teams'}")
+        if dash.anchored:
+            status.append(f"\n{anchor_note(dash)}", style="italic")
+        if self._changed("status", status):
+            self.query_one("#status", Static).update(status)
+        tiles = tiles_for(snapshot, HEADLINE_KPIS, app.currency)
+        if self._changed("tiles", (tiles, app.trend_kpi)):
+            self.query_one(KpiStrip).show(tiles, app.trend_kpi)
+        paces = None
+        if snapshot.targets is not None:
+            paces = {rep_id: p.pace for rep_id, p in snapshot.targets.rep_pace.items()}
+            paces[None] = snapshot.targets.team_pace.pace
+        if self._changed("scorecards", (dash, app.currency, paces)):
+            self.query_one(Scorecards).show(dash, app.currency, paces)
+        if self._changed("pipeline", (snapshot.pipeline, snapshot.stage_deals, app.currency)):
+            self.query_one(PipelineView).show(snapshot.pipeline, snapshot.stage_deals, app.currency)
+        self._show_trend(snapshot)
+
+    def _show_trend(self, snapshot: Snapshot) -> None:
+        """The team's trend, or the highlighted rep's beside the team median (redrawn only when it changed)."""
+        rep_id = self.query_one(Scorecards).selected_rep_id()
+        row = snapshot.dashboard.rep_row(rep_id) if rep_id is not None else None
+        if row is None:
+            trend = trend_for(snapshot, self.cockpit.trend_kpi)
+            title = "Trend: team  (k: next KPI)"
+        else:
+            trend = trend_for(snapshot, self.cockpit.trend_kpi, rep_id, row.rep or "")
+            title = "Trend: rep vs median  (k: next KPI)"
+        if self._changed("trend", trend):
+            self.query_one(TrendChart).data = trend
+            self.query_one("#trend-pane").border_title = title
+
+    def on_data_table_row_highlighted(self, event: Scorecards.RowHighlighted) -> None:
+        if isinstance(event.data_table, Scorecards) and self.cockpit.snapshot is not None:
+            self._show_trend(self.cockpit.snapshot)
+
+    def _changed(self, pane: str, shown: object) -> bool:
+        """Whether ``shown`` differs from what ``pane`` shows now (then it becomes what it shows).
+
+        A live refresh after someone logs a call changes a few numbers; repainting every pane (tables rebuilt,
+        the chart redrawn) would send ~37 KB to each terminal watching, where the changed panes need a fraction.
+        """
+        if self._shown.get(pane, _NOTHING) == shown:
+            return False
+        self._shown[pane] = shown
+        return True
+
+    # ------------------------------------------------------------------------------------------ panes
+
+    def _targets(self) -> list[tuple[Widget, int | None]]:
+        return [
+            (self.query_one(KpiStrip), None),
+            (self.query_one(Scorecards), 0),
+            (self.query_one(StageTable), 1),
+            (self.query_one(DealTable), 1),
+            (self.query_one(TrendChart), 2),
+        ]
+
+    def current_pane(self) -> int:
+        for i, (pane_id, _) in enumerate(PANES):
+            if self.query_one(f"#{pane_id}").has_class("-current"):
+                return i
+        return 0
+
+    def set_pane(self, index: int) -> None:
+        for i, (pane_id, _) in enumerate(PANES):
+            self.query_one(f"#{pane_id}").set_class(i == index, "-current")
+        self.query_one(PaneTabs).show(index)
+
+    def action_focus_pane(self, delta: int) -> None:
+        targets = self._targets()
+        focused = self.focused
+        index = next((i for i, (w, _) in enumerate(targets) if w is focused), 0)
+        widget, pane = targets[(index + delta) % len(targets)]
+        if pane is not None:
+            self.set_pane(pane)
+        self.call_after_refresh(widget.focus)
+
+    def selected_rep_id(self) -> int | None:
+        return self.query_one(Scorecards).selected_rep_id()
+
+    def on_scorecards_rep_chosen(self, message: Scorecards.RepChosen) -> None:
+        self.cockpit.open_rep(message.rep_id)
+
+    def on_deal_table_deal_chosen(self, message: DealTable.DealChosen) -> None:
+        self.cockpit.open_rep(message.deal.rep_id)
+
+    def on_pipeline_view_deals_paged(self, message: PipelineView.DealsPaged) -> None:
+        self.cockpit.page_deals(message.stage, message.offset)
+
+    def on_kpi_strip_chosen(self, message: KpiStrip.Chosen) -> None:
+        self.cockpit.trend_kpi = message.kpi

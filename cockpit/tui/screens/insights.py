@@ -1,0 +1,180 @@
+"""The insights screen: pace and plan, diagnosis, channels, segments and the funnel for the current period.
+
+It renders an :class:`cockpit.core.insights.Insights`
+computed elsewhere (the app's refresh worker) and never touches the
+database. Cells are ``rich.text.Text`` so names from the data are never read as markup.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Static
+
+from cockpit.core.analysis import MixRow
+from cockpit.core.insights import Insights
+from cockpit.core.parse import format_money
+from cockpit.core.report import percent
+from cockpit.core.text import clean, plural
+from cockpit.tui.screens.resume import StyledAtMount
+from cockpit.tui.widgets.diagnosis import DiagnosisList, PacePlan
+from cockpit.tui.widgets.keybar import KeyBar
+from cockpit.tui.widgets.table import Table
+
+
+def _share(value: float | None) -> Text:
+    return Text("—" if value is None else percent(value), justify="right")
+
+
+def _money(value: float | None, currency: str) -> Text:
+    return Text("—" if value is None else format_money(round(value), currency, compact=True), justify="right")
+
+
+def _num(value: float | int | None, digits: int = 1) -> Text:
+    if value is None:
+        return Text("—", justify="right")
+    return Text(f"{value:,}" if isinstance(value, int) else f"{value:.{digits}f}", justify="right")
+
+
+class InsightsScreen(StyledAtMount, Screen[None]):
+    """Control and improve: is the shortfall the team's or a rep's, which channels pay, where deals stall."""
+
+    SHOWS_INSIGHTS = True  # the app shows it the snapshot's insights (it finds the screen by this flag)
+
+    BINDINGS = [
+        Binding("escape", "dismiss", "Back", id="insights.back"),
+        Binding("r", "toggle_reps", "Reps' funnel", id="insights.rep_funnel"),
+    ]
+
+    DEFAULT_CSS = """
+    InsightsScreen .section-title {
+        text-style: bold;
+        padding: 1 1 0 1;
+    }
+    InsightsScreen #insights-title {
+        padding-top: 0;  /* the screen's first line, not a blank one */
+    }
+    InsightsScreen DataTable {
+        height: auto;
+        max-height: 14;
+        margin: 0 1;
+    }
+    """
+
+    def __init__(self, insights: Insights | None = None, *, title: str = "Insights") -> None:
+        super().__init__()
+        self.insights = insights
+        self.heading = title
+        self.show_reps = False
+        self._mounted = False
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(Text(self.heading, style="bold"), id="insights-title", classes="section-title")
+            yield PacePlan(id="insights-pace")
+            yield Static("Diagnosis", classes="section-title")
+            yield DiagnosisList(id="insights-diagnosis")
+            yield Static("Channels", classes="section-title")
+            yield Table(id="insights-channels", zebra_stripes=True, cursor_type="row")
+            yield Static("Segments", classes="section-title")
+            yield Table(id="insights-segments", zebra_stripes=True, cursor_type="row")
+            yield Static("Funnel", id="insights-funnel-title", classes="section-title")
+            yield Table(id="insights-funnel", zebra_stripes=True, cursor_type="row")
+            yield Static(id="insights-stale", classes="section-title")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self._mounted = True  # Textual's is_mounted turns true only after this handler
+        self.show(self.insights, title=self.heading)
+
+    def show(self, insights: Insights | None, *, title: str | None = None) -> None:
+        """Render new data (the app calls this when its worker posts a fresh snapshot). Before the screen is mounted
+        it only keeps them: its mount shows what it was given last."""
+        self.insights = insights
+        if title is not None:
+            self.heading = title
+        if not self._mounted:
+            return
+        if title is not None:
+            self.query_one("#insights-title", Static).update(Text(title, style="bold"))
+        pace_plan = self.query_one(PacePlan)
+        if insights is None:
+            pace_plan.show(None, None)
+            self.query_one(DiagnosisList).show(())
+            for table_id in ("#insights-channels", "#insights-segments", "#insights-funnel"):
+                self.query_one(table_id, Table).clear(columns=True)
+            self.query_one("#insights-stale", Static).update("")
+            return
+        currency = insights.currency
+        tgt = insights.targets
+        pace_plan.show(tgt.team_pace, tgt.team_plan, label="Team", currency=currency)
+        self.query_one(DiagnosisList).show(insights.diagnosis)
+        self._mix_table("#insights-channels", "Channel", insights.channels, currency, with_cost=True)
+        self._mix_table("#insights-segments", "Segment", insights.segments, currency, with_cost=False)
+        self._funnel_table()
+        stale = insights.funnel.stale
+        text = Text(f"Stale deals (idle over {insights.funnel.stale_days} days)", style="bold")
+        if not stale:
+            text.append("\n  none", style="dim")
+        for row in stale:
+            deals = plural(row.deals, "deal")
+            text.append(
+                f"\n  {clean(row.rep, max_len=24)}: {deals}, {format_money(row.amount, currency, compact=True)},"
+            )
+            text.append(f" idle {row.oldest_days} days at most")
+        self.query_one("#insights-stale", Static).update(text)
+
+    def _mix_table(
+        self, table_id: str, first: str, rows: tuple[MixRow, ...], currency: str, *, with_cost: bool
+    ) -> None:
+        table = self.query_one(table_id, Table)
+        table.clear(columns=True)
+        columns = [first, "Opps", "Conv", "Won", "Revenue", "Basket", "New"]
+        if with_cost:
+            columns += ["Cost", "CAC", "Basket/CAC"]
+        table.add_columns(*columns)
+        for m in rows:
+            cells: list[Text] = [
+                Text(clean(m.name, max_len=24)),
+                _num(m.opportunities),
+                _share(m.conversion_rate),
+                _num(m.won),
+                _money(m.revenue, currency),
+                _money(m.avg_basket, currency),
+                _num(m.new_customers),
+            ]
+            if with_cost:
+                cells += [_money(m.cost, currency), _money(m.cac, currency), _num(m.basket_to_cac)]
+            table.add_row(*cells)
+
+    def _funnel_table(self) -> None:
+        assert self.insights is not None
+        funnel = self.insights.funnel
+        table = self.query_one("#insights-funnel", Table)
+        table.clear(columns=True)
+        table.add_columns("Who", "Stage", "Next", "Deals", "Advanced", "Conv", "Median days")
+        groups = [("Team", funnel.team)]
+        if self.show_reps:
+            groups += sorted(funnel.reps.values(), key=lambda v: v[0].casefold())
+        for who, steps in groups:
+            for i, step in enumerate(steps):
+                table.add_row(
+                    Text(clean(who, max_len=20) if i == 0 else ""),
+                    Text(step.stage),
+                    Text(step.next_stage),
+                    _num(step.deals),
+                    _num(step.advanced),
+                    _share(step.conversion),
+                    _num(step.median_days),
+                )
+        title = "Funnel (team and reps)" if self.show_reps else "Funnel (team; r: per rep)"
+        self.query_one("#insights-funnel-title", Static).update(title)
+
+    def action_toggle_reps(self) -> None:
+        """Show or hide each rep's funnel under the team's."""
+        self.show_reps = not self.show_reps
+        if self.insights is not None:
+            self._funnel_table()

@@ -1,0 +1,95 @@
+"""My day: a rep's KPIs against quota and the team median, follow-ups due, open deals, latest activities."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Grid
+from textual.widgets import Header, Static
+
+from cockpit.core.report import display_value
+from cockpit.core.text import clean
+from cockpit.tui.screens.common import (
+    ActivityTable,
+    CompareTable,
+    OneRepScreen,
+    OpenDealTable,
+    quiet_hover,
+    set_breakpoint_classes,
+)
+from cockpit.tui.widgets.diagnosis import PacePlan
+from cockpit.tui.widgets.keybar import KeyBar
+
+if TYPE_CHECKING:
+    from cockpit.core.snapshot import Snapshot
+
+
+class MyDayScreen(OneRepScreen):
+    """A rep's day; `d` goes to the team cockpit, Esc back."""
+
+    def compose(self) -> ComposeResult:
+        set_breakpoint_classes(self)
+        yield Header(icon="◧")
+        yield Static("Loading…", id="myday-status", classes="status")
+        yield PacePlan(id="myday-pace", label="Me", currency=self.cockpit.currency)
+        with Grid(id="myday-grid", classes="detail-grid"):
+            yield CompareTable(id="myday-kpis", classes="box")
+            yield ActivityTable(id="myday-followups", follow_up=True, classes="box")
+            yield OpenDealTable(id="myday-deals", classes="box")
+            yield ActivityTable(id="myday-latest", classes="box")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        for widget_id, title in (
+            ("myday-kpis", "My KPIs vs team median"),
+            ("myday-followups", "Follow-ups: overdue and today"),
+            ("myday-deals", "My open deals by stage"),
+            ("myday-latest", "My latest activities"),
+        ):
+            self.query_one(f"#{widget_id}").border_title = title
+        quiet_hover(self)
+        # No scrolling to it: when the first snapshot is already here (a rep's start), the grid would scroll past
+        # the top of the KPI box to show the whole follow-up box; the screen opens at its top.
+        self.query_one("#myday-followups").focus(scroll_visible=False)
+        if self.cockpit.snapshot is not None:
+            self.show_snapshot(self.cockpit.snapshot)
+
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        mine = snapshot.my_day
+        if mine is None or mine.rep.id != self.rep_id:
+            return  # still loading this rep's day
+        app, dash = self.cockpit, snapshot.dashboard
+        row = dash.rep_row(self.rep_id)
+        status = Text()
+        status.append(f"My day: {clean(mine.rep.name)}", style="bold")
+        status.append(f" · {snapshot.today} · period {dash.period.label}")
+        if row is not None:
+            attainment = display_value("attainment", row.values["attainment"], app.currency)
+            revenue = display_value("revenue", row.values["revenue"], app.currency)
+            quota = display_value("quota", row.values["quota"], app.currency)
+            if row.values["quota"]:
+                status.append(f" · {revenue} of {quota} quota ({attainment})")
+            else:
+                status.append(f" · {revenue} sold, no quota set")  # not "$0 of $0 quota (—)"
+        status.append(f" · {len(mine.overdue)} overdue, {len(mine.due_today)} due today")
+        self.query_one("#myday-status", Static).update(status)
+        if snapshot.targets is not None:
+            self.query_one(PacePlan).show(
+                snapshot.targets.rep_pace.get(self.rep_id),
+                snapshot.targets.rep_plan.get(self.rep_id),
+                label=clean(mine.rep.name),
+                currency=app.currency,
+            )
+        self.query_one(CompareTable).show(dash, self.rep_id, app.currency)
+        followups = self.query_one("#myday-followups", ActivityTable)
+        followups.show(mine.overdue + mine.due_today, app.settings.timezone, empty="no follow-ups due")
+        self.query_one(OpenDealTable).show(mine.open_deals, app.currency)
+        latest = self.query_one("#myday-latest", ActivityTable)
+        latest.show(mine.latest, app.settings.timezone, empty="no activities yet")
+
+    def action_back(self) -> None:
+        if self.cockpit.has_screen_below:
+            self.dismiss()
+            self.cockpit.set_reactive(type(self.cockpit).myday_rep_id, None)

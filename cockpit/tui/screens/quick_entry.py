@@ -1,0 +1,169 @@
+"""The ``:`` quick-entry prompt: one line, a live preview of what it will write under it, Enter writes.
+
+The grammar lives in :mod:`cockpit.core.quick` (core); this screen only parses on each keystroke against a catalog of
+names loaded once by a worker, shows the preview or the reason it cannot be written, and writes in a thread
+worker. A refused write is shown under the line and the line is kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pendulum
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+from cockpit.core.errors import CockpitError
+from cockpit.core.quick import Catalog, QuickAction, parse_quick
+from cockpit.tui.screens.forms import refusal
+from cockpit.tui.screens.resume import StyledAtMount
+
+__all__ = ["QuickEntryScreen"]
+
+
+class QuickEntryScreen(StyledAtMount, ModalScreen[QuickAction | None]):
+    """A one-line prompt at the bottom of the screen; dismisses with the action written, or None on Esc."""
+
+    DEFAULT_CSS = """
+    QuickEntryScreen { align: center bottom; }
+    QuickEntryScreen > #quick { width: 100%; height: auto; background: $surface; border-top: solid $primary; }
+    QuickEntryScreen #quick-preview { color: $text-muted; padding: 0 1; height: auto; }
+    QuickEntryScreen #quick-preview.-error { color: $error; }
+    QuickEntryScreen #quick-preview.-ready { color: $success; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="quick.cancel")]
+
+    def __init__(
+        self,
+        *,
+        save: Callable[[QuickAction], int],
+        load_catalog: Callable[[], Catalog],
+        check: Callable[[QuickAction], None] | None = None,
+        now: pendulum.DateTime,
+        tz: str | None = None,
+        currency: str = "USD",
+    ) -> None:
+        super().__init__()
+        self._save = save
+        self._load_catalog = load_catalog
+        self._check = check  # who may write it (reads the store): run in a worker after each parsed line
+        self.catalog: Catalog | None = None
+        self.now = now
+        self.tz = tz
+        self.currency = currency
+        self.saving = False
+        self.saved_id: int | None = None
+        """The id of the row written, set just before the screen dismisses with its action."""
+        self._discard_armed = False  # Esc was pressed once on a typed line: the next Esc discards it
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="quick"):
+            yield Input(placeholder='call acme connected 12m "asked for pricing" follow-up fri', id="quick-input")
+            yield Static("Type an action; Enter writes it, Esc cancels", id="quick-preview")
+
+    def on_mount(self) -> None:
+        self._fetch_catalog()
+
+    @work(thread=True, exclusive=True, group="quick-catalog")
+    def _fetch_catalog(self) -> None:
+        catalog = self._load_catalog()
+        self.app.call_from_thread(self._catalog_ready, catalog)
+
+    def _catalog_ready(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self._preview(self.query_one("#quick-input", Input).value)
+
+    def parse(self, text: str) -> QuickAction:
+        if self.catalog is None:  # Enter pressed before the worker finished: read the names now
+            self.catalog = self._load_catalog()
+        return parse_quick(text, store_lookup=self.catalog, now=self.now, tz=self.tz, currency=self.currency)
+
+    def _show(self, message: str, state: str) -> None:
+        preview = self.query_one("#quick-preview", Static)
+        preview.update(Text(message))  # names from the database shown literally, never as markup
+        preview.set_class(state == "error", "-error")
+        preview.set_class(state == "ready", "-ready")
+
+    def _preview(self, text: str) -> None:
+        if not text.strip() or self.catalog is None:
+            self._show("Type an action; Enter writes it, Esc cancels", "idle")
+            return
+        try:
+            action = self.parse(text)
+        except CockpitError as exc:
+            self._show(str(exc), "error")
+        else:
+            self._show(f"→ {action.describe()}", "ready")
+            if self._check is not None:
+                self._check_allowed(text, action)
+
+    @work(thread=True, exclusive=True, group="quick-check")
+    def _check_allowed(self, text: str, action: QuickAction) -> None:
+        assert self._check is not None
+        try:
+            self._check(action)
+        except CockpitError as exc:
+            self.app.call_from_thread(self._refused, text, str(exc))
+
+    def _refused(self, text: str, message: str) -> None:
+        """The preview of ``text`` is refused (not your deal): said now, unless the line changed meanwhile."""
+        if not self.saving and self.query_one("#quick-input", Input).value == text:
+            self._show(message, "error")
+
+    @on(Input.Changed, "#quick-input")
+    def _changed(self, event: Input.Changed) -> None:
+        self._discard_armed = False
+        if not self.saving:
+            self._preview(event.value)
+
+    @on(Input.Submitted, "#quick-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self.saving:
+            return
+        try:
+            action = self.parse(event.value)
+        except CockpitError as exc:
+            self._show(str(exc), "error")
+            return
+        self.saving = True
+        self._show(f"Writing: {action.describe()}", "idle")
+        self._write(action)
+
+    @work(thread=True, exclusive=True, group="quick-save")
+    def _write(self, action: QuickAction) -> None:
+        try:
+            row_id = self._save(action)
+        except Exception as exc:  # shown under the line, which is kept
+            self.app.call_from_thread(self._failed, refusal(exc))
+        else:
+            self.app.call_from_thread(self._done, action, row_id)
+
+    def _failed(self, message: str) -> None:
+        self.saving = False
+        self._show(f"Not saved: {message}", "error")
+
+    def _done(self, action: QuickAction, row_id: int) -> None:
+        self.saving = False
+        self.saved_id = row_id
+        self.dismiss(action)
+
+    @property
+    def has_typed(self) -> bool:
+        """Whether a line is typed (Esc and quitting ask twice then)."""
+        return bool(self.query_one("#quick-input", Input).value.strip())
+
+    def action_cancel(self) -> None:
+        """Esc: close; with a line typed, only on a second Esc (a stray Esc loses nothing)."""
+        if self.saving:
+            return
+        if self._discard_armed or not self.has_typed:
+            self.dismiss(None)
+            return
+        self._discard_armed = True
+        self._show("Esc again discards the line; Enter writes it", "error")

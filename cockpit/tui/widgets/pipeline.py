@@ -1,0 +1,221 @@
+"""The pipeline pane: open stages with count, value and weighted value; the selected stage's deals, idlest first."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.markup import escape as escape_markup
+from textual.message import Message
+from textual.widgets import DataTable
+
+from cockpit.core.parse import format_money
+from cockpit.core.text import clean
+from cockpit.core.views import PAGE_SIZE, DealPage, IdleDeal, StageSummary
+from cockpit.tui.widgets.table import NEXT_PAGE, PREVIOUS_PAGE, Table
+
+
+def money(minor: int, currency: str) -> Text:
+    return Text(format_money(minor, currency, compact=True), justify="right")
+
+
+class StageTable(Table):
+    """One column per open stage (and the open total) with its deals, value and weighted value; ←/→ choose the
+    stage whose deals the list below shows."""
+
+    ROWS = (("count", "Deals"), ("value", "Value"), ("weighted", "Weighted"))
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(cursor_type="column", fixed_columns=1, **kwargs)  # type: ignore[arg-type]
+        self._stages: tuple[str, ...] = ()
+
+    def show(self, stages: tuple[StageSummary, ...], currency: str) -> None:
+        current = self.current_stage()
+        self.clear(columns=True)
+        self.add_column("", key="label")
+        for s in stages:
+            self.add_column(Text(clean(s.stage), justify="right"), key=s.stage)
+        self.add_column(Text("Total", justify="right", style="bold"), key="")
+        self._stages = tuple(s.stage for s in stages)
+        totals = {
+            "count": sum(s.count for s in stages),
+            "value": sum(s.value for s in stages),
+            "weighted": sum(s.weighted for s in stages),
+        }
+        for key, label in self.ROWS:
+            cells = [Text(label)]
+            for s in stages:
+                cells.append(self._cell(key, getattr(s, key), currency))
+            cells.append(self._cell(key, totals[key], currency, bold=True))
+            self.add_row(*cells, key=key)
+        column = self._stages.index(current) + 1 if current in self._stages else 1
+        self.move_cursor(column=min(column, len(self.columns) - 1))
+
+    @staticmethod
+    def _cell(key: str, value: int, currency: str, *, bold: bool = False) -> Text:
+        text = f"{value:,}" if key == "count" else format_money(value, currency, compact=True)
+        return Text(text, justify="right", style="bold" if bold else "")
+
+    def current_stage(self) -> str | None:
+        """The stage under the cursor (None on the label or total column, or before data)."""
+        if not self.row_count:
+            return None
+        value = self.coordinate_to_cell_key(self.cursor_coordinate).column_key.value
+        return value if value in self._stages else None
+
+    def value(self, stage: str, row: str) -> str:
+        """The text of one cell (for tests): row is count, value or weighted."""
+        return self.get_cell(row, stage).plain
+
+
+class DealTable(Table):
+    """Deals of one stage, longest-idle first; `STALE` marks deals idle longer than the configured days.
+
+    A long stage shows one page: its last row says how many more there are, and Enter on it asks for the next page
+    (``PageRequested(+1)``); past the first page, the first row does the same for the previous one."""
+
+    class DealChosen(Message):
+        """Enter on a deal."""
+
+        def __init__(self, deal: IdleDeal) -> None:
+            self.deal = deal
+            super().__init__()
+
+    class PageRequested(Message):
+        """Enter on a paging row: ``step`` is +1 (the next page) or -1 (the previous one)."""
+
+        def __init__(self, step: int) -> None:
+            self.step = step
+            super().__init__()
+
+    def __init__(
+        self, *, show_stage: bool = False, show_rep: bool = True, title_len: int = 32, **kwargs: object
+    ) -> None:
+        super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
+        self.show_stage = show_stage
+        self.show_rep = show_rep  # not in one rep's drill-down, where every deal is theirs
+        self.title_len = title_len  # titles longer than this are cut with an ellipsis
+        self._deals: dict[str, IdleDeal] = {}
+        self._before = 0  # deals before the page shown
+        self._of: object = None  # the list shown (a stage)
+
+    def on_mount(self) -> None:
+        self.add_column(Text("Idle", justify="right"), key="idle")
+        self.add_column("Deal", key="deal")
+        # The amount before the names: a narrow box cuts the columns on the right, and the money matters most.
+        self.add_column(Text("Amount", justify="right"), key="amount")
+        if self.show_stage:
+            self.add_column("Stage", key="stage")
+        if self.show_rep:
+            self.add_column("Rep", key="rep")
+        self.add_column("Account", key="account")
+
+    def show(
+        self, deals: tuple[IdleDeal, ...], currency: str, *, more: int = 0, before: int = 0, of: object = None
+    ) -> None:
+        """Show ``deals`` of the list ``of`` (a stage); ``before`` deals come before them (a previous page), ``more``
+        after.
+
+        On the same page of the same list (a live refresh, a write), the cursor stays on its deal while it is still
+        listed, else at its place (the deal that took it); on another page or list it goes to the first deal."""
+        same_page = before == self._before and of == self._of
+        current, row = self.cursor_key, self.cursor_row
+        self._before, self._of = before, of
+        self.clear()
+        self._deals = {}
+        blank = [Text("")] * (len(self.columns) - 2)
+        if before > 0:
+            label = f"↑ {before} before (Enter: previous page)"
+            self.add_row(Text(""), Text(label, style="italic"), *blank, key=PREVIOUS_PAGE)
+        for d in deals:
+            idle = Text(f"{d.idle_days}d", justify="right")
+            if d.stale:
+                idle = Text(f"STALE {d.idle_days}d", justify="right", style="bold")
+            cells = [idle, Text(clean(d.title, max_len=self.title_len)), money(d.amount, currency)]
+            if self.show_stage:
+                cells.append(Text(clean(d.stage)))
+            if self.show_rep:
+                cells.append(Text(clean(d.rep, max_len=18)))
+            cells.append(Text(clean(d.account, max_len=24)))
+            self.add_row(*cells, key=str(d.id))
+            self._deals[str(d.id)] = d
+        if more > 0:
+            self.add_row(Text(""), Text(f"… {more} more (Enter: next page)", style="italic"), *blank, key=NEXT_PAGE)
+        first = 1 if before > 0 else 0  # the page's first deal, not the paging row
+        last = first + len(deals) - 1
+        if same_page and current is not None and current in self.rows:
+            self.move_cursor(row=self.get_row_index(current))
+        elif same_page and current is not None and deals:
+            self.move_cursor(row=min(max(row, first), last))  # its deal left (won): the one that took its place
+        elif before > 0 and deals:
+            self.move_cursor(row=first)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value in (PREVIOUS_PAGE, NEXT_PAGE):
+            self.post_message(self.PageRequested(1 if event.row_key.value == NEXT_PAGE else -1))
+            return
+        deal = self._deals.get(str(event.row_key.value))
+        if deal is not None:
+            self.post_message(self.DealChosen(deal))
+
+
+class PipelineView(Vertical):
+    """Stages above, the highlighted stage's deals below."""
+
+    class DealsPaged(Message):
+        """The deal list of ``stage`` should start at its ``offset``-th deal."""
+
+        def __init__(self, stage: str, offset: int) -> None:
+            self.stage = stage
+            self.offset = offset
+            super().__init__()
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._pages: dict[str, DealPage] = {}
+        self._currency = "USD"
+        # What the deal list shows: the stage table's cursor settles (ColumnHighlighted) after each show, and the
+        # same list drawn again was ~6 KB down the wire at every start and refresh.
+        self._deals_shown: tuple[str | None, DealPage | None, str] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield StageTable(id="stages")
+        yield DealTable(id="deals")
+
+    def show(self, stages: tuple[StageSummary, ...], pages: tuple[DealPage, ...], currency: str) -> None:
+        self._pages = {p.stage: p for p in pages}
+        self._currency = currency
+        self.query_one(StageTable).show(stages, currency)
+        self._show_deals()
+
+    def _show_deals(self) -> None:
+        stage = self.query_one(StageTable).current_stage()
+        page = self._pages.get(stage or "")
+        shown = (stage, page, self._currency)
+        if shown == self._deals_shown:
+            return
+        self._deals_shown = shown
+        table = self.query_one(DealTable)
+        if page is None:
+            table.show((), self._currency)
+            table.border_title = "Deals"
+            return
+        more = page.total - len(page.deals) - page.offset
+        table.show(page.deals, self._currency, more=more, before=page.offset, of=page.stage)
+        # A border title is markup: a stage named "[b]hot" (from a config file) must show as written.
+        title = f"{escape_markup(clean(page.stage))}: idlest first"
+        if page.total > len(page.deals):
+            title += f" · {page.offset + 1}–{page.offset + len(page.deals)} of {page.total:,}"
+        table.border_title = title
+
+    def on_deal_table_page_requested(self, message: DealTable.PageRequested) -> None:
+        message.stop()
+        page = self._pages.get(self.query_one(StageTable).current_stage() or "")
+        if page is not None:
+            offset = max(0, page.offset + message.step * PAGE_SIZE)
+            self.post_message(self.DealsPaged(page.stage, offset))
+
+    def on_data_table_column_highlighted(self, event: DataTable.ColumnHighlighted) -> None:
+        if isinstance(event.data_table, StageTable):
+            self._show_deals()

@@ -1,0 +1,121 @@
+"""What the tests share besides fixtures: the frozen clock, the seeded database, paths, and waiting for the app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pendulum
+from textual.pilot import Pilot
+
+from cockpit.core.store import Store
+
+#: The repository's root (sample.db, bench/, docs/).
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+TZ = "Europe/Paris"
+#: The frozen clock of every app test and snapshot: Wednesday 18 November 2026, 10:00 in Paris.
+FROZEN_NOW = pendulum.datetime(2026, 11, 18, 10, 0, tz=TZ)
+
+
+async def settle(pilot: Pilot) -> None:
+    """Let the app's workers finish and their messages land (a refresh read, then its SnapshotReady)."""
+    for _ in range(3):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def ts(*args: int) -> int:
+    """Epoch seconds of a local date-time in Paris."""
+    return int(pendulum.datetime(*args, tz=TZ).timestamp())
+
+
+def build_cockpit_db(path: Path) -> None:
+    """A small, fully known database: two teams, four reps and a manager, deals and calls over three months.
+
+    Hostile names are part of the data on purpose: they must show literally on every screen.
+    """
+    clock = [ts(2026, 9, 1)]
+    store = Store(path, create=True, user="tester", now=lambda: clock[0])
+    try:
+        ana = store.add_rep("Ana Lima", team="North", unix_login="ana")
+        kim = store.add_rep("김민준", team="North", unix_login="minjun")
+        zoe = store.add_rep("Zoé Martin", team="South", unix_login="zoe")
+        bold = store.add_rep("[bold]x", team="South", unix_login="boldx")
+        store.add_rep("Max Boss", team="North", unix_login="max", role="manager")
+        for month in ("2026-09", "2026-10", "2026-11"):
+            for rep in (ana, kim, zoe, bold):
+                store.set_quota(month=month, rep_id=rep, amount=2_000_000)  # $20,000 a month each
+            store.set_cost(month=month, category="marketing", amount=500_000)
+        # November won deals: Ana 12,000 + 3,000; Kim 8,000; Zoé 5,000. October: Ana 4,000, Zoé 6,000.
+        won = [
+            (ana, "Acme renewal", "Acme", 1_200_000, ts(2026, 11, 5)),
+            (ana, "Acme add-on", "Acme", 300_000, ts(2026, 11, 12)),
+            (kim, "Hanbit licences", "Hanbit", 800_000, ts(2026, 11, 9)),
+            (zoe, "Café Lumière", "Café Lumière", 500_000, ts(2026, 11, 3)),
+            (ana, "Globex pilot", "Globex", 400_000, ts(2026, 10, 14)),
+            (zoe, "Initech", "Initech", 600_000, ts(2026, 10, 20)),
+        ]
+        for rep, title, account, amount, closed in won:
+            clock[0] = closed - 20 * 86400  # history written as it happened: nothing is logged ahead of the clock
+            deal = store.add_deal(
+                rep_id=rep,
+                title=title,
+                account=account,
+                amount=amount,
+                stage="qualified",
+                created_at=closed - 20 * 86400,
+            )
+            clock[0] = closed
+            store.move_deal(deal, "won", at=closed)
+        clock[0] = ts(2026, 10, 1)
+        lost = store.add_deal(
+            rep_id=kim,
+            title="Umbrella",
+            account="Umbrella",
+            amount=700_000,
+            stage="qualified",
+            created_at=ts(2026, 10, 1),
+        )
+        clock[0] = ts(2026, 11, 10)
+        store.move_deal(lost, "lost", at=ts(2026, 11, 10), reason="went with competitor")
+        open_deals = [
+            (ana, "Wayne expansion", "Wayne Enterprises", 2_500_000, "proposal", ts(2026, 11, 2)),
+            (kim, "[@click=app.quit] deal", "[@click=app.quit]", 900_000, "negotiation", ts(2026, 9, 10)),
+            (zoe, "Stark trial", "Stark", 1_500_000, "qualified", ts(2026, 10, 1)),
+            (bold, "Old lead", "Soylent", 200_000, "lead", ts(2026, 9, 5)),
+            (bold, "Wonka bars", "Wonka", 650_000, "lead", ts(2026, 11, 16)),
+        ]
+        deal_ids = {}
+        for rep, title, account, amount, stage, created in open_deals:
+            clock[0] = created
+            deal_ids[title] = store.add_deal(
+                rep_id=rep, title=title, account=account, amount=amount, stage=stage, created_at=created
+            )
+        calls = [
+            (ana, deal_ids["Wayne expansion"], ts(2026, 11, 16, 9), "connected", "asked for [bold]pricing[/bold]"),
+            (ana, deal_ids["Wayne expansion"], ts(2026, 11, 17, 15), "voicemail", ""),
+            (kim, deal_ids["[@click=app.quit] deal"], ts(2026, 11, 4, 11), "no answer", ""),
+            (zoe, deal_ids["Stark trial"], ts(2026, 11, 6, 14), "connected", "demo booked"),
+        ]
+        for rep, deal, at, outcome, note in calls:
+            clock[0] = at
+            store.log_activity(kind="call", rep_id=rep, deal_id=deal, at=at, outcome=outcome, note=note)
+        # Ana's follow-ups: one overdue (Nov 16), one due today (Nov 18, 15:00), one next week (not shown).
+        clock[0] = ts(2026, 11, 12, 10)
+        for due, note in (
+            (ts(2026, 11, 16, 9), "send proposal v2"),
+            (ts(2026, 11, 18, 15), "call back Wayne CFO"),
+            (ts(2026, 11, 25, 9), "quarterly review"),
+        ):
+            store.log_activity(
+                kind="email",
+                rep_id=ana,
+                deal_id=deal_ids["Wayne expansion"],
+                at=ts(2026, 11, 12, 10),
+                note=note,
+                follow_up_at=due,
+            )
+        store.set_meta("demo", "1")
+    finally:
+        store.close()

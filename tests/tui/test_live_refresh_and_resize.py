@@ -1,0 +1,402 @@
+"""Adversarial review of the start and refresh path of the TUI: what a user sees after live refreshes, resizes,
+sorting and paging (Table cell cache, KPI strip, scorecards, pipeline pages, the prefetched first read). The first
+three failed before their fixes (cells not widened by an in-place update; a commit during the start not seen)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.pilot import Pilot
+from textual.widgets import DataTable
+
+from cockpit.core.store import Store
+from cockpit.tui.app import POLL_SECONDS, CockpitApp
+from cockpit.tui.screens.dashboard import DashboardScreen
+from cockpit.tui.screens.rep import RepScreen
+from cockpit.tui.widgets.kpi_tile import KpiStrip
+from cockpit.tui.widgets.pipeline import NEXT_PAGE, PREVIOUS_PAGE, DealTable, StageTable
+from cockpit.tui.widgets.scorecard import Scorecards
+from cockpit.tui.widgets.table import Table
+from cockpit.tui.widgets.trend import TrendChart
+from tests.support import FROZEN_NOW, settle, ts
+
+
+async def live_refresh(pilot: Pilot, before: int) -> None:
+    """Wait until the data_version poll has seen another process's commit and the snapshot is applied."""
+    app: CockpitApp = pilot.app  # type: ignore[assignment]
+    for _ in range(20):
+        await pilot.pause(POLL_SECONDS)
+        await settle(pilot)
+        if app.refreshes > before:
+            return
+    raise AssertionError("no live refresh after another process committed")
+
+
+@asynccontextmanager
+async def live_cockpit(make_cockpit) -> AsyncIterator[tuple[CockpitApp, Pilot]]:  # noqa: ANN001
+    """The cockpit at 120x40 with its first snapshot shown and its first data_version poll made (before that poll,
+    a commit elsewhere is not noticed: see the start test)."""
+    app = make_cockpit()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        while app._version is None:
+            await pilot.pause(0.1)
+        yield app, pilot
+
+
+def table_lines(table: Scorecards) -> list[str]:
+    return [table.render_line(y).text for y in range(table.size.height)]
+
+
+def win_deal(store: Store, rep_id: int, title: str, amount: int) -> None:
+    """A deal (account of the same name) qualified on 1 November and won on 17 November by ``rep_id``."""
+    deal = store.add_deal(
+        rep_id=rep_id, title=title, account=title, amount=amount, stage="qualified", created_at=ts(2026, 11, 1)
+    )
+    store.move_deal(deal, "won", at=ts(2026, 11, 17))
+
+
+def other_process(db_path: Path) -> Store:
+    """Another cockpit (another connection) writing to the same database."""
+    return Store(db_path, user="other", now=lambda: FROZEN_NOW.int_timestamp)
+
+
+# ------------------------------------------------------------------------------------------ scorecards
+
+
+async def test_a_rep_renamed_elsewhere_is_shown_whole_after_the_live_refresh(make_cockpit, db_path: Path) -> None:
+    """Fails on 850855a: Scorecards._rebuild updates changed cells in place with update_cell(), whose default
+    update_width=False never widens the column, so a longer value is cut to the old width."""
+    async with live_cockpit(make_cockpit) as (app, pilot):
+        with other_process(db_path) as other:
+            ana = other.rep_by_name("Ana Lima")
+            # Same revenue, same sort order: the scorecards update the name cell in place.
+            other.update_rep(ana.id, name="Ana Lima-Rodrigues")
+        await live_refresh(pilot, app.refreshes)
+        table = app.screen.query_one(Scorecards)
+        assert table.get_row(str(ana.id))[0].plain == "Ana Lima-Rodrigues"
+        # The Rep column was 10 cells ("Team total", "Zoé Martin"); the new name needs 18.
+        assert any("Ana Lima-Rodrigues" in line for line in table_lines(table)), table_lines(table)
+
+
+async def test_a_number_grown_wider_by_a_live_refresh_is_not_cut(make_cockpit, db_path: Path) -> None:
+    """Fails on 850855a for the same cause: the Pace cell "9813%" is drawn "9813" in a 4-cell column."""
+    async with live_cockpit(make_cockpit) as (app, pilot):
+        with other_process(db_path) as other:
+            ana = other.rep_by_name("Ana Lima")
+            # Ana stays first by revenue, so the rows keep their order and the cells are updated in place.
+            # Her quota is $20,000 and she has won $15,000: $1,200,000 more makes her attainment 6075%
+            # ((15,000 + 1,200,000) / 20,000 = 60.75), five or more cells where "75%" took three.
+            win_deal(other, ana.id, "Big", 120_000_000)
+        await live_refresh(pilot, app.refreshes)
+        table = app.screen.query_one(Scorecards)
+        row = next(line for line in table_lines(table) if "Ana Lima" in line)
+        assert "6075%" in row, row
+        # Every cell of her row is drawn whole (the Pace column was 4 cells wide: "121%").
+        for cell in table.get_row(str(ana.id)):
+            assert cell.plain in row, (cell.plain, row)
+
+
+# ------------------------------------------------------------------------------------------ start
+
+
+async def test_a_commit_elsewhere_during_the_start_is_not_lost(make_cockpit, db_path: Path) -> None:
+    """Fails on 850855a: the app's data_version baseline is None until the first poll (POLL_SECONDS after mount),
+    which records the version after the commit and never refreshes; the prefetch (read before Textual starts)
+    widens that window to the whole start-up."""
+    app = make_cockpit()
+    assert app._prefetch is not None and app._prefetch.wait(30)  # the first read is done, the app not started
+    with other_process(db_path) as other:
+        kim = other.rep_by_name("김민준")
+        win_deal(other, kim.id, "Late", 1_000_000)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.pause(4 * POLL_SECONDS)
+        await settle(pilot)
+        # Kim had won $8,000 in November; with this $10,000 deal: $18,000.
+        assert app.snapshot.dashboard.rep_row(kim.id).values["revenue"] == 1_800_000
+
+
+# ------------------------------------------------------------------------------------------ pipeline paging
+
+
+def add_lead_deals(db_path: Path, count: int, rep: str = "Zoé Martin") -> list[int]:
+    """``count`` open deals in "lead", created a day apart from Oct 1 (the first created is the idlest)."""
+    ids = []
+    with Store(db_path, user="tester", now=lambda: ts(2026, 11, 1)) as store:
+        rep_id = store.rep_by_name(rep).id
+        for i in range(count):
+            ids.append(
+                store.add_deal(
+                    rep_id=rep_id,
+                    title=f"Bulk {i:03d}",
+                    account=f"Acct {i:03d}",
+                    amount=10_000,
+                    stage="lead",
+                    created_at=ts(2026, 9, 1) + i * 3600,
+                )
+            )
+    return ids
+
+
+async def to_deals_of(pilot: Pilot, stage: str) -> tuple[StageTable, DealTable]:
+    """Tab to the stage table, move to ``stage``, tab to its deal list."""
+    screen = pilot.app.screen
+    stages, deals = screen.query_one(StageTable), screen.query_one(DealTable)
+    for _ in range(6):
+        if screen.focused is stages:
+            break
+        await pilot.press("tab")
+        await pilot.pause()
+    assert screen.focused is stages
+    for _ in range(8):
+        if stages.current_stage() == stage:
+            break
+        await pilot.press("right")
+        await pilot.pause()
+    assert stages.current_stage() == stage
+    await pilot.press("tab")
+    await pilot.pause()
+    assert screen.focused is deals
+    return stages, deals
+
+
+def keys(table: DealTable) -> list[str]:
+    return [str(k.value) for k in table.rows]
+
+
+def strip_lines(strip: KpiStrip) -> list[str]:
+    return [strip.render_line(y).text for y in range(strip.size.height)]
+
+
+async def test_paging_forward_to_the_last_page_and_back(make_cockpit, db_path: Path) -> None:
+    add_lead_deals(db_path, 120)
+    app = make_cockpit()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        _, deals = await to_deals_of(pilot, "lead")
+        # 2 seeded lead deals + 120: 122, shown 50 a page.
+        assert deals.border_title == "lead: idlest first · 1–50 of 122"
+        assert deals.row_count == 51 and keys(deals)[-1] == NEXT_PAGE
+        await pilot.press("ctrl+end", "enter")
+        await settle(pilot)
+        assert deals.border_title == "lead: idlest first · 51–100 of 122"
+        assert keys(deals)[0] == PREVIOUS_PAGE and keys(deals)[-1] == NEXT_PAGE and deals.row_count == 52
+        assert deals.cursor_row == 1 and app.screen.focused is deals  # on the page's first deal
+        await pilot.press("ctrl+end", "enter")
+        await settle(pilot)
+        assert deals.border_title == "lead: idlest first · 101–122 of 122"
+        assert keys(deals)[0] == PREVIOUS_PAGE and NEXT_PAGE not in keys(deals) and deals.row_count == 23
+        await pilot.press("ctrl+home", "enter")
+        await settle(pilot)
+        assert deals.border_title == "lead: idlest first · 51–100 of 122"
+        await pilot.press("down", "enter")  # Enter on a deal still opens its rep
+        await settle(pilot)
+        assert isinstance(app.screen, RepScreen)
+
+
+async def test_a_page_that_shrinks_elsewhere_shows_the_last_page_left(make_cockpit, db_path: Path) -> None:
+    bulk = add_lead_deals(db_path, 120)
+    async with live_cockpit(make_cockpit) as (app, pilot):
+        _, deals = await to_deals_of(pilot, "lead")
+        await pilot.press("ctrl+end", "enter")
+        await settle(pilot)
+        await pilot.press("ctrl+end", "enter")
+        await settle(pilot)
+        assert deals.border_title == "lead: idlest first · 101–122 of 122"
+        with other_process(db_path) as other:
+            for deal in bulk[:90]:
+                other.move_deal(deal, "won", at=ts(2026, 11, 17))
+        await live_refresh(pilot, app.refreshes)
+        # 122 - 90 = 32 left: one page, no paging rows.
+        assert deals.border_title == "lead: idlest first"
+        assert deals.row_count == 32 and PREVIOUS_PAGE not in keys(deals) and NEXT_PAGE not in keys(deals)
+        add_lead_deals(db_path, 60)  # another process: the stage grows again; the list stays on the page it shows
+        await live_refresh(pilot, app.refreshes)
+        assert deals.border_title == "lead: idlest first · 1–50 of 92"
+
+
+async def test_the_team_filter_and_the_period_reset_the_pages(make_cockpit, db_path: Path) -> None:
+    add_lead_deals(db_path, 120)
+    app = make_cockpit()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        _, deals = await to_deals_of(pilot, "lead")
+        await pilot.press("ctrl+end", "enter")
+        await settle(pilot)
+        assert app.deal_offsets == {"lead": 50}
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert app.deal_offsets == {} and deals.border_title == "lead: idlest first · 1–50 of 122"
+        await pilot.press("ctrl+end", "enter")
+        await settle(pilot)
+        app.team = "South"  # Zoé and [bold]x: the 120 bulk deals and the two seeded lead deals
+        await settle(pilot)
+        assert app.deal_offsets == {} and deals.border_title == "lead: idlest first · 1–50 of 122"
+        app.team = "North"  # no lead deal in North
+        await settle(pilot)
+        assert deals.border_title == "lead: idlest first" and deals.row_count == 0
+
+
+async def test_left_right_on_the_strip_choose_the_trend_kpi_at_both_widths(make_cockpit) -> None:
+    app = make_cockpit()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        strip = app.screen.query_one(KpiStrip)
+        await pilot.press("shift+tab")
+        assert app.screen.focused is strip
+        await pilot.press("right")
+        await settle(pilot)
+        assert app.trend_kpi == strip.selected == "opportunities"
+        assert strip_lines(strip)[0].split()[:3] == ["Revenue", "▸", "Opps"]
+        assert app.screen.query_one(TrendChart).data.title == "Opportunities: team"
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        assert app.screen.has_class("-narrow") and strip.size.height == 8  # two rows of five tiles
+        await pilot.press("left", "left")  # revenue, then round to the last headline KPI
+        await settle(pilot)
+        assert app.trend_kpi == strip.selected == "attainment"
+        assert "▸ Attainment" in strip_lines(strip)[4]
+        await pilot.resize_terminal(120, 40)
+        await settle(pilot)
+        assert app.screen.has_class("-wide") and strip.size.height == 4
+
+
+async def test_the_scorecard_cursor_follows_its_rep_through_sorts_and_live_reorders(make_cockpit, db_path) -> None:
+    async with live_cockpit(make_cockpit) as (app, pilot):
+        table = app.screen.query_one(Scorecards)
+        await pilot.press("down", "down", "down")  # team total, Ana, 김민준, Zoé
+        zoe = table.selected_rep_id()
+        assert table.get_row(str(zoe))[0].plain == "Zoé Martin"
+        await pilot.press("s", "S")  # attainment, lowest first
+        await settle(pilot)
+        assert table.selected_rep_id() == zoe
+        with other_process(db_path) as other:
+            deal = other.add_deal(
+                rep_id=zoe, title="Z", account="Z", amount=5_000_000, stage="qualified", created_at=ts(2026, 11, 1)
+            )
+            other.move_deal(deal, "won", at=ts(2026, 11, 17))
+        await live_refresh(pilot, app.refreshes)
+        # Zoé: $5,000 + $50,000 = $55,000 of $20,000 = 275%, now the highest: last when lowest first.
+        assert table.ordered_rep_ids()[-1] == zoe and table.selected_rep_id() == zoe
+        assert app.screen.query_one(TrendChart).data.title == "Revenue (USD): Zoé Martin vs team median"
+
+
+async def test_a_damaged_database_at_start_is_one_notification_and_every_key_survives(
+    make_cockpit, db_path: Path, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))  # the error log
+    conn = sqlite3.connect(db_path)
+    conn.execute("ALTER TABLE stages RENAME TO stages_gone")
+    conn.commit()
+    conn.close()
+    app = make_cockpit()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.snapshot is None
+        assert [n.title for n in app._notifications] == ["Could not read the database"]
+        for key in ("s", "S", "left_square_bracket", "k", "shift+tab", "right", "tab", "tab", "enter", "tab"):
+            await pilot.press(key)
+            await pilot.pause()
+        await settle(pilot)
+        assert app.is_running and app.crashed is None and isinstance(app.screen, DashboardScreen)
+        conn = sqlite3.connect(db_path)
+        conn.execute("ALTER TABLE stages_gone RENAME TO stages")
+        conn.commit()
+        conn.close()
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert app.snapshot is not None and app.snapshot.dashboard.period.label == "2026-11"
+
+
+# ------------------------------------------------------------------------------------------ Table vs DataTable
+
+
+def _grid_app(cls: type[DataTable], cursor_type: str) -> App[None]:
+    class GridApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield cls(cursor_type=cursor_type, fixed_columns=1, zebra_stripes=True, id="grid")
+            yield DataTable(id="other")
+
+        def on_mount(self) -> None:
+            table = self.query_one("#grid", DataTable)
+            table.add_column("Rep", key="rep")
+            for c in range(6):
+                table.add_column(Text(f"Col{c}", justify="right"), key=f"c{c}")
+            for r in range(30):
+                table.add_row(Text(f"rep {r:02d}"), *[Text(str(r * c), justify="right") for c in range(6)], key=str(r))
+
+    return GridApp()
+
+
+async def _drawn_after_each_step(cls: type[DataTable], cursor_type: str) -> list[tuple[str, list[object]]]:
+    """Every line (text and style of each segment) of the table after each of a series of user-like steps."""
+    app = _grid_app(cls, cursor_type)
+    shots: list[tuple[str, list[object]]] = []
+    async with app.run_test(size=(40, 14)) as pilot:
+        table = app.query_one("#grid", DataTable)
+        table.focus()
+
+        async def step(name: str, action: object) -> None:
+            result = action() if callable(action) else None
+            if hasattr(result, "__await__"):
+                await result
+            await pilot.pause()
+            await pilot.pause()
+            lines = [tuple((s.text, str(s.style)) for s in table.render_line(y)) for y in range(table.size.height)]
+            shots.append((name, lines))
+
+        await step("start", None)
+        await step("down", lambda: pilot.press("down", "down"))
+        await step("right", lambda: pilot.press("right", "right"))
+        await step("update", lambda: table.update_cell("2", "c1", Text("999", justify="right")))
+        await step("scroll right", lambda: table.scroll_to(x=20, animate=False))
+        await step("blur", lambda: app.query_one("#other").focus())
+        await step("focus", table.focus)
+        await step("hover", lambda: pilot.hover("#grid", offset=(3, 4)))
+        await step("hover elsewhere", lambda: pilot.hover("#grid", offset=(3, 6)))
+        await step("page down", lambda: pilot.press("pagedown"))
+        await step("scroll left", lambda: table.scroll_to(x=0, animate=False))
+        await step("resize", lambda: pilot.resize_terminal(60, 20))
+        await step("fixed row", lambda: setattr(table, "fixed_rows", 1))
+        await step("theme", lambda: setattr(app, "theme", "textual-light"))
+        await step("remove row", lambda: table.remove_row("1"))
+        await step("sort", lambda: table.sort("c2", key=lambda v: int(v.plain), reverse=True))
+        await step("add row", lambda: table.add_row(Text("new"), *[Text("7")] * 6, key="new"))
+        await step("no fixed row", lambda: setattr(table, "fixed_rows", 0))  # DataTable cannot draw one when empty
+        await step("clear", table.clear)
+    return shots
+
+
+async def test_the_cell_cache_draws_what_datatable_draws() -> None:
+    for cursor_type in ("row", "column"):
+        ours = await _drawn_after_each_step(Table, cursor_type)
+        theirs = await _drawn_after_each_step(DataTable, cursor_type)
+        for (name, lines), (_, expected) in zip(ours, theirs, strict=True):
+            assert lines == expected, f"{cursor_type} cursor, after {name}"
+
+
+async def test_a_live_refresh_keeps_the_deal_cursor_on_its_deal(make_cockpit, db_path: Path) -> None:
+    """Another process logs a call on a deal listed above the cursor: touched now, it moves to the end of the
+    idlest-first list, the list is rebuilt, and the cursor stays on the deal it was on (one row up now), not at
+    the top."""
+    bulk = add_lead_deals(db_path, 10)
+    async with live_cockpit(make_cockpit) as (app, pilot):
+        _, deals = await to_deals_of(pilot, "lead")
+        await pilot.press("down", "down", "down")
+        assert deals.cursor_row == 3
+        before = deals.coordinate_to_cell_key(deals.cursor_coordinate).row_key.value
+        above = [deals.get_row_at(i)[1].plain for i in range(3)]
+        assert "Bulk 000" in above
+        with other_process(db_path) as other:
+            other.log_activity(kind="call", rep_id=other.rep_by_name("Zoé Martin").id, deal_id=bulk[0])
+        await live_refresh(pilot, app.refreshes)
+        titles = [deals.get_row_at(i)[1].plain for i in range(deals.row_count)]
+        assert titles.index("Bulk 000") > 3  # moved below the cursor's deal
+        assert deals.coordinate_to_cell_key(deals.cursor_coordinate).row_key.value == before
+        assert deals.cursor_row == 2
