@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cockpit.cli import EXIT_USER_ERROR, add_db_option, settings_for
+from cockpit.cli.common import EXIT_USER_ERROR, add_db_option, settings_for
+from cockpit.core.shared import check_database, init_database
 from cockpit.core.text import clean
 
 
@@ -23,16 +24,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_init(args: argparse.Namespace) -> int:
-    from cockpit.core.shared import init_database
-
     db = init_database(args.path, group=args.group)
     print(f"created {db}: group members can now run: cockpit --db {db}")
     return 0
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from cockpit.core.shared import check_database
-
     path = args.path or settings_for(args).db_path
     report = check_database(path, quick=args.quick)
     print(clean(str(report.path)))

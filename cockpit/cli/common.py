@@ -1,24 +1,50 @@
-"""What several sub-commands share: opening the database the settings name, choosing the period."""
+"""What several sub-commands share: the --db option, settings and clock, opening the database, the period."""
 
 from __future__ import annotations
 
 import argparse
+import os
 
 import pendulum
 
-from cockpit.core.config import Settings
-from cockpit.core.errors import PeriodError, StoreError
+from cockpit.core.config import Settings, load_settings
+from cockpit.core.demo import generate
+from cockpit.core.errors import ParseError, PeriodError, StoreError
 from cockpit.core.kpi import default_period
 from cockpit.core.periods import Period, parse_period
 from cockpit.core.store import Store
+
+#: Exit codes: a user's mistake (one line on stderr), and an unexpected failure (logged).
+EXIT_USER_ERROR = 2
+EXIT_INTERNAL = 1
+
+
+def add_db_option(parser: argparse.ArgumentParser) -> None:
+    """``--db PATH`` on a sub-command (it may also come before the sub-command)."""
+    parser.add_argument("--db", dest="sub_db", metavar="PATH", help="database file")
+
+
+def settings_for(args: argparse.Namespace) -> Settings:
+    """Settings with the --db flag given before or after the sub-command."""
+    return load_settings(getattr(args, "sub_db", None) or getattr(args, "db", None))
+
+
+def now_for(settings: Settings) -> pendulum.DateTime:
+    """The clock: $COCKPIT_NOW (ISO date-time, for tests and snapshots) or the real time, in the configured zone."""
+    frozen = os.environ.get("COCKPIT_NOW")
+    tz = settings.timezone or pendulum.local_timezone()
+    if frozen:
+        try:
+            return pendulum.parse(frozen, tz=tz)  # type: ignore[return-value]
+        except Exception:
+            raise ParseError(f"COCKPIT_NOW={frozen!r} is not an ISO date-time") from None
+    return pendulum.now(tz)
 
 
 def ensure_demo_database(settings: Settings) -> None:
     """With no database named anywhere, generate the demo database in the user data directory once."""
     if not settings.is_demo_default or settings.db_path.exists():
         return
-    from cockpit.core.demo import generate
-
     settings.db_path.parent.mkdir(parents=True, exist_ok=True)
     generate(settings.db_path, tz=settings.timezone)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from cockpit.cli import add_db_option, now_for, settings_for
+from cockpit.cli.common import add_db_option, now_for, settings_for
 from cockpit.cli.log import open_at
 from cockpit.core.actions import DealEntry, Restore, StageMove, Void, apply, resolve_actor
 from cockpit.core.parse import parse_money, parse_when

@@ -7,6 +7,8 @@ import sys
 
 import pendulum
 
+from cockpit.core.config import load_settings
+from cockpit.core.demo import generate
 from cockpit.core.errors import ParseError
 
 
@@ -22,9 +24,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cockpit.cli import load_settings
-    from cockpit.core.demo import generate
-
     settings = load_settings()
     end = None
     if args.end:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from cockpit.cli import add_db_option, settings_for
-from cockpit.cli.common import open_store
+from cockpit.cli.common import add_db_option, open_store, settings_for
 from cockpit.core.exporting import export
 from cockpit.core.presets import IMPORT_KINDS
 

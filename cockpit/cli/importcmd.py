@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cockpit.cli import EXIT_USER_ERROR, add_db_option, settings_for
+from cockpit.cli.common import EXIT_USER_ERROR, add_db_option, settings_for
 from cockpit.core.errors import CockpitError
 from cockpit.core.importing import ImportFailed, import_file, parse_assignments
 from cockpit.core.presets import IMPORT_KINDS, PRESETS

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from cockpit.cli import add_db_option, now_for, settings_for
-from cockpit.cli.common import open_store
+from cockpit.cli.common import add_db_option, now_for, open_store, settings_for
 from cockpit.core.actions import ActivityEntry, apply, resolve_actor
 from cockpit.core.config import Settings
 from cockpit.core.errors import ParseError

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cockpit.cli import add_db_option, now_for, settings_for
-from cockpit.cli.common import open_store, resolve_period
+from cockpit.cli.common import add_db_option, now_for, open_store, resolve_period, settings_for
 from cockpit.core.diagnosis import DEFAULT_HISTORY
 from cockpit.core.errors import NotFoundError
 from cockpit.core.insights import insights_for

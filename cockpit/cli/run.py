@@ -8,7 +8,7 @@ import os
 
 import pendulum
 
-from cockpit.cli import add_db_option, now_for, settings_for
+from cockpit.cli.common import add_db_option, now_for, settings_for
 from cockpit.cli.common import ensure_demo_database, open_store
 from cockpit.core.config import Settings
 from cockpit.core.snapshot import ForkedFirstRead, can_fork

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from cockpit.cli import add_db_option, settings_for
+from cockpit.cli.common import add_db_option, settings_for
 from cockpit.cli.log import open_at
 from cockpit.core.actions import Undo, apply, resolve_actor
 

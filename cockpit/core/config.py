@@ -19,6 +19,7 @@ The config file lives in the platform config directory (``cockpit/config.toml``)
 from __future__ import annotations
 
 import os
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,8 +60,6 @@ class Settings:
 def _read_config(path: Path) -> dict:
     if not path.exists():
         return {}
-    import tomllib  # lazy: most starts have no config file
-
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 from cockpit.core.kpi import KPI_LABELS, LOWER_IS_BETTER, MONEY_KPIS, Dashboard, median
+from cockpit.core.report import display_value, json_value
 
 DIAGNOSED_KPIS: tuple[str, ...] = (
     "win_rate",
@@ -78,7 +79,6 @@ class Signal:
     against: str = "team"  # "history" (team median or rep vs own past) | "team" (rep vs the team)
 
     def to_json(self, currency: str) -> dict[str, object]:
-        from cockpit.core.report import json_value
 
         return {
             "kpi": self.kpi,
@@ -166,7 +166,6 @@ def diagnose(
     period's cohort has had time to close, e.g. a full period has passed since it ended): a cohort qualified days
     ago has not had time to be won. Comparisons between reps within the period need neither.
     """
-    from cockpit.core.report import display_value
 
     def show(kpi: str, value: float) -> str:
         return display_value(kpi, round(value) if kpi in MONEY_KPIS else value, currency)

@@ -6,6 +6,7 @@ The JSON shape is a contract used by scripts: ``{"period": {"label", "start", "e
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import math
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from cockpit.core.kpi import COUNT_KPIS, KPI_LABELS, KPI_NAMES, MONEY_KPIS, RATE_KPIS, RATIO_KPIS, Dashboard
 from cockpit.core.parse import currency_digits, format_money
-from cockpit.core.text import clean
+from cockpit.core.text import cell_width, clean
 
 if TYPE_CHECKING:  # the insights modules import this one (to_major, display_value)
     from cockpit.core.insights import Insights
@@ -146,8 +147,6 @@ def render(report: dict[str, Any], fmt: str, *, currency: str) -> str:
     rows = _rows(report)
     columns = ["rep", "team", *KPI_NAMES]
     if fmt == "csv":
-        import csv  # lazy: the cockpit imports this module for its display helpers, never for CSV
-
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
@@ -181,7 +180,6 @@ def render(report: dict[str, Any], fmt: str, *, currency: str) -> str:
         ]
         lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in cells]
         return "\n".join(lines) + _insight_sections(report, fmt, currency)
-    from cockpit.core.text import cell_width
 
     widths = [max(cell_width(h), *(cell_width(r[i]) for r in cells)) for i, h in enumerate(headers)]
 
@@ -210,7 +208,6 @@ def _csv_safe(value: Any) -> Any:
 
 def _grid(headers: list[str], rows: list[list[str]], fmt: str) -> list[str]:
     """A small table: first column left-aligned, the others right-aligned."""
-    from cockpit.core.text import cell_width
 
     if fmt == "markdown":
         out = [

@@ -22,7 +22,9 @@ import pendulum
 
 from cockpit.core.errors import ConfigError
 from cockpit.core.kpi import Dashboard, KpiRow, period_rows
+from cockpit.core.parse import format_money
 from cockpit.core.periods import Period, parse_period
+from cockpit.core.report import to_major
 from cockpit.core.store import Store
 
 #: Completed periods of the same kind the plan's rates are measured over.
@@ -82,7 +84,6 @@ class Pace:
     complete: bool
 
     def to_json(self, currency: str) -> dict[str, object]:
-        from cockpit.core.report import to_major
 
         return {
             "quota": to_major(self.quota, currency),
@@ -158,7 +159,6 @@ class Plan:
     message: str
 
     def to_json(self, currency: str) -> dict[str, object]:
-        from cockpit.core.report import to_major
 
         return {
             "gap": to_major(self.gap, currency),
@@ -249,7 +249,6 @@ def _plan_message(
     unknown: list[str],
     currency: str,
 ) -> str:
-    from cockpit.core.parse import format_money
 
     day = f"{by.day} {by.strftime('%b')}"
     if gap <= 0:

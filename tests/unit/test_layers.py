@@ -1,37 +1,22 @@
-"""The core never imports the TUI: importing it in a fresh interpreter leaves textual and rich unloaded.
+"""The direction of imports: the layer contract in pyproject.toml holds, and the core runs without Textual or Rich.
 
-A fresh subprocess is needed because this test session may already have imported textual elsewhere.
+``lint-imports`` (import-linter) checks the contract statically; a fresh interpreter importing every module of
+``cockpit.core`` checks it at run time (this test session has imported Textual already, hence the subprocess).
 """
 
 from __future__ import annotations
 
 import json
+import pkgutil
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+import cockpit.core
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-
-CORE = (
-    "cockpit.core.store",
-    "cockpit.core.kpi",
-    "cockpit.core.periods",
-    "cockpit.core.parse",
-    "cockpit.core.report",
-    "cockpit.core.config",
-    "cockpit.cli",
-    "cockpit.cli.report",
-    "cockpit.core.demo",
-    "cockpit.core.importing",
-    "cockpit.core.presets",
-    "cockpit.core.exporting",
-    "cockpit.cli.importcmd",
-    "cockpit.cli.export",
-    "cockpit.cli.demo",
-    "cockpit.core.text",
-)
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 PROBE = """
 import importlib, json, sys
@@ -41,22 +26,51 @@ print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in ("textual",
 """
 
 
-def loaded_ui_modules(*modules: str) -> list[str]:
+def core_modules() -> list[str]:
+    """Every module of the core package, found by walking it (not a list kept by hand)."""
+    return sorted(m.name for m in pkgutil.walk_packages(cockpit.core.__path__, "cockpit.core."))
+
+
+def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--config", str(root / "pyproject.toml"), "--no-cache"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
+    )
+
+
+def test_the_import_contract_is_kept() -> None:
+    done = lint_imports(ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 kept, 0 broken" in done.stdout
+
+
+def test_the_contract_catches_a_core_module_importing_the_ui(tmp_path: Path) -> None:
+    # A copy of the package where one core module imports a widget: the contract must break (so the test above can
+    # fail), naming the forbidden import.
+    shutil.copytree(ROOT / "cockpit", tmp_path / "cockpit", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    periods = tmp_path / "cockpit" / "core" / "periods.py"
+    periods.write_text(periods.read_text() + "\nfrom cockpit.tui.widgets import trend  # noqa\n")
+    done = lint_imports(tmp_path)
+    assert done.returncode != 0
+    assert "BROKEN" in done.stdout and "cockpit.core.periods" in done.stdout
+
+
+def test_the_core_runs_without_textual_or_rich() -> None:
+    modules = core_modules()
+    assert "cockpit.core.store" in modules and "cockpit.core.kpi" in modules  # the walk found the package
     done = subprocess.run(
         [sys.executable, "-c", PROBE, *modules], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
     )
-    return json.loads(done.stdout)
+    assert json.loads(done.stdout) == []
 
 
-def test_core_together_does_not_import_textual_or_rich() -> None:
-    assert loaded_ui_modules(*CORE) == []
-
-
-@pytest.mark.parametrize("module", CORE)
-def test_each_core_module_alone(module: str) -> None:
-    assert loaded_ui_modules(module) == [], module
-
-
-def test_the_probe_can_fail() -> None:
-    # The probe must see textual when it is imported, or the tests above could never fail.
-    assert "textual" in loaded_ui_modules("textual")
+def test_the_probe_sees_textual_when_it_is_imported() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, "textual"], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
+    )
+    assert "textual" in json.loads(done.stdout)
