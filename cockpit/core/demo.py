@@ -21,14 +21,50 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cockpit.core.errors import ValidationError
 from cockpit.core.store import Store
+from cockpit.core.store.bulk import BulkWriter
 
 MAX_REPS = 500  # the name pools give about a thousand distinct people; 500 leaves room for uniqueness
 MAX_MONTHS = 240
+
+# The columns of the rows the generator builds as tuples, in their order.
+REP_COLUMNS = ("id", "name", "team", "region", "unix_login", "role", "active", "created_at")
+ACCOUNT_COLUMNS = ("id", "name", "segment", "lead_source", "created_at")
+DEAL_COLUMNS = (
+    "id",
+    "external_id",
+    "title",
+    "account_id",
+    "rep_id",
+    "amount",
+    "stage",
+    "probability",
+    "source",
+    "product",
+    "created_at",
+    "qualified_at",
+    "expected_close",
+    "closed_at",
+    "lost_reason",
+    "updated_at",
+)
+HISTORY_COLUMNS = ("deal_id", "from_stage", "to_stage", "at", "by_user")
+ACTIVITY_COLUMNS = (
+    "kind",
+    "rep_id",
+    "deal_id",
+    "account_id",
+    "outcome",
+    "duration_s",
+    "at",
+    "note",
+    "follow_up_at",
+    "follow_up_done_at",
+    "created_at",
+)
 
 # ---------------------------------------------------------------------------------------------- the cast
 
@@ -357,10 +393,10 @@ def _normalise(values: list[float]) -> list[float]:
 class _Generator:
     """Simulates the team month by month and streams rows into the open transaction."""
 
-    def __init__(self, rng: random.Random, cal: _Calendar, n_reps: int, conn: Any) -> None:
+    def __init__(self, rng: random.Random, cal: _Calendar, n_reps: int, out: BulkWriter) -> None:
         self.rng = rng
         self.cal = cal
-        self.conn = conn
+        self.out = out
         self.n_reps = n_reps
         self.counts = {"accounts": 0, "deals": 0, "activities": 0, "stage_history": 0}
         self.account_names: set[str] = set()
@@ -713,29 +749,15 @@ class _Generator:
 
     def flush(self, upto: int) -> None:
         """Insert every bucket before month ``upto``, each table sorted by time, parents before children."""
-        conn = self.conn
+        out = self.out
         for m in range(self.flushed, upto):
             accounts = sorted(self.b_accounts[m], key=lambda row: row[4])
-            conn.executemany(
-                "INSERT INTO accounts (id, name, segment, lead_source, created_at) VALUES (?, ?, ?, ?, ?)", accounts
-            )
-            conn.executemany(
-                "INSERT INTO deals (id, external_id, title, account_id, rep_id, amount, stage, probability, source,"
-                " product, created_at, qualified_at, expected_close, closed_at, lost_reason, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                self.b_deals[m],
-            )
+            out.insert_many("accounts", ACCOUNT_COLUMNS, accounts)
+            out.insert_many("deals", DEAL_COLUMNS, self.b_deals[m])
             history = sorted(self.b_history[m], key=lambda row: row[3])
-            conn.executemany(
-                "INSERT INTO stage_history (deal_id, from_stage, to_stage, at, by_user) VALUES (?, ?, ?, ?, ?)",
-                history,
-            )
+            out.insert_many("stage_history", HISTORY_COLUMNS, history)
             activities = sorted(self.b_activities[m], key=lambda row: row[6])
-            conn.executemany(
-                "INSERT INTO activities (kind, rep_id, deal_id, account_id, outcome, duration_s, at, note,"
-                " follow_up_at, follow_up_done_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                activities,
-            )
+            out.insert_many("activities", ACTIVITY_COLUMNS, activities)
             self.counts["accounts"] += len(accounts)
             self.counts["deals"] += len(self.b_deals[m])
             self.counts["stage_history"] += len(history)
@@ -752,15 +774,11 @@ class _Generator:
     def run(
         self, n_teams: int, probability: dict[str, float], progress: Callable[[str], None] | None
     ) -> dict[str, int]:
-        rng, cal, conn = self.rng, self.cal, self.conn
+        rng, cal = self.rng, self.cal
         r = rng.random
         self.probability = probability
         reps, rep_rows = self.make_reps(_people(rng, self.n_reps), n_teams)
-        conn.executemany(
-            "INSERT INTO reps (id, name, team, region, unix_login, role, active, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            rep_rows,
-        )
+        self.out.insert_many("reps", REP_COLUMNS, rep_rows)
         customers: list[list[tuple[int, int, str, str, str]]] = [[] for _ in reps]
         deals_per_working_day = 22 / 21.74  # ≈ 22 deals a rep-month
         for m, (label, first, stop, _) in enumerate(cal.months):
@@ -786,9 +804,9 @@ class _Generator:
         self.flush(len(cal.months))
         self.check_all_flushed()
         costs = self.costs(reps)
-        conn.executemany("INSERT INTO costs (month, category, channel, amount) VALUES (?, ?, ?, ?)", costs)
+        self.out.insert_many("costs", ("month", "category", "channel", "amount"), costs)
         quotas = self.quotas(reps)
-        conn.executemany("INSERT INTO quotas (rep_id, month, amount) VALUES (?, ?, ?)", quotas)
+        self.out.insert_many("quotas", ("rep_id", "month", "amount"), quotas)
         return {"reps": len(rep_rows), **self.counts, "costs": len(costs), "quotas": len(quotas)}
 
     def costs(self, reps: list[_Rep]) -> list[tuple[str, str, str, int]]:
@@ -891,21 +909,21 @@ def generate(
     try:
         probability = {s.name: s.probability for s in store.stages()}
         with store.write("generate demo") as tx:
-            tx.conn.execute("PRAGMA cache_size = -65536")  # 64 MB: index pages stay hot during the bulk insert
+            out = BulkWriter(tx)
+            out.set_cache_size(65_536)  # 64 MiB: index pages stay hot during the bulk insert
             with tx.bulk():
-                gen = _Generator(random.Random(seed), cal, reps, tx.conn)
+                gen = _Generator(random.Random(seed), cal, reps, out)
                 counts = gen.run(n_teams, probability, progress)
-            tx.conn.executemany(
-                "INSERT INTO meta (key, value) VALUES (?, ?)",
+            out.insert_many(
+                "meta",
+                ("key", "value"),
                 [("demo", "1"), ("demo_args", json.dumps(args, sort_keys=True, ensure_ascii=False))],
             )
             summary = DemoSummary(**{k: counts[k] for k in DemoSummary.__dataclass_fields__})
             tx.audit("meta", None, None, {"generated": asdict(summary) | {"stage_history": counts["stage_history"]}})
         if progress is not None:
             progress("analyzing")
-        store.conn.execute("ANALYZE")
-        # Fold the WAL back so the file stands alone (sample.db is committed as one file).
-        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        store.analyze_and_fold_wal()  # the file stands alone (sample.db is committed as one file)
     except BaseException:
         store.close()
         if not existed:

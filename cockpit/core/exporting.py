@@ -23,6 +23,7 @@ from cockpit.core.importing import FIELDS, KINDS, format_history
 from cockpit.core.parse import currency_digits, format_duration
 from cockpit.core.periods import local_tz
 from cockpit.core.store import Store
+from cockpit.core.store.exports import export_rows
 from cockpit.core.text import clean
 
 __all__ = ["export", "rows"]
@@ -69,18 +70,10 @@ def rows(store: Store, kind: str, *, currency: str = "USD", tz: str | None = Non
     digits = currency_digits(currency)
     zone = local_tz(tz)
     if kind == "deals":
-        # Every deal's stage history in the order KPIs read it (time, then entry): one query, not one per deal.
         history: dict[int, list[tuple[str, int]]] = {}
-        for h in store.db.query(
-            """SELECT h.deal_id, h.to_stage, h.at FROM stage_history h JOIN deals d ON d.id = h.deal_id
-               WHERE d.voided_at IS NULL ORDER BY h.deal_id, h.at, h.id"""
-        ):
+        for h in export_rows(store, "deal_history"):
             history.setdefault(h["deal_id"], []).append((h["to_stage"], h["at"]))
-        for d in store.db.query(
-            """SELECT d.*, r.name AS rep, r.team AS team, a.name AS account, a.segment AS segment
-               FROM deals d JOIN reps r ON r.id = d.rep_id LEFT JOIN accounts a ON a.id = d.account_id
-               WHERE d.voided_at IS NULL ORDER BY d.id"""
-        ):
+        for d in export_rows(store, "deals"):
             yield {
                 "external_id": _deal_ref(d["external_id"], d["id"]),
                 "title": d["title"],
@@ -102,13 +95,7 @@ def rows(store: Store, kind: str, *, currency: str = "USD", tz: str | None = Non
                 "history": format_history(history.pop(d["id"], ())),
             }
     elif kind == "activities":
-        for x in store.db.query(
-            # A voided deal is not exported, so an activity on one keeps its account but loses the link.
-            """SELECT x.*, r.name AS rep, d.id AS live_deal, d.external_id AS deal_ext, a.name AS account
-               FROM activities x JOIN reps r ON r.id = x.rep_id
-               LEFT JOIN deals d ON d.id = x.deal_id AND d.voided_at IS NULL
-               LEFT JOIN accounts a ON a.id = x.account_id WHERE x.voided_at IS NULL ORDER BY x.id"""
-        ):
+        for x in export_rows(store, "activities"):
             yield {
                 "external_id": x["external_id"],
                 "kind": x["kind"],
@@ -122,7 +109,7 @@ def rows(store: Store, kind: str, *, currency: str = "USD", tz: str | None = Non
                 "note": x["note"],
             }
     elif kind == "reps":
-        for r in store.db.query("SELECT * FROM reps ORDER BY id"):
+        for r in export_rows(store, "reps"):
             yield {
                 "name": r["name"],
                 "team": r["team"],
@@ -132,7 +119,7 @@ def rows(store: Store, kind: str, *, currency: str = "USD", tz: str | None = Non
                 "active": "yes" if r["active"] else "no",
             }
     elif kind == "costs":
-        for c in store.db.query("SELECT * FROM costs ORDER BY month, category, channel"):
+        for c in export_rows(store, "costs"):
             yield {
                 "month": c["month"],
                 "category": c["category"],
@@ -140,9 +127,7 @@ def rows(store: Store, kind: str, *, currency: str = "USD", tz: str | None = Non
                 "amount": _money(c["amount"], digits),
             }
     else:
-        for q in store.db.query(
-            "SELECT q.*, r.name AS rep FROM quotas q LEFT JOIN reps r ON r.id = q.rep_id ORDER BY q.month, q.id"
-        ):
+        for q in export_rows(store, "quotas"):
             yield {"rep": q["rep"], "team": q["team"], "month": q["month"], "amount": _money(q["amount"], digits)}
 
 

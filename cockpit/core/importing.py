@@ -21,22 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from cockpit.core.errors import CockpitError
-from cockpit.core.parse import parse_date, parse_duration, parse_money, parse_percent
+from cockpit.core.parse import MONTH_NUMBERS, parse_date, parse_duration, parse_money, parse_percent
 from cockpit.core.presets import IMPORT_KINDS, Preset
 from cockpit.core.presets import preset as find_preset
-from cockpit.core.store import (
-    ACTIVITY_KINDS,
-    COST_CATEGORIES,
-    MAX_TS,
-    MIN_TS,
-    Store,
-    _check_amount,
-    _check_month,
-    _check_prob,
-    _check_text,
-    _check_ts,
-    _rep_values,
-)
+from cockpit.core.store import ACTIVITY_KINDS, COST_CATEGORIES, MAX_TS, MIN_TS, Store
+from cockpit.core.store.bulk import BulkWriter
+from cockpit.core.store.transaction import Transaction
+from cockpit.core.store.validation import check_amount, check_month, check_prob, check_text, check_ts, rep_values
 
 __all__ = [
     "FIELDS",
@@ -469,7 +460,8 @@ class _Context:
     kind: str
     headers: list[str]
     columns: dict[str, list[int]]
-    tx: Any
+    tx: Transaction
+    out: BulkWriter
     result: ImportResult
     currency: str
     tz: str | None
@@ -500,38 +492,33 @@ class _Context:
         return found
 
     def load_names(self) -> None:
-        conn = self.tx.conn
-        self.reps = {r[1].casefold(): r[0] for r in conn.execute("SELECT id, name FROM reps")}
-        self.accounts = {r[1].casefold(): r[0] for r in conn.execute("SELECT id, name FROM accounts")}
+        self.reps = self.out.ids_by_name("reps")
+        self.accounts = self.out.ids_by_name("accounts")
 
     def rep_id(self, row: _Row, name: str, team: str = "") -> int:
         found = self.reps.get(name.casefold())
         if found is not None:
             return found
-        values = row.check("rep", lambda: _rep_values(name, team, "", None, "rep", True))
+        values = row.check("rep", lambda: rep_values(name, team, "", None, "rep", True))
         values["created_at"] = self.tx.at
-        cols = ", ".join(values)
-        cur = self.tx.conn.execute(
-            f"INSERT INTO reps ({cols}) VALUES ({', '.join('?' * len(values))})", tuple(values.values())
-        )
-        self.reps[name.casefold()] = cur.lastrowid
+        rep_id = self.out.insert("reps", values)
+        self.reps[name.casefold()] = rep_id
         self.result.new_reps.append(values["name"])
-        return cur.lastrowid
+        return rep_id
 
     def account_id(self, row: _Row, name: str, *, segment: str = "", source: str = "") -> int:
         found = self.accounts.get(name.casefold())
         if found is not None:
             return found
-        clean = row.check("account", lambda: _check_text(name, "account name", required=True, max_len=200))
-        seg = row.check("segment", lambda: _check_text(segment, "segment", max_len=100))
-        src = row.check("source", lambda: _check_text(source, "lead source", max_len=100))
-        cur = self.tx.conn.execute(
-            "INSERT INTO accounts (name, segment, lead_source, created_at) VALUES (?, ?, ?, ?)",
-            (clean, seg, src, self.tx.at),
+        clean = row.check("account", lambda: check_text(name, "account name", required=True, max_len=200))
+        seg = row.check("segment", lambda: check_text(segment, "segment", max_len=100))
+        src = row.check("source", lambda: check_text(source, "lead source", max_len=100))
+        account_id = self.out.insert(
+            "accounts", {"name": clean, "segment": seg, "lead_source": src, "created_at": self.tx.at}
         )
-        self.accounts[name.casefold()] = cur.lastrowid
+        self.accounts[name.casefold()] = account_id
         self.result.new_accounts.append(clean)
-        return cur.lastrowid
+        return account_id
 
 
 def parse_month(text: str) -> str:
@@ -542,18 +529,15 @@ def parse_month(text: str) -> str:
         year, month = int(m.group(1)), int(m.group(2))
     elif m := re.fullmatch(r"(\d{1,2})[-/.](\d{4})", s):
         year, month = int(m.group(2)), int(m.group(1))
-    elif m := re.fullmatch(r"([a-z]{3,9})\.?[ -]?(\d{4})", s):
-        from cockpit.core.parse import _MONTHS  # the one table of month names
-
-        if m.group(1) in _MONTHS:
-            year, month = int(m.group(2)), _MONTHS[m.group(1)]
+    elif (m := re.fullmatch(r"([a-z]{3,9})\.?[ -]?(\d{4})", s)) and m.group(1) in MONTH_NUMBERS:  # parse's month names
+        year, month = int(m.group(2)), MONTH_NUMBERS[m.group(1)]
     if year is None:
         try:
             moment = parse_date(text)
         except CockpitError:
             raise CockpitError(f"cannot read month {text!r}: expected 2026-01, 01/2026 or Jan 2026") from None
         year, month = moment.year, moment.month
-    return _check_month(f"{year:04d}-{month:02d}")
+    return check_month(f"{year:04d}-{month:02d}")
 
 
 # One step of a history cell: `stage@2026-01-03T10:00:00Z`. The moment must say its offset, so that a history
@@ -694,6 +678,7 @@ def import_file(
                 headers=table.headers,
                 columns=columns,
                 tx=tx,
+                out=BulkWriter(tx),
                 result=result,
                 currency=currency,
                 tz=tz,
@@ -742,7 +727,7 @@ def _rows(
     total = len(table.rows)
     result = ctx.result
     named = [i for i, h in enumerate(table.headers) if normalize_header(h)]
-    conn = ctx.tx.conn
+    out = ctx.out
     for done, (line, cells) in enumerate(table.rows, start=1):
         if progress and done % _PROGRESS_EVERY == 0:
             progress(done, total)
@@ -753,17 +738,16 @@ def _rows(
         # With --skip-bad, a savepoint per row so that a row failing half-way leaves no trace; without it any
         # error rolls the whole import back, so the savepoints would only cost time.
         if skip_bad:
-            conn.execute("SAVEPOINT import_row")
+            out.begin_row()
         try:
             outcome = handle(_Row(ctx, line, cells))
         except _CellError as exc:
             if skip_bad:
-                conn.execute("ROLLBACK TO import_row")
-                conn.execute("RELEASE import_row")
+                out.undo_row()
             result.skipped.append(RowError(line, exc.column, exc.reason))
             continue
         if skip_bad:
-            conn.execute("RELEASE import_row")
+            out.keep_row()
         setattr(result, outcome, getattr(result, outcome) + 1)
     if progress:
         progress(total, total)
@@ -774,30 +758,22 @@ def _changes(current: Any, values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _update(ctx: _Context, table: str, row_id: int, changes: dict[str, Any]) -> None:
-    sets = ", ".join(f"{k} = ?" for k in changes)
-    ctx.tx.conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*changes.values(), row_id))
+    ctx.out.update(table, row_id, changes)
 
 
 def _insert(ctx: _Context, table: str, values: dict[str, Any]) -> int:
-    cols = ", ".join(values)
-    cur = ctx.tx.conn.execute(
-        f"INSERT INTO {table} ({cols}) VALUES ({', '.join('?' * len(values))})", tuple(values.values())
-    )
-    return cur.lastrowid
+    return ctx.out.insert(table, values)
 
 
 # --- deals
 
 
 def _import_deals(ctx: _Context, table: Table, skip_bad: bool, progress: Any) -> None:
-    conn = ctx.tx.conn
+    out = ctx.out
     mapped = set(ctx.columns)
     by_ext: dict[str, Any] = {}
     by_key: dict[tuple[str, str, str, int], Any] = {}
-    for d in conn.execute(
-        "SELECT d.*, r.name AS rep_name, a.name AS account_name FROM deals d JOIN reps r ON r.id = d.rep_id"
-        " LEFT JOIN accounts a ON a.id = d.account_id"
-    ):
+    for d in out.deals_with_names():
         if d["external_id"]:
             by_ext[d["external_id"]] = d
         by_key[
@@ -812,8 +788,8 @@ def _import_deals(ctx: _Context, table: Table, skip_bad: bool, progress: Any) ->
     # tell an unchanged history from a changed one.
     known: dict[int, list[tuple[str, int]]] = {}
     if "history" in mapped:
-        for h in conn.execute("SELECT deal_id, to_stage, at FROM stage_history ORDER BY deal_id, at, id"):
-            known.setdefault(h[0], []).append((h[1], h[2]))
+        for deal_id, to_stage, at in out.stage_steps():
+            known.setdefault(deal_id, []).append((to_stage, at))
     stage_names = list(ctx.stages)
     user = ctx.store.user
 
@@ -831,7 +807,7 @@ def _import_deals(ctx: _Context, table: Table, skip_bad: bool, progress: Any) ->
         title = row.text("title") or account  # a spreadsheet of customers: the customer names the deal
         if not title:
             raise _CellError(row.column("title") or row.column("account"), "title is empty")
-        title = row.check("title", lambda: _check_text(title, "title", required=True, max_len=500))
+        title = row.check("title", lambda: check_text(title, "title", required=True, max_len=500))
         rep = row.value("rep", str, required=True)
         status = row.text("status").casefold()
         if status in ("won", "lost"):
@@ -844,7 +820,7 @@ def _import_deals(ctx: _Context, table: Table, skip_bad: bool, progress: Any) ->
             stage = first_stage
         target = ctx.stages[stage]
         amount = row.value("amount", ctx.money) or 0
-        amount = row.check("amount", lambda: _check_amount(amount))
+        amount = row.check("amount", lambda: check_amount(amount))
         created = row.value("created", ctx.ts, required=True)
         closed = row.value("closed", ctx.ts)
         expected = row.value("expected_close", ctx.ts)
@@ -877,15 +853,15 @@ def _import_deals(ctx: _Context, table: Table, skip_bad: bool, progress: Any) ->
             "title": title,
             "amount": amount,
             "stage": stage,
-            "probability": target.probability if probability is None else _check_prob(probability),
-            "source": row.check("source", lambda: _check_text(row.text("source"), "source", max_len=100)),
-            "product": row.check("product", lambda: _check_text(row.text("product"), "product", max_len=200)),
+            "probability": target.probability if probability is None else check_prob(probability),
+            "source": row.check("source", lambda: check_text(row.text("source"), "source", max_len=100)),
+            "product": row.check("product", lambda: check_text(row.text("product"), "product", max_len=200)),
             "created_at": row.check("created", lambda: ctx.store.check_done(created, "created date")),
             "qualified_at": row.check("qualified", lambda: ctx.store.check_done(qualified, "qualified date")),
-            "expected_close": row.check("expected_close", lambda: _check_ts(expected, "expected close")),
+            "expected_close": row.check("expected_close", lambda: check_ts(expected, "expected close")),
             "closed_at": row.check("closed", lambda: ctx.store.check_done(closed, "close date")),
             "lost_reason": (
-                row.check("lost_reason", lambda: _check_text(row.text("lost_reason"), "lost reason")) or "unknown"
+                row.check("lost_reason", lambda: check_text(row.text("lost_reason"), "lost reason")) or "unknown"
             )
             if stage == "lost"
             else None,
@@ -928,7 +904,7 @@ def _import_deals(ctx: _Context, table: Table, skip_bad: bool, progress: Any) ->
         _update(ctx, "deals", deal_id, changes | {"updated_at": ctx.tx.at})
         if new_history:
             # The file's history replaces the stored one whole (rows already written and rows still pending).
-            conn.execute("DELETE FROM stage_history WHERE deal_id = ?", (deal_id,))
+            out.delete_stage_history(deal_id)
             pending.pop(deal_id, None)
             known[deal_id] = []
             add_history(deal_id, steps)
@@ -938,8 +914,9 @@ def _import_deals(ctx: _Context, table: Table, skip_bad: bool, progress: Any) ->
         return "updated"
 
     _rows(ctx, table, progress, handle, skip_bad)
-    conn.executemany(
-        "INSERT INTO stage_history (deal_id, from_stage, to_stage, at, by_user) VALUES (?, ?, ?, ?, ?)",
+    out.insert_many(
+        "stage_history",
+        ("deal_id", "from_stage", "to_stage", "at", "by_user"),
         ((deal_id, *step, user) for deal_id, steps in pending.items() for step in steps),
     )
 
@@ -948,9 +925,8 @@ def _import_deals(ctx: _Context, table: Table, skip_bad: bool, progress: Any) ->
 
 
 def _import_reps(ctx: _Context, table: Table, skip_bad: bool, progress: Any) -> None:
-    conn = ctx.tx.conn
     mapped = set(ctx.columns)
-    existing = {r["name"].casefold(): r for r in conn.execute("SELECT * FROM reps")}
+    existing = {r["name"].casefold(): r for r in ctx.out.rows("reps")}
     logins = {r["unix_login"]: r["name"] for r in existing.values() if r["unix_login"]}
 
     def handle(row: _Row) -> str:
@@ -966,7 +942,7 @@ def _import_reps(ctx: _Context, table: Table, skip_bad: bool, progress: Any) -> 
         }
         values = row.check(
             "name",
-            lambda: _rep_values(
+            lambda: rep_values(
                 current["name"] if current else name,
                 given["team"],
                 given["region"],
@@ -1002,17 +978,16 @@ def _import_reps(ctx: _Context, table: Table, skip_bad: bool, progress: Any) -> 
 
 
 def _import_activities(ctx: _Context, table: Table, skip_bad: bool, progress: Any) -> None:
-    conn = ctx.tx.conn
     mapped = set(ctx.columns)
     by_ext: dict[str, Any] = {}
     by_key: dict[tuple[str, int, int, int | None], Any] = {}
-    for x in conn.execute("SELECT * FROM activities"):
+    for x in ctx.out.rows("activities"):
         if x["external_id"]:
             by_ext[x["external_id"]] = x
         by_key[(x["kind"], x["rep_id"], x["at"], x["deal_id"])] = x
     deal_ext: dict[str, tuple[int, int | None]] = {}
     deal_title: dict[str, list[tuple[int, int | None]]] = {}
-    for d in conn.execute("SELECT id, external_id, title, account_id FROM deals WHERE voided_at IS NULL"):
+    for d in ctx.out.live_deals():
         if d["external_id"]:
             deal_ext[d["external_id"]] = (d["id"], d["account_id"])
         deal_title.setdefault(d["title"].casefold(), []).append((d["id"], d["account_id"]))
@@ -1038,9 +1013,9 @@ def _import_activities(ctx: _Context, table: Table, skip_bad: bool, progress: An
             "kind": kind,
             "at": row.check("at", lambda: ctx.store.check_done(at, "activity date")),
             "deal_id": deal[0] if deal else None,
-            "outcome": row.check("outcome", lambda: _check_text(row.text("outcome"), "outcome", max_len=100)),
+            "outcome": row.check("outcome", lambda: check_text(row.text("outcome"), "outcome", max_len=100)),
             "duration_s": duration,
-            "note": row.check("note", lambda: _check_text(row.text("note"), "note", max_len=100_000)),
+            "note": row.check("note", lambda: check_text(row.text("note"), "note", max_len=100_000)),
         }
         values["rep_id"] = ctx.rep_id(row, rep)
         account = row.text("account")
@@ -1077,15 +1052,14 @@ def _import_activities(ctx: _Context, table: Table, skip_bad: bool, progress: An
 
 
 def _import_costs(ctx: _Context, table: Table, skip_bad: bool, progress: Any) -> None:
-    conn = ctx.tx.conn
-    existing = {(r["month"], r["category"], r["channel"]): r for r in conn.execute("SELECT * FROM costs")}
+    existing = {(r["month"], r["category"], r["channel"]): r for r in ctx.out.rows("costs")}
 
     def handle(row: _Row) -> str:
         month = row.value("month", parse_month, required=True)
         category = row.value("category", _category, required=True)
-        channel = row.check("channel", lambda: _check_text(row.text("channel"), "channel", max_len=100))
+        channel = row.check("channel", lambda: check_text(row.text("channel"), "channel", max_len=100))
         amount = row.value("amount", ctx.money, required=True)
-        amount = row.check("amount", lambda: _check_amount(amount))
+        amount = row.check("amount", lambda: check_amount(amount))
         values = {"month": month, "category": category, "channel": channel, "amount": amount}
         return _upsert_amount(ctx, "costs", existing, (month, category, channel), values)
 
@@ -1109,8 +1083,7 @@ def _upsert_amount(
 
 
 def _import_quotas(ctx: _Context, table: Table, skip_bad: bool, progress: Any) -> None:
-    conn = ctx.tx.conn
-    existing = {(r["rep_id"], r["team"], r["month"]): r for r in conn.execute("SELECT * FROM quotas")}
+    existing = {(r["rep_id"], r["team"], r["month"]): r for r in ctx.out.rows("quotas")}
 
     def handle(row: _Row) -> str:
         rep, team = row.text("rep"), row.text("team")
@@ -1119,9 +1092,9 @@ def _import_quotas(ctx: _Context, table: Table, skip_bad: bool, progress: Any) -
             raise _CellError(where, "a quota is for one rep or one team: fill exactly one of rep and team")
         month = row.value("month", parse_month, required=True)
         amount = row.value("amount", ctx.money, required=True)
-        amount = row.check("amount", lambda: _check_amount(amount))
+        amount = row.check("amount", lambda: check_amount(amount))
         rep_id = ctx.rep_id(row, rep) if rep else None
-        team_name = row.check("team", lambda: _check_text(team, "team", max_len=100)) if team else None
+        team_name = row.check("team", lambda: check_text(team, "team", max_len=100)) if team else None
         values = {"rep_id": rep_id, "team": team_name, "month": month, "amount": amount}
         return _upsert_amount(ctx, "quotas", existing, (rep_id, team_name, month), values)
 

@@ -178,7 +178,7 @@ _WEEKDAYS = {
     "sun": 6,
     "sunday": 6,
 }
-_MONTHS = {
+MONTH_NUMBERS = {
     name: number
     for number, names in enumerate(
         [
@@ -411,9 +411,9 @@ def _year_of(text: str) -> int:
 
 
 def _month_of(name: str, raw: str) -> int:
-    if name not in _MONTHS:
+    if name not in MONTH_NUMBERS:
         raise _fail(raw, DATE_FORMS, f"unknown month {name!r}")
-    return _MONTHS[name]
+    return MONTH_NUMBERS[name]
 
 
 def _numeric_fields(a: str, b: str, c: str, order: str, raw: str) -> tuple[int, int, int]:

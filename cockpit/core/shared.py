@@ -12,13 +12,13 @@ from __future__ import annotations
 import contextlib
 import grp
 import os
-import sqlite3
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cockpit.core.errors import StoreError
-from cockpit.core.store import CHANGE_TRIGGERS, SCHEMA_VERSION, Store, change_trigger_count
+from cockpit.core.store import CHANGE_TRIGGERS, SCHEMA_VERSION, Store
+from cockpit.core.store.inspection import inspect_database
 
 __all__ = ["CheckReport", "NETWORK_FILESYSTEMS", "check_database", "filesystem_type", "init_database"]
 
@@ -292,51 +292,30 @@ def check_database(path: str | os.PathLike[str], *, mountinfo: str | None = None
 
     wal = db.with_name(db.name + "-wal")
     report.facts.append(("WAL size", _size(wal.stat().st_size) if wal.exists() else "no WAL file"))
-    # Read-only, and without leaving -wal/-shm behind: with no -wal file nobody has the database open, so it is
-    # read as immutable (no side files, no locks); otherwise as a normal reader of the live WAL.
-    conn = None
-    for extra in ("", "&immutable=1")[0 if wal.exists() else 1 :]:
-        try:
-            conn = sqlite3.connect(f"file:{db}?mode=ro{extra}", uri=True, isolation_level=None)
-            conn.execute("PRAGMA busy_timeout = 5000")
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            break
-        except sqlite3.DatabaseError as exc:
-            if conn is not None:
-                conn.close()
-                conn = None
-            if extra or wal.exists() or not ("readonly" in str(exc) or "unable to open" in str(exc)):
-                report.problems.append(f"{db} cannot be read as a database: {exc}")
-                return report
-    assert conn is not None
     try:
-        # From the header (bytes 18-19 are 2 in WAL mode): an immutable reader's PRAGMA journal_mode says "delete".
-        mode = "wal" if header[18:20] == b"\x02\x02" else conn.execute("PRAGMA journal_mode").fetchone()[0]
-        report.facts.append(("journal mode", mode))
-        if mode.lower() != "wal":
-            report.problems.append(f"journal mode is {mode}, not wal (opening it once with cockpit fixes that)")
-        report.facts.append(("schema version", f"{version} (this cockpit: {SCHEMA_VERSION})"))
-        if version == 0:
-            report.problems.append(f"{db} has no cockpit schema")
-        elif version > SCHEMA_VERSION:
-            report.problems.append(f"{db} was written by a newer cockpit (schema {version}); this one can only read it")
-        elif version >= 3:
-            triggers = change_trigger_count(conn)
-            report.facts.append(("change count triggers", f"{triggers} of {CHANGE_TRIGGERS}"))
-            if triggers != CHANGE_TRIGGERS:
-                report.problems.append(
-                    "counting triggers are missing (the schema was changed by hand): cockpits recompute every KPI"
-                    " on each refresh until someone with write access opens it once, which puts them back"
-                )
-        try:
-            rows = conn.execute("PRAGMA quick_check" if quick else "PRAGMA integrity_check").fetchall()
-            results = [r[0] for r in rows]
-        except sqlite3.DatabaseError as exc:
-            results = [str(exc)]
-        report.facts.append(("integrity", "ok" if results == ["ok"] else "DAMAGED"))
-        if results != ["ok"]:
-            shown = "; ".join(results[:3]) + (f" (and {len(results) - 3} more)" if len(results) > 3 else "")
-            report.problems.append(f"integrity check failed: {shown}")
-    finally:
-        conn.close()
+        found = inspect_database(db, quick=quick)
+    except StoreError as exc:
+        report.problems.append(str(exc))
+        return report
+    mode, version = found.journal_mode, found.user_version
+    report.facts.append(("journal mode", mode))
+    if mode.lower() != "wal":
+        report.problems.append(f"journal mode is {mode}, not wal (opening it once with cockpit fixes that)")
+    report.facts.append(("schema version", f"{version} (this cockpit: {SCHEMA_VERSION})"))
+    if version == 0:
+        report.problems.append(f"{db} has no cockpit schema")
+    elif version > SCHEMA_VERSION:
+        report.problems.append(f"{db} was written by a newer cockpit (schema {version}); this one can only read it")
+    elif found.change_triggers is not None:
+        report.facts.append(("change count triggers", f"{found.change_triggers} of {CHANGE_TRIGGERS}"))
+        if found.change_triggers != CHANGE_TRIGGERS:
+            report.problems.append(
+                "counting triggers are missing (the schema was changed by hand): cockpits recompute every KPI"
+                " on each refresh until someone with write access opens it once, which puts them back"
+            )
+    results = list(found.integrity)
+    report.facts.append(("integrity", "ok" if results == ["ok"] else "DAMAGED"))
+    if results != ["ok"]:
+        shown = "; ".join(results[:3]) + (f" (and {len(results) - 3} more)" if len(results) > 3 else "")
+        report.problems.append(f"integrity check failed: {shown}")
     return report

@@ -1,0 +1,264 @@
+"""The store's reads of its own records: reps, accounts, deals, activities, stages, costs, quotas, the audit log.
+
+A mixin of :class:`~cockpit.core.store.Store`: each method runs its query in one short read transaction and
+returns the frozen records of :mod:`cockpit.core.store.records`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cockpit.core.errors import NotFoundError, ValidationError
+from cockpit.core.store.connection import StoreConnection
+from cockpit.core.store.records import (
+    Account,
+    Activity,
+    AuditEntry,
+    Cost,
+    Deal,
+    Quota,
+    Rep,
+    Stage,
+    activity_from_row,
+    audit_from_row,
+    deal_from_row,
+    rep_from_row,
+)
+from cockpit.core.store.validation import check_month
+
+_DEAL_SELECT = """
+SELECT d.id, d.external_id, d.title, d.account_id, a.name AS account, d.rep_id, r.name AS rep, d.amount,
+       d.stage, d.probability, d.source, d.product, d.created_at, d.qualified_at, d.expected_close,
+       d.closed_at, d.lost_reason, d.updated_at, d.voided_at
+FROM deals d JOIN reps r ON r.id = d.rep_id LEFT JOIN accounts a ON a.id = d.account_id
+"""
+
+_ACTIVITY_SELECT = """
+SELECT x.id, x.kind, x.rep_id, r.name AS rep, x.deal_id, d.title AS deal, x.account_id, a.name AS account,
+       x.outcome, x.duration_s, x.at, x.note, x.follow_up_at, x.follow_up_done_at, x.voided_at
+FROM activities x JOIN reps r ON r.id = x.rep_id
+LEFT JOIN deals d ON d.id = x.deal_id
+LEFT JOIN accounts a ON a.id = COALESCE(x.account_id, d.account_id)
+"""
+
+#: The orders Store.deals() accepts, and the SQL of each (a fixed set: nothing from a caller reaches the SQL).
+_DEAL_ORDERS = {"updated": "d.updated_at ASC, d.id ASC", "id": "d.id ASC", "newest": "d.id DESC"}
+
+
+class Reads(StoreConnection):
+    """Typed reads of single records and short lists; the screens' larger reads are the package's functions."""
+
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        """The value stored under ``key`` in ``meta``, or ``default``."""
+        rows = self.query("SELECT value FROM meta WHERE key = ?", (key,))
+        return rows[0]["value"] if rows else default
+
+    @property
+    def is_demo(self) -> bool:
+        """Whether the database was written by ``cockpit demo``."""
+        return self.meta("demo") == "1"
+
+    def stages(self) -> list[Stage]:
+        """The pipeline stages in order."""
+        rows = self.query("SELECT name, position, probability, is_open FROM stages ORDER BY position")
+        return [Stage(r["name"], r["position"], r["probability"], bool(r["is_open"])) for r in rows]
+
+    def stage_probability(self, stage: str) -> float:
+        """The default win probability of ``stage``; ValidationError naming the stages when unknown."""
+        rows = self.query("SELECT probability FROM stages WHERE name = ?", (stage,))
+        if not rows:
+            names = ", ".join(s.name for s in self.stages())
+            raise ValidationError(f"unknown stage {stage!r} (stages: {names})")
+        return rows[0]["probability"]
+
+    def reps(self, *, team: str | None = None, active_only: bool = False) -> list[Rep]:
+        """Reps by name, of one team (case-insensitive) and/or active only."""
+        sql = "SELECT * FROM reps WHERE 1=1"
+        params: list[Any] = []
+        if team:
+            sql += " AND team = ? COLLATE NOCASE"
+            params.append(team)
+        if active_only:
+            sql += " AND active = 1"
+        return [rep_from_row(r) for r in self.query(sql + " ORDER BY name", params)]
+
+    def teams(self) -> list[str]:
+        """The teams reps belong to, alphabetically."""
+        return [r[0] for r in self.query("SELECT DISTINCT team FROM reps WHERE team != '' ORDER BY team")]
+
+    def rep(self, rep_id: int) -> Rep:
+        """The rep of that id; NotFoundError when there is none."""
+        rows = self.query("SELECT * FROM reps WHERE id = ?", (rep_id,))
+        if not rows:
+            raise NotFoundError(f"no rep with id {rep_id}")
+        return rep_from_row(rows[0])
+
+    def rep_by_name(self, name: str) -> Rep:
+        """Find a rep by name (case-insensitive) or Unix login."""
+        rows = self.query(
+            "SELECT * FROM reps WHERE name = ? COLLATE NOCASE OR unix_login = ? ORDER BY name = ? DESC",
+            (name.strip(), name.strip(), name.strip()),
+        )
+        if not rows:
+            raise NotFoundError(f"no rep named {name!r}")
+        return rep_from_row(rows[0])
+
+    def rep_by_login(self, login: str) -> Rep | None:
+        """The rep tied to that Unix login, or None."""
+        rows = self.query("SELECT * FROM reps WHERE unix_login = ?", (login,))
+        return rep_from_row(rows[0]) if rows else None
+
+    def account(self, account_id: int) -> Account:
+        """The account of that id; NotFoundError when there is none."""
+        rows = self.query("SELECT id, name, segment, lead_source FROM accounts WHERE id = ?", (account_id,))
+        if not rows:
+            raise NotFoundError(f"no account with id {account_id}")
+        return Account(**dict(rows[0]))
+
+    def account_by_name(self, name: str) -> Account | None:
+        """The account of that name (case-insensitive), or None."""
+        rows = self.query(
+            "SELECT id, name, segment, lead_source FROM accounts WHERE name = ? COLLATE NOCASE",
+            (name.strip(),),
+        )
+        return Account(**dict(rows[0])) if rows else None
+
+    def deal(self, deal_id: int) -> Deal:
+        """The deal of that id, voided or not; NotFoundError when there is none."""
+        rows = self.query(_DEAL_SELECT + " WHERE d.id = ?", (deal_id,))
+        if not rows:
+            raise NotFoundError(f"no deal with id {deal_id}")
+        return deal_from_row(rows[0])
+
+    def deals(
+        self,
+        *,
+        rep_id: int | None = None,
+        stage: str | None = None,
+        open_only: bool = False,
+        account_id: int | None = None,
+        order: str = "updated",
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Deal]:
+        """Deals, not voided: by last change, oldest first (``order="updated"``, so the longest-idle come first),
+        by id (``order="id"``), or newest first (``order="newest"``)."""
+        if order not in _DEAL_ORDERS:
+            raise ValueError(f"unknown deal order {order!r} (orders: {', '.join(_DEAL_ORDERS)})")
+        sql = _DEAL_SELECT + " WHERE d.voided_at IS NULL"
+        params: list[Any] = []
+        if rep_id is not None:
+            sql += " AND d.rep_id = ?"
+            params.append(rep_id)
+        if stage:
+            sql += " AND d.stage = ?"
+            params.append(stage)
+        if open_only:
+            sql += " AND d.stage NOT IN ('won', 'lost')"
+        if account_id is not None:
+            sql += " AND d.account_id = ?"
+            params.append(account_id)
+        sql += f" ORDER BY {_DEAL_ORDERS[order]} LIMIT ? OFFSET ?"
+        params += [limit, offset]
+        return [deal_from_row(r) for r in self.query(sql, params)]
+
+    def activity(self, activity_id: int) -> Activity:
+        """The activity of that id, voided or not; NotFoundError when there is none."""
+        rows = self.query(_ACTIVITY_SELECT + " WHERE x.id = ?", (activity_id,))
+        if not rows:
+            raise NotFoundError(f"no activity with id {activity_id}")
+        return activity_from_row(rows[0])
+
+    def activities(
+        self,
+        *,
+        rep_id: int | None = None,
+        deal_id: int | None = None,
+        kind: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Activity]:
+        """Latest activities first, voided ones left out."""
+        sql = _ACTIVITY_SELECT + " WHERE x.voided_at IS NULL"
+        params: list[Any] = []
+        if rep_id is not None:
+            sql += " AND x.rep_id = ?"
+            params.append(rep_id)
+        if deal_id is not None:
+            sql += " AND x.deal_id = ?"
+            params.append(deal_id)
+        if kind:
+            sql += " AND x.kind = ?"
+            params.append(kind)
+        sql += " ORDER BY x.at DESC, x.id DESC LIMIT ? OFFSET ?"
+        params += [limit, offset]
+        return [activity_from_row(r) for r in self.query(sql, params)]
+
+    def follow_ups_due(self, *, until: int, rep_id: int | None = None, limit: int = 100) -> list[Activity]:
+        """Open follow-ups due before ``until`` (overdue and today's), earliest first."""
+        sql = (
+            _ACTIVITY_SELECT
+            + " WHERE x.follow_up_at IS NOT NULL AND x.follow_up_at < ? AND x.follow_up_done_at IS NULL"
+            + " AND x.voided_at IS NULL"
+        )
+        params: list[Any] = [until]
+        if rep_id is not None:
+            sql += " AND x.rep_id = ?"
+            params.append(rep_id)
+        sql += " ORDER BY x.follow_up_at LIMIT ?"
+        params.append(limit)
+        return [activity_from_row(r) for r in self.query(sql, params)]
+
+    def audit(self, *, limit: int = 50, user: str | None = None) -> list[AuditEntry]:
+        """The latest audit rows first, of one Unix user or everyone's."""
+        sql = "SELECT * FROM audit_log"
+        params: list[Any] = []
+        if user:
+            sql += " WHERE unix_user = ?"
+            params.append(user)
+        sql += " ORDER BY id DESC LIMIT ?"
+        params.append(limit)
+        return [audit_from_row(r) for r in self.query(sql, params)]
+
+    def latest_activity_ts(self) -> int | None:
+        """The latest recorded moment (a closed deal, a creation or an activity), to anchor an archive's report."""
+        row = self.query(
+            """SELECT max(m) FROM (
+                 SELECT max(at) AS m FROM activities WHERE voided_at IS NULL
+                 UNION ALL SELECT max(closed_at) FROM deals WHERE voided_at IS NULL
+                 UNION ALL SELECT max(created_at) FROM deals WHERE voided_at IS NULL)"""
+        )[0]
+        return row[0]
+
+    def account_names(self) -> list[str]:
+        """Every account name, alphabetically (for completion in forms and quick entry)."""
+        return [r[0] for r in self.query("SELECT name FROM accounts ORDER BY name COLLATE NOCASE")]
+
+    def costs(self, month_from: str, month_to: str | None = None) -> list[Cost]:
+        """The cost entries of the months ``month_from``..``month_to`` (inclusive; one month when no end)."""
+        first = check_month(month_from)
+        last = check_month(month_to) if month_to is not None else first
+        rows = self.query(
+            "SELECT id, month, category, channel, amount FROM costs WHERE month >= ? AND month <= ?"
+            " ORDER BY month, category, channel COLLATE NOCASE",
+            (first, last),
+        )
+        return [Cost(**dict(r)) for r in rows]
+
+    def quotas(self, month: str) -> list[Quota]:
+        """The quotas of ``month``: teams first, then reps, each alphabetically."""
+        rows = self.query(
+            "SELECT q.id, q.month, q.rep_id, r.name AS rep, q.team, q.amount FROM quotas q"
+            " LEFT JOIN reps r ON r.id = q.rep_id WHERE q.month = ?"
+            " ORDER BY q.team IS NULL, coalesce(q.team, r.name) COLLATE NOCASE",
+            (check_month(month),),
+        )
+        return [Quota(**dict(r)) for r in rows]
+
+    def channel_names(self) -> list[str]:
+        """Every channel named by a cost or a deal source, alphabetically (for completion in the cost form)."""
+        rows = self.query(
+            "SELECT channel FROM costs WHERE channel != '' UNION SELECT source FROM deals WHERE source != ''"
+            " ORDER BY 1 COLLATE NOCASE"
+        )
+        return [r[0] for r in rows]

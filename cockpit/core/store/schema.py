@@ -1,0 +1,259 @@
+"""The database's shape: the version-1 DDL, forward migrations to SCHEMA_VERSION, and the row-change triggers.
+
+``MIGRATIONS[i]`` takes a database from ``PRAGMA user_version`` i to i + 1; the store runs the missing steps in one
+``BEGIN IMMEDIATE`` transaction when it opens a file (see :mod:`cockpit.core.store.connection`). The DDL is plain SQL
+rather than sqlite-utils' ``create_table``: partial indexes, triggers and ``user_version`` are outside its helpers.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+SCHEMA_VERSION = 3
+
+SCHEMA_V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE stages (
+    name TEXT PRIMARY KEY,
+    position INTEGER NOT NULL,
+    probability REAL NOT NULL,
+    is_open INTEGER NOT NULL
+);
+CREATE TABLE reps (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    team TEXT NOT NULL DEFAULT '',
+    region TEXT NOT NULL DEFAULT '',
+    unix_login TEXT UNIQUE,
+    role TEXT NOT NULL DEFAULT 'rep' CHECK (role IN ('rep', 'manager')),
+    active INTEGER NOT NULL DEFAULT 1,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE accounts (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    segment TEXT NOT NULL DEFAULT '',
+    lead_source TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE deals (
+    id INTEGER PRIMARY KEY,
+    external_id TEXT UNIQUE,
+    title TEXT NOT NULL,
+    account_id INTEGER REFERENCES accounts(id),
+    rep_id INTEGER NOT NULL REFERENCES reps(id),
+    amount INTEGER NOT NULL CHECK (amount >= 0),
+    stage TEXT NOT NULL REFERENCES stages(name),
+    probability REAL NOT NULL CHECK (probability BETWEEN 0 AND 1),
+    source TEXT NOT NULL DEFAULT '',
+    product TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL,
+    qualified_at INTEGER,
+    expected_close INTEGER,
+    closed_at INTEGER,
+    lost_reason TEXT,
+    updated_at INTEGER NOT NULL,
+    voided_at INTEGER,
+    void_reason TEXT
+);
+CREATE TABLE stage_history (
+    id INTEGER PRIMARY KEY,
+    deal_id INTEGER NOT NULL REFERENCES deals(id),
+    from_stage TEXT,
+    to_stage TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    by_user TEXT NOT NULL
+);
+CREATE TABLE activities (
+    id INTEGER PRIMARY KEY,
+    external_id TEXT UNIQUE,
+    kind TEXT NOT NULL CHECK (kind IN ('call', 'email', 'meeting', 'linkedin', 'note')),
+    rep_id INTEGER NOT NULL REFERENCES reps(id),
+    deal_id INTEGER REFERENCES deals(id),
+    account_id INTEGER REFERENCES accounts(id),
+    outcome TEXT NOT NULL DEFAULT '',
+    duration_s INTEGER,
+    at INTEGER NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    follow_up_at INTEGER,
+    follow_up_done_at INTEGER,
+    created_at INTEGER NOT NULL,
+    voided_at INTEGER,
+    void_reason TEXT
+);
+CREATE TABLE costs (
+    id INTEGER PRIMARY KEY,
+    month TEXT NOT NULL,
+    category TEXT NOT NULL CHECK (category IN ('marketing', 'sales')),
+    channel TEXT NOT NULL DEFAULT '',
+    amount INTEGER NOT NULL CHECK (amount >= 0),
+    UNIQUE (month, category, channel)
+);
+CREATE TABLE quotas (
+    id INTEGER PRIMARY KEY,
+    rep_id INTEGER REFERENCES reps(id),
+    team TEXT,
+    month TEXT NOT NULL,
+    amount INTEGER NOT NULL CHECK (amount >= 0),
+    CHECK ((rep_id IS NULL) <> (team IS NULL))
+);
+CREATE UNIQUE INDEX quotas_rep_month ON quotas(rep_id, month) WHERE rep_id IS NOT NULL;
+CREATE UNIQUE INDEX quotas_team_month ON quotas(team, month) WHERE team IS NOT NULL;
+CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY,
+    unix_user TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    action TEXT NOT NULL,
+    table_name TEXT NOT NULL,
+    row_id INTEGER,
+    old_values TEXT,
+    new_values TEXT,
+    batch INTEGER,
+    undone_by INTEGER
+);
+-- Covering indexes for the KPI GROUP BYs (see cockpit/core/kpi.py): each names the columns its query reads.
+CREATE INDEX deals_closed ON deals(stage, closed_at, rep_id, amount, account_id, voided_at);
+CREATE INDEX deals_qualified ON deals(qualified_at, rep_id, stage, voided_at);
+CREATE INDEX deals_open ON deals(closed_at, created_at, rep_id, amount, probability, voided_at);
+CREATE INDEX deals_rep_stage ON deals(rep_id, stage);
+CREATE INDEX deals_account ON deals(account_id, stage, closed_at);
+CREATE INDEX activities_kind_at ON activities(kind, at, rep_id, deal_id, voided_at);
+CREATE INDEX activities_deal ON activities(deal_id, kind, voided_at);
+CREATE INDEX activities_rep_at ON activities(rep_id, at);
+CREATE INDEX activities_follow_up ON activities(follow_up_at) WHERE follow_up_at IS NOT NULL;
+CREATE INDEX stage_history_deal ON stage_history(deal_id, at);
+CREATE INDEX audit_user ON audit_log(unix_user, id);
+CREATE INDEX audit_batch ON audit_log(batch);
+"""
+
+
+# Forward migrations: MIGRATIONS[i] takes a database from user_version i to i + 1.
+def run_script(conn: sqlite3.Connection, script: str) -> None:
+    """Run a script of ``;``-separated statements (no trigger bodies) inside the caller's open transaction."""
+    # executescript() would COMMIT first; a migration must stay inside its BEGIN IMMEDIATE.
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+# Version 2: rollups and indexes for the KPI dashboard at team scale (issue 6; chosen from EXPLAIN QUERY PLAN).
+# - activities_calls: the live calls in (rep, time) order and covering, so calls per (rep, bucket) is one index range
+#   per rep with no GROUP BY sorter (kpi.py reads it through a correlated subquery per rep and bucket).
+# - deal_calls: calls ever logged on each deal (live calls only), kept exact by triggers in the same transaction as
+#   every write, so `calls_to_win` sums one row per won deal instead of joining the deal's calls.
+# - deals_open_at_end / stage_history_at_end: pipeline at a bucket's end reads both without touching the tables
+#   (stage added to the deal index; the history index ends with id, to_stage so "last row before the end, ORDER BY
+#   at DESC, id DESC" is one covering probe). Each replaces a v1 index that is its prefix, so writes cost the same.
+_INDEXES_V2 = (
+    "CREATE INDEX activities_calls ON activities(rep_id, at, deal_id, kind, voided_at)"
+    " WHERE kind = 'call' AND voided_at IS NULL",
+    "CREATE INDEX deals_open_at_end ON deals(closed_at, created_at, rep_id, amount, probability, stage, voided_at)",
+    "DROP INDEX deals_open",
+    "CREATE INDEX stage_history_at_end ON stage_history(deal_id, at, id, to_stage)",
+    "DROP INDEX stage_history_deal",
+)
+_DEAL_CALLS_V2 = (
+    "CREATE TABLE deal_calls (deal_id INTEGER PRIMARY KEY, calls INTEGER NOT NULL)",
+    # A live call is kind 'call', not voided, linked to a deal. Every path in or out of that set adjusts the count.
+    """CREATE TRIGGER deal_calls_insert AFTER INSERT ON activities
+    WHEN NEW.kind = 'call' AND NEW.voided_at IS NULL AND NEW.deal_id IS NOT NULL
+    BEGIN
+        INSERT INTO deal_calls (deal_id, calls) VALUES (NEW.deal_id, 1)
+        ON CONFLICT (deal_id) DO UPDATE SET calls = calls + 1;
+    END""",
+    """CREATE TRIGGER deal_calls_delete AFTER DELETE ON activities
+    WHEN OLD.kind = 'call' AND OLD.voided_at IS NULL AND OLD.deal_id IS NOT NULL
+    BEGIN
+        UPDATE deal_calls SET calls = calls - 1 WHERE deal_id = OLD.deal_id;
+    END""",
+    """CREATE TRIGGER deal_calls_update_old AFTER UPDATE OF kind, deal_id, voided_at ON activities
+    WHEN OLD.kind = 'call' AND OLD.voided_at IS NULL AND OLD.deal_id IS NOT NULL
+    BEGIN
+        UPDATE deal_calls SET calls = calls - 1 WHERE deal_id = OLD.deal_id;
+    END""",
+    """CREATE TRIGGER deal_calls_update_new AFTER UPDATE OF kind, deal_id, voided_at ON activities
+    WHEN NEW.kind = 'call' AND NEW.voided_at IS NULL AND NEW.deal_id IS NOT NULL
+    BEGIN
+        INSERT INTO deal_calls (deal_id, calls) VALUES (NEW.deal_id, 1)
+        ON CONFLICT (deal_id) DO UPDATE SET calls = calls + 1;
+    END""",
+    # Backfill from the activities already there (an upgraded v1 database).
+    """INSERT INTO deal_calls (deal_id, calls)
+    SELECT deal_id, count(*) FROM activities
+    WHERE kind = 'call' AND voided_at IS NULL AND deal_id IS NOT NULL GROUP BY deal_id""",
+)
+
+
+def migrate_v2(conn: sqlite3.Connection) -> None:
+    """Version 1 to 2: the KPI indexes and the deal_calls rollup with its triggers, backfilled."""
+    # Statement by statement: trigger bodies hold semicolons, so run_script's split would cut them.
+    for statement in (*_INDEXES_V2, *_DEAL_CALLS_V2):
+        conn.execute(statement)
+    # Statistics for the new indexes so the planner weighs them like the others (each index is read once).
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
+        for index in ("activities_calls", "deals_open_at_end", "stage_history_at_end"):
+            conn.execute(f"ANALYZE {index}")
+
+
+# Version 3: what lets a KPI cache outlive its process (cockpit/kpi_cache.py keeps one file per database).
+# - kpi_changes.n counts every row inserted, updated or deleted in the tables the KPIs read (activities, deals,
+#   stage_history, reps, stages), by triggers in the same transaction as the change. Each change the store makes
+#   writes one audit row, so the cache can check that the audit rows since it last looked explain every change: a
+#   write by another program (the sqlite3 shell, a script) moves the count without an audit row, and it starts over.
+# - meta 'db_id': a random identity, so a cache file never serves another database put at the same path.
+# - activities_deal_touch: the latest live activity of a deal in one index probe (the idle time of each open deal
+#   sorts the pipeline's deal lists; the v1 index on deal_id does not hold `at`).
+_KPI_TABLES_V3 = ("activities", "deals", "stage_history", "reps", "stages")
+ACTIVITIES_DEAL_TOUCH = "CREATE INDEX activities_deal_touch ON activities(deal_id, voided_at, at)"
+
+
+# Logging an activity on a deal touches the deal's updated_at without an audit row of its own (the activity's row
+# says it): no KPI reads updated_at, so an update of deals counts only when it sets another column. A column added
+# to deals by a later migration must be added here too.
+_DEAL_COUNTED_COLUMNS_V3 = (
+    "id, external_id, title, account_id, rep_id, amount, stage, probability, source, product, created_at,"
+    " qualified_at, expected_close, closed_at, lost_reason, voided_at, void_reason"
+)
+
+
+def change_triggers() -> list[tuple[str, str]]:
+    """(name, CREATE TRIGGER statement) of each trigger that counts row changes in kpi_changes."""
+    triggers = []
+    for table in _KPI_TABLES_V3:
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            name = f"kpi_changes_{table}_{event.lower()}"
+            when = f"UPDATE OF {_DEAL_COUNTED_COLUMNS_V3}" if (table, event) == ("deals", "UPDATE") else event
+            triggers.append(
+                (name, f"CREATE TRIGGER {name} AFTER {when} ON {table} BEGIN UPDATE kpi_changes SET n = n + 1; END")
+            )
+    return triggers
+
+
+def change_trigger_count(conn: sqlite3.Connection) -> int:
+    """How many of the counting triggers of kpi_changes the database has (all of them: CHANGE_TRIGGERS)."""
+    return conn.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'kpi\\_changes\\_%' ESCAPE '\\'"
+    ).fetchone()[0]
+
+
+CHANGE_TRIGGERS = len(change_triggers())
+
+
+def migrate_v3(conn: sqlite3.Connection) -> None:
+    """Version 2 to 3: the kpi_changes count and its triggers, the database id, the deal-touch index."""
+    conn.execute("CREATE TABLE kpi_changes (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL)")
+    conn.execute("INSERT INTO kpi_changes (id, n) VALUES (1, 0)")
+    for _name, create in change_triggers():
+        conn.execute(create)
+    conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('db_id', lower(hex(randomblob(16))))")
+    conn.execute(ACTIVITIES_DEAL_TOUCH)
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
+        conn.execute("ANALYZE activities_deal_touch")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    lambda conn: run_script(conn, SCHEMA_V1),
+    migrate_v2,
+    migrate_v3,
+]
