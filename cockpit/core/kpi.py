@@ -1,9 +1,9 @@
 """KPI definitions over the store: one call builds the dashboard snapshot for a period.
 
-The definitions are the contract of ``cockpit report --format json`` (issue 2 §4). Aggregation runs in SQL: each
-query groups by (trend bucket, rep) over a covering index, in one read transaction, for all trend periods at once;
-Python only adds, divides and compares. Money stays in integer minor units here; a ratio whose denominator is 0 is
-``None``.
+The definitions are the contract of ``cockpit report --format json`` (issue 2 §4). Aggregation runs in SQL, in the
+store's measures (``cockpit.core.store.measures``): each query groups by (trend bucket, rep) over a covering index,
+in one read transaction, for all trend periods at once; Python only adds, divides and compares. Money stays in
+integer minor units here; a ratio whose denominator is 0 is ``None``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 from cockpit.core.kpi_cache import BucketMeasures, cache_for
 from cockpit.core.periods import Period, last_n, period_containing
 from cockpit.core.store import Store
+from cockpit.core.store.measures import FreshReads, bucket_rows, fresh_reads, recorded_between
 
 KPI_NAMES: tuple[str, ...] = (
     "revenue",
@@ -208,16 +209,6 @@ def derive(base: dict[str, int | float], *, scope: str) -> dict[str, float | int
     }
 
 
-def _buckets_cte(periods: Sequence[Period], indexes: Sequence[int] | None = None) -> tuple[str, list[int]]:
-    """The VALUES table b(i, s, e) of the buckets to compute (``indexes`` into ``periods``; all by default)."""
-    chosen = range(len(periods)) if indexes is None else indexes
-    rows = ", ".join("(?, ?, ?)" for _ in chosen)
-    params: list[int] = []
-    for i in chosen:
-        params += [i, periods[i].start_ts, periods[i].end_ts]
-    return f"b(i, s, e) AS (VALUES {rows})", params
-
-
 class _Measures:
     """Base measures keyed by (bucket, rep_id) for reps and by bucket for the team."""
 
@@ -252,12 +243,6 @@ class _Measures:
                 self.team[bucket][name] += value or 0
 
 
-def _rep_filter(team: str | None, column: str) -> tuple[str, list[Any]]:
-    if team is None:
-        return "", []
-    return f" AND {column} IN (SELECT id FROM reps WHERE team = ? COLLATE NOCASE)", [team]
-
-
 def collect(store: Store, periods: Sequence[Period], *, team: str | None = None, cached: bool = True) -> _Measures:
     """Run the KPI queries for every bucket in one read transaction.
 
@@ -276,14 +261,14 @@ def collect(store: Store, periods: Sequence[Period], *, team: str | None = None,
                 if missing:
                     began = time.perf_counter()
                     fresh = _Measures()
-                    _query_buckets(conn, periods, missing, team, fresh)
+                    _add_buckets(conn, periods, missing, team, fresh)
                     for i in missing:
                         found[i] = _bucket_of(fresh, i)
                         cache.put(keys[i], found[i])
                     cache.computed(time.perf_counter() - began)
         else:
             fresh = _Measures()
-            _query_buckets(conn, periods, range(len(periods)), team, fresh)
+            _add_buckets(conn, periods, range(len(periods)), team, fresh)
             found = {i: _bucket_of(fresh, i) for i in range(len(periods))}
         if cache is not None:
             m.sources = {i: bucket for i, bucket in found.items() if bucket is not None}
@@ -295,23 +280,9 @@ def collect(store: Store, periods: Sequence[Period], *, team: str | None = None,
                 m.rep[(i, rep_id)] = defaultdict(int, values)
             if bucket.team:
                 m.team[i] = defaultdict(int, bucket.team)
-        months = sorted({month for p in periods for month in p.months()})
-        marks = ",".join("?" * len(months))
-        rep_quotas = conn.execute(
-            f"SELECT rep_id, month, amount FROM quotas WHERE rep_id IS NOT NULL AND month IN ({marks})", months
-        ).fetchall()
-        team_quotas = conn.execute(
-            f"SELECT team, month, amount FROM quotas WHERE team IS NOT NULL AND month IN ({marks})", months
-        ).fetchall()
-        costs = conn.execute(f"SELECT month, sum(amount) FROM costs WHERE month IN ({marks}) GROUP BY month", months)
-        costs = costs.fetchall()
-        reps = conn.execute(
-            "SELECT id, name, team, role, active FROM reps"
-            + (" WHERE team = ? COLLATE NOCASE" if team is not None else ""),
-            [team] if team is not None else [],
-        ).fetchall()
-    m.reps = reps  # type: ignore[attr-defined]
-    _add_money_by_month(m, periods, rep_quotas, team_quotas, costs, reps)
+        money = fresh_reads(conn, sorted({month for p in periods for month in p.months()}), team)
+    m.reps = money.reps  # type: ignore[attr-defined]
+    _add_money_by_month(m, periods, money)
     return m
 
 
@@ -324,152 +295,28 @@ def _bucket_of(m: _Measures, i: int) -> BucketMeasures:
     )
 
 
-def _query_buckets(
+def _add_buckets(
     conn: sqlite3.Connection, periods: Sequence[Period], indexes: Sequence[int], team: str | None, m: _Measures
 ) -> None:
-    """The base measures of the buckets ``indexes`` (into ``periods``), added to ``m`` under those indexes.
-
-    Each query's plan is pinned by tests/test_kpi_perf.py (no full scan of activities or deals, the index named).
-    """
-    cte, bparams = _buckets_cte(periods, indexes)
-    deal_filter, fparams = _rep_filter(team, "d.rep_id")
-    lo = min(periods[i].start_ts for i in indexes)
-    hi = max(periods[i].end_ts for i in indexes)
-
-    def q(sql: str, params: list[Any]) -> list[Any]:
-        return conn.execute(sql, params).fetchall()
-
-    # Won deals: revenue, count and distinct customers per rep; distinct customers again for the team.
-    won_join = f"""FROM b JOIN deals d ON d.stage = 'won' AND d.closed_at >= b.s AND d.closed_at < b.e
-        WHERE d.voided_at IS NULL{deal_filter}"""
-    m.add_rep_rows(
-        q(
-            f"WITH {cte} SELECT b.i, d.rep_id, count(*), sum(d.amount), count(DISTINCT d.account_id) {won_join}"
-            " GROUP BY b.i, d.rep_id",
-            bparams + fparams,
-        ),
-        ("won", "revenue", "customers"),
-    )
-    m.add_team_rows(
-        q(f"WITH {cte} SELECT b.i, count(DISTINCT d.account_id) {won_join} GROUP BY b.i", bparams + fparams),
-        ("customers",),
-    )
-    # Lost deals by close date.
-    m.add_rep_rows(
-        q(
-            f"""WITH {cte} SELECT b.i, d.rep_id, count(*)
-        FROM b JOIN deals d ON d.stage = 'lost' AND d.closed_at >= b.s AND d.closed_at < b.e
-        WHERE d.voided_at IS NULL{deal_filter} GROUP BY b.i, d.rep_id""",
-            bparams + fparams,
-        ),
-        ("lost",),
-    )
-    # Opportunities: deals qualified in the bucket, and how many of them are won now.
-    m.add_rep_rows(
-        q(
-            f"""WITH {cte} SELECT b.i, d.rep_id, count(*), sum(d.stage = 'won')
-        FROM b JOIN deals d ON d.qualified_at >= b.s AND d.qualified_at < b.e
-        WHERE d.voided_at IS NULL{deal_filter} GROUP BY b.i, d.rep_id""",
-            bparams + fparams,
-        ),
-        ("opportunities", "opp_won"),
-    )
-    # New customers: accounts whose first won deal ever closes in the bucket, credited to that deal's owner. An
-    # account's first won deal falls in [lo, hi) exactly when it has a won deal there and none before lo: this walks
-    # the won deals of the range (deals_closed) and probes each account (deals_account), not every won deal ever.
-    m.add_rep_rows(
-        q(
-            f"""WITH {cte}, first AS (
-            SELECT d.account_id, min(d.closed_at) AS first_at FROM deals d
-            WHERE d.stage = 'won' AND d.closed_at >= ? AND d.closed_at < ? AND d.voided_at IS NULL
-              AND d.account_id IS NOT NULL
-              AND NOT EXISTS (SELECT 1 FROM deals p WHERE p.account_id = d.account_id AND p.stage = 'won'
-                              AND p.closed_at < ? AND p.voided_at IS NULL)
-            GROUP BY d.account_id),
-          owner AS (SELECT f.first_at, (SELECT d2.rep_id FROM deals d2 WHERE d2.account_id = f.account_id
-                AND d2.stage = 'won' AND d2.voided_at IS NULL AND d2.closed_at = f.first_at
-                ORDER BY d2.id LIMIT 1) AS rep_id FROM first f)
-        SELECT b.i, d.rep_id, count(*) FROM b JOIN owner d ON d.first_at >= b.s AND d.first_at < b.e
-        WHERE 1=1{deal_filter} GROUP BY b.i, d.rep_id""",
-            bparams + [lo, hi, lo] + fparams,
-        ),
-        ("new_customers",),
-    )
-    # Calls per rep and bucket: all, linked to a deal, and the distinct deals touched, listed. One range of the
-    # partial covering index activities_calls (live calls in rep, time order) per (rep, bucket): no sorter for the
-    # GROUP BY, and each distinct set stays small. Packed in one string because a scalar subquery returns one value.
-    # The team's distinct deals per bucket are the union of its reps' lists (a deal two reps called counts once):
-    # one scan of the calls instead of two (a second, team-wide count(DISTINCT) took 64 ms of the first build at L).
-    team_clause = " WHERE r.team = ? COLLATE NOCASE" if team is not None else ""
-    listed_by_bucket: dict[int, list[str]] = defaultdict(list)
-    for row in q(
-        f"""WITH {cte} SELECT b.i, r.id, (SELECT count(*) || ' ' || count(x.deal_id) || ' '
-                || coalesce(group_concat(DISTINCT x.deal_id), '')
-            FROM activities x WHERE x.rep_id = r.id AND x.kind = 'call' AND x.voided_at IS NULL
-            AND x.at >= b.s AND x.at < b.e) FROM reps r CROSS JOIN b{team_clause}""",
-        bparams + ([team] if team is not None else []),
-    ):
-        calls, linked, listed = row[2].split(" ")
-        if calls != "0":  # a (bucket, rep) with no call adds nothing, as the GROUP BY it replaces made no row for it
-            deals = listed.count(",") + 1 if listed else 0
-            m.add_rep_rows([(row[0], row[1], int(calls), int(linked), deals)], ("calls", "calls_linked", "call_deals"))
-            if listed:
-                listed_by_bucket[row[0]].append(listed)
-    # Joined and split once per bucket (73 k ids at L: 6 ms, against 12 ms for a set updated per rep). A bucket with
-    # no call on a deal adds nothing, as the GROUP BY this replaces made no row for it.
-    m.add_team_rows(
-        ((bucket, len(set(",".join(lists).split(",")))) for bucket, lists in listed_by_bucket.items()), ("call_deals",)
-    )
-    # Calls ever logged on the deals won in the bucket (by anyone), credited to the deal's owner: deal_calls holds
-    # each deal's live calls, kept by triggers (store.py schema v2).
-    m.add_rep_rows(
-        q(
-            f"""WITH {cte} SELECT b.i, d.rep_id, sum(c.calls)
-        FROM b JOIN deals d ON d.stage = 'won' AND d.closed_at >= b.s AND d.closed_at < b.e
-        JOIN deal_calls c ON c.deal_id = d.id AND c.calls > 0
-        WHERE d.voided_at IS NULL{deal_filter} GROUP BY b.i, d.rep_id""",
-            bparams + fparams,
-        ),
-        ("win_calls",),
-    )
-    # Pipeline open at the end of each bucket: the deals whose stage at that moment (the last stage-history row
-    # before it) was an open one. Candidates are still open now, or closed at/after the bucket's end; a deal
-    # reopened later is not counted for a period in which it stood won or lost. The probability is that stage's
-    # (the deal's own when the stage is unchanged since).
-    for open_clause in ("d.closed_at IS NULL", "d.closed_at >= b.e"):
-        m.add_rep_rows(
-            q(
-                f"""WITH {cte} SELECT b.i, d.rep_id, sum(d.amount),
-                sum(d.amount * CASE WHEN s.name IS NULL OR s.name = d.stage THEN d.probability
-                                    ELSE s.probability END)
-            FROM b JOIN deals d ON {open_clause} AND d.created_at < b.e
-            LEFT JOIN stages s ON s.name = (SELECT h.to_stage FROM stage_history h
-                WHERE h.deal_id = d.id AND h.at < b.e ORDER BY h.at DESC, h.id DESC LIMIT 1)
-            WHERE d.voided_at IS NULL{deal_filter} AND coalesce(s.is_open, d.stage NOT IN ('won', 'lost'))
-            GROUP BY b.i, d.rep_id""",
-                bparams + fparams,
-            ),
-            ("pipeline_value", "weighted_pipeline"),
-        )
+    """The base measures of the buckets ``indexes`` (into ``periods``), added to ``m`` under those indexes."""
+    spans = [(i, periods[i].start_ts, periods[i].end_ts) for i in indexes]
+    for found in bucket_rows(conn, spans, team):
+        if found.scope == "rep":
+            m.add_rep_rows(found.rows, found.names)
+        else:
+            m.add_team_rows(found.rows, found.names)
 
 
-def _add_money_by_month(
-    m: _Measures,
-    periods: Sequence[Period],
-    rep_quotas: list[Any],
-    team_quotas: list[Any],
-    costs: list[Any],
-    reps: list[Any],
-) -> None:
+def _add_money_by_month(m: _Measures, periods: Sequence[Period], fresh: FreshReads) -> None:
     # Team names compare case-insensitively, as the --team filter does.
-    rep_team = {r["id"]: r["team"].casefold() for r in reps}
+    rep_team = {r["id"]: r["team"].casefold() for r in fresh.reps}
     in_scope = set(rep_team)
     teams = set(rep_team.values())
-    rep_q = {(r[0], r[1]): r[2] for r in rep_quotas if r[0] in in_scope}
+    rep_q = {(r[0], r[1]): r[2] for r in fresh.rep_quotas if r[0] in in_scope}
     team_q: dict[tuple[str, str], int] = defaultdict(int)
-    for name, month, amount in team_quotas:
+    for name, month, amount in fresh.team_quotas:
         team_q[(name.casefold(), month)] += amount
-    cost_by_month = {r[0]: r[1] for r in costs}
+    cost_by_month = {r[0]: r[1] for r in fresh.costs}
     # The sum of the reps' quotas per (team, month): the team quota where the team has none of its own.
     rep_sum: dict[tuple[str, str], int] = defaultdict(int)
     for (rep_id, month), amount in rep_q.items():
@@ -597,13 +444,7 @@ def default_period(
     """The period of ``kind`` containing now; when the database holds nothing in it, the one holding the latest
     recorded date instead (so an archive does not open empty). Returns (period, anchored)."""
     period = period_containing(kind, now, tz=tz, fiscal_start_month=fiscal_year_start)
-    row = store.query(
-        """SELECT EXISTS(SELECT 1 FROM activities WHERE at >= ? AND at < ? AND voided_at IS NULL)
-             OR EXISTS(SELECT 1 FROM deals WHERE closed_at >= ? AND closed_at < ? AND voided_at IS NULL)
-             OR EXISTS(SELECT 1 FROM deals WHERE created_at >= ? AND created_at < ? AND voided_at IS NULL)""",
-        [period.start_ts, period.end_ts] * 3,
-    )[0][0]
-    if row:
+    if recorded_between(store, period.start_ts, period.end_ts):
         return period, False
     latest = store.latest_activity_ts()
     if latest is None:

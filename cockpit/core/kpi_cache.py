@@ -9,7 +9,9 @@ is exact: schema v3 counts every row change of the KPI tables in ``kpi_changes.n
 and each change the store makes writes one audit row, so a count that moved by more than the new audit rows means
 someone wrote without the store (the sqlite3 shell, a script).
 
-Which buckets a change reaches (a bucket is the half-open range [s, e)):
+Which buckets a change reaches (a bucket is the half-open range [s, e)). What each table's cached measures read is
+not listed here: it comes from the declarations of ``cockpit.core.store.measures`` (``cached_reads``), so an edit of
+a column no measure reads, or a row of a table no cached measure reads, reaches nothing. Where a change can reach:
 - an activity that is or was a call: the buckets holding its time (old, new and current values), and the bucket
   holding the close date of each deal it was or is linked to (``calls_to_win`` counts calls ever logged on the deals
   won in a bucket). Emails, meetings and notes reach nothing: no KPI counts them;
@@ -19,8 +21,8 @@ Which buckets a change reaches (a bucket is the half-open range [s, e)):
   time; the other measures sit in the buckets of those times;
 - a rep: the buckets cached for a team filter when the rep changed team; nothing otherwise (names, roles and the
   active flag are read afresh on every dashboard, and a new rep has no data yet);
-- accounts, costs, quotas, meta settings and the undo marker row: nothing (costs, quotas and reps are read afresh on
-  every dashboard).
+- a table no cached measure reads (accounts; costs and quotas, read afresh on every dashboard; the undo marker row)
+  and meta settings: nothing; a stage: everything.
 
 Across processes: the cache of a database is saved to one file in the user's cache directory (JSON, written to a
 temporary file and renamed) after an expensive computation, at most once a minute otherwise, and when the Store goes
@@ -35,6 +37,7 @@ left behind, so the folder does not grow with every database a user ever opened.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -47,7 +50,8 @@ from pathlib import Path
 from typing import Any
 
 from cockpit.core.dirs import cache_dir, replace_file
-from cockpit.core.store import CHANGE_TRIGGERS, change_trigger_count
+from cockpit.core.store import changes
+from cockpit.core.store.measures import cached_reads
 
 #: Past this many new audit rows, dropping everything is cheaper than reading them one by one.
 MAX_AUDIT_ROWS = 5000
@@ -67,19 +71,13 @@ STALE_TEMP_S = 3600
 _CACHE_NAME = re.compile(r"[0-9a-f]{24}\.json")  # cache_file()'s names; nothing else in the folder is touched
 _pruned = False  # the folder is pruned once per process, at its first save
 
-# Audit rows that never change a cached measure.
-_IGNORED_TABLES = frozenset({"accounts", "costs", "quotas", "audit_log"})
 _DEAL_TIMES = ("created_at", "qualified_at", "closed_at")
-# The columns a KPI reads (kpi.py). An update of other columns only reaches nothing; the stage-history rows are only
-# inserted (a move) or deleted (an undo), which always reach.
-_KPI_COLUMNS = {
-    "activities": frozenset({"kind", "rep_id", "deal_id", "at", "voided_at"}),
-    "deals": frozenset(
-        {"account_id", "rep_id", "amount", "stage", "probability", "created_at", "qualified_at", "closed_at"}
-        | {"voided_at"}
-    ),
-    "stage_history": frozenset({"deal_id", "to_stage", "at", "deleted"}),
-}
+# The columns each table's cached measures read, as cockpit.core.store.measures declares them (a derived table such
+# as deal_calls stands for the columns it is kept from). An audit row of a table no cached measure reads reaches
+# nothing (accounts, costs and quotas, read afresh on every dashboard; the undo marker in audit_log); an update of
+# other columns only reaches nothing. Stage-history rows are only inserted (a move) or deleted (an undo), which
+# always reach.
+_KPI_COLUMNS = cached_reads()
 
 Key = tuple[int, int, "str | None"]
 
@@ -171,21 +169,21 @@ class KpiCache:
         if not self.loaded:
             self.loaded = True
             self._load(conn)
-        last = conn.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
-        changes = _change_count(conn)
+        last = changes.last_audit_id(conn)
+        count = changes.change_count(conn)
         seen = self.seen_audit
         seen_print = _fingerprint(conn, seen) if seen is not None else None
-        if changes is None or seen is None or last < seen or seen_print != self.fingerprint:
+        if count is None or seen is None or last < seen or seen_print != self.fingerprint:
             # First use, a database without the change count, or the audit log was replaced: trust nothing.
             self.clear()
         elif last == seen:
-            if changes != self.seen_changes:
+            if count != self.seen_changes:
                 self.clear()  # rows changed with no audit row: we cannot tell what they touched
         elif last - seen > MAX_AUDIT_ROWS:
             self.clear()
         elif self.entries:
             dirty = _dirty_since(conn, seen)
-            if dirty.everything or self.seen_changes is None or changes - self.seen_changes != dirty.explained:
+            if dirty.everything or self.seen_changes is None or count - self.seen_changes != dirty.explained:
                 self.clear()
             else:
                 for key in [k for k in self.entries if dirty.reaches(*k)]:
@@ -196,7 +194,7 @@ class KpiCache:
                     self.unsaved = True
         # Nothing new in the audit log: the fingerprint of what is seen now is the one just computed.
         now_print = seen_print if last == seen and seen_print is not None else _fingerprint(conn, last)
-        self.seen_audit, self.seen_changes, self.fingerprint = last, changes, now_print
+        self.seen_audit, self.seen_changes, self.fingerprint = last, count, now_print
 
     def computed(self, seconds: float) -> None:
         """Missing buckets took ``seconds`` to compute: save now if that was expensive or the last save is old."""
@@ -238,7 +236,7 @@ class KpiCache:
             prune_folder(self.file.parent, keep=self.file)
 
     def _load(self, conn: sqlite3.Connection) -> None:
-        self.db_id = _db_id(conn)
+        self.db_id = changes.db_id(conn)
         if self.file is None or self.db_id is None:
             return
         try:
@@ -246,35 +244,15 @@ class KpiCache:
             if data.get("format") != FILE_FORMAT or data.get("db_id") != self.db_id:
                 return
             entries = dict(_entry_from_json(item) for item in data["entries"])
-            seen, changes, fingerprint = data["seen_audit"], data["seen_changes"], data["fingerprint"]
-            if not isinstance(seen, int) or not isinstance(changes, int) or not isinstance(fingerprint, str):
+            seen, count, fingerprint = data["seen_audit"], data["seen_changes"], data["fingerprint"]
+            if not isinstance(seen, int) or not isinstance(count, int) or not isinstance(fingerprint, str):
                 return
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return  # no file yet, or one we cannot read: start empty
         with contextlib.suppress(OSError):
             os.utime(self.file)  # in use: a database opened read-only every day never saves, and must not be pruned
         self.entries = entries
-        self.seen_audit, self.seen_changes, self.fingerprint = seen, changes, fingerprint
-
-
-def _change_count(conn: sqlite3.Connection) -> int | None:
-    """The row-change count, or None when it cannot be trusted: no such table (a database from a newer cockpit),
-    or a counting trigger missing (someone dropped it), so that nothing is cached across refreshes."""
-    try:
-        row = conn.execute("SELECT n FROM kpi_changes WHERE id = 1").fetchone()
-    except sqlite3.OperationalError:
-        return None
-    if row is None or change_trigger_count(conn) != CHANGE_TRIGGERS:
-        return None
-    return row[0]
-
-
-def _db_id(conn: sqlite3.Connection) -> str | None:
-    try:
-        row = conn.execute("SELECT value FROM meta WHERE key = 'db_id'").fetchone()
-    except sqlite3.OperationalError:
-        return None
-    return row[0] if row and row[0] else None
+        self.seen_audit, self.seen_changes, self.fingerprint = seen, count, fingerprint
 
 
 #: How many audit rows, up to the last one seen, the fingerprint covers.
@@ -287,16 +265,10 @@ def _fingerprint(conn: sqlite3.Connection, audit_id: int) -> str:
     differs there unless its last 32 actions were the same, at the same seconds."""
     if audit_id == 0:
         return ""
-    rows = conn.execute(
-        "SELECT id, at, unix_user, action, table_name, row_id, old_values, new_values FROM audit_log"
-        " WHERE id <= ? ORDER BY id DESC LIMIT ?",
-        (audit_id, FINGERPRINT_ROWS),
-    ).fetchall()
+    rows = changes.audit_tail(conn, audit_id, FINGERPRINT_ROWS)
     if not rows or rows[0][0] != audit_id:
         return "missing"
-    text = repr([tuple(row) for row in rows])
-    import hashlib  # lazy (as below): OpenSSL's start-up is ~2 ms, and the first frame hashes nothing
-
+    text = repr(rows)
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -339,13 +311,13 @@ def _values(text: str | None) -> dict[str, Any]:
 
 def _dirty_since(conn: sqlite3.Connection, seen: int) -> _Dirty:
     dirty = _Dirty()
-    rows = conn.execute(
-        "SELECT table_name, action, row_id, old_values, new_values FROM audit_log WHERE id > ? ORDER BY id", (seen,)
-    ).fetchall()
     deal_ids: set[int] = set()
-    for table, action, row_id, old_text, new_text in rows:
-        if table in _IGNORED_TABLES or (table == "meta" and action == "set meta"):
-            continue
+    for table, action, row_id, old_text, new_text in changes.audit_since(conn, seen):
+        if table == "meta" and action != "set meta":
+            dirty.everything = True  # the summary of a bulk load (the demo generator), not a setting
+            return dirty
+        if table not in _KPI_COLUMNS:
+            continue  # no cached measure reads that table
         try:
             old, new = _values(old_text), _values(new_text)
         except ValueError:
@@ -353,9 +325,15 @@ def _dirty_since(conn: sqlite3.Connection, seen: int) -> _Dirty:
             return dirty
         if table == "reps" and row_id is not None:
             # Cached measures are per rep id; names, roles and the active flag are read afresh on every dashboard.
-            # Only a team change moves measures between team filters (and a new rep has no data yet).
+            # What they read of a rep is its team (the team filter): a team change moves measures between team
+            # filters (and a new rep has no data yet). A rep column a cached measure read otherwise would reach
+            # every bucket.
             dirty.explained += 1
-            if old and "team" in (set(old) | set(new)):
+            read = (set(old) | set(new)) & _KPI_COLUMNS["reps"]
+            if old and read - {"team"}:
+                dirty.everything = True
+                return dirty
+            if old and read:
                 dirty.team_filters = True
             continue
         if row_id is None or table not in ("activities", "deals", "stage_history"):
@@ -363,14 +341,12 @@ def _dirty_since(conn: sqlite3.Connection, seen: int) -> _Dirty:
             return dirty
         changed = set(old) | set(new)
         if table == "deals" and old and changed <= {"updated_at"}:
-            continue  # the counting trigger ignores updated_at alone (store.py), and so does every KPI
+            continue  # the counting trigger ignores updated_at alone (store schema), and so does every KPI
         dirty.explained += 1
         if old and not changed & _KPI_COLUMNS[table]:
             continue  # an edit of a note, an outcome, a follow-up, a title...: no KPI reads those columns
         if table == "activities":
-            current = conn.execute(
-                "SELECT at, deal_id, kind, rep_id, voided_at FROM activities WHERE id = ?", (row_id,)
-            ).fetchone()
+            current = changes.activity_now(conn, row_id)
             if current is None:
                 dirty.everything = True
                 return dirty
@@ -383,9 +359,9 @@ def _dirty_since(conn: sqlite3.Connection, seen: int) -> _Dirty:
                 if isinstance(values.get("at"), int):
                     dirty.points.add(values["at"])
                 if isinstance(values.get("deal_id"), int):
-                    closed = conn.execute("SELECT closed_at FROM deals WHERE id = ?", (values["deal_id"],)).fetchone()
-                    if closed is not None and closed[0] is not None:
-                        dirty.points.add(closed[0])
+                    closed = changes.deal_closed_at(conn, values["deal_id"])
+                    if closed is not None:
+                        dirty.points.add(closed)
         elif table == "deals":
             for values in (old, new):
                 for name in _DEAL_TIMES:
@@ -400,13 +376,11 @@ def _dirty_since(conn: sqlite3.Connection, seen: int) -> _Dirty:
             dirty.add_after(values["at"])
             deal_ids.add(values["deal_id"])
     for deal_id in deal_ids:
-        current = conn.execute(
-            "SELECT created_at, qualified_at, closed_at FROM deals WHERE id = ?", (deal_id,)
-        ).fetchone()
-        if current is None:
+        times = changes.deal_times(conn, deal_id)
+        if times is None:
             dirty.everything = True
             return dirty
-        for ts in current:
+        for ts in times:
             dirty.add_after(ts)
     return dirty
 
@@ -415,7 +389,7 @@ _CACHES: weakref.WeakKeyDictionary[Any, KpiCache] = weakref.WeakKeyDictionary()
 _CACHES_LOCK = threading.Lock()
 
 
-def _still_as_inserted(new: dict[str, Any], current: sqlite3.Row | tuple[Any, ...]) -> bool:
+def _still_as_inserted(new: dict[str, Any], current: tuple[Any, ...]) -> bool:
     """The audit row inserted a live call and the row is still exactly that call (time, deal, kind, rep, live)."""
     at, deal_id, kind, rep_id, voided_at = current
     return (
@@ -434,7 +408,7 @@ def _still_as_inserted(new: dict[str, Any], current: sqlite3.Row | tuple[Any, ..
 def _add_new_calls(
     conn: sqlite3.Connection, entries: dict[Key, BucketMeasures], calls: list[tuple[int, int, int | None, int]]
 ) -> None:
-    """Add calls logged since the last sync to the cached buckets, as kpi._query_buckets would count them.
+    """Add calls logged since the last sync to the cached buckets, as the measures' queries would count them.
 
     Per bucket [s, e) and team filter: the caller's ``calls``, ``calls_linked`` (with a deal) and ``call_deals``
     (distinct deals: +1 for a deal none of the caller's calls in the bucket touched before these), the team's
@@ -442,19 +416,9 @@ def _add_new_calls(
     (calls ever logged on it, by anyone). "Before these" leaves out every call of the batch, so two new calls on one
     deal add one distinct deal."""
     new_ids = [c[0] for c in calls]
-    marks = ",".join("?" * len(new_ids))
-    # The reps of each team filter, chosen by SQL exactly as kpi.py's filter chooses them (COLLATE NOCASE).
-    members = {
-        team: {r[0] for r in conn.execute("SELECT id FROM reps WHERE team = ? COLLATE NOCASE", (team,))}
-        for team in {key[2] for key in entries if key[2] is not None}
-    }
-    deals = {
-        r[0]: (r[1], r[2], r[3], r[4])
-        for r in conn.execute(
-            f"SELECT id, rep_id, stage, closed_at, voided_at FROM deals WHERE id IN ({','.join('?' * len(calls))})",
-            [c[2] for c in calls],
-        )
-    }
+    # The reps of each team filter, chosen by SQL exactly as the measures' filter chooses them (COLLATE NOCASE).
+    members = {team: changes.team_members(conn, team) for team in {key[2] for key in entries if key[2] is not None}}
+    deals = changes.deals_by_id(conn, [c[2] for c in calls])
 
     def in_scope(rep_id: int, team: str | None) -> bool:
         return team is None or rep_id in members[team]
@@ -494,20 +458,11 @@ def _add_new_calls(
                     measures["win_calls"] = measures.get("win_calls", 0) + 1
                     touched = True
         for rep_id, deal_id in rep_deals:
-            before = conn.execute(
-                f"""SELECT EXISTS(SELECT 1 FROM activities WHERE rep_id = ? AND kind = 'call' AND voided_at IS NULL
-                    AND at >= ? AND at < ? AND deal_id = ? AND id NOT IN ({marks}))""",
-                [rep_id, start, end, deal_id, *new_ids],
-            ).fetchone()[0]
-            if not before:
+            if not changes.rep_called_deal(conn, rep_id, start, end, deal_id, excluding=new_ids):
                 entry.rep[rep_id]["call_deals"] += 1
         for deal_id in team_deals:
-            others = conn.execute(
-                f"""SELECT rep_id FROM activities WHERE deal_id = ? AND voided_at IS NULL AND at >= ? AND at < ?
-                    AND kind = 'call' AND id NOT IN ({marks})""",
-                [deal_id, start, end, *new_ids],
-            ).fetchall()
-            if not any(in_scope(r[0], team) for r in others):
+            others = changes.deal_callers(conn, deal_id, start, end, excluding=new_ids)
+            if not any(in_scope(rep_id, team) for rep_id in others):
                 entry.team["call_deals"] = entry.team.get("call_deals", 0) + 1
         if touched:
             replaced[key] = entry
@@ -545,8 +500,6 @@ def cache_file(db_path: str | os.PathLike[str]) -> Path | None:
     folder = cache_dir()
     if folder is None:
         return None
-    import hashlib
-
     name = hashlib.sha256(str(Path(db_path).resolve()).encode("utf-8", "surrogatepass")).hexdigest()[:24]
     return folder / "kpi" / f"{name}.json"
 

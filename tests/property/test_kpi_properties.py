@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,11 +22,17 @@ from cockpit.core.kpi import KPI_NAMES, dashboard
 from cockpit.core.periods import parse_period
 from cockpit.core.store import Store
 
+pytestmark = pytest.mark.slow
+
 ZONES = ("America/New_York", "Europe/Paris", "Asia/Seoul", "UTC", "Australia/Lord_Howe")
 TEAMS = ("North", "South")
 DAY = 86_400
-# The data spans 1 Dec 2025 .. ~10 May 2026 (local); reports look at a month of 2026-01..2026-04 or Q1.
+# Deals are created and calls made from 1 Dec 2025 to ~10 May 2026 (local); a deal is qualified up to STEP_DAYS
+# after its creation and closed up to STEP_DAYS after that. Reports look at a month of 2026-01..2026-04 or Q1.
 SPAN_DAYS = 160
+STEP_DAYS = 40
+# The store refuses a moment ahead of its clock: the clock stands at the latest moment the generator can draw.
+CLOCK_DAYS = SPAN_DAYS + 2 * STEP_DAYS
 
 
 @dataclass
@@ -68,8 +75,8 @@ def datasets(draw: st.DrawFn) -> dict:
             account=draw(st.none() | st.integers(0, n_accounts - 1)) if n_accounts else None,
             outcome=draw(st.sampled_from(("lead", "open", "won", "won", "lost_lead", "lost_open"))),
             created=draw(second),
-            qualify_after=draw(st.integers(0, 40 * DAY)),
-            close_after=draw(st.integers(0, 40 * DAY)),
+            qualify_after=draw(st.integers(0, STEP_DAYS * DAY)),
+            close_after=draw(st.integers(0, STEP_DAYS * DAY)),
             voided=draw(st.sampled_from((False, False, False, True))),  # one deal in four is voided
         )
         for _ in range(draw(st.integers(2, 14)))
@@ -110,7 +117,7 @@ def boundaries(spec: str, tz: str) -> list[tuple[int, int]]:
 def write(path: Path, data: dict) -> list[dict]:
     """Write the dataset; return one plain record per deal as the recount needs it."""
     origin = int(dt.datetime(2025, 12, 1, tzinfo=ZoneInfo(data["tz"])).timestamp())
-    store = Store(path, create=True, now=lambda: origin + 200 * DAY)
+    store = Store(path, create=True, now=lambda: origin + CLOCK_DAYS * DAY)
     rep_ids = [
         store.add_rep(f"rep{i}", team=r["team"], role=r["role"], active=r["active"]) for i, r in enumerate(data["reps"])
     ]
@@ -165,6 +172,25 @@ def write(path: Path, data: dict) -> list[dict]:
         data["call_records"].append({"rep": c.rep, "deal": c.deal, "at": origin + c.at, "voided": c.voided})
     store.close()
     return records
+
+
+def test_the_latest_dates_the_generator_draws_are_accepted(tmp_path: Path) -> None:
+    """A deal created on the last second of the span, qualified and closed the most days after: its close lies 80
+    days past the span, where a clock at 200 days (the flaky version) refused it as ahead of the store's clock."""
+    late = DealSpec(
+        rep=0,
+        amount=99,
+        account=None,
+        outcome="won",
+        created=SPAN_DAYS * DAY - 1,
+        qualify_after=STEP_DAYS * DAY,
+        close_after=STEP_DAYS * DAY,
+        voided=False,
+    )
+    data = {"tz": "Australia/Lord_Howe", "reps": [{"team": "North", "role": "rep", "active": True}], "accounts": 0}
+    records = write(tmp_path / "late.db", data | {"deals": [late], "calls": []})
+    origin = int(dt.datetime(2025, 12, 1, tzinfo=ZoneInfo("Australia/Lord_Howe")).timestamp())
+    assert records[0]["closed_at"] == origin + (SPAN_DAYS + 2 * STEP_DAYS) * DAY - 1
 
 
 PROPS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -11,6 +11,7 @@ import json
 import os
 import sqlite3
 import tempfile
+import time
 from datetime import date as _date
 from pathlib import Path
 
@@ -18,8 +19,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cockpit.core import kpi_cache
+from cockpit.core.demo import generate
 from cockpit.core.kpi import dashboard
-from cockpit.core.kpi_cache import cache_file, cache_for
+from cockpit.core.kpi_cache import cache_file, cache_for, prune_folder
 from cockpit.core.periods import parse_period
 from cockpit.core.store import Store
 
@@ -252,8 +255,6 @@ def _last(store: Store, table: str) -> int:
 def test_the_demo_bulk_load_leaves_the_change_count_working(tmp_path: Path) -> None:
     """The demo generator drops the counting triggers for its bulk load and makes them again in the same
     transaction: afterwards a write without the store still moves the count."""
-    from cockpit.core.demo import generate
-
     path = tmp_path / "demo.db"
     generate(path, reps=3, months=2, seed=1, end=_date(2026, 3, 31), tz="UTC")
     store = _store(path)
@@ -348,8 +349,6 @@ def _aged(path: Path, seconds: float, now: float) -> Path:
 
 
 def test_prune_deletes_only_old_cache_files_and_stale_temporary_files(tmp_path: Path) -> None:
-    from cockpit.core.kpi_cache import prune_folder
-
     now = 2_000_000_000.0
     name = "0123456789abcdef01234567.json"
     old_cache = _aged(tmp_path / name, OLD, now)
@@ -373,10 +372,6 @@ def test_prune_deletes_only_old_cache_files_and_stale_temporary_files(tmp_path: 
 
 
 def test_the_first_save_of_a_process_prunes_the_folder_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import time
-
-    from cockpit.core import kpi_cache
-
     monkeypatch.setenv("COCKPIT_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(kpi_cache, "_pruned", False)
     folder = tmp_path / "cache" / "kpi"
@@ -392,10 +387,6 @@ def test_the_first_save_of_a_process_prunes_the_folder_once(tmp_path: Path, monk
 
 
 def test_reading_a_cache_file_keeps_it_from_being_pruned(db: Path) -> None:
-    import time
-
-    from cockpit.core.kpi_cache import prune_folder
-
     path = cache_file(db)
     assert path is not None
     now = time.time()

@@ -27,7 +27,7 @@ from cockpit.core.errors import CockpitError
 from cockpit.core.kpi import collect, dashboard
 from cockpit.core.kpi_cache import cache_for
 from cockpit.core.periods import last_n, parse_period
-from cockpit.core.store import _SCHEMA_V1, SCHEMA_VERSION, Store, _run_script
+from cockpit.core.store import SCHEMA_V1, SCHEMA_VERSION, Store, run_script
 from cockpit.core.views import pipeline_with_deals
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -307,7 +307,7 @@ def test_unaudited_write_by_another_connection_drops_the_cache(tmp_path: Path) -
 def test_v1_database_upgrades_with_rollup_backfilled(tmp_path: Path) -> None:
     path = tmp_path / "v1.db"
     conn = sqlite3.connect(path, isolation_level=None)
-    _run_script(conn, _SCHEMA_V1)
+    run_script(conn, SCHEMA_V1)
     for position, (name, prob) in enumerate(
         [("lead", 0.1), ("qualified", 0.2), ("proposal", 0.5), ("negotiation", 0.7), ("won", 1.0), ("lost", 0.0)]
     ):
