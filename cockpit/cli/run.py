@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 
-import pendulum
-
-from cockpit.cli.common import add_db_option, now_for, settings_for
-from cockpit.cli.common import ensure_demo_database, open_store
-from cockpit.core.config import Settings
-from cockpit.core.snapshot import ForkedFirstRead, can_fork
+from cockpit.cli.common import add_db_option, ensure_demo_database, now_for, open_store, settings_for
+from cockpit.core.clock import Clock
 
 MOUSE_HELP = (
     "turn the terminal's mouse reporting on or off. Default: on, except over SSH ($SSH_CONNECTION set), where "
@@ -35,40 +30,20 @@ def mouse_wanted(flag: bool | None, env: dict[str, str] | os._Environ[str] = os.
 
 
 def run(args: argparse.Namespace) -> int:
-    # No garbage collection until the first data frame is painted (the app collects, freezes and turns it back on
-    # then, or START_GC_PAUSE after it mounted at the latest): the start makes long-lived objects (modules, widgets,
-    # the first snapshot), and each automatic collection walked all of them for nothing (~25 ms of the first frame
-    # at S). Back on in any case when this returns or raises.
-    gc.disable()
-    try:
-        settings = settings_for(args)
-        now = now_for(settings)
-        ensure_demo_database(settings)
-        first_read = start_first_read(settings, now, args.as_rep)
-        from cockpit.tui.app import make_app  # here, not at the top: `cockpit report` and friends never load Textual
+    settings = settings_for(args)
+    start = now_for(settings)  # $COCKPIT_NOW (tests, snapshots; checked here) or the real time
+    # One clock for the app, its forms and the store's stamps: from $COCKPIT_NOW it runs on from that moment (a
+    # form's "now" would otherwise be refused by the store as the future of the real time).
+    clock = Clock.running_from(start) if os.environ.get("COCKPIT_NOW") else Clock.real(settings.timezone)
+    ensure_demo_database(settings)
+    store = open_store(settings, clock=clock)
+    # The terminal UI is loaded by the one command that opens it: report, log, import and the others are what
+    # scripts and cron jobs run, and they never load Textual (tests/unit/test_layers.py).
+    from cockpit.tui.app import make_app
 
-        store = open_store(settings)
-        app = make_app(store, settings=settings, now=now, as_rep=args.as_rep, first_read=first_read)
-        if os.environ.get("COCKPIT_NOW"):
-            # The store stamps writes and refuses what lies ahead of its clock: the app's, as the CLI's commands
-            # set theirs (log.open_at), or a form's "now" would be refused as the future of the real time.
-            store.clock = lambda: app.clock().timestamp()
-        app.run(mouse=mouse_wanted(getattr(args, "mouse", None)))
-    finally:
-        gc.enable()
+    app = make_app(store, settings=settings, now=clock, as_rep=args.as_rep)
+    app.run(mouse=mouse_wanted(getattr(args, "mouse", None)))
     if app.crashed is not None:
         # The terminal is restored by now: cli.main logs the traceback and prints one line.
         raise app.crashed
     return 0
-
-
-def start_first_read(settings: Settings, now: pendulum.DateTime, as_rep: str | None) -> ForkedFirstRead | None:
-    """Start the first read in a forked child, before Textual is imported: its queries then run on another core
-    while this process imports Textual and builds the app (at L, ~70 ms sooner to the first frame; see
-    docs/PERFORMANCE.md). None where fork is not available: the app then reads in a thread."""
-    if not can_fork():
-        return None
-    try:
-        return ForkedFirstRead(settings, now, as_rep)
-    except OSError:  # no process or pipe left (ulimit): read in a thread instead
-        return None

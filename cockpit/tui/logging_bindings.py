@@ -10,25 +10,42 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
-import pendulum
 from textual.binding import Binding
+from textual.screen import ModalScreen
 
+from cockpit.core.actions import (
+    ActivityEntry,
+    CompleteFollowUp,
+    DealEdit,
+    DealEntry,
+    Entry,
+    FollowUp,
+    Restore,
+    StageMove,
+    Undo,
+    Void,
+    apply,
+    check,
+)
+from cockpit.core.actor import Actor
+from cockpit.core.clock import Clock
 from cockpit.core.config import Settings
 from cockpit.core.errors import CockpitError
+from cockpit.core.quick import Catalog, DealRef, QuickAction, row_ref
 from cockpit.core.store import Activity, Deal, Store
 from cockpit.core.text import clean
-
-if TYPE_CHECKING:
-    from textual.screen import ModalScreen
-
-    from cockpit.core.actions import Entry
-    from cockpit.core.actor import Actor
-    from cockpit.core.quick import DealRef
-
-# cockpit.core.quick (quick entry, ~4 ms to import) and cockpit.core.actions (the typed entries and their writes, ~5 ms) are
-# imported where a form, a write or a message needs them, not at start.
+from cockpit.tui.screens.forms import (
+    ActivityForm,
+    DealEditForm,
+    DealForm,
+    FollowUpForm,
+    RestoreForm,
+    StageMoveForm,
+    VoidForm,
+)
+from cockpit.tui.screens.quick_entry import QuickEntryScreen
 
 __all__ = ["LOGGING_BINDINGS", "LoggingActions", "LoggingHost", "logging_disabled", "saved_message"]
 
@@ -85,8 +102,7 @@ class LoggingHost(Protocol):
     store: Store
     actor: Actor
     settings: Settings
-    # The clock: a DateTime (frozen, for tests and snapshots) or a callable returning one.
-    now: pendulum.DateTime | Callable[[], pendulum.DateTime]
+    clock: Clock  # what "now" is for the forms (frozen in tests and snapshots)
     selected_deal_id: int | None  # the deal under the cursor, None when no deal is selected
     selected_activity_id: int | None  # the activity under the cursor, None when no activity is selected
 
@@ -108,18 +124,6 @@ class _Context:
 
 def saved_message(entry: Entry, row_id: int) -> tuple[str, str | None]:
     """The notification after a save, and the table whose row ``row_id`` to highlight."""
-    from cockpit.core.actions import (
-        ActivityEntry,
-        CompleteFollowUp,
-        DealEdit,
-        DealEntry,
-        FollowUp,
-        Restore,
-        StageMove,
-        Undo,
-        Void,
-    )
-
     match entry:
         case ActivityEntry():
             return f"{entry.kind.capitalize()} logged (#{row_id})", "activities"
@@ -140,8 +144,6 @@ def saved_message(entry: Entry, row_id: int) -> tuple[str, str | None]:
         case Restore():
             return f"{_what(entry.table, row_id)} restored", entry.table
         case CompleteFollowUp():
-            from cockpit.core.quick import row_ref
-
             return f"Follow-up done ({row_ref('activities', row_id)})", None
         case Undo():
             return "Undone", None
@@ -149,15 +151,11 @@ def saved_message(entry: Entry, row_id: int) -> tuple[str, str | None]:
 
 
 def _what(table: str, row_id: int) -> str:
-    from cockpit.core.quick import row_ref
-
     return f"{'Activity' if table == 'activities' else 'Deal'} {row_ref(table, row_id)}"
 
 
 def _activity_label(activity: Activity) -> str:
     """``call a12 on Acme: Renewal`` for a form title."""
-    from cockpit.core.quick import row_ref
-
     on = ": ".join(clean(x, max_len=32) for x in (activity.account, activity.deal) if x)
     return f"{activity.kind} {row_ref('activities', activity.id)}" + (f" on {on}" if on else "")
 
@@ -180,18 +178,11 @@ class LoggingActions:
 
     # --- helpers
 
-    def _logging_now(self: Any) -> pendulum.DateTime:
-        clock = self.now
-        return clock() if callable(clock) else clock
-
     def _form_kwargs(self: Any) -> dict[str, Any]:
-        from cockpit.core.actions import apply
-        from cockpit.core.quick import Catalog
-
         return {
             "save": lambda entry: apply(self.store, self.actor, entry),
             "load_catalog": lambda: Catalog.from_store(self.store),
-            "now": self._logging_now(),
+            "now": self.clock.now(),
             "tz": self.settings.timezone,
             "currency": self.settings.currency,
         }
@@ -232,8 +223,6 @@ class LoggingActions:
         self._in_worker(read, then, group="logging-read", severity="error")
 
     def _open(self: Any, screen: ModalScreen[Any]) -> None:
-        from cockpit.core.quick import QuickAction
-
         def done(result: Any) -> None:
             if result is None or screen.saved_id is None:  # type: ignore[attr-defined]
                 return
@@ -251,8 +240,6 @@ class LoggingActions:
 
     @staticmethod
     def _ref(deal: Deal) -> DealRef:
-        from cockpit.core.quick import DealRef
-
         return DealRef(deal.id, deal.title, deal.account, deal.stage, deal.rep)
 
     # --- activities and deals
@@ -269,8 +256,6 @@ class LoggingActions:
         return self.actor.rep.name if self.actor.rep else None
 
     def _log(self: Any, kind: str) -> None:
-        from cockpit.tui.screens.forms import ActivityForm
-
         def open_form(ctx: _Context) -> None:
             deal = LoggingActions._ref(ctx.deal) if ctx.deal else None
             rep = self._default_rep(ctx)
@@ -292,7 +277,6 @@ class LoggingActions:
 
     def action_new_deal(self: Any) -> None:
         """Add a deal."""
-        from cockpit.tui.screens.forms import DealForm
 
         def open_form(ctx: _Context) -> None:
             self._open(DealForm(stages=ctx.stages, reps=ctx.reps, rep=self._default_rep(ctx), **self._form_kwargs()))
@@ -300,8 +284,6 @@ class LoggingActions:
         self._with_context(open_form, need_deal=False)
 
     def _move(self: Any, stage: str | None) -> None:
-        from cockpit.tui.screens.forms import StageMoveForm
-
         def open_form(ctx: _Context) -> None:
             assert ctx.deal is not None
             target = stage
@@ -331,7 +313,6 @@ class LoggingActions:
 
     def action_follow_up(self: Any) -> None:
         """Schedule a follow-up on the selected deal."""
-        from cockpit.tui.screens.forms import FollowUpForm
 
         def open_form(ctx: _Context) -> None:
             assert ctx.deal is not None
@@ -341,7 +322,6 @@ class LoggingActions:
 
     def action_edit_deal(self: Any) -> None:
         """Edit the selected deal's fields."""
-        from cockpit.tui.screens.forms import DealEditForm
 
         def open_form(ctx: _Context) -> None:
             assert ctx.deal is not None
@@ -352,9 +332,6 @@ class LoggingActions:
 
     def action_quick_entry(self: Any) -> None:
         """Open the one-line quick-entry prompt."""
-        from cockpit.core.actions import apply, check
-        from cockpit.tui.screens.quick_entry import QuickEntryScreen
-
         if logging_disabled(self):
             return
         kwargs = self._form_kwargs()
@@ -366,8 +343,6 @@ class LoggingActions:
 
     def action_void(self: Any) -> None:
         """Void the selected deal or activity (a reason is required; restorable with X or undo)."""
-        from cockpit.tui.screens.forms import VoidForm
-
         if logging_disabled(self):
             return
 
@@ -389,8 +364,6 @@ class LoggingActions:
 
     def action_restore(self: Any) -> None:
         """Restore a voided deal or activity, asked for by id."""
-        from cockpit.tui.screens.forms import RestoreForm
-
         if logging_disabled(self):
             return
 
@@ -398,15 +371,13 @@ class LoggingActions:
 
     def action_complete_follow_up(self: Any) -> None:
         """Mark the follow-up of the selected activity done."""
-        from cockpit.core.actions import CompleteFollowUp, apply
-
         if logging_disabled(self):
             return
         activity_id = self.selected_activity_id
         if activity_id is None:
             self.notify("Select a follow-up first", severity="warning")
             return
-        entry = CompleteFollowUp(activity_id, at=int(self._logging_now().timestamp()))
+        entry = CompleteFollowUp(activity_id, at=int(self.clock.timestamp()))
         self._in_worker(
             lambda: apply(self.store, self.actor, entry),
             lambda row_id: self._after_save(entry, row_id),
@@ -415,8 +386,6 @@ class LoggingActions:
 
     def action_undo(self: Any) -> None:
         """Undo your last action (the undo is audited too)."""
-        from cockpit.core.actions import Undo, apply
-
         if logging_disabled(self):
             return
 

@@ -8,17 +8,17 @@ and no screen opens (the store write is refused for reps as well, by :func:`cock
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, Protocol
 
-import pendulum
 from textual.binding import Binding
 
 from cockpit.core.actor import Actor
+from cockpit.core.clock import Clock
 from cockpit.core.config import Settings
 from cockpit.core.periods import period_containing
 from cockpit.core.store import Store
 from cockpit.tui.logging_bindings import logging_disabled
+from cockpit.tui.screens.money import CostsQuotasScreen
 
 __all__ = ["MONEY_BINDINGS", "MoneyActions", "MoneyHost"]
 
@@ -40,8 +40,7 @@ class MoneyHost(Protocol):
     store: Store
     actor: Actor
     settings: Settings
-    # The clock: a DateTime (frozen, for tests and snapshots) or a callable returning one.
-    now: pendulum.DateTime | Callable[[], pendulum.DateTime]
+    clock: Clock  # what "now" is for the month shown and the forms (frozen in tests and snapshots)
 
     def refresh_data(self) -> None:
         """Reload what the panes show (after a write)."""
@@ -55,16 +54,13 @@ class MoneyActions:
 
     def action_costs_quotas(self: Any) -> None:
         """Open the month's costs and quotas (managers only)."""
-        from cockpit.tui.screens.money import CostsQuotasScreen
-
         if not self.actor.is_manager:
             # One line in a notification: who you are is in the header and the sub-title already.
             self.notify("Costs and quotas are for managers", severity="warning", markup=False)
             return
         if logging_disabled(self):
             return
-        clock = self.now
-        now = clock() if callable(clock) else clock
+        now = self.clock.now()
         month = period_containing("month", now, tz=self.settings.timezone).months()[0]
         screen = CostsQuotasScreen(
             store=self.store,

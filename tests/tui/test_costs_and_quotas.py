@@ -10,6 +10,7 @@ from textual.app import App
 from textual.widgets import DataTable, Input, Static
 
 from cockpit.core.actions import Actor, apply, resolve_actor
+from cockpit.core.clock import Clock
 from cockpit.core.config import Settings
 from cockpit.core.errors import ValidationError
 from cockpit.core.kpi import dashboard
@@ -30,7 +31,7 @@ class MoneyApp(MoneyActions, App):
         self.store = store
         self.actor = actor
         self.settings = Settings(db_path=store.path, db_source="flag", timezone=TZ, currency="USD")
-        self.now = NOW
+        self.clock = Clock.frozen_at(NOW)
         self.refreshed = 0
         self.notes: list[str] = []
 

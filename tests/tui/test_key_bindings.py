@@ -497,9 +497,6 @@ async def test_my_day_keeps_the_cursor_on_the_deal_after_a_stage_move(make_demo_
 async def test_the_boxes_of_a_narrow_detail_screen_keep_their_heights(make_cockpit, screen_keys) -> None:
     # At 80 columns the boxes are stacked and scrolled. A one-column grid of auto rows sized the trend's row from
     # its one-line placeholder: the drill-down's chart was a box of three lines holding only its title.
-    from cockpit.tui.widgets.trend import load_plotext
-
-    load_plotext()
     app = make_cockpit("Max Boss" if screen_keys else "Ana Lima")  # a rep opens on My day
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

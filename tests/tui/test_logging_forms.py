@@ -11,6 +11,7 @@ from textual.widgets import Input, Static
 
 import cockpit.core.store as store_module
 from cockpit.core.actions import Actor, resolve_actor
+from cockpit.core.clock import Clock
 from cockpit.core.config import Settings
 from cockpit.core.store import Store
 from cockpit.tui.logging_bindings import LOGGING_BINDINGS, LoggingActions
@@ -29,7 +30,7 @@ class LogApp(LoggingActions, App):
         self.store = store
         self.actor = actor
         self.settings = Settings(db_path=store.path, db_source="flag", timezone=TZ, currency="USD")
-        self.now = NOW
+        self.clock = Clock.frozen_at(NOW)
         self.selected_deal_id = deal_id
         self.selected_activity_id: int | None = None
         self.refreshed = 0

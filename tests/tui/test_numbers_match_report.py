@@ -33,7 +33,7 @@ async def test_scorecards_equal_the_report(make_cockpit, team: str | None) -> No
         dash = dashboard(app.store, period, team=team)
         report = build_report(dash, currency="USD")
         # Pace is not a report KPI: it comes from cockpit.core.targets, computed here apart from the app.
-        paces = targets(app.store, dash, now=app.clock())
+        paces = targets(app.store, dash, now=app.clock.now())
         table = app.screen.query_one(Scorecards)
         by_name = {row["rep"]: row for row in report["reps"]}
         assert len(table.ordered_rep_ids()) == len(by_name)

@@ -1,37 +1,54 @@
-"""widgets/table.py: a table refilled and drawn before it measured its rows still shows them at full width."""
+"""widgets/table.py: a table refilled and drawn before it measured its rows still shows them at full width
+(Textual issue #3533, worked around in Table), and the stock cursor styling still follows the cursor."""
 
 from __future__ import annotations
 
 from textual.app import App, ComposeResult
+from textual.widgets import DataTable
 
 from cockpit.tui.widgets.table import Table
 
 
 class _TableApp(App[None]):
+    def __init__(self, kind: type[DataTable]) -> None:
+        super().__init__()
+        self.kind = kind
+
     def compose(self) -> ComposeResult:
-        yield Table()
+        yield self.kind()
 
 
-def _fill(table: Table) -> None:
+def _fill(table: DataTable) -> None:
     """What the scorecards do on every full rebuild: new columns (at their header's width), then the rows."""
     table.clear(columns=True)
     table.add_column("Rep", key="rep")
     table.add_row("Team total", key="team")
 
 
-async def test_a_frame_drawn_before_the_rows_are_measured_is_not_kept() -> None:
-    app = _TableApp()
+async def _line_after_a_frame_before_measuring(kind: type[DataTable]) -> tuple[str, str]:
+    """The row's text drawn before the table measured its refill, and once it has."""
+    app = _TableApp(kind)
     async with app.run_test(size=(60, 10)) as pilot:
-        table = app.query_one(Table)
+        table = app.query_one(kind)
         _fill(table)
         await pilot.pause()
         _fill(table)  # the same widths once measured, so the table's virtual size (and update count) stays put
-        # A frame drawn now, before the table's idle measures the new row, has the header's width (3 cells).
-        assert table.render_line(1).text.strip() == "Tea"
+        early = table.render_line(1).text.strip()  # a frame drawn now, before the table's idle measures the row
         await pilot.pause()
         await pilot.pause()
-        # Plain DataTable kept that cached line ("Tea"): the benchmark then never saw "Team total" (1 start in 15).
-        assert table.render_line(1).text.strip() == "Team total"
+        return early, table.render_line(1).text.strip()
+
+
+async def test_a_frame_drawn_before_the_rows_are_measured_is_not_kept() -> None:
+    early, later = await _line_after_a_frame_before_measuring(Table)
+    assert early == "Tea"  # the header's width (3 cells): the race is reproduced
+    assert later == "Team total"
+
+
+async def test_the_stock_datatable_still_keeps_it() -> None:
+    # Textual issue #3533, still open: when this fails, Textual fixed it and Table's workaround can go.
+    early, later = await _line_after_a_frame_before_measuring(DataTable)
+    assert (early, later) == ("Tea", "Tea")
 
 
 class _RowsApp(App[None]):
@@ -44,36 +61,6 @@ class _RowsApp(App[None]):
         table.add_column("Calls", key="calls")
         for i in range(20):
             table.add_row(f"rep {i:02d}", str(i * 10), key=str(i))
-
-
-def _screen_text(table: Table) -> list[str]:
-    return [table.render_line(y).text for y in range(table.size.height)]
-
-
-async def test_one_changed_cell_is_the_only_one_drawn_again(monkeypatch) -> None:
-    from textual.widgets import DataTable
-
-    app = _RowsApp()
-    async with app.run_test(size=(40, 12)) as pilot:
-        await pilot.pause()
-        table = app.query_one(Table)
-        before = _screen_text(table)
-        drawn: list[tuple[int, int]] = []
-        original = DataTable._render_cell
-
-        def counting(self, row_index, column_index, *args, **kwargs):  # noqa: ANN001, ANN202
-            drawn.append((row_index, column_index))
-            return original(self, row_index, column_index, *args, **kwargs)
-
-        monkeypatch.setattr(DataTable, "_render_cell", counting)
-        table.update_cell("3", "calls", "31")
-        await pilot.pause()
-        after = _screen_text(table)
-        # Row 3 is line 4 (under the header): only its Calls cell changed on screen ...
-        assert after[4] != before[4] and "31" in after[4]
-        assert [a for a, b in zip(after, before, strict=True) if a != b] == [after[4]]
-        # ... and it is the only cell Rich drew again (DataTable alone redraws every visible cell: 11 rows x 2).
-        assert set(drawn) - {(-1, 0), (-1, 1)} == {(3, 1)}
 
 
 async def test_moving_the_cursor_still_restyles_the_rows_it_leaves_and_enters() -> None:

@@ -17,7 +17,6 @@ from cockpit.core.report import display_value
 from cockpit.core.store import Activity
 from cockpit.core.text import clean
 from cockpit.core.views import IdleDeal
-from cockpit.tui.screens.resume import StyledAtMount
 from cockpit.tui.widgets.kpi_tile import change_text
 from cockpit.tui.widgets.table import Table
 
@@ -25,7 +24,7 @@ if TYPE_CHECKING:
     from cockpit.tui.app import CockpitApp
 
 
-class OneRepScreen(StyledAtMount, Screen):
+class OneRepScreen(Screen):
     """A screen about one rep (the drill-down, My day); Esc goes back."""
 
     BINDINGS = [Binding("escape", "back", "Back", id="back")]
@@ -53,23 +52,6 @@ REP_KPIS: tuple[str, ...] = (
     "avg_basket",
     "pipeline_value",
 )
-
-
-def set_breakpoint_classes(screen: Screen) -> None:
-    """Give ``screen`` its width's breakpoint class (-narrow, -wide) now, before its first layout.
-
-    Textual sets it when the screen gets its first Resize, after the first frame was laid out without it: the team
-    cockpit's first frame at 120 columns was its narrow, one-pane layout, then redrawn wide (~30 ms more before the
-    right screen shows).
-    """
-    breakpoints = screen.HORIZONTAL_BREAKPOINTS
-    if breakpoints is None:
-        breakpoints = screen.app.HORIZONTAL_BREAKPOINTS
-    if not breakpoints:
-        return
-    width = screen.app.size.width
-    current = next((name for edge, name in sorted(breakpoints, reverse=True) if width >= edge), None)
-    screen.update_classes({name: name == current for _, name in breakpoints}, animate=False)
 
 
 def quiet_hover(root: Widget) -> None:

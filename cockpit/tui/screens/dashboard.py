@@ -10,15 +10,14 @@ from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Header, Static
+from textual.widgets import Footer, Header, Static
 
-from cockpit.core.kpi import KPI_LABELS
+from cockpit.core.kpi import KPI_LABELS, MONEY_KPIS, median
+from cockpit.core.parse import currency_digits, format_money
 from cockpit.core.report import anchor_note
 from cockpit.core.targets import Pace
 from cockpit.core.text import clean
-from cockpit.tui.screens.common import quiet_hover, set_breakpoint_classes
-from cockpit.tui.screens.resume import StyledAtMount
-from cockpit.tui.widgets.keybar import KeyBar
+from cockpit.tui.screens.common import quiet_hover
 from cockpit.tui.widgets.kpi_tile import KpiStrip, TileData
 from cockpit.tui.widgets.pipeline import DealTable, PipelineView, StageTable
 from cockpit.tui.widgets.scorecard import Scorecards
@@ -28,6 +27,18 @@ if TYPE_CHECKING:
     from cockpit.core.snapshot import Snapshot
     from cockpit.tui.app import CockpitApp
 
+#: The headline KPIs of the tile strip and the trend chart, in order.
+HEADLINE_KPIS: tuple[str, ...] = (
+    "revenue",
+    "opportunities",
+    "win_rate",
+    "conversion_rate",
+    "avg_basket",
+    "calls_per_opportunity",
+    "cac",
+    "revenue_per_rep",
+    "attainment",
+)
 _NOTHING = object()  # what a pane shows before its first render
 
 #: Shorter labels where the report's would not fit a 14-cell tile.
@@ -64,8 +75,6 @@ def tiles_for(snapshot: Snapshot, kpis: tuple[str, ...], currency: str, rep_id: 
     ]
     pace = pace_of(snapshot, rep_id)
     if pace is not None:
-        from cockpit.core.parse import format_money
-
         # Short: a tile is ~12 cells wide at 120 columns ("quota reached" showed as "quota reac…").
         if not pace.quota:
             note = "no quota"
@@ -93,9 +102,6 @@ def pace_of(snapshot: Snapshot, rep_id: int | None = None) -> Pace | None:
 
 def trend_for(snapshot: Snapshot, kpi: str, rep_id: int | None = None, rep_name: str = "") -> TrendData:
     """The chart of one KPI: the team's series, or the rep's with the team median beside it."""
-    from cockpit.core.kpi import MONEY_KPIS, median
-    from cockpit.core.parse import currency_digits
-
     dash = snapshot.dashboard
     labels = tuple(p.label for p in dash.periods)
     currency = snapshot.currency
@@ -126,7 +132,7 @@ class PaneTabs(Static):
         self.update(text)
 
 
-class DashboardScreen(StyledAtMount, Screen):
+class DashboardScreen(Screen):
     """The team cockpit (also the manager's home screen)."""
 
     # Focus the scorecards when the screen is composed, before its first paint: Textual's default focuses the
@@ -144,9 +150,6 @@ class DashboardScreen(StyledAtMount, Screen):
         self._shown: dict[str, object] = {}  # per pane, the inputs it last rendered (see _changed)
 
     def compose(self) -> ComposeResult:
-        from cockpit.tui.app import HEADLINE_KPIS
-
-        set_breakpoint_classes(self)
         yield Header(icon="◧")
         yield Static(id="banner", classes="banner")
         yield Static("Loading…", id="status", classes="status")
@@ -159,7 +162,7 @@ class DashboardScreen(StyledAtMount, Screen):
                 yield PipelineView(id="pipeline")
             with Vertical(id="trend-pane", classes="pane"):
                 yield TrendChart(id="trend")
-        yield KeyBar()
+        yield Footer()
 
     @property
     def cockpit(self) -> CockpitApp:
@@ -177,14 +180,19 @@ class DashboardScreen(StyledAtMount, Screen):
         self.query_one(PaneTabs).show(0)
         quiet_hover(self)
         self.query_one(Scorecards).focus()
+        self.watch(self.app, "snapshot", self.show_snapshot)
+        self.watch(self.app, "trend_kpi", self.show_trend_kpi, init=False)
+
+    def show_trend_kpi(self) -> None:
+        """The tiles and the chart follow the KPI chosen for the trend."""
         if self.cockpit.snapshot is not None:
             self.show_snapshot(self.cockpit.snapshot)
 
-    def show_snapshot(self, snapshot: Snapshot) -> None:
-        """Render a snapshot (called by the app when it changes)."""
+    def show_snapshot(self, snapshot: Snapshot | None) -> None:
+        """Render a snapshot (the app's, whenever it changes; panes whose inputs are unchanged are left alone)."""
+        if snapshot is None:
+            return  # still loading
         app = self.cockpit
-        from cockpit.tui.app import HEADLINE_KPIS
-
         dash = snapshot.dashboard
         status = Text()
         status.append(f"Period {dash.period.label}", style="bold")

@@ -34,7 +34,6 @@ from cockpit.core.parse import format_money, parse_duration, parse_money, parse_
 from cockpit.core.quick import Catalog, DealRef, match_name, parse_row_ref
 from cockpit.core.store import Deal, lies_ahead
 from cockpit.core.text import clean, truncate
-from cockpit.tui.screens.resume import StyledAtMount
 
 __all__ = [
     "ActivityForm",
@@ -117,7 +116,7 @@ class FieldError(Exception):
 _FieldError = FieldError  # the name the forms below were written with
 
 
-class EntryForm(StyledAtMount, ModalScreen[T], Generic[T]):
+class EntryForm(ModalScreen[T], Generic[T]):
     """Shared behaviour of the logging forms: fields with inline messages, save in a worker, Esc cancels."""
 
     DEFAULT_CSS = """

@@ -10,7 +10,11 @@ from textual.keys import format_key
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from cockpit.tui.screens.resume import StyledAtMount
+from cockpit.core.quick import QUICK_ENTRY_HELP
+from cockpit.core.views import PAGE_SIZE, REP_DEALS_PAGE
+from cockpit.tui.screens.dashboard import DashboardScreen
+from cockpit.tui.screens.rep import RepScreen
+from cockpit.tui.widgets.scorecard import REPS_PAGE, Scorecards
 
 # One paragraph and one line: the help box wraps them to its width (line breaks in the source broke them mid-line).
 PANES_HELP = (
@@ -36,7 +40,7 @@ def binding_rows(bindings: list[Binding], seen: set[str]) -> list[tuple[str, str
     return rows
 
 
-class HelpScreen(StyledAtMount, ModalScreen[None]):
+class HelpScreen(ModalScreen[None]):
     """Keys and panes; Esc, q or ? closes it."""
 
     BINDINGS = [
@@ -46,17 +50,10 @@ class HelpScreen(StyledAtMount, ModalScreen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        from cockpit.core.quick import QUICK_ENTRY_HELP
-        from cockpit.core.views import PAGE_SIZE, REP_DEALS_PAGE
-        from cockpit.tui.app import CockpitApp
-        from cockpit.tui.screens.dashboard import DashboardScreen
-        from cockpit.tui.screens.rep import RepScreen
-        from cockpit.tui.widgets.kpi_tile import KpiStrip
-        from cockpit.tui.widgets.scorecard import REPS_PAGE, Scorecards
-
         seen: set[str] = set()
         sections = [
-            ("Everywhere", binding_rows(CockpitApp.BINDINGS, seen) + [("ctrl+p", "Command palette")]),
+            # The app's own bindings (the cockpit's, whichever app opened this screen).
+            ("Everywhere", binding_rows(list(type(self.app).BINDINGS), seen) + [("ctrl+p", "Command palette")]),
             ("Team cockpit", binding_rows(DashboardScreen.BINDINGS, seen)),
             (
                 "Scorecards",
@@ -82,7 +79,6 @@ class HelpScreen(StyledAtMount, ModalScreen[None]):
                 + [("enter", f'On "… N more" / "↑ N before": the next / previous {REP_DEALS_PAGE} deals')],
             ),
         ]
-        del KpiStrip
         text = Text()
         text.append("cockpit: keys\n\n", style="bold")
         for title, rows in sections:

@@ -7,22 +7,32 @@ database. Cells are ``rich.text.Text`` so names from the data are never read as 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 from cockpit.core.analysis import MixRow
 from cockpit.core.insights import Insights
 from cockpit.core.parse import format_money
 from cockpit.core.report import percent
 from cockpit.core.text import clean, plural
-from cockpit.tui.screens.resume import StyledAtMount
 from cockpit.tui.widgets.diagnosis import DiagnosisList, PacePlan
-from cockpit.tui.widgets.keybar import KeyBar
 from cockpit.tui.widgets.table import Table
+
+if TYPE_CHECKING:
+    from cockpit.core.snapshot import Snapshot
+
+
+def insights_title(snapshot: Snapshot) -> str:
+    """The screen's heading for a snapshot: its period and team filter."""
+    dash = snapshot.dashboard
+    scope = clean(dash.team_filter) if dash.team_filter else "all teams"
+    return f"Insights · {dash.period.label} · {scope}"
 
 
 def _share(value: float | None) -> Text:
@@ -39,10 +49,8 @@ def _num(value: float | int | None, digits: int = 1) -> Text:
     return Text(f"{value:,}" if isinstance(value, int) else f"{value:.{digits}f}", justify="right")
 
 
-class InsightsScreen(StyledAtMount, Screen[None]):
+class InsightsScreen(Screen[None]):
     """Control and improve: is the shortfall the team's or a rep's, which channels pay, where deals stall."""
-
-    SHOWS_INSIGHTS = True  # the app shows it the snapshot's insights (it finds the screen by this flag)
 
     BINDINGS = [
         Binding("escape", "dismiss", "Back", id="insights.back"),
@@ -84,15 +92,22 @@ class InsightsScreen(StyledAtMount, Screen[None]):
             yield Static("Funnel", id="insights-funnel-title", classes="section-title")
             yield Table(id="insights-funnel", zebra_stripes=True, cursor_type="row")
             yield Static(id="insights-stale", classes="section-title")
-        yield KeyBar()
+        yield Footer()
 
     def on_mount(self) -> None:
         self._mounted = True  # Textual's is_mounted turns true only after this handler
         self.show(self.insights, title=self.heading)
+        # In the cockpit, each new snapshot's insights (on another app, e.g. a test's, the attribute never changes).
+        self.watch(self.app, "snapshot", self.show_snapshot, init=False)
+
+    def show_snapshot(self, snapshot: Snapshot | None) -> None:
+        """Show the insights of the app's new snapshot (one read before the screen opened has none: kept as is)."""
+        if snapshot is not None and snapshot.insights is not None:
+            self.show(snapshot.insights, title=insights_title(snapshot))
 
     def show(self, insights: Insights | None, *, title: str | None = None) -> None:
-        """Render new data (the app calls this when its worker posts a fresh snapshot). Before the screen is mounted
-        it only keeps them: its mount shows what it was given last."""
+        """Render new data. Before the screen is mounted it only keeps them: its mount shows what it was given
+        last."""
         self.insights = insights
         if title is not None:
             self.heading = title

@@ -24,7 +24,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets import DataTable, Footer, Input, Select, Static
 from textual.widgets.data_table import RowDoesNotExist
 
 from cockpit.core.actions import Actor, SetCost, SetQuota, apply
@@ -38,8 +38,6 @@ from cockpit.core.report import percent
 from cockpit.core.store import COST_CATEGORIES, Cost, Quota, Store
 from cockpit.core.text import clean
 from cockpit.tui.screens.forms import EntryForm, FieldError, FuzzySuggester
-from cockpit.tui.screens.resume import StyledAtMount
-from cockpit.tui.widgets.keybar import KeyBar
 from cockpit.tui.widgets.table import Table
 
 __all__ = ["CostForm", "CostsQuotasScreen", "MoneyView", "QuotaForm", "QuotaLine", "read_money_view", "shift_month"]
@@ -245,7 +243,7 @@ def _money_cell(amount: int, currency: str) -> Text:
     return Text(format_money(amount, currency), justify="right")
 
 
-class CostsQuotasScreen(StyledAtMount, Screen[None]):
+class CostsQuotasScreen(Screen[None]):
     """One month's costs and quotas; managers add and edit them here (``k`` cost, ``o`` quota, Enter edits)."""
 
     BINDINGS = [
@@ -297,12 +295,14 @@ class CostsQuotasScreen(StyledAtMount, Screen[None]):
                 "k add a cost · o set a quota · Enter edit the selected row · [ ] month · Esc back",
                 classes="section-note",
             )
-        yield KeyBar()
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#money-costs", Table).add_columns("Category", "Channel", "Amount")
         self.query_one("#money-quotas", Table).add_columns("Rep or team", "Quota", "Revenue", "Attainment")
         self.load()
+        # In the cockpit, a new snapshot means the database changed: read the month again (no-op on other apps).
+        self.watch(self.app, "snapshot", self.show_snapshot, init=False)
 
     # ---- reading
 
@@ -321,7 +321,8 @@ class CostsQuotasScreen(StyledAtMount, Screen[None]):
         self.app.call_from_thread(self.show, view)
 
     def show_snapshot(self, snapshot: object) -> None:
-        """The database changed (a colleague's write, an undo): read the month's entries and revenue again."""
+        """The app's snapshot changed, so did the database (a colleague's write, an undo): read the month's entries
+        and revenue again."""
         self.load()
 
     def show(self, view: MoneyView) -> None:

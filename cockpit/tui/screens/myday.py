@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Grid
-from textual.widgets import Header, Static
+from textual.widgets import Footer, Header, Static
 
 from cockpit.core.report import display_value
 from cockpit.core.text import clean
@@ -17,10 +17,8 @@ from cockpit.tui.screens.common import (
     OneRepScreen,
     OpenDealTable,
     quiet_hover,
-    set_breakpoint_classes,
 )
 from cockpit.tui.widgets.diagnosis import PacePlan
-from cockpit.tui.widgets.keybar import KeyBar
 
 if TYPE_CHECKING:
     from cockpit.core.snapshot import Snapshot
@@ -30,7 +28,6 @@ class MyDayScreen(OneRepScreen):
     """A rep's day; `d` goes to the team cockpit, Esc back."""
 
     def compose(self) -> ComposeResult:
-        set_breakpoint_classes(self)
         yield Header(icon="◧")
         yield Static("Loading…", id="myday-status", classes="status")
         yield PacePlan(id="myday-pace", label="Me", currency=self.cockpit.currency)
@@ -39,7 +36,7 @@ class MyDayScreen(OneRepScreen):
             yield ActivityTable(id="myday-followups", follow_up=True, classes="box")
             yield OpenDealTable(id="myday-deals", classes="box")
             yield ActivityTable(id="myday-latest", classes="box")
-        yield KeyBar()
+        yield Footer()
 
     def on_mount(self) -> None:
         for widget_id, title in (
@@ -53,11 +50,11 @@ class MyDayScreen(OneRepScreen):
         # No scrolling to it: when the first snapshot is already here (a rep's start), the grid would scroll past
         # the top of the KPI box to show the whole follow-up box; the screen opens at its top.
         self.query_one("#myday-followups").focus(scroll_visible=False)
-        if self.cockpit.snapshot is not None:
-            self.show_snapshot(self.cockpit.snapshot)
+        self.watch(self.app, "snapshot", self.show_snapshot)
 
-    def show_snapshot(self, snapshot: Snapshot) -> None:
-        mine = snapshot.my_day
+    def show_snapshot(self, snapshot: Snapshot | None) -> None:
+        """Render the app's snapshot (whenever it changes)."""
+        mine = snapshot.my_day if snapshot is not None else None
         if mine is None or mine.rep.id != self.rep_id:
             return  # still loading this rep's day
         app, dash = self.cockpit, snapshot.dashboard

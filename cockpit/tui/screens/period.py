@@ -14,7 +14,6 @@ from textual.widgets.option_list import Option
 from cockpit.core.config import Settings
 from cockpit.core.errors import PeriodError
 from cockpit.core.periods import Period, parse_period, period_containing
-from cockpit.tui.screens.resume import StyledAtMount
 
 KINDS: tuple[tuple[str, str], ...] = (
     ("week", "Week"),
@@ -26,7 +25,7 @@ KINDS: tuple[tuple[str, str], ...] = (
 )
 
 
-class PeriodScreen(StyledAtMount, ModalScreen[Period | None]):
+class PeriodScreen(ModalScreen[Period | None]):
     """Choose the kind of period; the new period contains the first day of the current one."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="period_cancel")]

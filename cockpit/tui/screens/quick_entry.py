@@ -21,12 +21,11 @@ from textual.widgets import Input, Static
 from cockpit.core.errors import CockpitError
 from cockpit.core.quick import Catalog, QuickAction, parse_quick
 from cockpit.tui.screens.forms import refusal
-from cockpit.tui.screens.resume import StyledAtMount
 
 __all__ = ["QuickEntryScreen"]
 
 
-class QuickEntryScreen(StyledAtMount, ModalScreen[QuickAction | None]):
+class QuickEntryScreen(ModalScreen[QuickAction | None]):
     """A one-line prompt at the bottom of the screen; dismisses with the action written, or None on Esc."""
 
     DEFAULT_CSS = """

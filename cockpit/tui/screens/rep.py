@@ -7,13 +7,12 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Grid
-from textual.widgets import Header, Static
+from textual.widgets import Footer, Header, Static
 
 from cockpit.core.text import clean
 from cockpit.core.views import REP_DEALS_PAGE
-from cockpit.tui.screens.common import ActivityTable, CompareTable, OneRepScreen, quiet_hover, set_breakpoint_classes
+from cockpit.tui.screens.common import ActivityTable, CompareTable, OneRepScreen, quiet_hover
 from cockpit.tui.screens.dashboard import trend_for
-from cockpit.tui.widgets.keybar import KeyBar
 from cockpit.tui.widgets.pipeline import DealTable, StageTable
 from cockpit.tui.widgets.trend import TrendChart
 
@@ -25,7 +24,6 @@ class RepScreen(OneRepScreen):
     """One rep in detail; Esc goes back to where it was opened from."""
 
     def compose(self) -> ComposeResult:
-        set_breakpoint_classes(self)
         yield Header(icon="◧")
         yield Static("Loading…", id="rep-status", classes="status")
         with Grid(id="rep-grid", classes="detail-grid"):
@@ -34,7 +32,7 @@ class RepScreen(OneRepScreen):
             yield DealTable(id="rep-deals", show_stage=True, show_rep=False, title_len=26, classes="box")
             yield ActivityTable(id="rep-activities", classes="box")
             yield TrendChart(id="rep-trend", classes="box")
-        yield KeyBar()
+        yield Footer()
 
     def on_mount(self) -> None:
         for widget_id, title in (
@@ -47,11 +45,17 @@ class RepScreen(OneRepScreen):
             self.query_one(f"#{widget_id}").border_title = title
         quiet_hover(self)
         self.query_one(CompareTable).focus()
+        self.watch(self.app, "snapshot", self.show_snapshot)
+        self.watch(self.app, "trend_kpi", self.show_trend_kpi, init=False)
+
+    def show_trend_kpi(self) -> None:
+        """The chart follows the KPI chosen for the trend."""
         if self.cockpit.snapshot is not None:
             self.show_snapshot(self.cockpit.snapshot)
 
-    def show_snapshot(self, snapshot: Snapshot) -> None:
-        detail = snapshot.detail
+    def show_snapshot(self, snapshot: Snapshot | None) -> None:
+        """Render the app's snapshot (whenever it changes)."""
+        detail = snapshot.detail if snapshot is not None else None
         if detail is None or detail.rep.id != self.rep_id:
             return  # the snapshot for this rep is still loading
         app, dash = self.cockpit, snapshot.dashboard

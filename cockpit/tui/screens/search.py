@@ -16,10 +16,9 @@ from textual.worker import get_current_worker
 from cockpit.core.store import Store
 from cockpit.core.text import clean
 from cockpit.core.views import SearchHit, search
-from cockpit.tui.screens.resume import StyledAtMount
 
 
-class SearchScreen(StyledAtMount, ModalScreen[SearchHit | None]):
+class SearchScreen(ModalScreen[SearchHit | None]):
     """Type to search; ↓ to the results, Enter opens a deal's owner, Esc closes."""
 
     BINDINGS = [

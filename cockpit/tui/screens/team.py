@@ -11,12 +11,11 @@ from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from cockpit.core.text import clean
-from cockpit.tui.screens.resume import StyledAtMount
 
 ALL = "\x00all"
 
 
-class TeamScreen(StyledAtMount, ModalScreen[str | None]):
+class TeamScreen(ModalScreen[str | None]):
     """Pick a team, or every team; returns the team name, "" for every team, None when cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="team_cancel")]

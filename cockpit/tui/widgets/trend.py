@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
+import plotext as plt
 from rich.text import Text
-from textual import work
 from textual.reactive import reactive
 from textual.widget import Widget
 
@@ -21,48 +20,17 @@ class TrendData:
     scale: float = 1.0  # money in minor units is divided by this to plot major units
 
 
-_plotext_ready = threading.Event()
-
-
-def load_plotext() -> None:
-    """Import plotext (any thread; a second caller waits for the first one's import)."""
-    import plotext  # noqa: F401
-
-    _plotext_ready.set()
-
-
-def plotext_loaded() -> bool:
-    """Whether plotext is imported (charts draw at once) or not yet (they show their title until it is).
-
-    Not ``"plotext" in sys.modules``: a module is there from the moment its import starts.
-    """
-    return _plotext_ready.is_set()
-
-
 class TrendChart(Widget, can_focus=True):
-    """A plotext chart; `plotext` (a ~90 ms import) is loaded in a thread after the frame that first needs it."""
+    """A plotext chart of :class:`TrendData`, redrawn when its data or its size change."""
 
     data: reactive[TrendData | None] = reactive(None)
     """What to plot; None shows a placeholder."""
 
-    def watch_data(self, data: TrendData | None) -> None:
-        if data is not None and not plotext_loaded():
-            # After the next frame: the first screen of data is painted without waiting for the import, and the
-            # import's thread does not compete for the GIL with that paint.
-            self.call_after_refresh(self._load_plotext)
-
-    @work(thread=True, exclusive=True, group="plotext")
-    def _load_plotext(self) -> None:
-        load_plotext()
-        self.app.call_from_thread(self.refresh)
-
     def render(self) -> Text:
         data = self.data
         width, height = self.content_size
-        if data is None or width < 20 or height < 5 or not plotext_loaded():
+        if data is None or width < 20 or height < 5:
             return Text(data.title if data else "Trend: loading…")
-        import plotext as plt
-
         fig = plt.figure
         fig.clear()
         plt.terminal.limit(False, False)  # size the plot to this widget, not to the real terminal
