@@ -7,6 +7,7 @@ import os
 
 import pendulum
 
+from cockpit.core.clock import Clock
 from cockpit.core.config import Settings, load_settings
 from cockpit.core.demo import generate
 from cockpit.core.errors import ParseError, PeriodError, StoreError
@@ -49,17 +50,28 @@ def ensure_demo_database(settings: Settings) -> None:
     generate(settings.db_path, tz=settings.timezone)
 
 
-def open_store(settings: Settings, *, readonly: bool = False, user: str | None = None) -> Store:
-    """Open the database the settings name (generating the default demo database when needed)."""
+def open_store(
+    settings: Settings, *, readonly: bool = False, user: str | None = None, clock: Clock | None = None
+) -> Store:
+    """Open the database the settings name (generating the default demo database when needed); ``clock`` stamps
+    what the store writes (a write command passes one standing at the moment it started)."""
+    now = clock.timestamp if clock is not None else None
     ensure_demo_database(settings)
     try:
-        return Store(settings.db_path, readonly=readonly, user=user, stages=settings.stages)
+        return Store(settings.db_path, readonly=readonly, user=user, stages=settings.stages, now=now)
     except StoreError as exc:
         if not readonly or "needs a schema upgrade" not in str(exc):
             raise
     # A reader of an older database upgrades it once (a migration is the only write a report makes), then reads.
-    Store(settings.db_path, user=user, stages=settings.stages).close()
-    return Store(settings.db_path, readonly=True, user=user, stages=settings.stages)
+    Store(settings.db_path, user=user, stages=settings.stages, now=now).close()
+    return Store(settings.db_path, readonly=True, user=user, stages=settings.stages, now=now)
+
+
+def open_stamped(args: argparse.Namespace) -> Store:
+    """The database of a write command whose only moment is now: what it writes carries the moment it started
+    ($COCKPIT_NOW when set), as the other write commands stamp theirs."""
+    settings = settings_for(args)
+    return open_store(settings, clock=Clock.frozen_at(now_for(settings)))
 
 
 def resolve_period(

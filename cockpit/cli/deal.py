@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from cockpit.cli.common import add_db_option, now_for, settings_for
-from cockpit.cli.log import open_at
+from cockpit.cli.common import add_db_option, now_for, open_stamped, open_store, settings_for
 from cockpit.core.actions import DealEntry, Restore, StageMove, Void, apply, resolve_actor
+from cockpit.core.clock import Clock
 from cockpit.core.parse import parse_money, parse_when
 
 
@@ -57,7 +57,7 @@ def run_add(args: argparse.Namespace) -> int:
     now = now_for(settings)
     amount = parse_money(args.amount, currency=settings.currency)
     close = parse_when(args.expected_close, now=now, tz=settings.timezone) if args.expected_close else None
-    with open_at(settings) as store:
+    with open_store(settings, clock=Clock.frozen_at(now)) as store:
         actor = resolve_actor(store, args.rep)
         entry = DealEntry(
             account=args.account,
@@ -76,19 +76,19 @@ def run_move(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     now = now_for(settings)
     at = parse_when(args.at, now=now, tz=settings.timezone) if args.at else now
-    with open_at(settings) as store:
+    with open_store(settings, clock=Clock.frozen_at(now)) as store:
         actor = resolve_actor(store, args.as_rep)
         print(apply(store, actor, StageMove(args.id, args.stage, reason=args.reason, at=int(at.timestamp()))))
     return 0
 
 
 def run_void(args: argparse.Namespace) -> int:
-    with open_at(settings_for(args)) as store:
+    with open_stamped(args) as store:
         print(apply(store, resolve_actor(store, args.as_rep), Void("deals", args.id, args.reason)))
     return 0
 
 
 def run_restore(args: argparse.Namespace) -> int:
-    with open_at(settings_for(args)) as store:
+    with open_stamped(args) as store:
         print(apply(store, resolve_actor(store, args.as_rep), Restore("deals", args.id)))
     return 0

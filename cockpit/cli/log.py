@@ -6,10 +6,10 @@ import argparse
 
 from cockpit.cli.common import add_db_option, now_for, open_store, settings_for
 from cockpit.core.actions import ActivityEntry, apply, resolve_actor
-from cockpit.core.config import Settings
+from cockpit.core.clock import Clock
 from cockpit.core.errors import ParseError
 from cockpit.core.parse import parse_duration, parse_when
-from cockpit.core.store import LOGGABLE_KINDS, OUTCOMES, Store
+from cockpit.core.store import LOGGABLE_KINDS, OUTCOMES
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     duration = parse_duration(args.duration) if args.duration else None
     at = parse_when(args.at, now=now, tz=settings.timezone) if args.at else now
     follow_up = parse_when(args.follow_up, now=now, tz=settings.timezone) if args.follow_up else None
-    with open_at(settings) as store:
+    with open_store(settings, clock=Clock.frozen_at(now)) as store:
         actor = resolve_actor(store, args.rep)
         entry = ActivityEntry(
             kind=args.kind,
@@ -55,11 +55,3 @@ def run(args: argparse.Namespace) -> int:
         )
         print(apply(store, actor, entry))
     return 0
-
-
-def open_at(settings: Settings) -> Store:
-    """The database, its clock set to the CLI's (COCKPIT_NOW when frozen), so created and audit times agree."""
-    now = now_for(settings).timestamp()
-    store = open_store(settings)
-    store.clock = lambda: now
-    return store

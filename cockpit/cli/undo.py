@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from cockpit.cli.common import add_db_option, settings_for
-from cockpit.cli.log import open_at
+from cockpit.cli.common import add_db_option, open_stamped
 from cockpit.core.actions import Undo, apply, resolve_actor
 
 
@@ -16,7 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    with open_at(settings_for(args)) as store:
+    with open_stamped(args) as store:
         undo_id = apply(store, resolve_actor(store), Undo())
         print(f"{undo_id} {store.audit(limit=1, user=store.user)[0].action}")
     return 0

@@ -74,3 +74,24 @@ def test_the_probe_sees_textual_when_it_is_imported() -> None:
         [sys.executable, "-c", PROBE, "textual"], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
     )
     assert "textual" in json.loads(done.stdout)
+
+
+SCRIPTED = """
+import json, sys
+from cockpit.cli import main
+code = main(sys.argv[1:])
+print(json.dumps([code, sorted(m for m in sys.modules if m.split(".")[0] == "textual")]), file=sys.stderr)
+"""
+
+
+def test_scripted_commands_never_load_the_terminal_ui(tmp_path: Path) -> None:
+    db = tmp_path / "sample.db"
+    shutil.copy(ROOT / "sample.db", db)
+    env = {"PATH": "/usr/bin:/bin", "COCKPIT_CACHE_DIR": "", "COCKPIT_CONFIG": str(tmp_path / "none.toml")}
+    for argv in (["report", "--db", str(db), "--format", "json"], ["check", str(db), "--quick"]):
+        done = subprocess.run(
+            [sys.executable, "-c", SCRIPTED, *argv], cwd=ROOT, capture_output=True, text=True, timeout=60, env=env
+        )
+        code, textual = json.loads(done.stderr.strip().splitlines()[-1])
+        assert textual == [], argv
+        assert code in (0, 2), done.stderr  # check may find the copy's folder not group-shared: still no UI
