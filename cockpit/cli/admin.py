@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_init(args: argparse.Namespace) -> int:
     db = init_database(args.path, group=args.group)
-    print(f"created {db}: group members can now run: cockpit --db {db}")
+    print(clean(f"created {db}: group members can now run: cockpit --db {db}"))
     return 0
 
 

@@ -43,11 +43,21 @@ def now_for(settings: Settings) -> pendulum.DateTime:
 
 
 def ensure_demo_database(settings: Settings) -> None:
-    """With no database named anywhere, generate the demo database in the user data directory once."""
-    if not settings.is_demo_default or settings.db_path.exists():
+    """With no database named anywhere, generate the demo database in the user data directory once.
+
+    :func:`~cockpit.core.demo.generate` renames a complete file into place, so a start killed while generating
+    leaves no demo database and the next start generates it again. An empty one (left by an older cockpit killed
+    at that moment) is generated again too, rather than opened as an empty cockpit forever."""
+    path = settings.db_path
+    if not settings.is_demo_default:
         return
-    settings.db_path.parent.mkdir(parents=True, exist_ok=True)
-    generate(settings.db_path, tz=settings.timezone)
+    try:
+        if path.stat().st_size > 0:
+            return
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    generate(path, tz=settings.timezone)
 
 
 def open_store(

@@ -27,17 +27,23 @@ class Actor:
 
 
 def resolve_actor(store: Store, as_rep: str | None = None, *, unix_user: str | None = None) -> Actor:
-    """The acting user: the Unix login (default: the store's user) mapped to a rep, or ``as_rep`` (name or login).
+    """The acting user: the Unix login (default: the store's, from the process's real uid) mapped to a rep, or
+    ``as_rep`` (name or login) for a manager, or anyone on a database where no login is mapped.
 
-    Raises PermissionDenied when a rep asks to act as somebody else, NotFoundError for an unknown ``as_rep``.
+    Acting as another rep is recorded: from then on the store's audit rows name both, "login as Rep Name", so the
+    trail shows who really did it. Raises PermissionDenied when a rep asks to act as somebody else, NotFoundError
+    for an unknown ``as_rep``.
     """
-    login = unix_user or store.user
+    login = unix_user or store.login
+    store.user = login
     own = store.rep_by_login(login)
     managed = (own is not None or any(r.unix_login for r in store.reps())) and not store.is_demo
     if not managed:
         # Nobody has a login mapped: nobody can be told apart, so whoever opens the file runs it. A demo database
         # is there to be tried, so whoever opens it may do everything too.
         rep = store.rep_by_name(as_rep) if as_rep else None
+        if rep is not None:
+            store.user = _acting_as(login, rep)
         return Actor(rep=rep, unix_user=login, is_manager=True)
     is_manager = own is not None and own.role == "manager"
     if as_rep is None:
@@ -50,4 +56,13 @@ def resolve_actor(store: Store, as_rep: str | None = None, *, unix_user: str | N
         )
     if wanted.id != own.id and not is_manager:
         raise PermissionDenied(f"you are {own.name!r} (a rep): a rep logs only as themselves, not as {wanted.name!r}")
+    if wanted.id != own.id:
+        store.user = _acting_as(login, wanted)
     return Actor(rep=wanted, unix_user=login, is_manager=is_manager)
+
+
+def _acting_as(login: str, rep: Rep) -> str:
+    # What the audit log's unix_user column records for an action done with --as: the real login first.
+    if rep.unix_login == login:
+        return login
+    return f"{login} as {rep.name}"

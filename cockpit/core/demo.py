@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import bisect
 import json
+import os
 import random
+import secrets
 import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -904,31 +906,53 @@ def generate(
     n_teams = max(2, min(len(TEAMS), (reps + 2) // 3))
     args = {"reps": reps, "months": months, "seed": seed, "end": end.isoformat(), "tz": tz}
 
-    existed = target.exists()
-    store = Store(target, create=True, user="demo", now=lambda: float(generated_at))
+    # Generated into a new file beside the target and renamed over it once complete: a run killed half-way (a
+    # first start interrupted) leaves only a hidden temporary file, never an empty or partial database at the name.
+    tmp = _new_temp_file(target)
     try:
-        probability = {s.name: s.probability for s in store.stages()}
-        with store.write("generate demo") as tx:
-            out = BulkWriter(tx)
-            out.set_cache_size(65_536)  # 64 MiB: index pages stay hot during the bulk insert
-            with tx.bulk():
-                gen = _Generator(random.Random(seed), cal, reps, out)
-                counts = gen.run(n_teams, probability, progress)
-            out.insert_many(
-                "meta",
-                ("key", "value"),
-                [("demo", "1"), ("demo_args", json.dumps(args, sort_keys=True, ensure_ascii=False))],
-            )
-            summary = DemoSummary(**{k: counts[k] for k in DemoSummary.__dataclass_fields__})
-            tx.audit("meta", None, None, {"generated": asdict(summary) | {"stage_history": counts["stage_history"]}})
-        if progress is not None:
-            progress("analyzing")
-        store.analyze_and_fold_wal()  # the file stands alone (sample.db is committed as one file)
+        store = Store(tmp, create=True, user="demo", now=lambda: float(generated_at))
+        try:
+            probability = {s.name: s.probability for s in store.stages()}
+            with store.write("generate demo") as tx:
+                out = BulkWriter(tx)
+                out.set_cache_size(65_536)  # 64 MiB: index pages stay hot during the bulk insert
+                with tx.bulk():
+                    gen = _Generator(random.Random(seed), cal, reps, out)
+                    counts = gen.run(n_teams, probability, progress)
+                out.insert_many(
+                    "meta",
+                    ("key", "value"),
+                    [("demo", "1"), ("demo_args", json.dumps(args, sort_keys=True, ensure_ascii=False))],
+                )
+                summary = DemoSummary(**{k: counts[k] for k in DemoSummary.__dataclass_fields__})
+                tx.audit(
+                    "meta", None, None, {"generated": asdict(summary) | {"stage_history": counts["stage_history"]}}
+                )
+            if progress is not None:
+                progress("analyzing")
+            store.analyze_and_fold_wal()  # the file stands alone (sample.db is committed as one file)
+        finally:
+            store.close()  # the last connection: SQLite removes the (empty) -wal and -shm
+        if target.exists() and target.stat().st_size > 0:  # written meanwhile by someone else: theirs stays
+            raise ValidationError(f"{target} already exists and is not empty; demo data goes into a new file")
+        os.replace(tmp, target)
     except BaseException:
-        store.close()
-        if not existed:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{target}{suffix}").unlink(missing_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{tmp}{suffix}").unlink(missing_ok=True)
         raise
-    store.close()
     return summary
+
+
+def _new_temp_file(target: Path) -> Path:
+    """A new empty file in ``target``'s folder (same filesystem, so it can be renamed over the target), created
+    with the mode a new file gets (the umask applies), never through a symlink."""
+    for _ in range(100):
+        tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666))
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise ValidationError(f"cannot create a file in {target.parent}: {exc.strerror}") from None
+        return tmp
+    raise ValidationError(f"cannot create a temporary file in {target.parent}")  # pragma: no cover

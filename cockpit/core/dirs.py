@@ -1,10 +1,12 @@
 """Where the cockpit keeps its files: this user's directories of the platform (``platformdirs``);
-``COCKPIT_CONFIG`` and ``COCKPIT_CACHE_DIR`` override two of them. And how a cache file is replaced."""
+``COCKPIT_CONFIG`` and ``COCKPIT_CACHE_DIR`` override two of them. How a private folder is made and a file of this
+user's is trusted, and how a cache file is replaced."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -45,10 +47,38 @@ def default_demo_db() -> Path:
     return data_dir() / "demo.db"
 
 
+def private_dir(folder: Path) -> Path:
+    """Make ``folder`` (mode 0700) if missing and return it; OSError unless it is a real folder (not a symlink) of
+    this user that nobody else can write. One of ours left looser by an older cockpit is closed to 0700.
+
+    What the cockpit keeps for one user (KPI caches, its error log) goes in such a folder: in a folder others can
+    write (``COCKPIT_CACHE_DIR`` on a shared disk), a member could plant a file that the user's cockpit trusts."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(folder, 0o700)  # never follows a symlink at the name: that is an existing entry, checked below
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        st = os.fstat(fd)
+        if st.st_uid != os.geteuid():
+            raise PermissionError(f"{folder} belongs to another user")
+        if stat.S_IMODE(st.st_mode) & 0o077:
+            os.fchmod(fd, 0o700)
+    finally:
+        os.close(fd)
+    return folder
+
+
+def is_own_private_file(st: os.stat_result) -> bool:
+    """Whether a file (its ``fstat``) is a regular file of this user that nobody else can write: the only kind a
+    cache is read from, since anyone who can write it can make the cockpit show them false numbers."""
+    return stat.S_ISREG(st.st_mode) and st.st_uid == os.geteuid() and not st.st_mode & 0o022
+
+
 def replace_file(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in its folder (made if missing), readable by this user
-    only (0600), renamed over it: a reader sees the old file or the new one, never part of one. Raises OSError."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``data`` to ``path`` through a temporary file in its folder (made private if missing, see
+    :func:`private_dir`), readable by this user only (0600), renamed over it: a reader sees the old file or the new
+    one, never part of one. Raises OSError (also when the folder is not this user's alone)."""
+    private_dir(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as out:

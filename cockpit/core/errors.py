@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
 import traceback
 from pathlib import Path
 
 import pendulum
 
-from cockpit.core.dirs import state_dir
+from cockpit.core.dirs import private_dir, state_dir
 
 
 class CockpitError(Exception):
@@ -77,12 +79,16 @@ class ReadOnlyError(StoreError):
 
 
 def log_internal_error(exc: BaseException) -> Path | None:
-    """Append the traceback to the error log in the user's state directory; return its path."""
+    """Append the traceback to the error log in the user's state directory; return its path.
+
+    The log holds command lines (a confidential note typed in one): the folder is this user's alone (0700) and
+    the file 0600, never followed through a symlink."""
     try:
-        folder = state_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / "errors.log"
-        with path.open("a", encoding="utf-8") as handle:
+        path = private_dir(state_dir()) / "errors.log"
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as handle:
+            if stat.S_IMODE(os.fstat(fd).st_mode) & 0o077:
+                os.fchmod(fd, 0o600)  # left readable by an older cockpit
             handle.write(f"--- {pendulum.now().to_iso8601_string()} cockpit {' '.join(sys.argv[1:])}\n")
             handle.write("".join(traceback.format_exception(exc)))
         return path

@@ -28,7 +28,8 @@ Across processes: the cache of a database is saved to one file in the user's cac
 temporary file and renamed) after an expensive computation, at most once a minute otherwise, and when the Store goes
 away. A new process loads it and syncs it like any other: the file records the database's random ``db_id``, the last
 audit row it saw (with a fingerprint of the log's last rows up to it, in case the log was replaced) and the change
-count then. A file that is missing, unreadable, of another database or of another format is ignored.
+count then. A file that is missing, unreadable, of another database or of another format is ignored, and so is one that
+is not this user's alone (another owner, writable by group or others, a symlink, in a folder others can write).
 A file is touched when it is read; once per process, the first save deletes the cache files nobody has read or
 written for ``STALE_FILE_DAYS`` (databases deleted, moved or no longer opened) and temporary files a crashed save
 left behind, so the folder does not grow with every database a user ever opened.
@@ -49,7 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cockpit.core.dirs import cache_dir, replace_file
+from cockpit.core.dirs import cache_dir, is_own_private_file, private_dir, replace_file
 from cockpit.core.store import changes
 from cockpit.core.store.measures import cached_reads
 
@@ -240,7 +241,7 @@ class KpiCache:
         if self.file is None or self.db_id is None:
             return
         try:
-            data = json.loads(self.file.read_text(encoding="utf-8"))
+            data = json.loads(_read_own_file(self.file))
             if data.get("format") != FILE_FORMAT or data.get("db_id") != self.db_id:
                 return
             entries = dict(_entry_from_json(item) for item in data["entries"])
@@ -253,6 +254,17 @@ class KpiCache:
             os.utime(self.file)  # in use: a database opened read-only every day never saves, and must not be pruned
         self.entries = entries
         self.seen_audit, self.seen_changes, self.fingerprint = seen, count, fingerprint
+
+
+def _read_own_file(path: Path) -> bytes:
+    """The bytes of a cache file this user alone could have written; OSError for any other (a member's forged file
+    in a shared cache folder would show the user false numbers), a symlink, or a FIFO."""
+    private_dir(path.parent)  # ours alone, not writable by others: nobody could have swapped the file in it
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as handle:
+        if not is_own_private_file(os.fstat(fd)):
+            raise PermissionError(f"{path} is not this user's own private file")
+        return handle.read()
 
 
 #: How many audit rows, up to the last one seen, the fingerprint covers.

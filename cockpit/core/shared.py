@@ -9,15 +9,17 @@ files beside the database), and those side files end up in the same group, which
 
 from __future__ import annotations
 
-import contextlib
 import grp
 import os
+import shutil
 import stat
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cockpit.core.errors import StoreError
 from cockpit.core.store import CHANGE_TRIGGERS, SCHEMA_VERSION, Store
+from cockpit.core.store.connection import SQLITE_HEADER, not_regular, read_header
 from cockpit.core.store.inspection import inspect_database
 
 __all__ = ["CheckReport", "NETWORK_FILESYSTEMS", "check_database", "filesystem_type", "init_database"]
@@ -71,40 +73,72 @@ def _group_name(gid: int) -> str:
         return str(gid)
 
 
-def _set_group(path: Path, gid: int, what: str) -> None:
-    if path.stat().st_gid == gid:
-        return
-    try:
-        os.chown(path, -1, gid)
-    except PermissionError:
-        raise StoreError(
-            f"cannot give {what} {path} to group {_group_name(gid)}: you must own it and belong to the group"
-        ) from None
+SIDE_SUFFIXES = ("-wal", "-shm", "-journal")
 
 
-def _add_mode(path: Path, bits: int, what: str) -> None:
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & bits == bits:
-        return
+def _refuse_planted(db: Path) -> None:
+    # In a group-writable folder any member can leave a file, or a symlink to someone else's file, where the
+    # database or its side files will be: whatever is there was not made by this init, so it is refused, never
+    # opened, chmodded or given to the group.
+    for path in (db, *(db.with_name(db.name + suffix) for suffix in SIDE_SUFFIXES)):
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            continue
+        if stat.S_ISLNK(st.st_mode):
+            raise StoreError(f"{path} is a symbolic link: remove it (init creates the file itself; never chmod it)")
+        if (reason := not_regular(path, st.st_mode)) is not None:
+            raise StoreError(f"{reason}; remove it first")
+        if path == db and st.st_size > 0:
+            raise StoreError(f"{db} already exists and is not empty (see: cockpit check {db})")
+        if path == db:
+            raise StoreError(f"{db} already exists (empty): remove it first; init creates the file itself")
+        raise StoreError(f"{path} is left from an earlier database: remove it first")
+
+
+def _make_folder(folder: Path, gid: int) -> None:
+    # A folder made here is given to the group, g+rwxs; one that exists is only checked (init changes only what it
+    # creates, so it never hands a folder someone else set up to a group).
     try:
-        os.chmod(path, mode | bits)
+        os.mkdir(folder, 0o700)
+    except FileExistsError:
+        st = folder.stat()
+        if not stat.S_ISDIR(st.st_mode):
+            raise StoreError(f"{folder} is not a folder") from None
+        if st.st_gid != gid or st.st_mode & DIR_BITS != DIR_BITS:
+            name = _group_name(gid)
+            raise StoreError(
+                f"folder {folder} is not group {name}'s, group-writable and setgid; init changes only what it "
+                f"creates (its owner or root runs: chgrp {name} {folder} && chmod g+rwxs {folder})"
+            ) from None
+        return
     except PermissionError:
-        raise StoreError(f"cannot change the permissions of {what} {path}: you do not own it") from None
+        raise StoreError(f"cannot create folder {folder}: permission denied") from None
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        if os.fstat(fd).st_gid != gid:
+            os.fchown(fd, -1, gid)
+        os.fchmod(fd, 0o770 | stat.S_ISGID)
+    except PermissionError:
+        raise StoreError(f"cannot give folder {folder} to group {_group_name(gid)}: permission denied") from None
+    finally:
+        os.close(fd)
 
 
 def init_database(path: str | os.PathLike[str], *, group: str | None = None) -> Path:
     """Create an empty cockpit database at ``path`` that every member of ``group`` can write; return its path.
 
-    The folder (created when missing; its parent must exist) becomes group-owned, group-writable and setgid, so
-    the ``-wal``/``-shm`` files another member's SQLite creates belong to the group too; the file is mode 0660.
-    An existing non-empty file is refused. Without ``group``, the folder's group is used.
+    A missing folder (its parent must exist) is created group-owned, group-writable and setgid (2770), so the
+    ``-wal``/``-shm`` files another member's SQLite creates belong to the group too; an existing folder must
+    already be so. The file is mode 0660. Anything already at ``path`` or at its ``-wal``/``-shm``/``-journal``
+    is refused (a symlink a member planted there would hand its target to the group). Without ``group``, the
+    folder's group is used.
     """
     db = Path(path).expanduser().absolute()
     folder = db.parent
-    if db.is_dir():
+    if db.is_dir() and not db.is_symlink():
         raise StoreError(f"{db} is a directory; give the path of the database file to create")
-    if db.exists() and db.stat().st_size > 0:
-        raise StoreError(f"{db} already exists and is not empty (see: cockpit check {db})")
+    _refuse_planted(db)
     if not folder.parent.exists():
         raise StoreError(f"cannot create {db}: folder {folder.parent} does not exist")
     gid = _group_id(group, folder)
@@ -113,34 +147,30 @@ def init_database(path: str | os.PathLike[str], *, group: str | None = None) -> 
     kind = filesystem_type(folder if folder.exists() else folder.parent)
     if kind in NETWORK_FILESYSTEMS:
         raise StoreError(f"{folder} is on {kind}: {_NETWORK_REASON}")
+    _make_folder(folder, gid)
+    # The schema is written in a private folder (0700, ours) and linked into place: nobody can swap the file
+    # between its creation and SQLite's open, and link() never replaces nor follows what is at the name.
+    private = Path(tempfile.mkdtemp(prefix=f".{db.name}-init-", dir=folder))
+    fresh = private / db.name
     try:
-        folder.mkdir(exist_ok=True)
-    except PermissionError:
-        raise StoreError(f"cannot create folder {folder}: permission denied") from None
-    _set_group(folder, gid, "folder")
-    _add_mode(folder, DIR_BITS, "folder")
-    created = not db.exists()
-    try:
-        fd = os.open(db, os.O_WRONLY | os.O_CREAT, FILE_MODE)
-    except PermissionError:
-        raise StoreError(f"cannot create {db}: permission denied") from None
-    try:
-        os.fchmod(fd, FILE_MODE)  # exactly 0660, whatever the umask
-        if os.fstat(fd).st_gid != gid:
-            os.fchown(fd, -1, gid)
-    except PermissionError:
-        if created:
-            db.unlink()
-        raise StoreError(f"cannot give {db} to group {_group_name(gid)}: permission denied") from None
+        fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        try:
+            os.fchmod(fd, FILE_MODE)  # exactly 0660, whatever the umask
+            if os.fstat(fd).st_gid != gid:
+                os.fchown(fd, -1, gid)
+        except PermissionError:
+            raise StoreError(f"cannot give {db} to group {_group_name(gid)}: permission denied") from None
+        finally:
+            os.close(fd)
+        Store(fresh, create=True).close()  # the schema, in WAL mode (a property of the file from now on)
+        try:
+            os.link(fresh, db)
+        except FileExistsError:
+            raise StoreError(f"{db} appeared while init ran; nothing was changed (see: cockpit check {db})") from None
+        except PermissionError:
+            raise StoreError(f"cannot create {db}: permission denied") from None
     finally:
-        os.close(fd)
-    try:
-        Store(db, create=True).close()  # the schema, in WAL mode (a property of the file from now on)
-    except Exception:
-        if created:
-            with contextlib.suppress(OSError):
-                db.unlink()
-        raise
+        shutil.rmtree(private, ignore_errors=True)
     return db
 
 
@@ -203,20 +233,44 @@ class CheckReport:
         return not self.problems
 
 
-def _group_writable(path: Path) -> bool:
-    return bool(path.stat().st_mode & stat.S_IWGRP)
+def _side_files(db: Path) -> tuple[list[tuple[Path, os.stat_result]], list[str]]:
+    """The ``-wal``/``-shm``/``-journal`` files beside ``db`` that are regular files, and the problems of the ones
+    that are not (a symlink a member planted: a "fix" run on it would change its target)."""
+    regular, problems = [], []
+    for suffix in SIDE_SUFFIXES:
+        side = db.with_name(db.name + suffix)
+        try:
+            st = os.lstat(side)
+        except FileNotFoundError:
+            continue
+        if stat.S_ISLNK(st.st_mode):
+            problems.append(f"{side} is a symbolic link: remove it; do not chmod it (SQLite would write through it)")
+        elif (reason := not_regular(side, st.st_mode)) is not None:
+            problems.append(f"{reason}: remove it; do not chmod it")
+        else:
+            regular.append((side, st))
+    return regular, problems
 
 
-def _permission_problems(db: Path) -> list[str]:
+def _permission_problems(
+    db: Path, fst: os.stat_result, folder: Path, sides: list[tuple[Path, os.stat_result]]
+) -> list[str]:
+    # Every "fix:" names a file lstat() showed to be a regular file (or the real folder), never a symlink.
     problems = []
-    folder = db.parent
-    fst, dst = db.stat(), folder.stat()
+    dst = folder.stat()
     if not fst.st_mode & stat.S_IWGRP or not fst.st_mode & stat.S_IRGRP:
         problems.append(f"{db} is not readable and writable by its group (fix: chmod g+rw {db})")
+    if fst.st_mode & stat.S_IWOTH:
+        problems.append(f"{db} is writable by everyone, not only its group (fix: chmod o-w {db})")
     if not dst.st_mode & stat.S_IWGRP or not dst.st_mode & stat.S_IXGRP:
         problems.append(
             f"folder {folder} is not writable by its group, so other members cannot create the -wal and -shm "
             f"files (fix: chmod g+rwx {folder})"
+        )
+    if dst.st_mode & stat.S_IWOTH:
+        problems.append(
+            f"folder {folder} is writable by everyone: anyone could replace the database or plant files beside it "
+            f"(fix: chmod o-w {folder})"
         )
     if not dst.st_mode & stat.S_ISGID:
         problems.append(
@@ -228,13 +282,11 @@ def _permission_problems(db: Path) -> list[str]:
             f"{db} belongs to group {_group_name(fst.st_gid)} but its folder to {_group_name(dst.st_gid)} "
             f"(fix: chgrp {_group_name(dst.st_gid)} {db})"
         )
-    for suffix in ("-wal", "-shm"):
-        side = db.with_name(db.name + suffix)
-        if not side.exists():
-            continue
-        sst = side.stat()
+    for side, sst in sides:
         if not sst.st_mode & stat.S_IWGRP:
             problems.append(f"{side} is not writable by its group (fix: chmod g+rw {side})")
+        if sst.st_mode & stat.S_IWOTH:
+            problems.append(f"{side} is writable by everyone, not only its group (fix: chmod o-w {side})")
         if sst.st_gid != fst.st_gid:
             problems.append(
                 f"{side} belongs to group {_group_name(sst.st_gid)}, not {_group_name(fst.st_gid)} "
@@ -259,34 +311,49 @@ def check_database(path: str | os.PathLike[str], *, mountinfo: str | None = None
     """
     db = Path(path).expanduser().absolute()
     report = CheckReport(db)
-    if not db.exists():
+    # lstat, never stat: a symlink planted at the database's name must be reported, not followed (a "fix" on
+    # it, run by root, handed its target to the group).
+    try:
+        fst = os.lstat(db)
+    except FileNotFoundError:
         report.problems.append(f"no database at {db} (create one with: cockpit init {db})")
         return report
-    if db.is_dir():
+    if stat.S_ISDIR(fst.st_mode):
         report.problems.append(f"{db} is a directory, not a database")
         return report
+    if stat.S_ISLNK(fst.st_mode):
+        report.problems.append(f"{db} is a symbolic link: remove it; do not chmod it (check the real file's path)")
+        return report
+    if (reason := not_regular(db, fst.st_mode)) is not None:
+        report.problems.append(f"{reason}: remove it; do not chmod it")
+        return report
+    sides, side_problems = _side_files(db)
+    if side_problems:
+        report.problems.extend(side_problems)
+        return report  # SQLite would open them: nothing more is read
 
     kind = filesystem_type(db, mountinfo=mountinfo)
     report.facts.append(("filesystem", kind or "unknown"))
     if kind in NETWORK_FILESYSTEMS:
         report.problems.append(f"{db} is on {kind}: {_NETWORK_REASON}")
 
-    report.problems.extend(_permission_problems(db))
-    st = db.stat()
+    folder = Path(os.path.realpath(db.parent))
+    report.problems.extend(_permission_problems(db, fst, folder, sides))
+    dst = folder.stat()
     report.facts.append(
         (
             "permissions",
-            f"{stat.filemode(st.st_mode)} group {_group_name(st.st_gid)}, folder "
-            f"{stat.filemode(db.parent.stat().st_mode)} group {_group_name(db.parent.stat().st_gid)}",
+            f"{stat.filemode(fst.st_mode)} group {_group_name(fst.st_gid)}, folder "
+            f"{stat.filemode(dst.st_mode)} group {_group_name(dst.st_gid)}",
         )
     )
 
-    if not os.access(db, os.R_OK):
-        report.problems.append(f"cannot read {db}: permission denied")
+    try:
+        header = read_header(db) or b""
+    except StoreError as exc:
+        report.problems.append(str(exc))
         return report
-    with db.open("rb") as handle:
-        header = handle.read(100)
-    if header[:16] != b"SQLite format 3\x00":
+    if header[:16] != SQLITE_HEADER:
         report.problems.append(f"{db} is empty" if not header else f"{db} is not a SQLite database")
         return report
 

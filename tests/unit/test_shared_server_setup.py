@@ -85,14 +85,16 @@ def test_init_needs_the_parent_folder(tmp_path: Path) -> None:
         init_database(tmp_path / "missing" / "team" / "c.db")
 
 
-def test_init_accepts_an_empty_file(tmp_path: Path) -> None:
-    (tmp_path / "team").mkdir()
-    path = tmp_path / "team" / "c.db"
+def test_init_refuses_an_empty_file_it_did_not_make(tmp_path: Path) -> None:
+    # An empty file may be a member's plant: init neither writes into it nor changes its mode.
+    folder = tmp_path / "team"
+    folder.mkdir(mode=0o770)
+    os.chmod(folder, 0o2770)
+    path = folder / "c.db"
     path.touch(mode=0o600)
-    init_database(path, group=primary_group())
-    assert mode(path) == 0o660
-    with Store(path) as store:
-        assert store.reps() == []
+    with pytest.raises(StoreError, match="already exists \\(empty\\): remove it first"):
+        init_database(path, group=primary_group())
+    assert mode(path) == 0o600 and path.stat().st_size == 0
 
 
 # ----------------------------------------------------------------------------------------------------- check

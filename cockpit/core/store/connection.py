@@ -9,10 +9,11 @@ either wholly in the database or not at all. SQLite's failures become one-line :
 
 from __future__ import annotations
 
-import getpass
 import os
+import pwd
 import random
 import sqlite3
+import stat
 import sys
 import threading
 import time
@@ -30,6 +31,7 @@ BUSY_TIMEOUT_MS = 5000
 #: Attempts at BEGIN IMMEDIATE, each waiting up to the busy timeout. The package re-exports it and writes read it
 #: from there (see :func:`write_retries`), so setting ``cockpit.core.store.WRITE_RETRIES`` changes it.
 WRITE_RETRIES = 4
+SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def write_retries() -> int:
@@ -42,34 +44,139 @@ def write_retries() -> int:
 
 
 def current_unix_user() -> str:
-    """The login name of the person running this process (what the audit log records)."""
+    """The login of this process's real uid: what roles and the audit log go by.
+
+    Never ``$LOGNAME``/``$USER`` (what ``getpass.getuser()`` reads first): anyone can set those, and a rep who set
+    them to a manager's login acted as the manager."""
+    uid = os.getuid()
     try:
-        return getpass.getuser()
-    except Exception:  # no passwd entry (containers): fall back to the uid
-        return f"uid{os.getuid()}"
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:  # no passwd entry (containers): the uid stands for the login
+        return f"uid{uid}"
+
+
+def sqlite_uri(path: Path, **params: str) -> str:
+    """A ``file:`` URI naming ``path`` exactly, with query ``params`` (``mode="ro"``).
+
+    The path is percent-quoted as :meth:`pathlib.Path.as_uri` does: unquoted, a ``#`` or ``?`` in a file name ends
+    the path ('sales#2026.db' opened 'sales') and a ``%`` starts an escape."""
+    uri = Path(os.path.abspath(path)).as_uri()
+    query = "&".join(f"{key}={value}" for key, value in params.items())
+    return f"{uri}?{query}" if query else uri
+
+
+_NOT_REGULAR = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISLNK, "a symbolic link"),
+)
+
+
+def not_regular(path: Path, mode: int) -> str | None:
+    """Why a file of this ``st_mode`` cannot be a database ("... is a named pipe (FIFO), not a regular file"), or
+    None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((name for test, name in _NOT_REGULAR if test(mode)), "a special file")
+    return f"{path} is {kind}, not a regular file: a cockpit database is an ordinary file"
+
+
+def read_header(path: Path) -> bytes | None:
+    """The first 100 bytes of the database file at ``path``; None when nothing is there.
+
+    StoreError at once for anything but a regular file: /dev/null reads as an empty database and a FIFO blocks the
+    first read forever. Checked on the open descriptor (opened non-blocking, so a FIFO cannot hang the open), so a
+    file swapped between a check and the read is caught too."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StoreError(f"cannot open {path}: {exc.strerror}") from None
+    if (reason := not_regular(path, mode)) is not None:
+        raise StoreError(reason)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None
+    except PermissionError:
+        raise StoreError(f"cannot read {path}: permission denied") from None
+    except OSError as exc:
+        raise StoreError(f"cannot open {path}: {exc.strerror}") from None
+    try:
+        if (reason := not_regular(path, os.fstat(fd).st_mode)) is not None:
+            raise StoreError(reason)
+        return os.read(fd, 100)
+    finally:
+        os.close(fd)
+
+
+def refuse_odd_side_files(path: Path) -> None:
+    """StoreError when a ``-wal``, ``-shm`` or ``-journal`` beside the database is a symlink or not a regular file:
+    SQLite would open it read-write (and truncate or map it), so a symlink a member planted in the shared folder
+    would make whoever opens the database next write to the link's target."""
+    real = Path(os.path.realpath(path))  # SQLite puts its side files beside the link's target
+    for suffix in ("-wal", "-shm", "-journal"):
+        side = real.with_name(real.name + suffix)
+        try:
+            mode = os.lstat(side).st_mode
+        except OSError:
+            continue
+        if stat.S_ISLNK(mode) or not stat.S_ISREG(mode):
+            kind = "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file"
+            raise StoreError(f"{side} is {kind}: remove it; do not chmod it (see: cockpit check {path})")
 
 
 def looks_like_sqlite(path: Path) -> bool:
-    """Whether the file starts with SQLite's header (or is empty, as a database about to be created is)."""
+    """Whether ``path`` is a regular file starting with SQLite's header (or empty, as one about to be created is)."""
     try:
-        with path.open("rb") as handle:
-            header = handle.read(16)
+        header = read_header(path)
+    except StoreError:
+        return False
+    return header is not None and (header[:16] == SQLITE_HEADER or header == b"")
+
+
+# SQLite's answers that mean "you cannot write here" rather than "this file is broken": a read-only file, -wal or
+# -shm (READONLY), a -wal/-shm that cannot be created in the folder (CANTOPEN), or a full disk (FULL; IOERR when the
+# -shm cannot be sized). The open then falls back to reading.
+_CANNOT_WRITE = ("readonly", "read-only", "unable to open", "disk i/o", "disk is full")
+
+
+def _wal_has_frames(path: Path) -> bool:
+    # An immutable read ignores the -wal: right only when there is none, or an empty one (a writer that could not
+    # start, on a full disk, leaves an empty -wal behind).
+    try:
+        return os.stat(path.with_name(path.name + "-wal")).st_size > 0
+    except FileNotFoundError:
+        return False
+
+
+def _disk_full(path: Path) -> bool:
+    try:
+        return os.statvfs(path.parent).f_bavail == 0
     except OSError:
         return False
-    return header == b"SQLite format 3\x00" or header == b""
 
 
-def why_not_writable(path: Path) -> str | None:
-    """Why this user could not write the database, or None. WAL needs the folder and any -wal/-shm writable too."""
+def explain_unwritable(path: Path, error: str) -> str:
+    """Why SQLite could not write the database (its ``error`` said so): said in the user's terms.
+
+    Only explains a failure already met; writability itself is decided by trying (see ``StoreConnection._open``),
+    since any check made before a write can be stale by the time it runs."""
+    if "full" in error.lower() or _disk_full(path):
+        return f"the disk holding {path} is full"
     if not os.access(path, os.W_OK):
         return f"{path} is read-only for you"
     if not os.access(path.parent, os.W_OK | os.X_OK):
         return f"folder {path.parent} is not writable for you"
     for suffix in ("-wal", "-shm"):
         side = path.with_name(path.name + suffix)
-        if side.exists() and not os.access(side, os.W_OK):
+        if os.path.lexists(side) and not os.access(side, os.W_OK):
             return f"{side} is not writable for you (run: cockpit check {path})"
-    return None
+    return f"{path} cannot be written ({error})"
 
 
 def operational_error(path: Path, exc: sqlite3.DatabaseError, *, opening: bool = False) -> StoreError:
@@ -96,6 +203,14 @@ def operational_error(path: Path, exc: sqlite3.DatabaseError, *, opening: bool =
     return StoreError(f"database error on {path}: {text}")
 
 
+class _CannotWrite(Exception):
+    """Opening for writing failed because this user cannot write there (``reason``); ``full``: the disk is full."""
+
+    def __init__(self, reason: str, *, full: bool) -> None:
+        super().__init__(reason)
+        self.reason, self.full = reason, full
+
+
 def _is_our_bug(mapped: StoreError) -> bool:
     # A damaged page or a failing disk is the user's one-line error; a bad query (any other SQLite error) is ours.
     return type(mapped) is StoreError and mapped.args[0].startswith("database error")
@@ -118,9 +233,14 @@ class StoreConnection:
         stages: Sequence[tuple[str, float]] = DEFAULT_STAGES,
     ) -> None:
         self.path = Path(path)
-        self.user = user or current_unix_user()
+        #: Who runs this process (the real uid's login, or ``user`` for tests and tools); never changes.
+        self.login = user or current_unix_user()
+        #: What the audit log records as the actor: the login, or "login as rep" once someone acts as another rep
+        #: (:func:`cockpit.core.actor.resolve_actor` sets it).
+        self.user = self.login
         self.clock = now or time.time
         self.readonly_reason: str | None = None
+        self._write_refusal: str | None = None
         self._lock = threading.RLock()
         self._open(create=create, readonly=readonly, stages=stages)
 
@@ -128,70 +248,120 @@ class StoreConnection:
 
     def _open(self, *, create: bool, readonly: bool, stages: Sequence[tuple[str, float]]) -> None:
         path = self.path
-        if path.is_dir():
-            raise StoreError(f"{path} is a directory, not a cockpit database")
-        if not path.exists():
+        header = read_header(path)  # refuses a directory, FIFO, device... before SQLite touches it
+        refuse_odd_side_files(path)
+        if header is None:
             if not create:
                 raise StoreError(f"no database at {path} (create one with: cockpit init {path})")
-            if not path.parent.exists():
+            if not path.parent.is_dir():
                 raise StoreError(f"cannot create {path}: folder {path.parent} does not exist")
-        elif not os.access(path, os.R_OK):
-            raise StoreError(f"cannot read {path}: permission denied")
-        elif not looks_like_sqlite(path):
+        elif header and header[:16] != SQLITE_HEADER:
             raise StoreError(f"{path} is not a SQLite database")
-        if path.exists() and not readonly:
-            reason = why_not_writable(path)
-            if reason:
-                readonly, self.readonly_reason = True, reason
+        elif not header and not create:
+            # Only init, demo and the default demo database create one: a write command given an empty file (a
+            # typo, a file made by touch) would otherwise write a schema into it.
+            raise StoreError(f"{path} is empty, not a cockpit database (create one with: cockpit init {path})")
+        if not readonly:
+            try:
+                self.conn = self._open_for_writing(creating=create, stages=stages)
+            except _CannotWrite as refused:
+                if header is None:
+                    raise StoreError(f"cannot create {path}: {refused.reason}") from None
+                readonly, self.readonly_reason = True, refused.reason
+                if refused.full:
+                    self._write_refusal = f"cannot write to {path}: the disk is full; nothing was written"
+                    self.readonly_reason = f"{refused.reason}; opened read-only"
+            else:
+                if self._version > SCHEMA_VERSION:
+                    self.conn.close()
+                    readonly = True
+                else:
+                    self.readonly = False
+                    return
         try:
-            conn = self._connect(readonly)
+            conn = self._connect(readonly=True)
         except sqlite3.DatabaseError as exc:
             raise operational_error(path, exc, opening=True) from None
         self.conn = conn
+        self.readonly = True
         if self._version > SCHEMA_VERSION:
-            if not readonly:
-                conn.close()
-                self._open(create=False, readonly=True, stages=stages)
-            self.readonly = True
             self.readonly_reason = (
                 f"{path} was written by a newer cockpit (schema {self._version} > {SCHEMA_VERSION}); opened read-only"
             )
             return
         if self._version < SCHEMA_VERSION:
-            if readonly:
-                conn.close()
-                if self._version == 0 and not self._has_tables:
-                    raise StoreError(f"{path} is empty and read-only (create a database with: cockpit init {path})")
-                if self._version == 0:
-                    raise StoreError(f"{path} is a SQLite database but not a cockpit one")
-                raise StoreError(f"{path} needs a schema upgrade but is read-only")
-            if self._version == 0 and self._has_tables:
-                conn.close()
+            conn.close()
+            if self._version == 0 and not self._has_tables:
+                raise StoreError(f"{path} is empty and read-only (create a database with: cockpit init {path})")
+            if self._version == 0:
                 raise StoreError(f"{path} is a SQLite database but not a cockpit one")
-        if not readonly:
-            try:
-                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            except sqlite3.DatabaseError as exc:
-                conn.close()
-                raise operational_error(path, exc, opening=True) from None
+            raise StoreError(f"{path} needs a schema upgrade but is read-only")
+        if self.readonly_reason is None:
+            self.readonly_reason = "opened read-only"
+
+    def _open_for_writing(self, *, creating: bool, stages: Sequence[tuple[str, float]]) -> sqlite3.Connection:
+        # Whether we may write is decided by trying, never by checking permissions first: a -wal or -shm that
+        # vanished (the last reader closed) between a check and the open made a writable database read-only.
+        # _CannotWrite when SQLite says this user cannot write here; other failures are the file's.
+        path = self.path
+        try:
+            conn = self._connect(readonly=False)
+        except sqlite3.DatabaseError as exc:
+            raise self._cannot_write_or(exc) from None
+        try:
+            if self._version > SCHEMA_VERSION:
+                return conn  # the caller reopens it read-only
+            if self._version == 0 and self._has_tables:
+                raise StoreError(f"{path} is a SQLite database but not a cockpit one")
+            if self._version == 0 and not creating:
+                raise StoreError(f"{path} is an empty SQLite database, not a cockpit one (see: cockpit init)")
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if mode.lower() != "wal":
-                conn.close()
                 raise StoreError(f"{path} refused WAL journaling (mode {mode})")
+            self._try_to_write(conn)
             conn.execute("PRAGMA synchronous = NORMAL")
+            self.conn = conn
             if self._version < SCHEMA_VERSION:
                 self._migrate(stages)
             else:
                 self._restore_change_triggers()
-        self.readonly = readonly
-        if readonly and self.readonly_reason is None:
-            self.readonly_reason = "opened read-only"
+            return conn
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise self._cannot_write_or(exc) from None
+        except BaseException:
+            conn.close()
+            raise
 
-    def _connect(self, readonly: bool) -> sqlite3.Connection:
+    def _try_to_write(self, conn: sqlite3.Connection) -> None:
+        # Take the write lock and dirty the header page (user_version set to itself), then roll back: SQLite
+        # reports a read-only file, -wal or -shm only when a page is written. Busy means another member is
+        # writing: the file is writable, and our own writes will wait their turn.
+        conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                return
+            raise
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        try:
+            conn.execute(f"PRAGMA user_version = {int(self._version)}")
+        finally:
+            conn.execute("ROLLBACK")
+
+    def _cannot_write_or(self, exc: sqlite3.DatabaseError) -> Exception:
+        text = str(exc)
+        if any(marker in text.lower() for marker in _CANNOT_WRITE):
+            reason = explain_unwritable(self.path, text)
+            return _CannotWrite(reason, full=reason.startswith("the disk holding"))
+        return operational_error(self.path, exc, opening=True)
+
+    def _connect(self, *, readonly: bool) -> sqlite3.Connection:
         # Part of _open: connect, set the pragmas, and read enough (version, schema) to know the file is sound.
         path = self.path
-        attempts = (
-            [f"file:{path.resolve()}?mode=ro", f"file:{path.resolve()}?mode=ro&immutable=1"] if readonly else [None]
-        )
+        attempts = [sqlite_uri(path, mode="ro"), sqlite_uri(path, mode="ro", immutable="1")] if readonly else [None]
         for uri in attempts:
             if uri is None:
                 conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -204,17 +374,18 @@ class StoreConnection:
                 self._version = conn.execute("PRAGMA user_version").fetchone()[0]
                 self._has_tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
                 if uri and "immutable" in uri:
-                    # A WAL database in a folder we cannot write, with no -shm beside it (nobody has it open):
-                    # SQLite can only read it as immutable, so others' later commits show after a restart.
+                    # A WAL database in a folder we cannot write (or on a full disk), with no -shm beside it
+                    # (nobody has it open): SQLite can only read it as immutable, so others' later commits show
+                    # after a restart.
                     self.readonly_reason = (
                         f"{self.readonly_reason or 'opened read-only'}; others' changes show after a restart"
                     )
                 return conn
             except sqlite3.DatabaseError as exc:
                 conn.close()
-                text = str(exc)
-                retry = uri is not None and "immutable" not in uri and ("readonly" in text or "unable to open" in text)
-                if not retry or path.with_name(path.name + "-wal").exists():
+                text = str(exc).lower()
+                retry = uri is not None and "immutable" not in uri and any(m in text for m in _CANNOT_WRITE)
+                if not retry or _wal_has_frames(path):
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -333,7 +504,7 @@ class StoreConnection:
         refused input, BusyError when locked past the retries, ReadOnlyError, or a StoreError (disk full, damage).
         """
         if self.readonly:
-            raise ReadOnlyError(f"cannot write: {self.readonly_reason}")
+            raise ReadOnlyError(self._write_refusal or f"cannot write: {self.readonly_reason}")
         with self._lock:
             self._begin_immediate()
             tx = Transaction(self, action)

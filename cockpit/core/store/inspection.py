@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cockpit.core.errors import StoreError
-from cockpit.core.store.connection import BUSY_TIMEOUT_MS
+from cockpit.core.store.connection import BUSY_TIMEOUT_MS, read_header, sqlite_uri
 from cockpit.core.store.schema import SCHEMA_VERSION, change_trigger_count
 
 
@@ -29,14 +29,13 @@ def inspect_database(path: Path, *, quick: bool = False) -> FileInspection:
     """Read ``path`` (a SQLite file) read-only and report on it; ``quick`` runs ``quick_check`` instead of the full
     ``integrity_check``. StoreError ("... cannot be read as a database: ...") when SQLite cannot open it."""
     wal = path.with_name(path.name + "-wal")
-    with path.open("rb") as handle:
-        header = handle.read(100)
+    header = read_header(path) or b""  # a FIFO or device is refused here, before SQLite could block on it
     # Read-only, and without leaving -wal/-shm behind: with no -wal file nobody has the database open, so it is
     # read as immutable (no side files, no locks); otherwise as a normal reader of the live WAL.
     conn = None
-    for extra in ("", "&immutable=1")[0 if wal.exists() else 1 :]:
+    for extra in ({}, {"immutable": "1"})[0 if wal.exists() else 1 :]:
         try:
-            conn = sqlite3.connect(f"file:{path}?mode=ro{extra}", uri=True, isolation_level=None)
+            conn = sqlite3.connect(sqlite_uri(path, mode="ro", **extra), uri=True, isolation_level=None)
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             break
