@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from cockpit.cli import admin, deal, demo, export, importcmd, log, report, run, undo
 from cockpit.cli.common import EXIT_INTERNAL, EXIT_USER_ERROR
 from cockpit.core.errors import CockpitError, log_internal_error
+from cockpit.core.text import clean
 
 #: The sub-command modules, in the order --help lists them; each has ``register(subparsers)``.
 COMMANDS = (run, report, demo, log, deal, undo, importcmd, export, admin)
@@ -45,7 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = parser.parse_args([*argv, "run"])
         return int(args.func(args) or 0)
     except CockpitError as exc:
-        print(f"cockpit: error: {exc}", file=sys.stderr)
+        # Messages quote what was typed or stored: escape sequences in them must not reach the terminal.
+        print(f"cockpit: error: {clean(str(exc))}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         return 130
@@ -54,5 +56,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the last line of defence: never a traceback on the user's terminal
         where = log_internal_error(exc)
         detail = f"details in {where}" if where else "and the error log could not be written"
-        print(f"cockpit: internal error: {type(exc).__name__}: {exc} ({detail})", file=sys.stderr)
+        print(f"cockpit: internal error: {type(exc).__name__}: {clean(str(exc))} ({clean(detail)})", file=sys.stderr)
         return EXIT_INTERNAL

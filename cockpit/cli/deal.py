@@ -7,7 +7,8 @@ import argparse
 from cockpit.cli.common import add_db_option, now_for, open_stamped, open_store, settings_for
 from cockpit.core.actions import DealEntry, Restore, StageMove, Void, apply, resolve_actor
 from cockpit.core.clock import Clock
-from cockpit.core.parse import parse_money, parse_when
+from cockpit.core.errors import ParseError
+from cockpit.core.parse import parse_id, parse_money, parse_when
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     move = verbs.add_parser("move", help="move a deal to a stage (lost needs --reason)")
     add_db_option(move)
-    move.add_argument("id", type=int)
+    move.add_argument("id", type=deal_id)
     move.add_argument("stage")
     move.add_argument("--reason", metavar="TEXT")
     move.add_argument("--at", metavar="WHEN", help="when (default now)")
@@ -36,16 +37,24 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     void = verbs.add_parser("void", help="void a deal (kept, left out of KPIs, restorable)")
     add_db_option(void)
-    void.add_argument("id", type=int)
+    void.add_argument("id", type=deal_id)
     void.add_argument("--reason", required=True, metavar="TEXT")
     _add_as(void)
     void.set_defaults(func=run_void)
 
     restore = verbs.add_parser("restore", help="restore a voided deal")
     add_db_option(restore)
-    restore.add_argument("id", type=int)
+    restore.add_argument("id", type=deal_id)
     _add_as(restore)
     restore.set_defaults(func=run_restore)
+
+
+def deal_id(text: str) -> int:
+    """argparse type of a deal id: a number SQLite can hold, else a usage error that names it."""
+    try:
+        return parse_id(text, "deal id")
+    except ParseError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _add_as(p: argparse.ArgumentParser) -> None:

@@ -10,6 +10,7 @@ import pendulum
 from cockpit.core.config import load_settings
 from cockpit.core.demo import generate
 from cockpit.core.errors import ParseError
+from cockpit.core.text import clean
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         end=end,
         tz=args.tz or settings.timezone,
-        progress=lambda msg: print(msg, file=sys.stderr) if sys.stderr.isatty() else None,
+        progress=lambda msg: print(clean(msg), file=sys.stderr) if sys.stderr.isatty() else None,
     )
-    print(f"wrote {args.path}: {summary}")
+    print(f"wrote {clean(args.path)}: {clean(summary)}")
     return 0

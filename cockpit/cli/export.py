@@ -7,6 +7,7 @@ import argparse
 from cockpit.cli.common import add_db_option, open_store, settings_for
 from cockpit.core.exporting import export
 from cockpit.core.presets import IMPORT_KINDS
+from cockpit.core.text import clean
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,5 +22,5 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     with open_store(settings, readonly=True) as store:
         count = export(store, args.kind, args.file, currency=settings.currency, tz=settings.timezone)
-    print(f"wrote {count} {args.kind} rows to {args.file}")
+    print(f"wrote {count} {args.kind} rows to {clean(args.file)}")
     return 0

@@ -10,12 +10,13 @@ from cockpit.core.errors import CockpitError
 from cockpit.core.importing import ImportFailed, import_file, parse_assignments
 from cockpit.core.presets import IMPORT_KINDS, PRESETS
 from cockpit.core.store import Store
+from cockpit.core.text import clean, inert
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("import", help="import deals, reps, activities, costs or quotas from a CSV file")
     p.add_argument("kind", choices=IMPORT_KINDS)
-    p.add_argument("file", help="CSV file (UTF-8 with or without BOM, or cp1252; comma or semicolon)")
+    p.add_argument("file", help="CSV file (UTF-8 with or without BOM; comma, semicolon or tab)")
     add_db_option(p)
     p.add_argument("--preset", choices=sorted(PRESETS), help="the CRM whose standard export this is")
     p.add_argument(
@@ -25,6 +26,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--stage-map", action="append", default=[], metavar="THEIRS=OURS", help="their stage name is our stage"
     )
     p.add_argument("--date-format", metavar="FMT", help="strptime format (%%d.%%m.%%Y) or dmy / mdy")
+    p.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="the file's encoding when it is not UTF-8 (cp1252, latin-1, utf-16...); a file with no UTF-8 in it at"
+        " all is read as cp1252",
+    )
     p.add_argument("--dry-run", action="store_true", help="show what would be created and updated; write nothing")
     p.add_argument("--skip-bad", action="store_true", help="import the readable rows and list the others")
     p.set_defaults(func=run)
@@ -74,10 +81,11 @@ def run(args: argparse.Namespace) -> int:
                 progress=_ProgressBar() if sys.stderr.isatty() else None,
                 currency=settings.currency,
                 tz=settings.timezone,
+                encoding=args.encoding,
             )
     except ImportFailed as exc:
         for error in exc.errors:
-            print(f"{args.file}: {error}", file=sys.stderr)
+            print(f"{clean(args.file)}: {clean(str(error))}", file=sys.stderr)
         n = len(exc.errors)
         print(
             f"cockpit: error: {n} row{'s' if n != 1 else ''} cannot be read; nothing was imported "
@@ -89,5 +97,6 @@ def run(args: argparse.Namespace) -> int:
         if not existed and (result is None or args.dry_run):
             for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
                 leftover.unlink(missing_ok=True)
-    print(result.summary())
+    # Rep and account names and skipped cells come from the file: printed inert.
+    print(inert(result.summary()))
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from cockpit.cli.common import add_db_option, now_for, open_store, settings_for
+from cockpit.cli.deal import deal_id
 from cockpit.core.actions import ActivityEntry, apply, resolve_actor
 from cockpit.core.clock import Clock
 from cockpit.core.errors import ParseError
@@ -18,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_db_option(p)
     p.add_argument("--rep", required=True, metavar="NAME", help="who did it (a rep logs only as themselves)")
     target = p.add_mutually_exclusive_group(required=True)
-    target.add_argument("--deal", type=int, metavar="ID", help="the deal it was about")
+    target.add_argument("--deal", type=deal_id, metavar="ID", help="the deal it was about")
     target.add_argument("--account", metavar="NAME", help="the account (exact name)")
     p.add_argument("--new-account", action="store_true", help="create the account when no account has that name")
     p.add_argument("--outcome", metavar="O", help=f"one of: {', '.join(OUTCOMES)}")

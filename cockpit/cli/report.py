@@ -11,6 +11,7 @@ from cockpit.core.errors import NotFoundError
 from cockpit.core.insights import insights_for
 from cockpit.core.kpi import dashboard
 from cockpit.core.report import FORMATS, anchor_note, build_report, render
+from cockpit.core.text import clean, inert, inert_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -60,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
         insights = insights_for(store, dash, settings, now)
     report = build_report(dash, currency=settings.currency, rep=rep_name, insights=insights, demo=demo)
     if anchored and args.format == "csv":
-        print(f"cockpit: {anchor_note(dash)}", file=sys.stderr)
-    print(render(report, args.format, currency=settings.currency))
+        print(f"cockpit: {clean(anchor_note(dash))}", file=sys.stderr)
+    # Names and titles are other people's text: nothing in them may act on the terminal (JSON escapes them).
+    text = render(report, args.format, currency=settings.currency)
+    print(inert_json(text) if args.format == "json" else inert(text))
     return 0

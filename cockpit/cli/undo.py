@@ -6,6 +6,7 @@ import argparse
 
 from cockpit.cli.common import add_db_option, open_stamped
 from cockpit.core.actions import Undo, apply, resolve_actor
+from cockpit.core.text import clean
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,5 +18,5 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     with open_stamped(args) as store:
         undo_id = apply(store, resolve_actor(store), Undo())
-        print(f"{undo_id} {store.audit(limit=1, user=store.user)[0].action}")
+        print(f"{undo_id} {clean(store.audit(limit=1, user=store.user)[0].action)}")
     return 0

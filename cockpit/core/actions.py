@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from cockpit.core.actor import Actor, resolve_actor
 from cockpit.core.errors import NotFoundError, PermissionDenied, ValidationError
 from cockpit.core.store import LOGGABLE_KINDS, OUTCOMES, Activity, Deal, Rep, Store
+from cockpit.core.store.validation import check_id
 
 __all__ = [
     "LOGGABLE_KINDS",
@@ -202,6 +203,7 @@ def apply(store: Store, actor: Actor, entry: Entry) -> int:
     Returns the id of the row written (a new activity or deal) or changed (the deal moved, the row voided); for
     an undo, the id of the undo's audit row.
     """
+    _check_ids(entry)
     match entry:
         case ActivityEntry():
             return _log_activity(store, actor, entry)
@@ -265,6 +267,7 @@ def check(store: Store, actor: Actor, entry: Entry) -> None:
 
     For previews (the quick-entry line says "only a manager may..." before Enter, not after); ``apply`` stays
     the authority and checks again in its own call."""
+    _check_ids(entry)
     match entry:
         case ActivityEntry() | DealEntry():
             _acting_rep(store, actor, entry.rep)
@@ -292,6 +295,17 @@ def next_stage(store: Store, current: str) -> str:
         raise ValidationError(f"a {current} deal cannot advance; move it to a stage instead")
     position = open_names.index(current)
     return open_names[position + 1] if position + 1 < len(open_names) else "won"
+
+
+_ID_FIELDS = {"deal_id": "deal id", "row_id": "id", "activity_id": "activity id"}
+
+
+def _check_ids(entry: Entry) -> None:
+    """Every id an entry names is one SQLite can hold: a larger one is refused by name before any read."""
+    for name, what in _ID_FIELDS.items():
+        value = getattr(entry, name, None)
+        if value is not None:
+            check_id(value, what)
 
 
 def _manager_only(actor: Actor, what: str) -> None:

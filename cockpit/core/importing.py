@@ -1,16 +1,20 @@
 """CSV imports of deals, reps, activities, costs and quotas from other CRMs and spreadsheets.
 
-Reading is tolerant (UTF-8 with or without BOM, else cp1252; ``,``/``;``/tab delimiters; headers compared after
+Reading is tolerant of layout (UTF-8 with or without BOM; ``,``/``;``/tab delimiters; headers compared after
 normalising case, spaces, dashes and underscores; blank rows and unnamed columns skipped; values through
-:mod:`cockpit.core.parse`). Writing is strict: the whole file goes in ONE write transaction with one summary audit
-row, so an import is all-or-nothing; a row that cannot be read is reported with its line, column and reason and,
-unless ``skip_bad``, nothing is written. Re-importing a file changes nothing: rows are matched on their external
-id, or else on a natural key (see :data:`NATURAL_KEYS`). A deals row may carry its stage ``history`` (our export's
-own column, see :func:`format_history`), which is written as is instead of a history synthesized from the row.
+:mod:`cockpit.core.parse`) but not of bytes: one that is not UTF-8 is refused with its place unless ``encoding``
+names the file's, and cp1252 is read only from a file with no UTF-8 in it at all. Writing is strict: the whole file
+goes in ONE write transaction, with one summary audit row and then one audit row per row written, so an import is
+all-or-nothing and each change is on record; the importer needs the rights the forms ask for. A row that cannot be
+read is reported with its line, column and reason and, unless ``skip_bad``, nothing is written. Re-importing a
+file changes nothing: rows are matched on their external id, or else on a natural key (see :data:`NATURAL_KEYS`). A
+deals row may carry its stage ``history`` (our export's own column, see :func:`format_history`), which is written as
+is instead of a history synthesized from the row.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -20,7 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cockpit.core.errors import CockpitError
+from cockpit.core.actor import Actor, resolve_actor
+from cockpit.core.errors import CockpitError, PermissionDenied
 from cockpit.core.parse import MONTH_NUMBERS, parse_date, parse_duration, parse_money, parse_percent
 from cockpit.core.presets import IMPORT_KINDS, Preset
 from cockpit.core.presets import preset as find_preset
@@ -209,15 +214,44 @@ def normalize_header(text: str) -> str:
     return re.sub(r"\s*([-/:])\s*", r"\1", s).strip()
 
 
-def _decode(data: bytes) -> tuple[str, str]:
+# A well-formed UTF-8 sequence of two to four bytes: a file with one is a UTF-8 file, whatever else it holds.
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _bad_byte(data: bytes, offset: int, encoding: str) -> CockpitError:
+    """The refusal of a byte that does not decode: its line (1-based) and byte offset (0-based, in the file)."""
+    line = data.count(b"\n", 0, offset) + 1
+    return CockpitError(
+        f"line {line}, byte {offset}: 0x{data[offset]:02X} is not valid {encoding}; nothing was imported"
+        " (save the file as UTF-8, or name its encoding with --encoding)"
+    )
+
+
+def _decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
+    """``data`` as text and the encoding read: UTF-8 (a BOM dropped), or ``encoding`` when one is named.
+
+    A byte that is not UTF-8 is refused with its place, never guessed around: one stray byte in a UTF-8 file read
+    as cp1252 would turn every "ü" into "Ã¼" and report success. Only a file without a single well-formed multi-byte
+    UTF-8 sequence (a spreadsheet saved as "CSV" on Windows) is read as cp1252, and the summary says so."""
+    if encoding:
+        try:
+            name = codecs.lookup(encoding).name
+        except LookupError:
+            raise CockpitError(f"--encoding {encoding!r}: no such encoding") from None
+        try:
+            return data.decode("utf-8-sig" if name == "utf-8" else name), name
+        except UnicodeDecodeError as exc:
+            raise _bad_byte(data, exc.start, encoding) from None
     try:
         return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start + (3 if data.startswith(codecs.BOM_UTF8) else 0)
+        if data.startswith(codecs.BOM_UTF8) or _UTF8_MULTIBYTE.search(data):
+            raise _bad_byte(data, first_bad, "UTF-8") from None
     try:
         return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:  # the five bytes cp1252 leaves undefined: latin-1 reads anything
-        return data.decode("latin-1"), "latin-1"
+    except UnicodeDecodeError as exc:  # one of the five bytes cp1252 leaves undefined: no encoding we may guess
+        raise _bad_byte(data, exc.start, "UTF-8 or cp1252") from None
 
 
 def _sniff(text: str) -> str:
@@ -237,14 +271,18 @@ def _sniff(text: str) -> str:
     return best if counts[best] else ","
 
 
-def read_csv(path: str | Path) -> Table:
-    """Read a CSV export: encoding and delimiter detected, blank rows dropped, line numbers kept."""
+def read_csv(path: str | Path, *, encoding: str | None = None) -> Table:
+    """Read a CSV export: UTF-8 unless ``encoding`` names another (see :func:`_decode`), delimiter detected, blank
+    rows dropped, line numbers kept."""
     file = Path(path)
     try:
         data = file.read_bytes()
     except OSError as exc:
         raise CockpitError(f"cannot read {file}: {exc.strerror or exc}") from None
-    text, encoding = _decode(data)
+    try:
+        text, encoding = _decode(data, encoding)
+    except CockpitError as exc:
+        raise CockpitError(f"{file}: {exc}") from None
     text = text.replace("\x00", "")
     delimiter = _sniff(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -314,6 +352,8 @@ class ImportResult:
     ignored_columns: list[str] = field(default_factory=list)
     columns: dict[str, list[str]] = field(default_factory=dict)
     dry_run: bool = False
+    #: The encoding the file was read in (see :func:`read_csv`).
+    encoding: str = "utf-8"
 
     def summary(self) -> str:
         """A few lines for people: counts, then the new reps and accounts."""
@@ -322,6 +362,10 @@ class ImportResult:
             f"{verb} {self.rows} {self.kind} rows: {self.created} created, {self.updated} updated, "
             f"{self.unchanged} unchanged, {len(self.skipped)} skipped"
         ]
+        if self.encoding == "cp1252":
+            lines.append("read as cp1252: the file has no valid UTF-8 (name another with --encoding)")
+        else:
+            lines.append(f"read as {self.encoding}")
         if self.new_reps:
             lines.append(f"new reps ({len(self.new_reps)}): {', '.join(self.new_reps)}")
         if self.new_accounts:
@@ -463,6 +507,7 @@ class _Context:
     tx: Transaction
     out: BulkWriter
     result: ImportResult
+    actor: Actor
     currency: str
     tz: str | None
     date_format: str | None
@@ -490,6 +535,27 @@ class _Context:
             ours = ", ".join(self.stages)
             raise CockpitError(f"unknown stage {text!r} (ours: {ours}; map it with --stage-map {text!r}=STAGE)")
         return found
+
+    def own_rep(self, row: _Row, name: str, what: str) -> None:
+        """Refuse a row a rep may not write: one for another rep (a manager may write for anyone)."""
+        if self.actor.is_manager:
+            return
+        assert self.actor.rep is not None  # import_file refuses an unmapped rep before any row
+        if self.reps.get(name.casefold()) != self.actor.rep.id:
+            raise _CellError(
+                row.column("rep"), f"a rep imports only their own {what}: you are {self.actor.label!r}, not {name!r}"
+            )
+
+    def own_row(self, row: _Row, current: Any, what: str) -> None:
+        """Refuse the update of a deal or activity of another rep (matched by its external id or natural key)."""
+        if self.actor.is_manager:
+            return
+        assert self.actor.rep is not None
+        if current["rep_id"] != self.actor.rep.id:
+            raise _CellError(
+                row.column("external_id") or row.column("rep"),
+                f"{what} #{current['id']} belongs to another rep: only a manager may change it",
+            )
 
     def load_names(self) -> None:
         self.reps = self.out.ids_by_name("reps")
@@ -642,6 +708,8 @@ def import_file(
     progress: Callable[[int, int], None] | None = None,
     currency: str = "USD",
     tz: str | None = None,
+    encoding: str | None = None,
+    actor: Actor | None = None,
 ) -> ImportResult:
     """Import one CSV file of ``kind`` (deals, reps, activities, costs, quotas) in one transaction.
 
@@ -649,14 +717,27 @@ def import_file(
     mapped to several columns (the first non-blank cell wins) and a column may feed several fields.
     ``stage_map`` pairs (their stage, our stage) come before the preset's stage names. Raises
     :class:`ImportFailed` (nothing written) when a row cannot be read, unless ``skip_bad``.
+
+    ``actor`` (default: the store's user, as :func:`~cockpit.core.actor.resolve_actor` sees them) must have the
+    rights the forms ask for: reps, roles, costs and quotas are a manager's; a rep imports deals and activities of
+    their own only, and changes no deal or activity of another rep. ``encoding`` names the file's when it is not
+    UTF-8 (see :func:`read_csv`). Each row written is audited, after one summary row of the whole import.
     """
     if kind not in KINDS:
         raise CockpitError(f"cannot import {kind!r}: expected one of {', '.join(KINDS)}")
+    who = actor if actor is not None else resolve_actor(store)
+    if not who.is_manager:
+        if kind in ("reps", "costs", "quotas"):
+            raise PermissionDenied(f"only a manager may import {kind}; you are {who.label!r} (a rep)")
+        if who.rep is None:
+            raise PermissionDenied(
+                f"your login {who.unix_user!r} is not mapped to a rep: only a manager may import {kind} for others"
+            )
     chosen = find_preset(preset) if isinstance(preset, str) else preset
-    table = read_csv(path)
+    table = read_csv(path, encoding=encoding)
     columns = resolve_columns(kind, table.headers, preset=chosen, mapping=mapping)
     used = {i for idx in columns.values() for i in idx}
-    result = ImportResult(kind=kind, dry_run=dry_run)
+    result = ImportResult(kind=kind, dry_run=dry_run, encoding=table.encoding)
     result.columns = {f: [table.headers[i] for i in idx] for f, idx in columns.items()}
     result.ignored_columns = [h for i, h in enumerate(table.headers) if i not in used and normalize_header(h)]
     stages = {s.name: s for s in store.stages()}
@@ -678,8 +759,9 @@ def import_file(
                 headers=table.headers,
                 columns=columns,
                 tx=tx,
-                out=BulkWriter(tx),
+                out=BulkWriter(tx, audited=True),
                 result=result,
+                actor=who,
                 currency=currency,
                 tz=tz,
                 date_format=date_format,
@@ -709,6 +791,8 @@ def import_file(
                     }
                     | ({"history_replaced": result.history_replaced} if kind == "deals" else {}),
                 )
+                # After the summary, in its batch: the KPI cache meets the summary first and starts over at once.
+                ctx.out.write_audit()
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -757,8 +841,9 @@ def _changes(current: Any, values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if current[k] != v}
 
 
-def _update(ctx: _Context, table: str, row_id: int, changes: dict[str, Any]) -> None:
-    ctx.out.update(table, row_id, changes)
+def _update(ctx: _Context, table: str, row_id: int, changes: dict[str, Any], current: Any) -> None:
+    """Change a row, auditing the values ``current`` (the row as it stood) had."""
+    ctx.out.update(table, row_id, changes, {k: current[k] for k in changes})
 
 
 def _insert(ctx: _Context, table: str, values: dict[str, Any]) -> int:
@@ -866,6 +951,9 @@ def _import_deals(ctx: _Context, table: Table, skip_bad: bool, progress: Any) ->
             if stage == "lost"
             else None,
         }
+        ctx.own_rep(row, rep, "deals")
+        if current is not None:
+            ctx.own_row(row, current, "deal")
         values["rep_id"] = ctx.rep_id(row, rep, row.text("team"))
         values["account_id"] = (
             ctx.account_id(row, account, segment=row.text("segment"), source=row.text("source")) if account else None
@@ -901,7 +989,7 @@ def _import_deals(ctx: _Context, table: Table, skip_bad: bool, progress: Any) ->
         new_history = steps is not None and known.get(deal_id, []) != steps
         if not changes and not new_history:
             return "unchanged"
-        _update(ctx, "deals", deal_id, changes | {"updated_at": ctx.tx.at})
+        _update(ctx, "deals", deal_id, changes | {"updated_at": ctx.tx.at}, current)
         if new_history:
             # The file's history replaces the stored one whole (rows already written and rows still pending).
             out.delete_stage_history(deal_id)
@@ -965,7 +1053,7 @@ def _import_reps(ctx: _Context, table: Table, skip_bad: bool, progress: Any) -> 
         changes = _changes(current, values)
         if not changes:
             return "unchanged"
-        _update(ctx, "reps", current["id"], changes)
+        _update(ctx, "reps", current["id"], changes, current)
         existing[name.casefold()] = dict(current) | changes
         if login:
             logins[login] = name
@@ -1017,6 +1105,7 @@ def _import_activities(ctx: _Context, table: Table, skip_bad: bool, progress: An
             "duration_s": duration,
             "note": row.check("note", lambda: check_text(row.text("note"), "note", max_len=100_000)),
         }
+        ctx.own_rep(row, rep, "activities")
         values["rep_id"] = ctx.rep_id(row, rep)
         account = row.text("account")
         values["account_id"] = ctx.account_id(row, account) if account else (deal[1] if deal else None)
@@ -1039,10 +1128,11 @@ def _import_activities(ctx: _Context, table: Table, skip_bad: bool, progress: An
                 values.pop(column)
         if ext is None:
             values.pop("external_id")
+        ctx.own_row(row, current, "activity")
         changes = _changes(current, values)
         if not changes:
             return "unchanged"
-        _update(ctx, "activities", current["id"], changes)
+        _update(ctx, "activities", current["id"], changes, current)
         return "updated"
 
     _rows(ctx, table, progress, handle, skip_bad)
@@ -1077,7 +1167,7 @@ def _upsert_amount(
         return "created"
     if current["amount"] == values["amount"]:
         return "unchanged"
-    _update(ctx, table, current["id"], {"amount": values["amount"]})
+    _update(ctx, table, current["id"], {"amount": values["amount"]}, current)
     existing[key] = dict(current) | {"amount": values["amount"]}
     return "updated"
 

@@ -22,6 +22,7 @@ __all__ = [
     "format_money",
     "parse_date",
     "parse_duration",
+    "parse_id",
     "parse_money",
     "parse_percent",
     "parse_when",
@@ -32,6 +33,8 @@ MIN_YEAR = 1970
 MAX_YEAR = 2100
 # Larger than any real deal; a bigger number is a typo (or a paste of the wrong column).
 MAX_MAJOR_UNITS = 10**13
+#: The largest row id: SQLite's INTEGER is 64-bit signed, and a larger number cannot name a row.
+MAX_ID = 2**63 - 1
 
 
 def _fail(text: object, accepted: str, reason: str | None = None) -> ParseError:
@@ -55,6 +58,20 @@ def _text(text: object, accepted: str) -> str:
     if not stripped:
         raise _fail(text, accepted, "empty")
     return stripped
+
+
+def parse_id(text: str, what: str = "id") -> int:
+    """A row id typed by a person (``12`` or ``#12``): a whole number from 1 to :data:`MAX_ID`.
+
+    Refused by name when it is larger than SQLite's INTEGER: passed on, it would fail deep in the driver."""
+    digits = "".join(str(text).split()).removeprefix("#")
+    shown = digits if len(digits) <= 40 else digits[:40] + "…"  # the refusal stays one readable line
+    if not re.fullmatch(r"[+-]?\d+", digits):
+        raise ParseError(f"{what} {shown!r} is not a whole number")
+    # Compared as text first: int() of thousands of digits is refused by Python itself.
+    if len(digits.lstrip("+-0")) > len(str(MAX_ID)) or not 1 <= int(digits) <= MAX_ID:
+        raise ParseError(f"{what} {shown!r} is out of range: ids run from 1 to {MAX_ID}")
+    return int(digits)
 
 
 # --- durations ---
@@ -535,8 +552,9 @@ def _normalize_separators(s: str, raw: str, decimal: str | None, *, suffixed: bo
         sep = "." if has_dot else ","
         if decimal is not None:
             dec = decimal
-        elif s.count(sep) == 1 and (suffixed or not re.search(rf"\{sep}\d{{3}}$", s)):
-            # "12.5k" and "12,5": one separator not followed by exactly three digits is decimal.
+        elif s.count(sep) == 1 and (suffixed or not re.search(rf"\{sep}\d{{3}}$", s) or s.startswith("0" + sep)):
+            # "12.5k" and "12,5": one separator not followed by exactly three digits is decimal; so is the one
+            # after a lone 0 ("0.001"), since no thousands group starts with 0.
             dec = sep
         else:
             dec = "," if sep == "." else "."  # "12,500", "1.200.000": thousands
@@ -546,7 +564,7 @@ def _normalize_separators(s: str, raw: str, decimal: str | None, *, suffixed: bo
     whole, _, fraction = s.partition(dec)
     if dec in fraction or thousands in fraction:
         raise _fail(raw, MONEY_FORMS, "misplaced separator")
-    if thousands in whole and not re.fullmatch(rf"\d{{1,3}}(\{thousands}\d{{3}})+", whole):
+    if thousands in whole and not re.fullmatch(rf"[1-9]\d{{0,2}}(\{thousands}\d{{3}})+", whole):
         raise _fail(raw, MONEY_FORMS, "thousands must be grouped by three")
     if dec in s and not fraction:
         raise _fail(raw, MONEY_FORMS)

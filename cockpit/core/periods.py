@@ -100,12 +100,17 @@ class Period:
         return (self.last_day - self.first_day).days + 1
 
     def previous(self) -> Period:
-        """The period just before this one (a custom range shifts back by its own length in days)."""
-        if self.kind is PeriodKind.CUSTOM:
-            return _custom(self.first_day.subtract(days=self.days), self.days, self.start.timezone, self)
-        return _period_for_date(
-            self.kind, self.first_day.subtract(days=1), self.start.timezone, self.fiscal_start_month
-        )
+        """The period just before this one (a custom range shifts back by its own length in days).
+
+        PeriodError when it would start before year 1, the first day a date can hold."""
+        try:
+            if self.kind is PeriodKind.CUSTOM:
+                return _custom(self.first_day.subtract(days=self.days), self.days, self.start.timezone, self)
+            return _period_for_date(
+                self.kind, self.first_day.subtract(days=1), self.start.timezone, self.fiscal_start_month
+            )
+        except (OverflowError, ValueError):
+            raise PeriodError(f"there is no period before {self.label!r}: it would start before year 1") from None
 
     def next(self) -> Period:
         """The period just after this one (a custom range shifts forward by its own length in days)."""
@@ -194,8 +199,15 @@ def last_n(period: Period, n: int) -> list[Period]:
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise PeriodError(f"bad number of periods {n!r}: expected a whole number of at least 1")
     out = [period]
-    for _ in range(n - 1):
-        out.append(out[-1].previous())
+    try:
+        for _ in range(n - 1):
+            out.append(out[-1].previous())
+    except PeriodError:
+        # Name the period asked for, not the derived one that ran out of calendar.
+        raise PeriodError(
+            f"period {period.label!r} is too long to compare with the {n - 1} periods before it"
+            " (they would start before year 1)"
+        ) from None
     out.reverse()
     return out
 
@@ -296,10 +308,10 @@ def _custom(
     )
 
 
-def _year(text: str, spec: str) -> int:
+def _year(text: str, spec: str, lowest: int = MIN_YEAR, highest: int = MAX_YEAR) -> int:
     year = int(text)
-    if not MIN_YEAR <= year <= MAX_YEAR:
-        raise PeriodError(f"bad period {spec!r}: year {year} is outside {MIN_YEAR}..{MAX_YEAR}")
+    if not lowest <= year <= highest:
+        raise PeriodError(f"bad period {spec!r}: year {year} is outside {lowest}..{highest}")
     return year
 
 
@@ -307,7 +319,10 @@ def _date(text: str, spec: str) -> _dt.date:
     m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
     if not m:
         raise PeriodError(f"bad date {text!r} in period {spec!r}: expected YYYY-MM-DD..YYYY-MM-DD")
-    year = _year(m.group(1), spec)
+    # A range may reach back before 1970: the trend and plan windows of a period near 1970 are ranges of the
+    # days before it (built as ``A..B`` by cockpit.core.targets), with nothing stored in them. Year 1 is the
+    # first a date can hold.
+    year = _year(m.group(1), spec, 1)
     try:
         return _dt.date(year, int(m.group(2)), int(m.group(3)))
     except ValueError:

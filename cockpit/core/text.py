@@ -13,7 +13,7 @@ import functools
 import re
 import unicodedata
 
-__all__ = ["cell_width", "clean", "escape_markup"]
+__all__ = ["cell_width", "clean", "escape_markup", "inert", "inert_json"]
 
 ELLIPSIS = "…"
 
@@ -45,6 +45,23 @@ def clean(text: str | None, *, max_len: int | None = None) -> str:
     if max_len is not None:
         out = truncate(out, max_len)
     return out
+
+
+def inert(text: str) -> str:
+    """``text`` made safe to print on a terminal: :func:`clean` on each line, the line breaks kept.
+
+    For the command line's output (reports, import summaries), which has lines of its own."""
+    return "\n".join(clean(line) for line in str(text).split("\n"))
+
+
+# In JSON text, the controls json.dumps leaves raw when ensure_ascii is off: DEL, C1 and the bidi overrides (C0
+# controls are always escaped). They can only stand inside strings, where a \u escape means the same character.
+_JSON_RAW = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
+def inert_json(text: str) -> str:
+    """JSON text with every control character as a ``\\uXXXX`` escape: the same data, nothing a terminal acts on."""
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def truncate(text: str, max_len: int) -> str:

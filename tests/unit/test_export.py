@@ -11,6 +11,7 @@ from pathlib import Path
 import pendulum
 import pytest
 
+from cockpit.core.actor import Actor
 from cockpit.core.demo import generate
 from cockpit.core.exporting import export
 from cockpit.core.importing import FIELDS, KINDS, ImportFailed, format_history, import_file
@@ -91,8 +92,10 @@ def copy_of(original: Path, tmp_path: Path, name: str = "copy.db") -> Path:
         for kind in KINDS:
             export(s, kind, tmp_path / f"{kind}.csv", tz="UTC")
     with Store(copy, create=True, now=lambda: NOW) as s:
+        # A restore is a manager's: once the reps file maps logins, only a manager may import the rest.
+        restorer = Actor(rep=None, unix_user=s.user, is_manager=True)
         for kind in ("reps", "deals", "activities", "costs", "quotas"):
-            import_file(s, kind, tmp_path / f"{kind}.csv", tz="UTC")
+            import_file(s, kind, tmp_path / f"{kind}.csv", tz="UTC", actor=restorer)
     return copy
 
 
@@ -187,7 +190,7 @@ def test_without_the_history_column_past_pipeline_differs(tmp_path: Path) -> Non
     other = tmp_path / "other.db"
     with Store(other, create=True, now=lambda: NOW) as s:
         import_file(s, "reps", tmp_path / "reps.csv", tz="UTC")
-        import_file(s, "deals", bare, tz="UTC")
+        import_file(s, "deals", bare, tz="UTC", actor=Actor(rep=None, unix_user=s.user, is_manager=True))
     # Synthesized: Mover qualified at creation, won Apr 2; Comeback in proposal since creation. End of February:
     # Mover 10,000.00 * 0.25 = 2,500 and Comeback 4,000.00 * 0.5 = 2,000, where the history said 5,000 and nothing.
     assert pipeline(other, "2026-02", "Dee") == (1_400_000, 450_000)
@@ -270,7 +273,8 @@ def test_history_cell_is_written_as_is_and_reimport_is_idempotent(tmp_path: Path
             ("lead", "qualified", ts(2026, 1, 11, 9, 30)),
             ("qualified", "won", ts(2026, 2, 1, 16)),
         ]
-        summary = s.audit(limit=1)[0]
+        # The import's summary is the first audit row of its batch; one row per row written follows it.
+        summary = next(e for e in s.audit(limit=10) if e.row_id is None)
         assert summary.new_values is not None and summary.new_values["history_replaced"] == 1
         assert "stage history replaced for 1 deals" in result.summary()
         assert len(stored_history(s, "x1")) == 1  # the unchanged deal kept its one row

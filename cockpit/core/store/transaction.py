@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from cockpit.core.errors import NotFoundError, ValidationError
 from cockpit.core.store.schema import ACTIVITIES_DEAL_TOUCH, change_triggers
-from cockpit.core.store.validation import check_amount, check_prob, check_text, check_ts, rep_values
+from cockpit.core.store.validation import check_amount, check_id, check_prob, check_text, check_ts, rep_values
 
 if TYPE_CHECKING:
     from cockpit.core.store.connection import StoreConnection
@@ -36,6 +36,7 @@ class Transaction:
 
     def row(self, table: str, row_id: int) -> sqlite3.Row:
         """The row ``row_id`` of ``table`` (one of the store's own table names); NotFoundError when missing."""
+        check_id(row_id)
         found = self.one(f"SELECT * FROM {table} WHERE id = ?", (row_id,))
         if found is None:
             singular = {"activities": "activity", "reps": "rep", "deals": "deal", "accounts": "account"}

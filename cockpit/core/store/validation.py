@@ -11,6 +11,8 @@ from typing import Any
 from cockpit.core.errors import ValidationError
 from cockpit.core.store.records import ROLES
 
+#: SQLite's INTEGER range: an id outside it names no row, and the driver would fail on it with an OverflowError.
+MIN_ID, MAX_ID = -(2**63), 2**63 - 1
 MAX_AMOUNT = 10**15  # minor units: ten trillion major units is not a sale, it is a typo
 MIN_TS = 0  # 1970-01-01
 MAX_TS = 4102444800  # 2100-01-01
@@ -43,6 +45,16 @@ def check_amount(amount: int, what: str = "amount") -> int:
     if amount > MAX_AMOUNT:
         raise ValidationError(f"{what} {amount} is absurdly large")
     return amount
+
+
+def check_id(row_id: int, what: str = "id") -> int:
+    """A row id the database can hold (SQLite's 64-bit INTEGER); one beyond it is refused by name."""
+    if isinstance(row_id, bool) or not isinstance(row_id, int):
+        raise ValidationError(f"{what} must be a whole number, not {row_id!r}")
+    if not MIN_ID <= row_id <= MAX_ID:
+        shown = str(row_id) if len(str(row_id)) <= 40 else str(row_id)[:40] + "…"
+        raise ValidationError(f"{what} {shown} is out of range: ids run from 1 to {MAX_ID}")
+    return row_id
 
 
 def check_ts(ts: int | None, what: str) -> int | None:

@@ -11,6 +11,7 @@ from typing import Any
 from cockpit.core.errors import NotFoundError, ValidationError
 from cockpit.core.store.reads import Reads
 from cockpit.core.store.records import ACTIVITY_KINDS, COST_CATEGORIES, AuditEntry
+from cockpit.core.store.transaction import Transaction
 from cockpit.core.store.validation import (
     check_amount,
     check_month,
@@ -352,11 +353,13 @@ class Writes(Reads):
     def undo_last(self, *, user: str | None = None) -> AuditEntry:
         """Undo the user's latest action that is not itself an undo or already undone; the undo is audited too."""
         who = user or self.user
+        # The login's own actions, whether audited as itself or as "login as Rep" (a manager's --as).
+        login = who.split(" as ", 1)[0]
         with self.write("undo") as tx:
             rows = tx.conn.execute(
-                "SELECT * FROM audit_log WHERE unix_user = ? AND undone_by IS NULL AND action NOT LIKE 'undo%'"
-                " AND action != 'set meta' ORDER BY id DESC LIMIT 20",
-                (who,),
+                "SELECT * FROM audit_log WHERE (unix_user = ? OR substr(unix_user, 1, length(?) + 4) = ? || ' as ')"
+                " AND undone_by IS NULL AND action NOT LIKE 'undo%' AND action != 'set meta' ORDER BY id DESC LIMIT 20",
+                (login, login, login),
             ).fetchall()
             if not rows:
                 raise ValidationError("nothing to undo")
@@ -364,6 +367,7 @@ class Writes(Reads):
             group = tx.conn.execute(
                 "SELECT * FROM audit_log WHERE batch = ? ORDER BY id DESC", (rows[0]["batch"],)
             ).fetchall()
+            _refuse_if_changed_since(tx, group)
             for entry in group:
                 tx.revert(entry)
             undo_id = tx.audit(
@@ -418,3 +422,36 @@ class Writes(Reads):
                     "UPDATE deals SET updated_at = max(updated_at, ?) WHERE id = ?", (values["created_at"], deal_id)
                 )
             return tx.insert("activities", values)
+
+
+def _refuse_if_changed_since(tx: Transaction, group: list[Any]) -> None:
+    """Refuse an undo when a later action, by anyone, changed a row the undone action wrote.
+
+    Putting the old values back would silently erase that later work (a colleague's win turned back into a lead).
+    A later action that was itself undone, and the rows an undo writes, leave the row as the undone action left it.
+    """
+    for entry in group:
+        if entry["row_id"] is None:
+            continue
+        later = tx.one(
+            "SELECT unix_user, action FROM audit_log WHERE id > ? AND table_name = ? AND row_id = ?"
+            " AND batch != ? AND undone_by IS NULL AND action NOT LIKE 'undo%' ORDER BY id DESC LIMIT 1",
+            (entry["id"], entry["table_name"], entry["row_id"], entry["batch"]),
+        )
+        if later is not None:
+            action = later["action"]
+            what = (
+                f"moved to {action.removeprefix('move deal to ')}"
+                if action.startswith("move deal to ")
+                else (f"changed ({action})")
+            )
+            raise ValidationError(
+                f"{_record_name(entry['table_name'], entry['row_id'])} was {what} by {later['unix_user']} since;"
+                " undo refused"
+            )
+
+
+def _record_name(table: str, row_id: int) -> str:
+    if table in ("deals", "activities"):
+        return row_name(table, row_id)
+    return f"{table.removesuffix('s').replace('_', ' ')} #{row_id}"
