@@ -9,7 +9,7 @@ import pytest
 from textual.app import App
 from textual.widgets import Input, Static
 
-import cockpit.core.store as store_module
+import cockpit.core.store.connection as store_connection
 from cockpit.core.actions import Actor, resolve_actor
 from cockpit.core.clock import Clock
 from cockpit.core.config import Settings
@@ -138,7 +138,7 @@ async def test_escape_writes_nothing(store: Store) -> None:
 @run_async
 async def test_busy_database_keeps_the_typed_values(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     # Another process holds the write lock; one short attempt makes the store give up quickly with BusyError.
-    monkeypatch.setattr(store_module, "WRITE_RETRIES", 1)
+    monkeypatch.setattr(store_connection, "WRITE_RETRIES", 1)
     store.conn.execute("PRAGMA busy_timeout = 50")
     other = sqlite3.connect(store.path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
@@ -346,7 +346,7 @@ async def test_a_refused_save_at_80x24_shows_its_one_line_error_and_the_form_tit
     # The longest form (a manager logging for a rep asks which rep) in the smallest terminal: the roomy layout
     # (three-line inputs, a blank line per field) scrolled its title off the top and drew the refusal below the
     # visible part of the form, where nobody saw why Enter did nothing.
-    monkeypatch.setattr(store_module, "WRITE_RETRIES", 1)
+    monkeypatch.setattr(store_connection, "WRITE_RETRIES", 1)
     store.conn.execute("PRAGMA busy_timeout = 50")
     maria = Store(store.path, user="maria", now=lambda: NOW_TS)
     other = sqlite3.connect(store.path, isolation_level=None)

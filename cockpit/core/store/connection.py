@@ -14,7 +14,6 @@ import pwd
 import random
 import sqlite3
 import stat
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -28,19 +27,9 @@ from cockpit.core.store.schema import CHANGE_TRIGGERS, MIGRATIONS, SCHEMA_VERSIO
 from cockpit.core.store.transaction import Transaction
 
 BUSY_TIMEOUT_MS = 5000
-#: Attempts at BEGIN IMMEDIATE, each waiting up to the busy timeout. The package re-exports it and writes read it
-#: from there (see :func:`write_retries`), so setting ``cockpit.core.store.WRITE_RETRIES`` changes it.
+#: Attempts at BEGIN IMMEDIATE, each waiting up to the busy timeout (read at each write: tests lower it).
 WRITE_RETRIES = 4
 SQLITE_HEADER = b"SQLite format 3\x00"
-
-
-def write_retries() -> int:
-    """How many times a write tries to take the lock: ``cockpit.core.store.WRITE_RETRIES``.
-
-    Read from the package at each write, where callers (tests that hold the lock on purpose) set it; looked up in
-    ``sys.modules`` rather than imported because the package imports this module."""
-    package = sys.modules.get(__package__ or "")
-    return getattr(package, "WRITE_RETRIES", WRITE_RETRIES)
 
 
 def current_unix_user() -> str:
@@ -527,7 +516,7 @@ class StoreConnection:
         # BEGIN IMMEDIATE takes the write lock up front: a deferred transaction that reads and then writes gets
         # SQLITE_BUSY at once, whatever the busy timeout. Past the 5 s timeout we still retry with jitter, so
         # writers that collided back off at different moments instead of colliding again.
-        retries = write_retries()
+        retries = WRITE_RETRIES
         for attempt in range(retries):
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
