@@ -31,37 +31,34 @@ class TrendChart(Widget, can_focus=True):
         width, height = self.content_size
         if data is None or width < 20 or height < 5:
             return Text(data.title if data else "Trend: loading…")
-        fig = plt.figure
-        fig.clear()
-        plt.terminal.limit(False, False)  # size the plot to this widget, not to the real terminal
-        fig.plot_size(width, height)
-        fig.theme("clear")
-        fig.canvas("default")  # transparent: the Textual theme's background shows through
+        plt.clear_figure()  # plotext keeps one global figure: start from nothing
+        plt.limitsize(False, False)  # size the plot to this widget, not to the real terminal
+        plt.plotsize(width, height)
+        plt.theme("clear")  # no colours of its own: the Textual theme's shows through
         xs = list(range(1, len(data.labels) + 1))
         markers = ("hd", "dot", "x")
         glyphs = ("▚", "•", "x")  # what each marker draws, for the key in the title
-        drawn = False
         key = []
         for i, (name, values) in enumerate(data.series):
             points = [(x, v / data.scale) for x, v in zip(xs, values, strict=True) if v is not None]
             if points:
-                signal = fig.signal([p[0] for p in points], [p[1] for p in points], marker=markers[i % 3])
-                fig.draw(signal.lines())  # no plotext legend: its box sat on the first periods' points
+                # No plotext label: its legend box sat on the first periods' points; the key goes in the title.
+                plt.plot([p[0] for p in points], [p[1] for p in points], marker=markers[i % 3])
                 key.append(f"{glyphs[i % 3]} {name}")
-                drawn = True
-        fig.title(f"{data.title}   {'  '.join(key)}" if len(data.series) > 1 else data.title)
-        if not drawn:
+        if not key:
             return Text(f"{data.title}\n\nno values in these periods")
+        plt.title(f"{data.title}   {'  '.join(key)}" if len(data.series) > 1 else data.title)
         step = max(1, -(-len(xs) * 9 // max(1, width - 8)))  # a label is 7-8 cells wide: keep them apart
         ticks = xs[::-1][::step][::-1]
-        fig.ruler("x").lim(0.6, len(xs) + 0.6).ticks(ticks, [data.labels[t - 1] for t in ticks])
+        plt.xlim(0.6, len(xs) + 0.6)
+        plt.xticks(ticks, [data.labels[t - 1] for t in ticks])
         values = [v / data.scale for _, series in data.series for v in series if v is not None]
         low, high = min(values), max(values)
         if high > low:
             # plotext writes large values in scientific notation (1.5e6): give it readable labels instead.
             steps = [low + (high - low) * i / 3 for i in range(4)]
-            fig.ruler("y").ticks(steps, [compact_number(v) for v in steps])
-        return Text.from_ansi(fig.build().string())
+            plt.yticks(steps, [compact_number(v) for v in steps])
+        return Text.from_ansi(plt.build())
 
 
 def compact_number(value: float) -> str:
