@@ -131,6 +131,17 @@ class PtyApp:
                     return int(line.split()[1])
         return 0
 
+    def quit(self, key: bytes = b"\x11", timeout: float = 10.0) -> bool:
+        """Quit as a user does (ctrl+q by default) and wait for the exit: what the app saves when it quits (its KPI
+        cache file) is saved, which a SIGTERM from :meth:`close` would skip. True if the program exited."""
+        self.send(key)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if os.waitpid(self.pid, os.WNOHANG)[0]:
+                return True
+            self.pump(0.05)
+        return False
+
     def close(self) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGTERM)

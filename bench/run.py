@@ -367,6 +367,7 @@ def bench_terminal(db: Path, runs: int, *, idle_seconds: float) -> dict:
     with PtyApp(cockpit_argv(db), env=cockpit_env()) as app:
         app.wait_for(cockpit_ready, timeout=120)
         app.settle(0.5)
+        app.quit()  # as a user quits: the KPI cache file is written
     for _ in range(runs):
         with PtyApp([sys.executable, str(ROOT / "bench" / "minimal_app.py")]) as app:
             minimal.append(app.wait_for(lambda s: "READY" in s))

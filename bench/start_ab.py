@@ -84,11 +84,7 @@ def start(variant: Variant, timeout: float) -> float:
         with PtyApp(variant.argv, env=variant.env) as app:
             took = app.wait_for(lambda screen: variant.ready in screen, timeout=timeout)
             app.settle(0.3, timeout=5.0)
-            app.send(b"\x11")
-            for _ in range(200):
-                if os.waitpid(app.pid, os.WNOHANG)[0]:
-                    break
-                app.pump(0.05)
+            app.quit()
             return took
     finally:
         os.chdir(here)
