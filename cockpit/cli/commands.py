@@ -23,13 +23,17 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is our one-line error with exit code 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise CockpitError(f"{self.prog}: {message}")
+        # main() prints "cockpit: error: ..."; a sub-command's parser names itself ("cockpit report: ...").
+        prefix = self.prog.removeprefix("cockpit").strip()
+        raise CockpitError(f"{prefix}: {message}" if prefix else message)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of the ``cockpit`` command and all its sub-commands."""
     parser = _Parser(prog="cockpit", description="A terminal sales cockpit over a shared SQLite database.")
     parser.add_argument("--db", help="database file (default: $COCKPIT_DB, the config file, or the demo database)")
+    # `cockpit` alone opens the cockpit: its options work without naming `run`.
+    run.add_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module in COMMANDS:
         module.register(sub)
@@ -43,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = build_parser()
         args = parser.parse_args(argv)
         if args.command is None:
-            args = parser.parse_args([*argv, "run"])
+            return run.run(args)
         return int(args.func(args) or 0)
     except CockpitError as exc:
         # Messages quote what was typed or stored: escape sequences in them must not reach the terminal.

@@ -17,9 +17,22 @@ MOUSE_HELP = (
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="open the cockpit (the default command)")
     add_db_option(p)
-    p.add_argument("--as", dest="as_rep", metavar="NAME", help="act as this rep (default: your Unix login)")
-    p.add_argument("--mouse", action=argparse.BooleanOptionalAction, default=None, help=MOUSE_HELP)
+    add_options(p)
     p.set_defaults(func=run)
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    """The options of the cockpit screen. ``cockpit`` alone runs it, so the top-level parser has them too
+    (``cockpit --as NAME``, as README writes it). Unset, they stay out of the namespace (``argparse.SUPPRESS``):
+    an option given before ``run`` is not overwritten by ``run``'s unset one."""
+    parser.add_argument(
+        "--as",
+        dest="as_rep",
+        metavar="NAME",
+        default=argparse.SUPPRESS,
+        help="act as this rep (default: your Unix login)",
+    )
+    parser.add_argument("--mouse", action=argparse.BooleanOptionalAction, default=argparse.SUPPRESS, help=MOUSE_HELP)
 
 
 def mouse_wanted(flag: bool | None, env: dict[str, str] | os._Environ[str] = os.environ) -> bool:
@@ -30,6 +43,7 @@ def mouse_wanted(flag: bool | None, env: dict[str, str] | os._Environ[str] = os.
 
 
 def run(args: argparse.Namespace) -> int:
+    """Open the cockpit screen with the options of ``cockpit [run]``."""
     settings = settings_for(args)
     start = now_for(settings)  # $COCKPIT_NOW (tests, snapshots; checked here) or the real time
     # One clock for the app, its forms and the store's stamps: from $COCKPIT_NOW it runs on from that moment (a
@@ -41,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     # scripts and cron jobs run, and they never load Textual (tests/unit/test_layers.py).
     from cockpit.tui.app import make_app
 
-    app = make_app(store, settings=settings, now=clock, as_rep=args.as_rep)
+    app = make_app(store, settings=settings, now=clock, as_rep=getattr(args, "as_rep", None))
     app.run(mouse=mouse_wanted(getattr(args, "mouse", None)))
     if app.crashed is not None:
         # The terminal is restored by now: cli.main logs the traceback and prints one line.
