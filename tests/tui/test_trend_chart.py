@@ -38,3 +38,16 @@ async def test_a_series_without_values_says_so() -> None:
 
 def test_axis_labels_are_short() -> None:
     assert [compact_number(v) for v in (1_534_000, 770_000, 0.25, 12.4, 3.0)] == ["1.5M", "770k", "0.25", "12", "3"]
+
+
+async def test_a_flat_series_has_no_negative_axis() -> None:
+    """An empty database charts revenue 0 in every period: the axis must not run from -1 to 1."""
+    app = _ChartApp()
+    async with app.run_test(size=(60, 16)) as pilot:
+        chart = app.query_one(TrendChart)
+        chart.data = TrendData("Revenue (USD): team", ("2026-10", "2026-11"), (("team", (0.0, 0.0)),))
+        await pilot.pause()
+        drawn = str(chart.render())
+        ticks = [line.split("┤")[0].strip() for line in drawn.splitlines() if "┤" in line]
+        assert ticks == ["0"]
+        assert "-" not in "".join(line.split("┤")[0] for line in drawn.splitlines() if "┤" in line)

@@ -58,6 +58,12 @@ class TrendChart(Widget, can_focus=True):
             # plotext writes large values in scientific notation (1.5e6): give it readable labels instead.
             steps = [low + (high - low) * i / 3 for i in range(4)]
             plt.yticks(steps, [compact_number(v) for v in steps])
+        else:
+            # A flat series (an empty database: all zero): plotext would centre it on an axis from -1 to 1, i.e.
+            # show negative revenue. The axis starts at zero (or at the value, if negative) and the value is the
+            # one tick.
+            plt.ylim(min(0.0, low), max(0.0, high) + (abs(high) or 1.0))
+            plt.yticks([low], [compact_number(low)])
         return Text.from_ansi(plt.build())
 
 
