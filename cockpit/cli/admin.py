@@ -20,6 +20,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("path", nargs="?", help="the database file (default: the configured database)")
     add_db_option(c)
     c.add_argument("--quick", action="store_true", help="run quick_check instead of the full integrity_check")
+    c.add_argument(
+        "--shared",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="judge it as a database a group shares (--shared) or as one person's (--no-shared); default: as its "
+        "permissions say (group-writable file or folder, or a setgid folder: shared)",
+    )
     c.set_defaults(func=run_check)
 
 
@@ -31,7 +38,7 @@ def run_init(args: argparse.Namespace) -> int:
 
 def run_check(args: argparse.Namespace) -> int:
     path = args.path or settings_for(args).db_path
-    report = check_database(path, quick=args.quick)
+    report = check_database(path, quick=args.quick, shared=args.shared)
     print(clean(str(report.path)))
     for name, value in report.facts:
         print(f"  {name}: {clean(value)}")
@@ -39,5 +46,8 @@ def run_check(args: argparse.Namespace) -> int:
         print(f"cockpit: problem: {clean(problem)}", file=sys.stderr)
     if report.problems:
         return EXIT_USER_ERROR
-    print("  all good: every member of the group can write it")
+    if report.shared:
+        print("  all good: every member of the group can write it")
+    else:
+        print("  all good for one person (to share it with a team: cockpit init, or check it with --shared)")
     return 0

@@ -227,6 +227,7 @@ class CheckReport:
     path: Path
     facts: list[tuple[str, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    shared: bool = False  # judged as a database a group shares (else as one person's)
 
     @property
     def ok(self) -> bool:
@@ -303,9 +304,37 @@ def _size(n: int) -> str:
     return str(n)  # pragma: no cover
 
 
-def check_database(path: str | os.PathLike[str], *, mountinfo: str | None = None, quick: bool = False) -> CheckReport:
-    """Check the database at ``path`` for a shared set-up; nothing is written to it.
+def is_shared_setup(fst: os.stat_result, dst: os.stat_result) -> bool:
+    """Whether a database file (``fst``) in its folder (``dst``) is set up for a group: the file is group-writable,
+    or the folder is setgid or writable by its group (not by everyone, as /tmp is: that is no group's). A file only
+    its owner writes, in such a folder or one only its owner writes (the demo database, a file in one's home), is
+    one person's."""
+    folder_for_group = dst.st_mode & stat.S_IWGRP and not dst.st_mode & stat.S_IWOTH
+    return bool(fst.st_mode & stat.S_IWGRP or folder_for_group or dst.st_mode & stat.S_ISGID)
 
+
+def _personal_problems(db: Path, fst: os.stat_result, folder: Path) -> list[str]:
+    """What puts one person's database at risk: others may write it, or plant or replace files beside it."""
+    problems = []
+    dst = folder.stat()
+    if fst.st_mode & stat.S_IWOTH:
+        problems.append(f"{db} is writable by everyone (fix: chmod o-w {db})")
+    if dst.st_mode & stat.S_IWOTH and not dst.st_mode & stat.S_ISVTX:
+        problems.append(
+            f"folder {folder} is writable by everyone: anyone could replace the database or plant files beside it "
+            f"(fix: chmod o-w {folder})"
+        )
+    return problems
+
+
+def check_database(
+    path: str | os.PathLike[str], *, mountinfo: str | None = None, quick: bool = False, shared: bool | None = None
+) -> CheckReport:
+    """Check the database at ``path``; nothing is written to it.
+
+    ``shared`` says how to judge its permissions: True for a database a Unix group shares (every member must be
+    able to write the file, its folder and the -wal/-shm files), False for one person's, None to tell from the
+    permissions themselves (:func:`is_shared_setup`); the report's "kind" fact says which was used.
     ``mountinfo`` replaces the text of /proc/self/mountinfo (for tests); ``quick`` runs ``quick_check`` instead
     of the full ``integrity_check``.
     """
@@ -338,8 +367,15 @@ def check_database(path: str | os.PathLike[str], *, mountinfo: str | None = None
         report.problems.append(f"{db} is on {kind}: {_NETWORK_REASON}")
 
     folder = Path(os.path.realpath(db.parent))
-    report.problems.extend(_permission_problems(db, fst, folder, sides))
     dst = folder.stat()
+    report.shared = is_shared_setup(fst, dst) if shared is None else shared
+    told = "" if shared is None else " (as asked)"
+    if report.shared:
+        report.facts.append(("kind", f"shared by group {_group_name(fst.st_gid)}{told}"))
+        report.problems.extend(_permission_problems(db, fst, folder, sides))
+    else:
+        report.facts.append(("kind", f"one person's: only its owner writes it{told}"))
+        report.problems.extend(_personal_problems(db, fst, folder))
     report.facts.append(
         (
             "permissions",

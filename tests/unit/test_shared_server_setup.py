@@ -146,7 +146,8 @@ def test_check_lists_group_permission_problems(shared_db: Path, capsys: pytest.C
     folder = shared_db.parent
     shared_db.chmod(0o640)  # the group can read but not write
     folder.chmod(0o755)  # neither group-writable nor setgid
-    report = check_database(shared_db, mountinfo=MOUNTINFO)
+    # Nothing in these permissions says "shared" any more: the team says so (cockpit check --shared).
+    report = check_database(shared_db, mountinfo=MOUNTINFO, shared=True)
     assert report.problems == [
         f"{shared_db} is not readable and writable by its group (fix: chmod g+rw {shared_db})",
         f"folder {folder} is not writable by its group, so other members cannot create the -wal and -shm files "
@@ -154,7 +155,7 @@ def test_check_lists_group_permission_problems(shared_db: Path, capsys: pytest.C
         f"folder {folder} is not setgid, so -wal and -shm files take their creator's own group "
         f"(fix: chmod g+s {folder})",
     ]
-    assert main(["check", str(shared_db)]) == 2
+    assert main(["check", "--shared", str(shared_db)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 3 and all(line.startswith("cockpit: problem: ") for line in err)
 
@@ -210,3 +211,55 @@ def test_check_missing_and_foreign_files(tmp_path: Path, capsys: pytest.CaptureF
     text = tmp_path / "notes.txt"
     text.write_text("hello")
     assert check_database(text).problems[-1] == f"{text} is not a SQLite database"
+
+
+# ------------------------------------------------------------------------------------- one person's database
+
+
+def test_a_database_only_its_owner_writes_is_judged_as_one_persons(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The demo database or a file in one's home: the group checks do not apply (they made `check` exit 2)."""
+    folder = tmp_path / "home"
+    folder.mkdir(mode=0o700)
+    db = folder / "mine.db"
+    Store(db, create=True).close()
+    db.chmod(0o644)
+    report = check_database(db, mountinfo=MOUNTINFO)
+    assert (report.shared, report.problems) == (False, [])
+    assert dict(report.facts)["kind"] == "one person's: only its owner writes it"
+    assert main(["check", str(db)]) == 0
+    out = capsys.readouterr()
+    assert "kind: one person's" in out.out and "all good for one person" in out.out and out.err == ""
+
+
+def test_a_world_writable_folder_is_no_groups_but_must_be_sticky(tmp_path: Path) -> None:
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    db = folder / "mine.db"
+    Store(db, create=True).close()
+    db.chmod(0o644)
+    folder.chmod(0o1777)  # as /tmp: everyone may write, nobody may replace another's file
+    assert (check_database(db, mountinfo=MOUNTINFO).shared, check_database(db, mountinfo=MOUNTINFO).problems) == (
+        False,
+        [],
+    )
+    folder.chmod(0o777)  # no sticky bit: anyone may replace the database
+    report = check_database(db, mountinfo=MOUNTINFO)
+    assert report.problems == [
+        f"folder {folder} is writable by everyone: anyone could replace the database or plant files beside it "
+        f"(fix: chmod o-w {folder})"
+    ]
+    folder.chmod(0o700)
+
+
+def test_a_group_set_up_is_judged_as_shared_unless_told_otherwise(shared_db: Path) -> None:
+    report = check_database(shared_db, mountinfo=MOUNTINFO)
+    assert report.shared and dict(report.facts)["kind"] == f"shared by group {primary_group()}"
+    shared_db.chmod(0o644)  # someone took the group's write away
+    shared_db.parent.chmod(0o700)
+    report = check_database(shared_db, mountinfo=MOUNTINFO, shared=True)
+    assert dict(report.facts)["kind"] == f"shared by group {primary_group()} (as asked)"
+    assert any("not readable and writable by its group" in p for p in report.problems)
+    report = check_database(shared_db, mountinfo=MOUNTINFO, shared=False)
+    assert (report.shared, report.problems) == (False, [])
