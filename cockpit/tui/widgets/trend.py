@@ -51,12 +51,16 @@ class TrendChart(Widget, can_focus=True):
         step = max(1, -(-len(xs) * 9 // max(1, width - 8)))  # a label is 7-8 cells wide: keep them apart
         ticks = xs[::-1][::step][::-1]
         plt.xlim(0.6, len(xs) + 0.6)
-        plt.xticks(ticks, [data.labels[t - 1] for t in ticks])
+        # plotext places tick labels in set() order (it depends on the hash seed), so the same data drew its
+        # labels in different cells from one run to the next: it draws the tick marks, the labels are ours.
+        plt.xticks(ticks, [""] * len(ticks))
         values = [v / data.scale for _, series in data.series for v in series if v is not None]
         low, high = min(values), max(values)
         if high > low:
             # plotext writes large values in scientific notation (1.5e6): give it readable labels instead.
-            steps = [low + (high - low) * i / 3 for i in range(4)]
+            # No more ticks than canvas rows (title, frame and labels take 4), so no two share a row.
+            count = max(2, min(4, height - 4))
+            steps = [low + (high - low) * i / (count - 1) for i in range(count)]
             plt.yticks(steps, [compact_number(v) for v in steps])
         else:
             # A flat series (an empty database: all zero): plotext would centre it on an axis from -1 to 1, i.e.
@@ -64,7 +68,30 @@ class TrendChart(Widget, can_focus=True):
             # one tick.
             plt.ylim(min(0.0, low), max(0.0, high) + (abs(high) or 1.0))
             plt.yticks([low], [compact_number(low)])
-        return Text.from_ansi(plt.build())
+        chart = Text.from_ansi(plt.build()).plain  # theme "clear": plotext's only codes are resets
+        return Text("\n".join(label_x_axis(chart.split("\n"), [data.labels[t - 1] for t in ticks])))
+
+
+def label_x_axis(lines: list[str], labels: list[str]) -> list[str]:
+    """Write ``labels`` centred under the axis's tick marks (┬), right to left, leaving out any that would touch
+    the one to its right: the last label (the period shown) is always drawn. The row under the axis is the one
+    plotext left blank for them.
+    """
+    axis = max((i for i, line in enumerate(lines) if "└" in line), default=None)
+    if axis is None or axis + 1 >= len(lines):
+        return lines
+    marks = [col for col, char in enumerate(lines[axis]) if char == "┬"]
+    width = len(lines[axis + 1])
+    row = [" "] * width
+    free_until = width  # cells from here on are taken (a label and its one-cell gap)
+    for col, label in zip(reversed(marks), reversed(labels), strict=False):
+        start = max(0, min(col - len(label) // 2, width - len(label)))  # centred, kept inside the row
+        if start + len(label) > free_until:
+            continue
+        row[start : start + len(label)] = label
+        free_until = start - 1
+    lines[axis + 1] = "".join(row)
+    return lines
 
 
 def compact_number(value: float) -> str:
