@@ -25,6 +25,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--stage-map", action="append", default=[], metavar="THEIRS=OURS", help="their stage name is our stage"
     )
+    p.add_argument(
+        "--lost-from-lead",
+        action="store_true",
+        help="deals: lost deals with no qualified date or history never left lead (not opportunities); by default"
+        " a closed deal, won or lost, was qualified when created",
+    )
+    p.add_argument(
+        "--outcome-map",
+        action="append",
+        default=[],
+        metavar="THEIRS=OURS",
+        help="activities: their outcome is our outcome (e.g. 'Left live message=voicemail')",
+    )
     p.add_argument("--date-format", metavar="FMT", help="strptime format (%%d.%%m.%%Y) or dmy / mdy")
     p.add_argument(
         "--encoding",
@@ -59,6 +72,11 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     mapping = parse_assignments(args.map, "--map")
     stage_map = parse_assignments(args.stage_map, "--stage-map")
+    outcome_map = parse_assignments(args.outcome_map, "--outcome-map")
+    if args.lost_from_lead and args.kind != "deals":
+        raise CockpitError(f"--lost-from-lead is about deals, not {args.kind}")
+    if outcome_map and args.kind != "activities":
+        raise CockpitError(f"--outcome-map is about activities, not {args.kind}")
     if settings.is_demo_default:
         raise CockpitError("name the database to import into: --db PATH (or $COCKPIT_DB, or db in the config file)")
     # Importing is how a team starts: a named database that does not exist yet is created (and removed again
@@ -82,6 +100,8 @@ def run(args: argparse.Namespace) -> int:
                 currency=settings.currency,
                 tz=settings.timezone,
                 encoding=args.encoding,
+                lost_from_lead=args.lost_from_lead,
+                outcome_map=outcome_map,
             )
     except ImportFailed as exc:
         for error in exc.errors:

@@ -6,11 +6,19 @@ import argparse
 
 from cockpit.cli.common import add_db_option, now_for, open_store, settings_for
 from cockpit.cli.deal import deal_id
-from cockpit.core.actions import ActivityEntry, apply, resolve_actor
+from cockpit.core.actions import (
+    ACTIVITY_OUTCOMES,
+    LOGGABLE_KINDS,
+    ActivityEntry,
+    apply,
+    find_outcome,
+    kind_phrase,
+    resolve_actor,
+)
 from cockpit.core.clock import Clock
 from cockpit.core.errors import ParseError
 from cockpit.core.parse import parse_duration, parse_when
-from cockpit.core.store import LOGGABLE_KINDS, OUTCOMES
+from cockpit.core.text import clean
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,7 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     target.add_argument("--deal", type=deal_id, metavar="ID", help="the deal it was about")
     target.add_argument("--account", metavar="NAME", help="the account (exact name)")
     p.add_argument("--new-account", action="store_true", help="create the account when no account has that name")
-    p.add_argument("--outcome", metavar="O", help=f"one of: {', '.join(OUTCOMES)}")
+    said = "; ".join(f"{kind}: {', '.join(ACTIVITY_OUTCOMES[kind])}" for kind in LOGGABLE_KINDS)
+    p.add_argument("--outcome", metavar="O", help=f"the kind's own ({said})")
     p.add_argument("--duration", metavar="D", help="5m, 1h30, 90s, 1:30:00")
     p.add_argument("--at", metavar="WHEN", help="when it happened (default now): 2026-11-27 14:00, yesterday 14:00")
     p.add_argument("--note", metavar="TEXT", default="")
@@ -33,9 +42,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     now = now_for(settings)
-    outcome = (args.outcome or "").strip().lower()
-    if outcome and outcome not in OUTCOMES:
-        raise ParseError(f"--outcome {args.outcome!r}: expected one of {', '.join(OUTCOMES)}")
+    outcome = ""
+    if args.outcome and args.outcome.strip():
+        found = find_outcome(args.kind, args.outcome)
+        if found is None:
+            shown = clean(args.outcome.strip(), max_len=40)
+            said = ", ".join(ACTIVITY_OUTCOMES[args.kind])
+            raise ParseError(f"--outcome {shown!r}: {kind_phrase(args.kind)}'s outcomes are {said}")
+        outcome = found
     # Everything is parsed before the database is opened for writing: bad input writes nothing.
     duration = parse_duration(args.duration) if args.duration else None
     at = parse_when(args.at, now=now, tz=settings.timezone) if args.at else now

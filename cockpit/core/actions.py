@@ -21,9 +21,11 @@ from dataclasses import dataclass
 from cockpit.core.actor import Actor, resolve_actor
 from cockpit.core.errors import NotFoundError, PermissionDenied, ValidationError
 from cockpit.core.store import LOGGABLE_KINDS, OUTCOMES, Activity, Deal, Rep, Store
-from cockpit.core.store.validation import check_id
+from cockpit.core.store.records import ACTIVITY_OUTCOMES
+from cockpit.core.store.validation import accepted_outcomes, check_id, check_outcome, find_outcome, kind_phrase
 
 __all__ = [
+    "ACTIVITY_OUTCOMES",
     "LOGGABLE_KINDS",
     "OUTCOMES",
     "ActivityEntry",
@@ -40,8 +42,12 @@ __all__ = [
     "StageMove",
     "Undo",
     "Void",
+    "accepted_outcomes",
     "apply",
     "check",
+    "check_outcome",
+    "find_outcome",
+    "kind_phrase",
     "next_stage",
     "resolve_actor",
 ]
@@ -53,6 +59,8 @@ __all__ = [
 @dataclass(frozen=True)
 class ActivityEntry:
     """A call, email or meeting. ``account`` is a name (exact, case-insensitive); ``deal_id`` links it to a deal.
+
+    ``outcome`` is one of the kind's (:data:`ACTIVITY_OUTCOMES`), or empty.
 
     ``create_account``: an unknown account name is created in the same transaction (else it is an error).
     ``rep``: who did it (name); None means the actor's own rep. Times are epoch seconds; ``at`` None means now.
@@ -367,13 +375,12 @@ def _complete_follow_up(store: Store, actor: Actor, entry: CompleteFollowUp) -> 
 def _log_activity(store: Store, actor: Actor, entry: ActivityEntry) -> int:
     if entry.kind not in LOGGABLE_KINDS + ("note",):
         raise ValidationError(f"unknown activity kind {entry.kind!r} (kinds: {', '.join(LOGGABLE_KINDS)})")
-    if entry.outcome and entry.outcome not in OUTCOMES:
-        raise ValidationError(f"unknown outcome {entry.outcome!r} (outcomes: {', '.join(OUTCOMES)})")
+    outcome = check_outcome(entry.kind, entry.outcome)  # before any read: a bad outcome is the user's first error
     rep = _acting_rep(store, actor, entry.rep)
     common = {
         "kind": entry.kind,
         "rep_id": rep.id,
-        "outcome": entry.outcome,
+        "outcome": outcome,
         "duration_s": entry.duration_s,
         "at": entry.at,
         "note": entry.note,

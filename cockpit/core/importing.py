@@ -9,7 +9,9 @@ all-or-nothing and each change is on record; the importer needs the rights the f
 read is reported with its line, column and reason and, unless ``skip_bad``, nothing is written. Re-importing a
 file changes nothing: rows are matched on their external id, or else on a natural key (see :data:`NATURAL_KEYS`). A
 deals row may carry its stage ``history`` (our export's own column, see :func:`format_history`), which is written as
-is instead of a history synthesized from the row.
+is instead of a history synthesized from the row. A closed deal, won or lost, is an opportunity (qualified when
+created) unless the file or ``--lost-from-lead`` says it was lost from lead; a deal without a title is named by its
+account, product or external id. An activity's outcome is one of its kind's (email: sent, replied, bounced...).
 """
 
 from __future__ import annotations
@@ -31,8 +33,18 @@ from cockpit.core.presets import IMPORT_KINDS, Preset
 from cockpit.core.presets import preset as find_preset
 from cockpit.core.store import ACTIVITY_KINDS, COST_CATEGORIES, MAX_TS, MIN_TS, Store
 from cockpit.core.store.bulk import BulkWriter
+from cockpit.core.store.records import ACTIVITY_OUTCOMES
 from cockpit.core.store.transaction import Transaction
-from cockpit.core.store.validation import check_amount, check_month, check_prob, check_text, check_ts, rep_values
+from cockpit.core.store.validation import (
+    check_amount,
+    check_month,
+    check_outcome,
+    check_prob,
+    check_text,
+    check_ts,
+    find_outcome,
+    rep_values,
+)
 
 __all__ = [
     "FIELDS",
@@ -82,7 +94,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
 
 # Fields without which no row of the kind can be read; checked against the columns before any row.
 _REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
-    "deals": (("title", "account"), ("rep",), ("created",)),
+    # A deal is named by its title, else its account, product or external id (see _deal_title).
+    "deals": (("title", "account", "product", "external_id"), ("rep",), ("created",)),
     "reps": (("name",),),
     "activities": (("kind",), ("rep",), ("at",)),
     "costs": (("month",), ("category",), ("amount",)),
@@ -513,6 +526,10 @@ class _Context:
     date_format: str | None
     stage_names: dict[str, str]
     stages: dict[str, Any]
+    #: --lost-from-lead: lost deals without a qualified date or history never left the first stage.
+    lost_from_lead: bool = False
+    #: --outcome-map: their outcome (normalised as a header is) → ours.
+    outcome_names: dict[str, str] = field(default_factory=dict)
     dates: dict[str, int] = field(default_factory=dict)
     reps: dict[str, int] = field(default_factory=dict)
     accounts: dict[str, int] = field(default_factory=dict)
@@ -535,6 +552,16 @@ class _Context:
             ours = ", ".join(self.stages)
             raise CockpitError(f"unknown stage {text!r} (ours: {ours}; map it with --stage-map {text!r}=STAGE)")
         return found
+
+    def outcome(self, kind: str, text: str) -> str:
+        """Their outcome as ours for an activity of ``kind``: --outcome-map first, then our names and synonyms."""
+        ours = self.outcome_names.get(normalize_header(text), text)
+        try:
+            return check_outcome(kind, ours)
+        except CockpitError as exc:
+            if not ACTIVITY_OUTCOMES.get(kind):
+                raise
+            raise CockpitError(f"{exc}; or map it with --outcome-map {text!r}=OUTCOME") from None
 
     def own_rep(self, row: _Row, name: str, what: str) -> None:
         """Refuse a row a rep may not write: one for another rep (a manager may write for anyone)."""
@@ -710,6 +737,8 @@ def import_file(
     tz: str | None = None,
     encoding: str | None = None,
     actor: Actor | None = None,
+    lost_from_lead: bool = False,
+    outcome_map: Sequence[tuple[str, str]] = (),
 ) -> ImportResult:
     """Import one CSV file of ``kind`` (deals, reps, activities, costs, quotas) in one transaction.
 
@@ -722,6 +751,11 @@ def import_file(
     rights the forms ask for: reps, roles, costs and quotas are a manager's; a rep imports deals and activities of
     their own only, and changes no deal or activity of another rep. ``encoding`` names the file's when it is not
     UTF-8 (see :func:`read_csv`). Each row written is audited, after one summary row of the whole import.
+
+    Deals: a closed deal (won or lost) with no qualified date and no history counts as qualified at its created
+    date, unless ``lost_from_lead`` says the file's lost deals never left the first stage (see
+    :func:`_qualified_at`). Activities: an outcome must be one of its kind's (``ACTIVITY_OUTCOMES``, their usual
+    synonyms); ``outcome_map`` pairs (their outcome, ours) come first.
     """
     if kind not in KINDS:
         raise CockpitError(f"cannot import {kind!r}: expected one of {', '.join(KINDS)}")
@@ -750,6 +784,13 @@ def import_file(
         if target not in stages:
             raise CockpitError(f"--stage-map {theirs}={ours}: no stage {ours!r} (ours: {', '.join(stages)})")
         stage_names[" ".join(theirs.casefold().split())] = target
+    outcome_names: dict[str, str] = {}
+    for theirs, ours in outcome_map:
+        found = next((o for k in ACTIVITY_OUTCOMES if (o := find_outcome(k, ours)) is not None), None)
+        if found is None:
+            every = sorted({o for names in ACTIVITY_OUTCOMES.values() for o in names})
+            raise CockpitError(f"--outcome-map {theirs}={ours}: no outcome {ours!r} (ours: {', '.join(every)})")
+        outcome_names[normalize_header(theirs)] = ours
     handler = _HANDLERS[kind]
     try:
         with store.write(f"import {kind}") as tx:
@@ -767,6 +808,8 @@ def import_file(
                 date_format=date_format,
                 stage_names=stage_names,
                 stages=stages,
+                lost_from_lead=lost_from_lead,
+                outcome_names=outcome_names,
             )
             ctx.load_names()
             handler(ctx, table, skip_bad, progress)
@@ -852,6 +895,36 @@ def _insert(ctx: _Context, table: str, values: dict[str, Any]) -> int:
 
 # --- deals
 
+#: What names a deal, in order: its title, else its account (a spreadsheet of customers), its product, its id.
+_TITLE_FIELDS = ("title", "account", "product", "external_id")
+
+
+def _deal_title(row: _Row) -> str:
+    """The deal's title: the first of title, account, product and external id the row fills. A row with none of
+    them is refused (an export without a title column still imports: the customer or product names each deal)."""
+    for name in _TITLE_FIELDS:
+        if text := row.text(name):
+            return text
+    where = next((row.column(name) for name in _TITLE_FIELDS if row.column(name)), None)
+    raise _CellError(where, "nothing names the deal: its title, account, product and external id are all empty")
+
+
+def _qualified_at(
+    steps: list[tuple[str, int]] | None, stage: str, created: int, first_stage: str, *, lost_from_lead: bool
+) -> int | None:
+    """When a deal the file gives no qualified date for became an opportunity (None: it never did).
+
+    With a history, the store's own rule: the first time it entered a stage other than the first one and `lost`.
+    Without one, a row whose own stage is the first one (`lead`) is not qualified yet, and every other row, won and
+    lost alike, was qualified when created: in Pipedrive, HubSpot, Salesforce and Zoho a deal that reached the
+    pipeline is an opportunity whether it was won or lost. Only ``lost_from_lead`` (``--lost-from-lead``, or a
+    qualified column left empty for a lost deal) says a lost deal never left lead."""
+    if steps is not None:
+        return next((at for name, at in steps if name not in (first_stage, "lost")), None)
+    if stage == first_stage or lost_from_lead:
+        return None
+    return created
+
 
 def _import_deals(ctx: _Context, table: Table, skip_bad: bool, progress: Any) -> None:
     out = ctx.out
@@ -877,6 +950,22 @@ def _import_deals(ctx: _Context, table: Table, skip_bad: bool, progress: Any) ->
             known.setdefault(deal_id, []).append((to_stage, at))
     stage_names = list(ctx.stages)
     user = ctx.store.user
+    # Each stored deal's history as it stands, read once when a re-import first needs it (see follow_qualified).
+    stored: dict[int, list[tuple[str, int]]] | None = known if "history" in mapped else None
+
+    def stored_steps(deal_id: int) -> list[tuple[str, int]]:
+        nonlocal stored
+        if stored is None:
+            stored = {}
+            for step_deal, to_stage, at in out.stage_steps():
+                stored.setdefault(step_deal, []).append((to_stage, at))
+        return stored.get(deal_id, [])
+
+    def closed_history(qualified: int | None, stage: str, created: int, closed: int) -> list[tuple[str, int]]:
+        """The history of a closed deal the file gives none for, as if entered by hand: created in `qualified`
+        (when it was an opportunity) or in the first stage, then won or lost at its close date."""
+        start = "qualified" if qualified is not None and "qualified" in ctx.stages else first_stage
+        return [(start, created), (stage, closed)]
 
     def add_history(deal_id: int, steps: list[tuple[str, int]], before: str | None = None) -> None:
         """Queue ``steps`` after the deal's last stage ``before`` (None: they are its whole history)."""
@@ -889,10 +978,9 @@ def _import_deals(ctx: _Context, table: Table, skip_bad: bool, progress: Any) ->
 
     def handle(row: _Row) -> str:
         account = row.text("account")
-        title = row.text("title") or account  # a spreadsheet of customers: the customer names the deal
-        if not title:
-            raise _CellError(row.column("title") or row.column("account"), "title is empty")
-        title = row.check("title", lambda: check_text(title, "title", required=True, max_len=500))
+        title = _deal_title(row)
+        named_by = next(name for name in _TITLE_FIELDS if row.text(name) == title)
+        title = row.check(named_by, lambda: check_text(title, "title", required=True, max_len=500))
         rep = row.value("rep", str, required=True)
         status = row.text("status").casefold()
         if status in ("won", "lost"):
@@ -921,11 +1009,12 @@ def _import_deals(ctx: _Context, table: Table, skip_bad: bool, progress: Any) ->
             if same_close_column:
                 expected = None  # the column held the close date, not an expectation
             probability = None  # closed deals take their stage's probability, as a deal moved by hand does
-        if qualified is None and stage not in (first_stage, "lost"):
-            qualified = created  # imported past the first stage: qualified when created
         steps = None
         if row.text("history"):
             steps = row.value("history", lambda text: parse_history(text, stage_names, stage=stage, created=created))
+        lost_from_lead = stage == "lost" and steps is None and (ctx.lost_from_lead or "qualified" in mapped)
+        if qualified is None:
+            qualified = _qualified_at(steps, stage, created, first_stage, lost_from_lead=lost_from_lead)
         ext = row.text("external_id") or None
         key = (title.casefold(), account.casefold(), rep.casefold(), created)
         current = by_ext.get(ext) if ext else None
@@ -967,8 +1056,7 @@ def _import_deals(ctx: _Context, table: Table, skip_bad: bool, progress: Any) ->
             elif target.is_open:
                 add_history(deal_id, [(stage, created)])
             else:
-                start = "qualified" if qualified is not None and "qualified" in ctx.stages else first_stage
-                add_history(deal_id, [(start, created), (stage, closed)])
+                add_history(deal_id, closed_history(qualified, stage, created, closed))
             row_key = {**values, "id": deal_id}
             if ext:
                 by_ext[ext] = row_key
@@ -980,7 +1068,10 @@ def _import_deals(ctx: _Context, table: Table, skip_bad: bool, progress: Any) ->
                 values.pop(column)
         if ext is None:
             values.pop("external_id")
-        if "qualified" not in mapped and current["qualified_at"] is not None:
+        # A stored qualified date stays unless the file says when (or that) the deal was qualified: a qualified
+        # column, a history cell, or --lost-from-lead for a lost deal. A stored "never qualified" of a deal the
+        # file reads as an opportunity (a lost deal an earlier import left in lead) takes the file's reading.
+        if not ("qualified" in mapped or steps is not None or lost_from_lead) and current["qualified_at"] is not None:
             values.pop("qualified_at")
         if "probability" not in mapped and current["stage"] == stage:
             values.pop("probability")
@@ -999,7 +1090,23 @@ def _import_deals(ctx: _Context, table: Table, skip_bad: bool, progress: Any) ->
             ctx.result.history_replaced += 1
         elif "stage" in changes and steps is None:
             add_history(deal_id, [(stage, closed or ctx.tx.at)], current["stage"])
+        elif "qualified_at" in changes and steps is None and not target.is_open and deal_id not in pending:
+            follow_qualified(deal_id, current["qualified_at"], values["qualified_at"], stage, created, closed)
         return "updated"
+
+    def follow_qualified(
+        deal_id: int, before: int | None, after: int | None, stage: str, created: int, closed: int
+    ) -> None:
+        """A closed deal the file now reads as (not) an opportunity: when its stored history is the one an import
+        synthesizes for the other reading, it is replaced by the one for this reading, so that the stages a past
+        period's pipeline reads agree with the opportunity count."""
+        if (before is None) == (after is None):
+            return
+        if stored_steps(deal_id) != closed_history(before, stage, created, closed):
+            return  # a history of its own (moved by hand, or from a history cell): left as it is
+        out.delete_stage_history(deal_id)
+        add_history(deal_id, closed_history(after, stage, created, closed))
+        ctx.result.history_replaced += 1
 
     _rows(ctx, table, progress, handle, skip_bad)
     out.insert_many(
@@ -1101,7 +1208,7 @@ def _import_activities(ctx: _Context, table: Table, skip_bad: bool, progress: An
             "kind": kind,
             "at": row.check("at", lambda: ctx.store.check_done(at, "activity date")),
             "deal_id": deal[0] if deal else None,
-            "outcome": row.check("outcome", lambda: check_text(row.text("outcome"), "outcome", max_len=100)),
+            "outcome": row.value("outcome", lambda text: ctx.outcome(kind, text)) or "",
             "duration_s": duration,
             "note": row.check("note", lambda: check_text(row.text("note"), "note", max_len=100_000)),
         }

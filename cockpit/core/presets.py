@@ -5,8 +5,10 @@ for one field, the first non-blank cell among them gives the value (Pipedrive wr
 ``Won time`` and a lost one's in ``Lost time``). Stage names are matched case-insensitively; what a preset does not
 know is matched against our own stage names, and ``--stage-map`` overrides both.
 
-Where a CRM's stage sits between two of ours, the preset picks the earlier one: a deal counts as an opportunity
-(``qualified``) only once the CRM says it was qualified, not while it is being qualified.
+Where a CRM's stage sits between two of ours, the preset picks the earlier one: an open deal counts as an
+opportunity (``qualified``) only once the CRM says it was qualified, not while it is being qualified. A closed deal,
+won or lost, reached the pipeline: it is an opportunity in each of these CRMs, and the import reads it so (see
+``cockpit.core.importing._qualified_at`` and ``--lost-from-lead``).
 """
 
 from __future__ import annotations

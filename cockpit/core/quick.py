@@ -13,9 +13,21 @@ from dataclasses import dataclass
 
 import pendulum
 
-from cockpit.core.actions import OUTCOMES, ActivityEntry, DealEntry, Entry, FollowUp, Restore, StageMove, Undo, Void
+from cockpit.core.actions import (
+    ACTIVITY_OUTCOMES,
+    ActivityEntry,
+    DealEntry,
+    Entry,
+    FollowUp,
+    Restore,
+    StageMove,
+    Undo,
+    Void,
+    check_outcome,
+    find_outcome,
+)
 from cockpit.core.config import DEFAULT_STAGES
-from cockpit.core.errors import ParseError
+from cockpit.core.errors import CockpitError, ParseError
 from cockpit.core.parse import format_duration, format_money, parse_duration, parse_money, parse_when
 from cockpit.core.store import Store, lies_ahead
 from cockpit.core.text import clean
@@ -46,16 +58,16 @@ Quick entry (press : and type one line, Enter writes it)
            with spaces; an unknown name creates the account
   DEAL     #1042, 1042, or part of the title (a call: #1042)
   aID      an activity by its id: a1234 (restore takes ids)
-  OUTCOME  connected, voicemail (vm), no answer (na), meeting
-           booked (booked), not interested, wrong number
+  OUTCOME  the kind's own. call: connected, voicemail (vm), no
+           answer (na), meeting booked (booked), not interested,
+           wrong number; email: sent, replied, bounced; meeting:
+           held, no-show, rescheduled, cancelled
   DURATION 5m, 1h30, 90s, 1:30:00    AMOUNT 24k, 12,500, $12,400
   WHEN     today, yesterday 14:00, fri, next monday, +3d
   by NAME  log for another rep (managers only)
 
   call acme connected 12m "asked for pricing" follow-up fri
-  deal acme "Renewal 2027" 24k proposal
-  won 1042          lost 1042 "went with competitor"
-  void 1042 "duplicate"          restore 1042
+  email acme replied "wants a quote"   meeting #1042 held 45m
 """
 
 _KIND_WORDS = {
@@ -68,14 +80,9 @@ _KIND_WORDS = {
     "meet": "meeting",
     "mtg": "meeting",
 }
-_OUTCOME_ALIASES = {
-    "vm": "voicemail",
-    "na": "no answer",
-    "noanswer": "no answer",
-    "booked": "meeting booked",
-    "ni": "not interested",
-    "wrong": "wrong number",
-}
+# The kinds whose outcomes a word may name: a word naming another kind's outcome ("email acme connected") is told
+# which outcomes the line's kind has, rather than "unexpected".
+_OUTCOME_KINDS = tuple(ACTIVITY_OUTCOMES)
 _FOLLOW_UP_WORDS = ("follow-up", "followup", "follow", "fu")
 _DEAL_ID = re.compile(r"#?(\d+)")
 _ROW_REF = re.compile(r"(?:(a)|d?#?)(\d+)", re.IGNORECASE)
@@ -359,11 +366,12 @@ class _Parser:
                 at = self.done_when()
             elif word == "by":
                 rep = self.rep()
-            elif (pair := self._outcome_pair(word)) is not None:
-                outcome = self._set_once(outcome, pair, "outcome")
-                self.i += 1
-            elif word in OUTCOMES or word in _OUTCOME_ALIASES:
-                outcome = self._set_once(outcome, _OUTCOME_ALIASES.get(word, word), "outcome")
+            elif (said := self._outcome_words(word)) is not None:
+                try:
+                    found = check_outcome(kind, said)
+                except CockpitError as exc:
+                    raise ParseError(str(exc)) from None
+                outcome = self._set_once(outcome, found, "outcome")
             elif deal is None and (m := re.fullmatch(r"#(\d+)", word)):
                 deal = self.catalog.deal(int(m.group(1)))
             elif word[0].isdigit():
@@ -408,12 +416,16 @@ class _Parser:
         )
         return QuickAction(entry, " · ".join(parts), new_account=new_account)
 
-    def _outcome_pair(self, word: str) -> str | None:
+    def _outcome_words(self, word: str) -> str | None:
+        """The outcome ``word`` names, with the word after it when the two do (``no answer``), for any kind; the
+        second word is taken. None when they name no outcome of any kind."""
         nxt = self.peek()
-        if nxt is None or nxt.quoted:
-            return None
-        pair = f"{word} {nxt.text.casefold()}"
-        return pair if pair in OUTCOMES else None
+        if nxt is not None and not nxt.quoted:
+            pair = f"{word} {nxt.text.casefold()}"
+            if _names_an_outcome(pair):
+                self.i += 1
+                return pair
+        return word if _names_an_outcome(word) else None
 
     @staticmethod
     def _set_once(current: str, value: str, what: str) -> str:
@@ -567,6 +579,10 @@ class _Parser:
         if self.peek() is not None:
             raise ParseError("undo takes nothing after it")
         return QuickAction(Undo(), "Undo your last action")
+
+
+def _names_an_outcome(text: str) -> bool:
+    return any(find_outcome(kind, text) is not None for kind in _OUTCOME_KINDS)
 
 
 def parse_quick(

@@ -530,3 +530,88 @@ async def test_a_stage_form_does_not_undo_a_move_a_colleague_made_meanwhile(tmp_
         assert len(shown) == 1 and "deal #1 was moved meanwhile (now won): reopen it" in shown[0]
         assert count(store, "audit_log") == before
     assert store.deal(1).stage == "won"
+
+
+# ---------------------------------------------------------------------------------------------- outcomes by kind
+
+
+def outcome_choices(app: App) -> list[str]:
+    """The choices the open form's Outcome list offers, read from its option list (the blank "(none)" first)."""
+    from textual.widgets import OptionList, Select
+
+    options = app.screen.query_one("#outcome", Select).query_one(OptionList)
+    return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+
+
+@pytest.mark.parametrize(
+    ("key", "title", "choices"),
+    [
+        (
+            "c",
+            "Log a call",
+            ["connected", "voicemail", "no answer", "meeting booked", "not interested", "wrong number"],
+        ),
+        ("e", "Log an email", ["sent", "replied", "bounced"]),
+        ("m", "Log a meeting", ["held", "no-show", "rescheduled", "cancelled"]),
+    ],
+)
+@run_async
+async def test_the_outcome_choices_follow_the_kind(store: Store, key: str, title: str, choices: list[str]) -> None:
+    app = app_for(store)
+    async with app.run_test(size=(100, 50)) as pilot:
+        await pilot.press(key)
+        await settle(pilot)
+        assert isinstance(app.screen, EntryForm) and title in str(app.screen.query_one(".form-title", Static).render())
+        assert outcome_choices(app) == ["(none)", *choices]
+        await pilot.press("escape")
+
+
+@pytest.mark.parametrize(
+    ("key", "downs", "kind", "outcome"), [("e", 2, "email", "replied"), ("m", 2, "meeting", "no-show")]
+)
+@run_async
+async def test_an_email_or_a_meeting_saves_its_own_outcome(
+    store: Store, key: str, downs: int, kind: str, outcome: str
+) -> None:
+    app = app_for(store)
+    before = count(store, "audit_log")
+    async with app.run_test(size=(100, 50)) as pilot:
+        await pilot.press(key)
+        await settle(pilot)
+        await pilot.press(*"globex")
+        await pilot.press("tab", "tab")  # past the deal field to the outcome
+        await pilot.press("enter", *["down"] * downs, "enter")  # the list opens on "(none)": two down is the second
+        assert app.screen.query_one("#outcome").value == outcome
+        await type_into(pilot, "#note", "by the book")  # Enter on the open list would reopen it: save from a field
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, EntryForm)
+    assert count(store, "audit_log") == before + 1
+    row = store.activities(limit=1)[0]
+    assert (row.kind, row.account, row.outcome, row.note) == (kind, "Globex", outcome, "by the book")
+
+
+@run_async
+async def test_quick_entry_refuses_a_call_outcome_for_an_email_before_enter(store: Store) -> None:
+    app = app_for(store)
+    before = count(store, "audit_log")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press(":")
+        await settle(pilot)
+        await pilot.press(*"email globex connected")
+        preview = str(app.screen.query_one("#quick-preview", Static).render())
+        assert "unknown outcome 'connected' for an email (an email's outcomes: sent, replied, bounced)" in preview
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, QuickEntryScreen)  # nothing written, the line kept
+        for _ in "connected":
+            await pilot.press("backspace")
+        await pilot.press(*'replied "wants a quote"')
+        preview = str(app.screen.query_one("#quick-preview", Static).render())
+        assert preview == "→ Email · Globex · replied · “wants a quote”"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, QuickEntryScreen)
+    assert count(store, "audit_log") == before + 1
+    row = store.activities(limit=1)[0]
+    assert (row.kind, row.outcome, row.note) == ("email", "replied", "wants a quote")

@@ -136,3 +136,45 @@ def test_a_rep_cannot_log_as_someone_else(db: Path, capsys: pytest.CaptureFixtur
     assert code == 2 and "only a manager may move another rep's deal" in err
     code, out, _ = run(capsys, "log", "call", "--db", str(db), "--rep", "bob", "--account", "globex")
     assert code == 0 and rows(db, f"SELECT rep_id FROM activities WHERE id = {out}") == [(2,)]
+
+
+@pytest.mark.parametrize(
+    ("kind", "given", "stored"),
+    [
+        ("email", "replied", "replied"),
+        ("email", "Sent", "sent"),
+        ("email", "bounced", "bounced"),
+        ("meeting", "held", "held"),
+        ("meeting", "No Show", "no-show"),
+        ("meeting", "rescheduled", "rescheduled"),
+        ("call", "vm", "voicemail"),
+    ],
+)
+def test_each_kind_logs_its_own_outcomes(
+    db: Path, capsys: pytest.CaptureFixture[str], kind: str, given: str, stored: str
+) -> None:
+    code, out, err = run(capsys, "log", kind, "--db", str(db), "--rep", "alice", "--account", "globex",
+                         "--outcome", given)  # fmt: skip
+    assert (code, err) == (0, "")
+    assert rows(db, f"SELECT kind, outcome FROM activities WHERE id = {out}") == [(kind, stored)]
+
+
+@pytest.mark.parametrize(
+    ("kind", "given", "message"),
+    [
+        ("email", "connected", "--outcome 'connected': an email's outcomes are sent, replied, bounced"),
+        ("meeting", "voicemail", "--outcome 'voicemail': a meeting's outcomes are held, no-show, rescheduled, "
+         "cancelled"),
+        ("call", "replied", "--outcome 'replied': a call's outcomes are connected, voicemail, no answer, "
+         "meeting booked, not interested, wrong number"),
+    ],
+)  # fmt: skip
+def test_an_outcome_of_another_kind_is_one_line_naming_the_kinds_own(
+    db: Path, capsys: pytest.CaptureFixture[str], kind: str, given: str, message: str
+) -> None:
+    before = rows(db, "SELECT count(*) FROM audit_log")
+    code, out, err = run(capsys, "log", kind, "--db", str(db), "--rep", "alice", "--account", "globex",
+                         "--outcome", given)  # fmt: skip
+    assert (code, out) == (2, "")
+    assert err == f"cockpit: error: {message}"
+    assert rows(db, "SELECT count(*) FROM audit_log") == before

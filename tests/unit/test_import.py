@@ -389,3 +389,200 @@ def test_hundred_thousand_rows(store: Store, tmp_path: Path) -> None:
     audit = store.query("SELECT count(*), count(row_id) FROM audit_log WHERE action = 'import deals'")[0]
     assert tuple(audit) == (1 + 100_000 + 50 + 2000, 100_000 + 50 + 2000)
     assert calls[-1] == (100_000, 100_000)
+
+
+# ---------------------------------------------------------------------------------------------- opportunities
+
+
+def history(store: Store, title: str) -> list[tuple[str | None, str, int]]:
+    rows = store.query(
+        "SELECT h.from_stage, h.to_stage, h.at FROM stage_history h JOIN deals d ON d.id = h.deal_id"
+        " WHERE d.title = ? ORDER BY h.id",
+        (title,),
+    )
+    return [tuple(r) for r in rows]
+
+
+CLOSED = (
+    "external_id,title,rep,stage,amount,created,closed\n"
+    "1,Won one,Ann,won,100,2026-01-05,2026-02-01\n"
+    "2,Lost one,Ann,lost,100,2026-01-06,2026-02-02\n"
+    "3,Open lead,Ann,lead,100,2026-01-07,\n"
+    "4,Open proposal,Ann,proposal,100,2026-01-08,\n"
+)
+
+
+def test_won_and_lost_deals_alike_are_opportunities_from_their_created_date(store: Store, tmp_path: Path) -> None:
+    import_file(store, "deals", write(tmp_path, CLOSED), tz="UTC")
+    d = deals(store)
+    # Every deal that reached the pipeline counts, won or lost; only the row whose own stage is lead does not.
+    assert d["Won one"]["qualified_at"] == utc(2026, 1, 5)
+    assert d["Lost one"]["qualified_at"] == utc(2026, 1, 6)
+    assert d["Open proposal"]["qualified_at"] == utc(2026, 1, 8)
+    assert d["Open lead"]["qualified_at"] is None
+    # The history says the same: the lost deal was lost from qualified, as the won one was won from it.
+    assert history(store, "Lost one") == [(None, "qualified", utc(2026, 1, 6)), ("qualified", "lost", utc(2026, 2, 2))]
+    assert history(store, "Won one") == [(None, "qualified", utc(2026, 1, 5)), ("qualified", "won", utc(2026, 2, 1))]
+
+
+def test_lost_from_lead_option(store: Store, tmp_path: Path) -> None:
+    import_file(store, "deals", write(tmp_path, CLOSED), tz="UTC", lost_from_lead=True)
+    d = deals(store)
+    assert d["Lost one"]["qualified_at"] is None
+    assert history(store, "Lost one") == [(None, "lead", utc(2026, 1, 6)), ("lead", "lost", utc(2026, 2, 2))]
+    assert d["Won one"]["qualified_at"] == utc(2026, 1, 5)  # a won deal left lead, whatever the option says
+    assert d["Open proposal"]["qualified_at"] == utc(2026, 1, 8)
+
+
+def test_a_qualified_column_or_a_history_cell_says_a_lost_deal_never_qualified(store: Store, tmp_path: Path) -> None:
+    text = (
+        "title,rep,stage,amount,created,closed,qualified,history\n"
+        "Empty cell,Ann,lost,1,2026-01-05,2026-02-01,,\n"
+        "Dated,Ann,lost,1,2026-01-05,2026-02-01,2026-01-10,\n"
+        "Won blank,Ann,won,1,2026-01-05,2026-02-01,,\n"
+        "From lead,Ann,lost,1,2026-01-05,2026-02-01,,lead@2026-01-05T00:00:00Z>lost@2026-02-01T00:00:00Z\n"
+        "Via qualified,Ann,lost,1,2026-01-05,2026-02-01,,"
+        "lead@2026-01-05T00:00:00Z>qualified@2026-01-12T00:00:00Z>lost@2026-02-01T00:00:00Z\n"
+        "Won from lead,Ann,won,1,2026-01-05,2026-02-01,,lead@2026-01-05T00:00:00Z>won@2026-02-01T00:00:00Z\n"
+    )
+    import_file(store, "deals", write(tmp_path, text), tz="UTC")
+    d = deals(store)
+    assert d["Empty cell"]["qualified_at"] is None  # the file has the column and leaves it empty: never qualified
+    assert d["Dated"]["qualified_at"] == utc(2026, 1, 10)
+    assert d["Won blank"]["qualified_at"] == utc(2026, 1, 5)  # a won deal was qualified, at the latest when created
+    assert d["From lead"]["qualified_at"] is None
+    assert d["Via qualified"]["qualified_at"] == utc(2026, 1, 12)  # when the history says it left lead
+    assert d["Won from lead"]["qualified_at"] == utc(2026, 2, 1)  # left lead when won, as the store would say
+
+
+def test_reimport_reads_lost_deals_again_and_their_synthesized_history_follows(store: Store, tmp_path: Path) -> None:
+    path = write(tmp_path, CLOSED)
+    import_file(store, "deals", path, tz="UTC", lost_from_lead=True)
+    lead_history = history(store, "Lost one")
+    # The same file without the option: the lost deal is an opportunity now, and its history says so.
+    result = import_file(store, "deals", path, tz="UTC")
+    assert (result.updated, result.unchanged, result.history_replaced) == (1, 3, 1)
+    assert deals(store)["Lost one"]["qualified_at"] == utc(2026, 1, 6)
+    assert history(store, "Lost one") == [(None, "qualified", utc(2026, 1, 6)), ("qualified", "lost", utc(2026, 2, 2))]
+    assert import_file(store, "deals", path, tz="UTC").unchanged == 4
+    # And back with the option: the option is the file's word for its lost deals.
+    back = import_file(store, "deals", path, tz="UTC", lost_from_lead=True)
+    assert (back.updated, back.history_replaced) == (1, 1)
+    assert history(store, "Lost one") == lead_history
+    assert deals(store)["Lost one"]["qualified_at"] is None
+
+
+def test_reimport_leaves_a_history_of_its_own_alone(store: Store, tmp_path: Path) -> None:
+    lost = write(tmp_path, "external_id,title,rep,stage,created\n9,Handmade,Ann,lead,2026-01-05\n", name="lead.csv")
+    import_file(store, "deals", lost, tz="UTC")
+    deal_id = deals(store)["Handmade"]["id"]
+    store.move_deal(deal_id, "lost", at=utc(2026, 2, 3, 10), reason="budget")  # lost from lead, by hand
+    own = history(store, "Handmade")
+    closed = write(tmp_path, "external_id,title,rep,stage,created,closed\n9,Handmade,Ann,lost,2026-01-05,2026-02-03\n")
+    result = import_file(store, "deals", closed, tz="UTC")
+    # The file reads it as an opportunity; the stored history is not one an import wrote (it was lost at 10:00,
+    # not at the file's midnight), so it stays as the people who moved it wrote it.
+    assert (result.updated, result.history_replaced) == (1, 0)
+    assert deals(store)["Handmade"]["qualified_at"] == utc(2026, 1, 5)
+    assert history(store, "Handmade") == own
+
+
+def test_cli_lost_from_lead(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "cli.db"
+    assert main(["import", "deals", str(write(tmp_path, CLOSED)), "--db", str(db), "--lost-from-lead"]) == 0
+    with Store(db) as s:
+        assert s.query("SELECT qualified_at FROM deals WHERE title = 'Lost one'")[0][0] is None
+    capsys.readouterr()
+    acts = write(tmp_path, "kind,rep,at\ncall,Ann,2026-01-02\n", name="a.csv")
+    assert main(["import", "activities", str(acts), "--db", str(db), "--lost-from-lead"]) == 2
+    assert "--lost-from-lead is about deals" in capsys.readouterr().err
+    assert main(["import", "deals", str(write(tmp_path, CLOSED)), "--db", str(db), "--outcome-map", "a=sent"]) == 2
+    assert "--outcome-map is about activities" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------------------------- titles
+
+
+def test_a_deal_without_a_title_is_named_by_its_account_product_or_external_id(store: Store, tmp_path: Path) -> None:
+    text = (
+        "Opportunity ID,Company,Product,Owner,Created\n"
+        "X1,Acme,Widgets,Ann,2026-01-05\n"
+        "X2,,Gadgets,Ann,2026-01-05\n"
+        "X3,,,Ann,2026-01-05\n"
+        ",,,Ann,2026-01-06\n"  # line 5: nothing names it
+    )
+    result = import_file(store, "deals", write(tmp_path, text), tz="UTC", skip_bad=True)
+    assert result.created == 3
+    assert [(e.line, e.reason) for e in result.skipped] == [
+        (5, "nothing names the deal: its title, account, product and external id are all empty")
+    ]
+    titles = {r["external_id"]: (r["title"], r["account"], r["product"]) for r in deals(store).values()}
+    assert titles == {"X1": ("Acme", "Acme", "Widgets"), "X2": ("Gadgets", None, "Gadgets"), "X3": ("X3", None, "")}
+    again = import_file(store, "deals", write(tmp_path, text), tz="UTC", skip_bad=True)
+    assert again.unchanged == 3
+
+
+def test_an_export_with_only_a_product_column_imports(store: Store, tmp_path: Path) -> None:
+    path = write(tmp_path, "product,rep,created\nSupport plan,Ann,2026-01-05\n")
+    assert import_file(store, "deals", path, tz="UTC").created == 1
+    assert list(deals(store)) == ["Support plan"]
+    nothing = write(tmp_path, "rep,created,amount\nAnn,2026-01-05,10\n", name="n.csv")
+    with pytest.raises(Exception, match="no column for title or account or product or external_id"):
+        import_file(store, "deals", nothing, tz="UTC")
+
+
+# ---------------------------------------------------------------------------------------------- outcomes
+
+
+def test_activity_outcomes_are_the_kinds_own(store: Store, tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "Type,Owner,Date,Outcome\n"
+        "Email,Ann,2026-01-02 10:00,Sent\n"
+        "Email,Ann,2026-01-02 11:00,replied\n"
+        "Meeting,Ann,2026-01-02 12:00,Completed\n"  # HubSpot's word for a meeting held
+        "Meeting,Ann,2026-01-02 13:00,No Show\n"
+        "Phone call,Ann,2026-01-02 14:00,Left voicemail\n"
+        "Call,Ann,2026-01-02 15:00,CONNECTED\n"
+        "Note,Ann,2026-01-02 16:00,\n",
+    )
+    assert import_file(store, "activities", path, tz="UTC").created == 7
+    got = [tuple(r) for r in store.query("SELECT kind, outcome FROM activities ORDER BY at")]
+    assert got == [
+        ("email", "sent"),
+        ("email", "replied"),
+        ("meeting", "held"),
+        ("meeting", "no-show"),
+        ("call", "voicemail"),
+        ("call", "connected"),
+        ("note", ""),
+    ]
+
+
+def test_an_outcome_of_another_kind_is_a_row_error(store: Store, tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "kind,rep,at,outcome\n"
+        "email,Ann,2026-01-02,connected\n"  # line 2
+        "meeting,Ann,2026-01-02,voicemail\n"  # line 3
+        "note,Ann,2026-01-02,held\n"  # line 4
+        "call,Ann,2026-01-02,Left live message\n",  # line 5
+    )
+    before = dump(store.path)
+    with pytest.raises(ImportFailed) as caught:
+        import_file(store, "activities", path, tz="UTC")
+    errors = caught.value.errors
+    assert [(e.line, e.column) for e in errors] == [(2, "outcome"), (3, "outcome"), (4, "outcome"), (5, "outcome")]
+    assert errors[0].reason.startswith(
+        "unknown outcome 'connected' for an email (an email's outcomes: sent, replied, bounced)"
+    )
+    assert "a meeting's outcomes: held, no-show, rescheduled, cancelled" in errors[1].reason
+    assert errors[2].reason == "unknown outcome 'held' for a note (a note takes no outcome)"
+    assert "--outcome-map 'Left live message'=OUTCOME" in errors[3].reason
+    assert dump(store.path) == before
+    # Their words mapped to ours: the rows the map fixes go in.
+    fixed = write(tmp_path, "kind,rep,at,outcome\ncall,Ann,2026-01-02,Left live message\n", name="f.csv")
+    import_file(store, "activities", fixed, tz="UTC", outcome_map=[("left live message", "voicemail")])
+    assert store.query("SELECT outcome FROM activities")[0][0] == "voicemail"
+    with pytest.raises(Exception, match="--outcome-map x=maybe: no outcome 'maybe'"):
+        import_file(store, "activities", fixed, tz="UTC", outcome_map=[("x", "maybe")])

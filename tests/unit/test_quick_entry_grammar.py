@@ -49,11 +49,46 @@ def test_the_issue_example_call(catalog: Catalog) -> None:
 
 
 def test_fuzzy_accounts_and_multiword_outcomes(catalog: Catalog) -> None:
-    action = quick("email glob no answer at yesterday 14:00", catalog)
+    action = quick("call glob no answer at yesterday 14:00", catalog)
     assert action.entry.account == "Globex" and action.entry.outcome == "no answer"
     assert action.entry.at == NOW_TS - DAY + (14 * 3600 - (10 * 3600 + 15 * 60))  # Thu 26 Nov 14:00
     assert quick("call labs vm", catalog).entry.account == "Acme Labs"  # substring match, alias vm
-    assert quick("meeting Globex 1h30 booked", catalog).entry.duration_s == 5400
+    assert quick("meeting Globex 1h30 held", catalog).entry.duration_s == 5400
+
+
+def test_emails_and_meetings_take_their_own_outcomes(catalog: Catalog) -> None:
+    action = quick('email globex replied "wants a quote"', catalog)
+    assert action.entry == ActivityEntry(
+        kind="email", account="Globex", outcome="replied", at=NOW_TS, note="wants a quote"
+    )
+    assert action.describe() == "Email · Globex · replied · “wants a quote”"
+    assert quick("email globex sent", catalog).entry.outcome == "sent"
+    assert quick("mail globex Bounced", catalog).entry.outcome == "bounced"
+    assert quick("meeting #1 held 45m", catalog).entry.outcome == "held"
+    # One word or two, as HubSpot writes it: the meeting's own spelling is stored.
+    assert quick("meeting globex no-show", catalog).entry.outcome == "no-show"
+    assert quick("meeting globex no show", catalog).entry.outcome == "no-show"
+    assert quick("mtg globex rescheduled", catalog).entry.outcome == "rescheduled"
+    assert quick("call globex wrong number", catalog).entry.outcome == "wrong number"
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("email globex connected", "unknown outcome 'connected' for an email (an email's outcomes: sent, replied, "
+         "bounced)"),
+        ("email globex no answer", "unknown outcome 'no answer' for an email"),
+        ("meeting globex booked", "unknown outcome 'booked' for a meeting (a meeting's outcomes: held, no-show, "
+         "rescheduled, cancelled)"),
+        ("call globex replied", "unknown outcome 'replied' for a call (a call's outcomes: connected, voicemail, "
+         "no answer, meeting booked, not interested, wrong number)"),
+        ("meeting globex held no-show", "two outcomes"),
+    ],
+)  # fmt: skip
+def test_an_outcome_of_another_kind_is_refused_naming_the_kinds_own(catalog: Catalog, line: str, reason: str) -> None:
+    with pytest.raises(ParseError) as info:
+        quick(line, catalog)
+    assert reason in str(info.value) and "\n" not in str(info.value)
 
 
 def test_unknown_account_is_new_and_said_so(catalog: Catalog) -> None:
@@ -137,3 +172,10 @@ def test_names_with_escapes_are_cleaned_in_the_preview(tmp_path: Path) -> None:
 def test_help_names_every_verb() -> None:
     for verb in ("call", "email", "meeting", "deal", "won", "lost", "move", "advance", "follow-up", "undo"):
         assert verb in QUICK_ENTRY_HELP
+
+
+def test_help_names_every_outcome_of_each_kind() -> None:
+    grammar = " ".join(QUICK_ENTRY_HELP.split())
+    for outcome in ("connected", "voicemail", "no answer", "meeting booked", "not interested", "wrong number",
+                    "sent", "replied", "bounced", "held", "no-show", "rescheduled", "cancelled"):  # fmt: skip
+        assert outcome in grammar

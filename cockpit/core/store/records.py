@@ -11,9 +11,42 @@ from dataclasses import dataclass
 from typing import Any
 
 ACTIVITY_KINDS = ("call", "email", "meeting", "linkedin", "note")
-#: The kinds the logging keys and `cockpit log` write, and the outcomes they offer.
+#: The kinds the logging keys and `cockpit log` write.
 LOGGABLE_KINDS = ("call", "email", "meeting")
-OUTCOMES = ("connected", "voicemail", "no answer", "meeting booked", "not interested", "wrong number")
+#: The outcomes each kind of activity may record: the one list every writer is checked against
+#: (:func:`~cockpit.core.store.validation.check_outcome`) and the forms, quick entry, `cockpit log` and the import
+#: offer. An empty outcome ("not said") is accepted for every kind; a note records none. An email and a meeting
+#: have their own: a call's "voicemail" says nothing of an email, and the data holds emails "sent" or "replied".
+ACTIVITY_OUTCOMES: dict[str, tuple[str, ...]] = {
+    "call": ("connected", "voicemail", "no answer", "meeting booked", "not interested", "wrong number"),
+    "email": ("sent", "replied", "bounced"),
+    "meeting": ("held", "no-show", "rescheduled", "cancelled"),
+    "linkedin": ("message sent", "connection request", "replied"),
+    "note": (),
+}
+#: Other words for an outcome, read as it by every writer: quick entry's short forms (``vm``) and the words of the
+#: common CRMs' exports (HubSpot's "Left voicemail", "Busy", "Completed", "Canceled"). Case, spaces, dashes and
+#: underscores do not matter (``No Show`` is ``no-show``).
+OUTCOME_SYNONYMS: dict[str, dict[str, str]] = {
+    "call": {
+        "vm": "voicemail",
+        "left voicemail": "voicemail",
+        "left message": "voicemail",
+        "na": "no answer",
+        "noanswer": "no answer",
+        "busy": "no answer",
+        "booked": "meeting booked",
+        "ni": "not interested",
+        "wrong": "wrong number",
+        "invalid number": "wrong number",
+    },
+    "email": {"reply": "replied", "bounce": "bounced"},
+    "meeting": {"completed": "held", "noshow": "no-show", "canceled": "cancelled"},
+    "linkedin": {},
+    "note": {},
+}
+#: The calls' outcomes (the name the forms and the CLI used before each kind had its own).
+OUTCOMES = ACTIVITY_OUTCOMES["call"]
 ROLES = ("rep", "manager")
 COST_CATEGORIES = ("marketing", "sales")
 

@@ -1,4 +1,4 @@
-"""The store's checks of what a caller hands it: text, money, moments, months, probabilities, rep fields.
+"""The store's checks of what a caller hands it: text, money, moments, months, probabilities, outcomes, rep fields.
 
 Each check returns the cleaned value or raises :class:`~cockpit.core.errors.ValidationError` with a one-line reason.
 The import reuses them cell by cell, so a CSV row is refused with the same words as a form.
@@ -6,10 +6,11 @@ The import reuses them cell by cell, so a CSV row is refused with the same words
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from cockpit.core.errors import ValidationError
-from cockpit.core.store.records import ROLES
+from cockpit.core.store.records import ACTIVITY_OUTCOMES, OUTCOME_SYNONYMS, ROLES
 
 #: SQLite's INTEGER range: an id outside it names no row, and the driver would fail on it with an OverflowError.
 MIN_ID, MAX_ID = -(2**63), 2**63 - 1
@@ -85,6 +86,51 @@ def check_prob(probability: float) -> float:
     if not isinstance(probability, int | float) or not 0 <= probability <= 1:
         raise ValidationError(f"probability must be between 0 and 1, not {probability!r}")
     return float(probability)
+
+
+#: How people name each kind of activity in a sentence ("an email's outcomes: ...").
+_KIND_PHRASES = {"call": "a call", "email": "an email", "meeting": "a meeting", "linkedin": "a LinkedIn touch"}
+
+
+def _outcome_key(text: str) -> str:
+    """``No_Show`` → ``no show``: case, spaces, dashes and underscores do not tell two outcomes apart."""
+    return " ".join(re.sub(r"[-_\u2010-\u2015]", " ", text.casefold()).split())
+
+
+def kind_phrase(kind: str) -> str:
+    """``email`` → ``an email``: the kind as a sentence names it."""
+    return _KIND_PHRASES.get(kind, f"a {kind}")
+
+
+def accepted_outcomes(kind: str) -> str:
+    """The outcomes ``kind`` accepts, said in one phrase for an error or a hint."""
+    names = ACTIVITY_OUTCOMES.get(kind, ())
+    if not names:
+        return f"{kind_phrase(kind)} takes no outcome"
+    return f"{kind_phrase(kind)}'s outcomes: {', '.join(names)}"
+
+
+def find_outcome(kind: str, text: str) -> str | None:
+    """The outcome of ``kind`` that ``text`` names (its own name or a synonym, in any case or spacing), or None."""
+    key = _outcome_key(text)
+    for name in ACTIVITY_OUTCOMES.get(kind, ()):
+        if _outcome_key(name) == key:
+            return name
+    return OUTCOME_SYNONYMS.get(kind, {}).get(key)
+
+
+def check_outcome(kind: str, outcome: str | None) -> str:
+    """The outcome of an activity of ``kind``, spelled as :data:`~.records.ACTIVITY_OUTCOMES` spells it ("" when
+    none is given). One that ``kind`` does not record is refused naming the ones it does: an email was never
+    "connected", and a KPI or a filter reading a meeting's outcome must find one of a meeting's words."""
+    text = " ".join((outcome or "").split())
+    if not text:
+        return ""
+    found = find_outcome(kind, text)
+    if found is None:
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        raise ValidationError(f"unknown outcome {shown!r} for {kind_phrase(kind)} ({accepted_outcomes(kind)})")
+    return found
 
 
 def rep_values(name: str, team: str, region: str, unix_login: str | None, role: str, active: bool) -> dict[str, Any]:

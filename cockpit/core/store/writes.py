@@ -15,6 +15,7 @@ from cockpit.core.store.transaction import Transaction
 from cockpit.core.store.validation import (
     check_amount,
     check_month,
+    check_outcome,
     check_prob,
     check_text,
     check_ts,
@@ -240,7 +241,7 @@ class Writes(Reads):
             "rep_id": rep_id,
             "deal_id": deal_id,
             "account_id": account_id,
-            "outcome": check_text(outcome, "outcome", max_len=100),
+            "outcome": check_outcome(kind, outcome),
             "duration_s": duration_s,
             "at": when,
             "note": check_text(note, "note", max_len=100_000),
@@ -283,7 +284,13 @@ class Writes(Reads):
         if "follow_up_at" in changes:
             changes["follow_up_at"] = check_ts(changes["follow_up_at"], "follow-up date")
         with self.write("edit activity") as tx:
-            tx.row("activities", activity_id)
+            row = tx.row("activities", activity_id)
+            if "kind" in changes or "outcome" in changes:
+                # The outcome must be one of the kind's, whichever of the two changes (a call turned email keeps
+                # no "voicemail").
+                outcome = check_outcome(changes.get("kind", row["kind"]), changes.get("outcome", row["outcome"]))
+                if "outcome" in changes or outcome != row["outcome"]:
+                    changes["outcome"] = outcome
             tx.update("activities", activity_id, changes)
 
     def void(self, table: str, row_id: int, *, reason: str) -> None:
@@ -405,7 +412,7 @@ class Writes(Reads):
             "kind": kind,
             "rep_id": rep_id,
             "deal_id": deal_id,
-            "outcome": check_text(outcome, "outcome", max_len=100),
+            "outcome": check_outcome(kind, outcome),
             "duration_s": duration_s,
             "at": self.check_done(at if at is not None else int(self.clock()), "activity date"),
             "note": check_text(note, "note", max_len=100_000),

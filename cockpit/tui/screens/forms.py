@@ -28,7 +28,16 @@ from textual.validation import ValidationResult, Validator
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static
 
-from cockpit.core.actions import OUTCOMES, ActivityEntry, DealEdit, DealEntry, FollowUp, Restore, StageMove, Void
+from cockpit.core.actions import (
+    ACTIVITY_OUTCOMES,
+    ActivityEntry,
+    DealEdit,
+    DealEntry,
+    FollowUp,
+    Restore,
+    StageMove,
+    Void,
+)
 from cockpit.core.errors import BusyError, CockpitError, ParseError
 from cockpit.core.parse import format_money, parse_duration, parse_money, parse_percent, parse_when
 from cockpit.core.quick import Catalog, DealRef, match_name, parse_row_ref
@@ -436,7 +445,8 @@ class ActivityForm(EntryForm[ActivityEntry]):
             placeholder="#1042 or part of the title",
             suggester=self.deal_suggester,
         )
-        outcomes = [(o, o) for o in OUTCOMES]
+        # The kind's own outcomes: an email is sent or replied, a meeting held; never "voicemail".
+        outcomes = [(o, o) for o in ACTIVITY_OUTCOMES.get(self.kind, ())]
         yield from self.field("outcome", "Outcome", Select(outcomes, prompt="(none)", allow_blank=True))
         yield from self.text_input(
             "duration",
