@@ -22,8 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from cockpit.core.kpi import ratio
-from cockpit.core.periods import Period
+from cockpit.core.kpi import cost_in, ratio
+from cockpit.core.periods import Period, month_shares
 from cockpit.core.report import to_major
 from cockpit.core.store import Store
 from cockpit.core.store.funnel import funnel_counts
@@ -74,7 +74,7 @@ def _mix(
         start_ts=period.start_ts,
         end_ts=period.end_ts,
         team=team,
-        cost_months=period.months() if with_costs else None,
+        cost_months=[share.month for share in month_shares(period)] if with_costs else None,
     )
     found, costs, new_by_key = mix.counts, mix.costs, mix.new_customers
     keys = sorted(set(found) | set(costs) | set(new_by_key), key=lambda k: (k == "", k))
@@ -88,7 +88,8 @@ def _mix(
         opp_won = r.opp_won if r else 0
         new_customers = new_by_key.get(k, 0)
         basket = ratio(revenue, customers)
-        cost = costs[k][1] if k in costs else (0 if with_costs else None)
+        # A channel's monthly costs are prorated into the period by calendar days, as the KPI strip's cost is.
+        cost = cost_in(period, costs[k][1]) if k in costs else (0 if with_costs else None)
         cac = ratio(cost, new_customers) if with_costs else None
         out.append(
             MixRow(
@@ -139,7 +140,7 @@ class FunnelStep:
             "deals": self.deals,
             "advanced": self.advanced,
             "conversion": _round(self.conversion),
-            "median_days": None if self.median_days is None else round(self.median_days, 2),
+            "median_days": _round(self.median_days),
             "exits": self.exits,
         }
 

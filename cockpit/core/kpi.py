@@ -4,21 +4,26 @@ The definitions are the contract of ``cockpit report --format json`` (issue 2 §
 store's measures (``cockpit.core.store.measures``): each query groups by (trend bucket, rep) over a covering index,
 in one read transaction, for all trend periods at once; Python only adds, divides and compares. Money stays in
 integer minor units here; a ratio whose denominator is 0 is ``None``.
+
+Costs and quotas are stored by month and read afresh by every dashboard (never cached). A period that holds part of a
+month takes part of it: quotas by business days, costs by calendar days (:class:`MonthlyMoney`), so that a week, a
+range across two months or a fiscal year gets its share and the shares of a month add up to it exactly.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import sqlite3
 import statistics
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 from cockpit.core.kpi_cache import BucketMeasures, cache_for
-from cockpit.core.periods import Period, last_n, period_containing
+from cockpit.core.periods import Period, last_n, month_shares, parse_holidays, period_containing
 from cockpit.core.store import Store
 from cockpit.core.store.measures import FreshReads, bucket_rows, fresh_reads, recorded_between
 
@@ -243,12 +248,22 @@ class _Measures:
                 self.team[bucket][name] += value or 0
 
 
-def collect(store: Store, periods: Sequence[Period], *, team: str | None = None, cached: bool = True) -> _Measures:
+def collect(
+    store: Store,
+    periods: Sequence[Period],
+    *,
+    team: str | None = None,
+    cached: bool = True,
+    holidays: Iterable[str] | frozenset[_dt.date] = (),
+) -> _Measures:
     """Run the KPI queries for every bucket in one read transaction.
 
     With ``cached`` (the default) the base measures of buckets that no write has touched since an earlier call on the
     same Store come from :mod:`cockpit.core.kpi_cache`; only the others are queried. The result is the same either way.
+    Quotas and costs are read afresh every time, for every month a bucket overlaps, and prorated into the buckets
+    (:meth:`MonthlyMoney.in_period`; quotas by business days, less ``holidays``).
     """
+    days = holidays if isinstance(holidays, frozenset) else parse_holidays(holidays)
     m = _Measures()
     with store.read() as conn:
         cache = cache_for(store) if cached else None
@@ -280,9 +295,10 @@ def collect(store: Store, periods: Sequence[Period], *, team: str | None = None,
                 m.rep[(i, rep_id)] = defaultdict(int, values)
             if bucket.team:
                 m.team[i] = defaultdict(int, bucket.team)
-        money = fresh_reads(conn, sorted({month for p in periods for month in p.months()}), team)
+        months = sorted({share.month for p in periods for share in month_shares(p)})
+        money = fresh_reads(conn, months, team)
     m.reps = money.reps  # type: ignore[attr-defined]
-    _add_money_by_month(m, periods, money)
+    _add_money_by_month(m, periods, money, days)
     return m
 
 
@@ -307,30 +323,84 @@ def _add_buckets(
             m.add_team_rows(found.rows, found.names)
 
 
-def _add_money_by_month(m: _Measures, periods: Sequence[Period], fresh: FreshReads) -> None:
-    # Team names compare case-insensitively, as the --team filter does.
-    rep_team = {r["id"]: r["team"].casefold() for r in fresh.reps}
-    in_scope = set(rep_team)
-    teams = set(rep_team.values())
-    rep_q = {(r[0], r[1]): r[2] for r in fresh.rep_quotas if r[0] in in_scope}
-    team_q: dict[tuple[str, str], int] = defaultdict(int)
-    for name, month, amount in fresh.team_quotas:
-        team_q[(name.casefold(), month)] += amount
-    cost_by_month = {r[0]: r[1] for r in fresh.costs}
-    # The sum of the reps' quotas per (team, month): the team quota where the team has none of its own.
-    rep_sum: dict[tuple[str, str], int] = defaultdict(int)
-    for (rep_id, month), amount in rep_q.items():
-        rep_sum[(rep_team[rep_id], month)] += amount
+def _add_money_by_month(
+    m: _Measures, periods: Sequence[Period], fresh: FreshReads, holidays: frozenset[_dt.date]
+) -> None:
+    money = MonthlyMoney.of(fresh)
     for i, p in enumerate(periods):
-        for month in p.months():
-            for rep_id in in_scope:
-                if (rep_id, month) in rep_q:
-                    m.rep[(i, rep_id)]["quota"] += rep_q[(rep_id, month)]
-            # A team's quota for a month is its own quota when a manager set one, else the sum of its reps'.
-            for team_name in teams:
-                key = (team_name, month)
-                m.team[i]["quota"] += team_q[key] if key in team_q else rep_sum.get(key, 0)
-            m.team[i]["cost"] += cost_by_month.get(month, 0)
+        found = money.in_period(p, holidays)
+        for rep_id, amount in found.rep_quota.items():
+            m.rep[(i, rep_id)]["quota"] += amount
+        m.team[i]["quota"] += found.team_quota
+        m.team[i]["cost"] += found.cost
+
+
+def cost_in(period: Period, by_month: Mapping[str, int]) -> int:
+    """The part of monthly costs (``YYYY-MM`` -> minor units) that falls in ``period``, by calendar days.
+
+    A month the period holds whole counts in full; a month it holds in part counts for its share of the month's
+    calendar days, rounded as :class:`~cockpit.core.periods.MonthShare` says (the parts of a month add up to it)."""
+    return sum(share.of(by_month[share.month]) for share in month_shares(period) if share.month in by_month)
+
+
+def quota_in(period: Period, by_month: Mapping[str, int], holidays: frozenset[_dt.date] = frozenset()) -> int:
+    """The part of monthly quotas (``YYYY-MM`` -> minor units) that falls in ``period``, by business days
+    (weekdays that are not ``holidays``), rounded as :class:`~cockpit.core.periods.MonthShare` says."""
+    shares = month_shares(period, by_business_days=True, holidays=holidays)
+    return sum(share.of(by_month[share.month]) for share in shares if share.month in by_month)
+
+
+@dataclass(frozen=True)
+class PeriodMoney:
+    """The quotas and the cost of one period and scope, monthly entries prorated (minor units)."""
+
+    rep_quota: dict[int, int]  # every rep in scope with a quota in a month the period overlaps (its part may be 0)
+    team_quota: int
+    cost: int
+
+
+@dataclass(frozen=True)
+class MonthlyMoney:
+    """The monthly quotas and costs of a dashboard's months, indexed to be prorated into any of its periods.
+
+    :meth:`in_period` is the one place quotas and costs meet periods: the KPI strip (cost, CAC, quota, attainment),
+    the scorecards, the pace and plan (which read the dashboard's quota) and the report all get its figures."""
+
+    rep_team: dict[int, str]  # rep in scope -> team, casefolded (teams compare as the --team filter does)
+    rep_quotas: dict[str, dict[int, int]]  # month -> rep -> amount
+    team_quotas: dict[tuple[str, str], int]  # (team casefolded, month) -> the team's own quota
+    costs: dict[str, int]  # month -> total cost
+
+    @classmethod
+    def of(cls, fresh: FreshReads) -> MonthlyMoney:
+        rep_team = {r["id"]: r["team"].casefold() for r in fresh.reps}
+        rep_quotas: dict[str, dict[int, int]] = defaultdict(dict)
+        for rep_id, month, amount in fresh.rep_quotas:
+            if rep_id in rep_team:
+                rep_quotas[month][rep_id] = amount
+        team_quotas: dict[tuple[str, str], int] = defaultdict(int)
+        for name, month, amount in fresh.team_quotas:
+            team_quotas[(name.casefold(), month)] += amount
+        return cls(rep_team, dict(rep_quotas), dict(team_quotas), {r[0]: r[1] for r in fresh.costs})
+
+    def in_period(self, period: Period, holidays: frozenset[_dt.date] = frozenset()) -> PeriodMoney:
+        """Quotas prorated by business days and costs by calendar days into ``period`` (a whole month exactly).
+
+        A team's quota for a month is its own quota when a manager set one (prorated), else the sum of its reps'
+        prorated quotas, so that it equals the sum of their rows' quotas to the cent."""
+        teams = set(self.rep_team.values())
+        rep_quota: dict[int, int] = defaultdict(int)
+        team_quota = 0
+        for share in month_shares(period, by_business_days=True, holidays=holidays):
+            of_team: dict[str, int] = defaultdict(int)
+            for rep_id, amount in self.rep_quotas.get(share.month, {}).items():
+                part = share.of(amount)
+                rep_quota[rep_id] += part
+                of_team[self.rep_team[rep_id]] += part
+            for team in teams:
+                own = self.team_quotas.get((team, share.month))
+                team_quota += share.of(own) if own is not None else of_team.get(team, 0)
+        return PeriodMoney(dict(rep_quota), team_quota, cost_in(period, self.costs))
 
 
 def _counted(reps: Iterable[Any]) -> set[int]:
@@ -355,12 +425,18 @@ def _team_base(m: _Measures, active_count: int, i: int) -> dict[str, float]:
     return base
 
 
-def period_rows(store: Store, period: Period, *, team: str | None = None) -> tuple[KpiRow, dict[int, KpiRow]]:
+def period_rows(
+    store: Store,
+    period: Period,
+    *,
+    team: str | None = None,
+    holidays: Iterable[str] | frozenset[_dt.date] = (),
+) -> tuple[KpiRow, dict[int, KpiRow]]:
     """The team row and the rows of the reps with data (or counted) in one period, without previous or trends.
 
     What the plan's trailing-window rates need: one bucket, where :func:`dashboard` would also compute the bucket
     before it."""
-    m = collect(store, (period,), team=team)
+    m = collect(store, (period,), team=team, holidays=holidays)
     reps = m.reps  # type: ignore[attr-defined]
     counted = _counted(reps)
     rows = {
@@ -379,13 +455,16 @@ def dashboard(
     trend: int = 12,
     anchored: bool = False,
     include_rep: int | None = None,
+    holidays: Iterable[str] | frozenset[_dt.date] = (),
 ) -> Dashboard:
     """Every KPI for the team and every rep in ``period``, the previous period, and ``trend``-period series.
 
     Rep rows are the active reps and anyone with data in the period or the previous one; ``include_rep`` adds that
-    rep's row in any case (a report asked for one rep, even an inactive one with nothing recorded)."""
+    rep's row in any case (a report asked for one rep, even an inactive one with nothing recorded). ``holidays``
+    (the configured ones, 'YYYY-MM-DD') are the days a quota is not spread over when a period holds part of a month.
+    """
     periods = tuple(last_n(period, max(trend, 2)))
-    m = collect(store, periods, team=team)
+    m = collect(store, periods, team=team, holidays=holidays)
     reps = m.reps  # type: ignore[attr-defined]
     counted = _counted(reps)
     rep_base = partial(_rep_base, m, counted)

@@ -10,24 +10,33 @@ Spec forms accepted by :func:`parse_period` (case-insensitive)::
     2026-W47  2026-11  2026-Q3  2026  FY2027  2026-01-05..2026-02-10
     this-week  last-week  next-week   (also -month, -quarter, -year, -fy)
     ytd  today  yesterday
+
+Costs and quotas are stored by month; :func:`month_shares` says how much of each month a period holds, so that a
+week or a range across two months takes its part of them (see :class:`MonthShare` for the rounding).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 import pendulum
 
-from cockpit.core.errors import PeriodError
+from cockpit.core.errors import ConfigError, PeriodError
 
 __all__ = [
+    "MonthShare",
     "Period",
     "PeriodKind",
+    "business_days",
     "last_n",
     "local_tz",
+    "month_shares",
+    "parse_holidays",
     "parse_period",
     "period_containing",
 ]
@@ -123,7 +132,10 @@ class Period:
         return self.start_ts <= ts < self.end_ts
 
     def months(self) -> list[str]:
-        """``YYYY-MM`` of every month whose first day lies in the period (costs and quotas are monthly)."""
+        """``YYYY-MM`` of every month whose first day lies in the period.
+
+        Not how the KPIs count costs and quotas: :func:`month_shares` gives every month the period overlaps with
+        the part of it the period holds."""
         first, last = self.first_day, self.last_day
         year, month = first.year, first.month
         if first.day != 1:
@@ -212,7 +224,99 @@ def last_n(period: Period, n: int) -> list[Period]:
     return out
 
 
+def parse_holidays(holidays: Iterable[str]) -> frozenset[_dt.date]:
+    """The configured holidays ('YYYY-MM-DD' strings) as dates; a bad one is a ConfigError."""
+    out: set[_dt.date] = set()
+    for text in holidays:
+        try:
+            out.add(_dt.date.fromisoformat(str(text).strip()))
+        except ValueError:
+            raise ConfigError(f"holiday {text!r} is not a date YYYY-MM-DD") from None
+    return frozenset(out)
+
+
+@functools.lru_cache(maxsize=1024)
+def business_days(first: _dt.date, last: _dt.date, holidays: frozenset[_dt.date]) -> int:
+    """Weekdays from ``first`` to ``last`` inclusive that are not holidays (0 when last < first).
+
+    Counted by whole weeks (five weekdays each) plus the days left over, then less the holidays that fall on a
+    weekday in the range: a custom range over decades costs no more than a week. Cached: the pace of every rep and
+    the quota share of every trend bucket ask the same questions again.
+    """
+    if last < first:
+        return 0
+    first, last = _dt.date(first.year, first.month, first.day), _dt.date(last.year, last.month, last.day)
+    weeks, left = divmod((last - first).days + 1, 7)
+    start = first.weekday()
+    count = weeks * 5 + sum(1 for i in range(left) if (start + i) % 7 < 5)
+    return count - sum(1 for day in holidays if first <= day <= last and day.weekday() < 5)
+
+
+@dataclass(frozen=True)
+class MonthShare:
+    """The part of one month that a period holds, to spread that month's amount (a cost, a quota) over periods.
+
+    The month's days are weighed (every calendar day weighs 1 for costs; every business day for quotas, weekends and
+    holidays 0): ``before`` is the weight of its days before the period, ``through`` of its days up to the period's
+    last day in the month, ``total`` of the whole month.
+
+    Cumulative rounding: the period's part of ``amount`` minor units is ``R(amount × through / total) −
+    R(amount × before / total)``, where R rounds half up in exact integer arithmetic. Consecutive periods share the
+    boundary term, so the parts of any split of a month into consecutive periods add up to ``R(amount) − R(0)``,
+    the amount exactly: no minor unit is lost or invented, a whole month gets its amount, and a period's part does
+    not depend on how the rest of the month is cut (a week is the same whether it is asked alone or in a trend).
+    """
+
+    month: str  # YYYY-MM
+    before: int
+    through: int
+    total: int
+
+    @property
+    def whole(self) -> bool:
+        """The period holds the whole month."""
+        return self.before == 0 and self.through == self.total
+
+    def of(self, amount: int) -> int:
+        """The period's part of the month's ``amount`` (minor units)."""
+        return _half_up(amount * self.through, self.total) - _half_up(amount * self.before, self.total)
+
+
+def month_shares(
+    period: Period, *, by_business_days: bool = False, holidays: frozenset[_dt.date] = frozenset()
+) -> list[MonthShare]:
+    """Every month ``period`` overlaps (oldest first), with the part of it the period holds.
+
+    By calendar days, or with ``by_business_days`` by weekdays that are not ``holidays``. A month with no business
+    day at all (every weekday a holiday) is spread by calendar days, so that its quota still counts somewhere."""
+    first, last = _plain(period.first_day), _plain(period.last_day)
+    out: list[MonthShare] = []
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        month_first = _dt.date(year, month, 1)
+        month_last = _dt.date(*_shift_month(year, month, 1), 1) - _dt.timedelta(days=1)
+        lo, hi = max(first, month_first), min(last, month_last)
+        total = business_days(month_first, month_last, holidays) if by_business_days else 0
+        if total:
+            before = business_days(month_first, lo - _dt.timedelta(days=1), holidays) if lo > month_first else 0
+            through = business_days(month_first, hi, holidays)
+        else:
+            before, through, total = lo.day - 1, hi.day, month_last.day
+        out.append(MonthShare(f"{year:04d}-{month:02d}", before, through, total))
+        year, month = _shift_month(year, month, 1)
+    return out
+
+
 # --- internals ---
+
+
+def _plain(day: _dt.date) -> _dt.date:
+    return _dt.date(day.year, day.month, day.day)
+
+
+def _half_up(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` (denominator > 0) rounded half up, exactly: floor(n/d + 1/2)."""
+    return (2 * numerator + denominator) // (2 * denominator)
 
 
 def _kind(kind: PeriodKind | str) -> PeriodKind:

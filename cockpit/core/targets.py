@@ -8,12 +8,17 @@ The plan answers "what does it take?": from a scope's own average basket, conver
 over a trailing window of completed periods, how many more customers, opportunities and calls reach the quota. Every
 count is rounded up (a ceiling: 3.2 customers means 4). A rate the scope cannot measure falls back to the team's and
 the plan says which. Money stays in integer minor units here; ``to_json`` converts.
+
+A plan always aims at a day still ahead: the period's last day while it runs (today on its last day). Once the period
+is over there is nothing left to plan: the plan says so, and by how much the quota was missed or beaten.
+
+The quota is the dashboard's: a period holding part of a month has that month's quota in proportion to its business
+days (:class:`cockpit.core.kpi.MonthlyMoney`), the same days the pace counts, so give the dashboard the same holidays.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,7 +28,7 @@ import pendulum
 from cockpit.core.errors import ConfigError
 from cockpit.core.kpi import Dashboard, KpiRow, period_rows
 from cockpit.core.parse import format_money
-from cockpit.core.periods import Period, parse_period
+from cockpit.core.periods import Period, business_days, parse_holidays, parse_period
 from cockpit.core.report import to_major
 from cockpit.core.store import Store
 
@@ -31,35 +36,6 @@ from cockpit.core.store import Store
 DEFAULT_WINDOW = 3
 #: The rates the plan needs, in the order the plan uses them.
 PLAN_RATES = ("avg_basket", "conversion_rate", "calls_per_opportunity")
-
-
-def parse_holidays(holidays: Iterable[str]) -> frozenset[_dt.date]:
-    """The configured holidays ('YYYY-MM-DD' strings) as dates; a bad one is a ConfigError."""
-    out: set[_dt.date] = set()
-    for text in holidays:
-        try:
-            out.add(_dt.date.fromisoformat(str(text).strip()))
-        except ValueError:
-            raise ConfigError(f"holiday {text!r} is not a date YYYY-MM-DD") from None
-    return frozenset(out)
-
-
-@functools.lru_cache(maxsize=256)
-def business_days(first: _dt.date, last: _dt.date, holidays: frozenset[_dt.date]) -> int:
-    """Weekdays from ``first`` to ``last`` inclusive that are not holidays (0 when last < first).
-
-    Cached: the pace of every rep asks the same question about the same period (200 times at team scale).
-    """
-    if last < first:
-        return 0
-    first, last = _dt.date(first.year, first.month, first.day), _dt.date(last.year, last.month, last.day)
-    count = 0
-    day = first
-    while day <= last:
-        if day.isoweekday() < 6 and day not in holidays:
-            count += 1
-        day += _dt.timedelta(days=1)
-    return count
 
 
 def _local_day(now: pendulum.DateTime | int, period: Period) -> _dt.date:
@@ -143,10 +119,13 @@ class Rates:
 
 @dataclass(frozen=True)
 class Plan:
-    """What it takes to close the gap by ``by``: more customers ≈ opportunities ≈ calls. Money in minor units."""
+    """What it takes to close the gap by ``by``: more customers ≈ opportunities ≈ calls. Money in minor units.
+
+    ``over``: the period has ended, there is no day left to aim at (``by`` and the counts are None) and the message
+    says by how much the quota was missed or beaten."""
 
     gap: int
-    by: _dt.date
+    by: _dt.date | None
     window: str  # label of the trailing window the rates come from
     avg_basket: float | None
     conversion_rate: float | None
@@ -157,12 +136,14 @@ class Plan:
     opportunities: int | None
     calls: int | None
     message: str
+    over: bool = False
 
     def to_json(self, currency: str) -> dict[str, object]:
 
         return {
             "gap": to_major(self.gap, currency),
-            "by": self.by.isoformat(),
+            "by": None if self.by is None else self.by.isoformat(),
+            "over": self.over,
             "window": self.window,
             "avg_basket": to_major(self.avg_basket, currency),
             "conversion_rate": _round(self.conversion_rate),
@@ -192,11 +173,17 @@ def plan(
     window: str = "",
     currency: str = "USD",
     quota_set: bool = True,
+    today: _dt.date | None = None,
+    margin: int | None = None,
 ) -> Plan:
-    """The plan to close ``gap`` (minor units) from the scope's own rates, falling back to the team's.
+    """The plan to close ``gap`` (minor units) by ``by`` (the period's last day) from the scope's own rates, falling
+    back to the team's.
 
     With no quota for the period (``quota_set`` false) the gap is 0 and there is nothing to plan: the message says
-    so instead of "Quota reached."."""
+    so instead of "Quota reached.". ``today`` is the local day now: once it is past ``by`` the period is over, and
+    a plan pointing at a past date would be nonsense ("$253.3k to go by 30 Nov" read on 6 December): the plan is
+    ``over``, with no date and no counts, and the message says by how much the quota was missed or beaten
+    (``margin``: revenue - quota; -gap when not given)."""
     chosen: dict[str, float | None] = {}
     fallback: list[str] = []
     unknown: list[str] = []
@@ -213,19 +200,27 @@ def plan(
                 value = None
         chosen[name] = value
     basket, conversion, cpo = chosen["avg_basket"], chosen["conversion_rate"], chosen["calls_per_opportunity"]
-    if gap <= 0:
+    over = today is not None and today > by
+    customers: int | None
+    opportunities: int | None
+    calls: int | None
+    if over:
+        customers, opportunities, calls = None, None, None
+    elif gap <= 0:
         customers, opportunities, calls = 0, 0, 0
     else:
         customers = math.ceil(gap / basket) if basket else None
         opportunities = math.ceil(customers / conversion) if customers is not None and conversion else None
         calls = math.ceil(opportunities * cpo) if opportunities is not None and cpo else None
-    if quota_set:
-        message = _plan_message(gap, by, customers, opportunities, calls, fallback, unknown, currency)
+    if over:
+        message = _over_message(-gap if margin is None else margin, currency, quota_set)
+    elif quota_set:
+        message = _plan_message(gap, by, customers, opportunities, calls, fallback, unknown, currency, today)
     else:
         message = "No quota set."
     return Plan(
         gap=gap,
-        by=by,
+        by=None if over else by,
         window=window,
         avg_basket=basket,
         conversion_rate=conversion,
@@ -236,7 +231,19 @@ def plan(
         opportunities=opportunities,
         calls=calls,
         message=message,
+        over=over,
     )
+
+
+def _over_message(margin: int, currency: str, quota_set: bool) -> str:
+    """What a finished period says instead of a plan: it is over, and how it ended against its quota."""
+    if not quota_set:
+        return "Period over; no quota was set."
+    if margin < 0:
+        return f"Period over: missed quota by {format_money(-margin, currency, compact=True)}."
+    if margin > 0:
+        return f"Period over: beat quota by {format_money(margin, currency, compact=True)}."
+    return "Period over: met quota exactly."
 
 
 def _plan_message(
@@ -248,9 +255,11 @@ def _plan_message(
     fallback: list[str],
     unknown: list[str],
     currency: str,
+    today: _dt.date | None = None,
 ) -> str:
-
     day = f"{by.day} {by.strftime('%b')}"
+    if today == by:
+        day = f"today ({day})"  # the last day: the plan aims at the end of the day in progress
     if gap <= 0:
         return "Quota reached."
     parts = []
@@ -308,14 +317,25 @@ def targets(
     """Pace and plan for the team and each rep; the rates come from the trailing window (one bucket)."""
     days = parse_holidays(holidays)
     span = trailing_window(dash.period, window)
-    history_team, history_reps = period_rows(store, span, team=dash.team_filter)
+    history_team, history_reps = period_rows(store, span, team=dash.team_filter, holidays=days)
     team_rates = Rates.of(history_team)
     by = dash.period.last_day
+    today = _local_day(now, dash.period)
     label = span.label
 
     def one(row: KpiRow, own: Rates, fallback: Rates | None) -> tuple[Pace, Plan]:
         p = pace(row["revenue"] or 0, row["quota"] or 0, dash.period, now, days)
-        return p, plan(p.gap, own, fallback, by=by, window=label, currency=currency, quota_set=p.quota > 0)
+        return p, plan(
+            p.gap,
+            own,
+            fallback,
+            by=by,
+            window=label,
+            currency=currency,
+            quota_set=p.quota > 0,
+            today=today,
+            margin=p.revenue - p.quota,
+        )
 
     team_pace, team_plan = one(dash.team, team_rates, None)
     rep_pace: dict[int, Pace] = {}

@@ -361,8 +361,7 @@ async def test_refresh_data_after_an_own_write(make_cockpit) -> None:
         await settle(pilot)
         # Team calls: 4 seeded + 1 = 5.
         assert app.snapshot.dashboard.team["calls"] == 5
-        row = app.screen.query_one(Scorecards).get_row(str(rep.id))
-        assert row[8].plain == "1"  # the Calls column
+        assert app.screen.query_one(Scorecards).get_cell(str(rep.id), "calls").plain == "1"
 
 
 async def test_read_only_database_shows_a_banner(db_path: Path, settings) -> None:
@@ -458,7 +457,7 @@ async def test_a_stage_name_with_markup_shows_as_written(tmp_path: Path) -> None
         assert " [red]hot[/] " in app.export_screenshot().replace("&#160;", " ")  # the stage column's header
         # The deal list's title is markup (drawn where the layout gives the list a border): as written.
         title = app.screen.query_one(DealTable).border_title
-        assert Content.from_markup(str(title)).plain == "[red]hot[/]: idlest first"
+        assert Content.from_markup(str(title)).plain == "[red]hot[/]: open deals now, idlest first"
     store.close()
 
 

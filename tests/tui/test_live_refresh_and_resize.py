@@ -174,20 +174,20 @@ async def test_paging_forward_to_the_last_page_and_back(make_cockpit, db_path: P
         await settle(pilot)
         _, deals = await to_deals_of(pilot, "lead")
         # 2 seeded lead deals + 120: 122, shown 50 a page.
-        assert deals.border_title == "lead: idlest first · 1–50 of 122"
+        assert deals.border_title == "lead: open deals now, idlest first · 1–50 of 122"
         assert deals.row_count == 51 and keys(deals)[-1] == NEXT_PAGE
         await pilot.press("ctrl+end", "enter")
         await settle(pilot)
-        assert deals.border_title == "lead: idlest first · 51–100 of 122"
+        assert deals.border_title == "lead: open deals now, idlest first · 51–100 of 122"
         assert keys(deals)[0] == PREVIOUS_PAGE and keys(deals)[-1] == NEXT_PAGE and deals.row_count == 52
         assert deals.cursor_row == 1 and app.screen.focused is deals  # on the page's first deal
         await pilot.press("ctrl+end", "enter")
         await settle(pilot)
-        assert deals.border_title == "lead: idlest first · 101–122 of 122"
+        assert deals.border_title == "lead: open deals now, idlest first · 101–122 of 122"
         assert keys(deals)[0] == PREVIOUS_PAGE and NEXT_PAGE not in keys(deals) and deals.row_count == 23
         await pilot.press("ctrl+home", "enter")
         await settle(pilot)
-        assert deals.border_title == "lead: idlest first · 51–100 of 122"
+        assert deals.border_title == "lead: open deals now, idlest first · 51–100 of 122"
         await pilot.press("down", "enter")  # Enter on a deal still opens its rep
         await settle(pilot)
         assert isinstance(app.screen, RepScreen)
@@ -201,17 +201,17 @@ async def test_a_page_that_shrinks_elsewhere_shows_the_last_page_left(make_cockp
         await settle(pilot)
         await pilot.press("ctrl+end", "enter")
         await settle(pilot)
-        assert deals.border_title == "lead: idlest first · 101–122 of 122"
+        assert deals.border_title == "lead: open deals now, idlest first · 101–122 of 122"
         with other_process(db_path) as other:
             for deal in bulk[:90]:
                 other.move_deal(deal, "won", at=ts(2026, 11, 17))
         await live_refresh(pilot, app.refreshes)
         # 122 - 90 = 32 left: one page, no paging rows.
-        assert deals.border_title == "lead: idlest first"
+        assert deals.border_title == "lead: open deals now, idlest first"
         assert deals.row_count == 32 and PREVIOUS_PAGE not in keys(deals) and NEXT_PAGE not in keys(deals)
         add_lead_deals(db_path, 60)  # another process: the stage grows again; the list stays on the page it shows
         await live_refresh(pilot, app.refreshes)
-        assert deals.border_title == "lead: idlest first · 1–50 of 92"
+        assert deals.border_title == "lead: open deals now, idlest first · 1–50 of 92"
 
 
 async def test_the_team_filter_and_the_period_reset_the_pages(make_cockpit, db_path: Path) -> None:
@@ -225,15 +225,15 @@ async def test_the_team_filter_and_the_period_reset_the_pages(make_cockpit, db_p
         assert app.deal_offsets == {"lead": 50}
         await pilot.press("right_square_bracket")
         await settle(pilot)
-        assert app.deal_offsets == {} and deals.border_title == "lead: idlest first · 1–50 of 122"
+        assert app.deal_offsets == {} and deals.border_title == "lead: open deals now, idlest first · 1–50 of 122"
         await pilot.press("ctrl+end", "enter")
         await settle(pilot)
         app.team = "South"  # Zoé and [bold]x: the 120 bulk deals and the two seeded lead deals
         await settle(pilot)
-        assert app.deal_offsets == {} and deals.border_title == "lead: idlest first · 1–50 of 122"
+        assert app.deal_offsets == {} and deals.border_title == "lead: open deals now, idlest first · 1–50 of 122"
         app.team = "North"  # no lead deal in North
         await settle(pilot)
-        assert deals.border_title == "lead: idlest first" and deals.row_count == 0
+        assert deals.border_title == "lead: open deals now, idlest first" and deals.row_count == 0
 
 
 async def test_left_right_on_the_strip_choose_the_trend_kpi_at_both_widths(make_cockpit) -> None:

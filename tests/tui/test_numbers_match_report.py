@@ -1,53 +1,46 @@
-"""Every number in the scorecards and KPI tiles equals `cockpit report` for the same period and filter."""
+"""Every number in the scorecards and KPI tiles equals `cockpit report` for the same period and filter.
+
+The report is the command line's (``cockpit report --format json``); tests/tui/test_panes_match_report.py does the
+same for every pane over five scopes of the demo data.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from cockpit.core.kpi import MONEY_KPIS, dashboard
-from cockpit.core.parse import currency_digits
-from cockpit.core.periods import parse_period
-from cockpit.core.report import build_report, display_value
-from cockpit.core.targets import targets
+from cockpit.core.report import display_value
 from cockpit.tui.widgets.kpi_tile import KpiStrip
 from cockpit.tui.widgets.scorecard import SCORE_COLUMNS, TEAM_KEY, Scorecards
-from tests.support import settle
-
-
-def shown(kpi: str, value: float | int | None, currency: str = "USD") -> str:
-    """The report's JSON value (major units for money) formatted as people read it."""
-    if value is not None and kpi in MONEY_KPIS:
-        value = value * 10 ** currency_digits(currency)
-    return display_value(kpi, value, currency)
+from tests.support import FROZEN_NOW, TZ, settle
+from tests.support.panes import cli_environment, cli_report, minor, row_value, shown
 
 
 @pytest.mark.parametrize("team", [None, "South"])
-async def test_scorecards_equal_the_report(make_cockpit, team: str | None) -> None:
+async def test_scorecards_equal_the_report(make_cockpit, db_path: Path, tmp_path: Path, team: str | None) -> None:
     app = make_cockpit()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         if team:
             app.team = team
             await settle(pilot)
-        period = parse_period("2026-11", tz="Europe/Paris")
-        dash = dashboard(app.store, period, team=team)
-        report = build_report(dash, currency="USD")
-        # Pace is not a report KPI: it comes from cockpit.core.targets, computed here apart from the app.
-        paces = targets(app.store, dash, now=app.clock.now())
+        with cli_environment(FROZEN_NOW.to_iso8601_string(), TZ, tmp_path / "no-config.toml"):
+            report = cli_report(db_path, "--period", "2026-11", *(["--team", team] if team else []))
         table = app.screen.query_one(Scorecards)
         by_name = {row["rep"]: row for row in report["reps"]}
         assert len(table.ordered_rep_ids()) == len(by_name)
         for rep_id in table.ordered_rep_ids():
             cells = [c.plain for c in table.get_row(str(rep_id))]
-            row = by_name[cells[0]] | {"pace": paces.rep_pace[rep_id].pace}
-            assert cells[1:] == [shown(k, row[k]) for k, _ in SCORE_COLUMNS]
+            row = by_name[cells[0]]
+            assert cells[1:] == [shown(k, row_value(row, k)) for k, _ in SCORE_COLUMNS]
         team_cells = [c.plain for c in table.get_row(TEAM_KEY)]
-        team_row = report["team"] | {"pace": paces.team_pace.pace}
-        assert team_cells[1:] == [shown(k, team_row[k]) for k, _ in SCORE_COLUMNS]
+        assert team_cells[1:] == [shown(k, row_value(report["team"], k)) for k, _ in SCORE_COLUMNS]
         tiles = app.screen.query_one(KpiStrip).tiles
         assert len(tiles) == 10  # nine headline KPIs and the pace
         for kpi, tile in tiles.items():
-            assert display_value(kpi, tile.value, "USD") == shown(kpi, team_row[kpi])
+            value = report["team"]["pace"]["pace"] if kpi == "pace" else minor(kpi, report["team"][kpi])
+            assert display_value(kpi, tile.value, "USD") == display_value(kpi, value, "USD")
 
 
 async def test_numbers_worked_by_hand(make_cockpit) -> None:

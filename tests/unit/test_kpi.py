@@ -600,21 +600,32 @@ def test_team_filter_west_case_insensitive(db: Store) -> None:
 # ------------------------------------------------------------------------------------------------ costs/quotas
 
 
-def test_custom_period_counts_months_whose_first_day_is_inside(db: Store) -> None:
-    # 2026-01-15..2026-03-10 holds Feb 1 and Mar 1, not Jan 1: cost = Feb 0 + Mar 150_000.
-    # Quota = Feb (Ana 400_000 + Bo 300_000 + Cy 600_000) + Mar (East team 1_000_000) = 2_300_000.
+def test_custom_period_takes_its_share_of_each_month_it_overlaps(db: Store) -> None:
+    # 2026-01-15..2026-03-10 holds part of January, all of February and part of March (docs/KPIS.md, proration).
+    # Costs by calendar days: January (150_000) has 31 days, the range holds the 15th..31st, 14 days before it:
+    # 150_000 - round(150_000 * 14 / 31 = 67_741.94) = 82_258; February none; March (150_000): the 1st..10th,
+    # round(150_000 * 10 / 31 = 48_387.10) = 48_387. Cost = 82_258 + 48_387 = 130_645.
     dash = dashboard(db, period("2026-01-15..2026-03-10"), trend=2)
-    assert dash.team["cost"] == 150_000
-    assert dash.team["quota"] == 2_300_000
-    # Ana: Feb + Mar = 800_000; wins in range: D1 (Feb 10) 1_000_000, D3 (Mar 5) 200_000; D4 Jan 25 is Bo's.
-    ana = rows(dash)["Ana"]
-    assert ana["quota"] == 800_000
-    assert ana["revenue"] == 1_200_000
-    assert ana["attainment"] == pytest.approx(1.5)  # 1_200_000 / 800_000
-    # A range holding no 1st of a month has no cost and no quota: attainment and cac are null.
+    assert dash.team["cost"] == 130_645
+    # Quotas by business days. January 2026 starts on a Thursday: 1-2, 5-9, 12-16, 19-23, 26-30 = 22 weekdays, of
+    # which 10 (1-2, 5-9, 12-14) fall before the 15th. February starts on a Sunday: 2-6 .. 23-27 = 20, all inside.
+    # March starts on a Sunday: 2-6, 9-13, 16-20, 23-27, 30-31 = 22, of which the range holds 7 (2-6, 9-10).
+    # Ana: Jan 400_000 - round(400_000 * 10 / 22 = 181_818.18) = 218_182; Feb 400_000;
+    #      Mar round(400_000 * 7 / 22 = 127_272.73) = 127_273 -> 745_455.
+    # Bo:  Jan 300_000 - round(136_363.64) = 163_636; Feb 300_000; Mar round(95_454.55) = 95_455 -> 559_091.
+    # Team: East Jan 218_182 + 163_636 = 381_818 (no team quota: its reps'), Feb 700_000, Mar the team's own
+    #       round(1_000_000 * 7 / 22 = 318_181.82) = 318_182; West Feb (Cy) 600_000. Sum = 2_000_000.
+    assert dash.team["quota"] == 2_000_000
+    by_name = rows(dash)
+    assert (by_name["Ana"]["quota"], by_name["Bo"]["quota"], by_name["Cy"]["quota"]) == (745_455, 559_091, 600_000)
+    # Ana's wins in range: D1 (Feb 10) 1_000_000, D3 (Mar 5) 200_000; D4 Jan 25 is Bo's.
+    assert by_name["Ana"]["revenue"] == 1_200_000
+    assert by_name["Ana"]["attainment"] == pytest.approx(1_200_000 / 745_455)
+    # 2 to 27 February are all twenty business days of February: the whole month's quota, though not its first
+    # day. No cost is entered for February: cost 0, and with no new customer cac is null.
     short = dashboard(db, period("2026-02-02..2026-02-27"), trend=2)
-    assert short.team["cost"] == 0 and short.team["quota"] == 0
-    assert short.team["attainment"] is None
+    assert short.team["quota"] == 400_000 + 300_000 + 600_000
+    assert short.team["cost"] == 0
     # New customers Feb 2..27: Acme's first win was Jan 25, Delta's in Q4 -> 0; cac = 0 / 0 -> null.
     assert short.team["new_customers"] == 0 and short.team["cac"] is None
 

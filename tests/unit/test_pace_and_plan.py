@@ -113,3 +113,80 @@ def test_targets_on_a_database(tmp_path) -> None:
     assert (t.team_plan.customers, t.team_plan.opportunities, t.team_plan.calls) == (2, 3, 12)
     j = t.team_pace.to_json("USD")
     assert j["quota"] == 80_000 and j["revenue"] == 30_000 and j["gap"] == 50_000
+
+
+# ------------------------------------------------------------------------------- finished periods (issue 19 §4)
+# mix_db (UTC): November 2026 quotas Ana 60,000 and Bo 20,000 (team North: none of its own, so 80,000); Ana won
+# 30,000 on 10 Nov, Bo nothing. October: Ana's quota 50,000, her wins 10,000 + 20,000 + 60,000 + 40,000 = 130,000;
+# Bo has no October quota.
+
+
+def _plans(tmp_path, spec: str, now: pendulum.DateTime):
+    store = mix_db(tmp_path / "f.db")
+    dash = dashboard(store, parse_period(spec, tz="UTC"), trend=2)
+    t = targets(store, dash, now=now, currency="USD")
+    ids = {r.rep: r.rep_id for r in dash.reps}
+    return t, ids
+
+
+def test_plan_mid_period_aims_at_the_last_day(tmp_path) -> None:
+    t, ids = _plans(tmp_path, "2026-11", pendulum.datetime(2026, 11, 20, 12, tz="UTC"))
+    ana = t.rep_plan[ids["Ana"]]
+    assert not ana.over and ana.by == dt.date(2026, 11, 30)
+    assert ana.message == "$30k to go: 1 more customer ≈ 2 opportunities ≈ 8 calls by 30 Nov."
+
+
+def test_plan_on_the_last_day_aims_at_today(tmp_path) -> None:
+    t, ids = _plans(tmp_path, "2026-11", pendulum.datetime(2026, 11, 30, 23, 59, tz="UTC"))
+    ana = t.rep_plan[ids["Ana"]]
+    # The day in progress is still ahead: the same plan, said to be for today.
+    assert not ana.over and ana.by == dt.date(2026, 11, 30) and (ana.customers, ana.opportunities) == (1, 2)
+    assert ana.message == "$30k to go: 1 more customer ≈ 2 opportunities ≈ 8 calls by today (30 Nov)."
+    assert t.rep_pace[ids["Ana"]].days_remaining == 0 and not t.rep_pace[ids["Ana"]].complete
+
+
+def test_plan_after_the_end_says_the_period_is_over_and_by_how_much(tmp_path) -> None:
+    # 6 December, as in the issue (the cockpit opened on November, the latest month with data).
+    t, ids = _plans(tmp_path, "2026-11", pendulum.datetime(2026, 12, 6, 9, tz="UTC"))
+    ana = t.rep_plan[ids["Ana"]]
+    assert ana.over and ana.by is None and (ana.customers, ana.opportunities, ana.calls) == (None, None, None)
+    # 60,000 − 30,000 = 30,000 missed; the team 80,000 − 30,000 = 50,000; Bo 20,000 − 0.
+    assert ana.message == "Period over: missed quota by $30k."
+    assert t.team_plan.message == "Period over: missed quota by $50k."
+    assert t.rep_plan[ids["Bo"]].message == "Period over: missed quota by $20k."
+    j = ana.to_json("USD")
+    assert j["over"] is True and j["by"] is None and j["gap"] == 30_000
+    assert "Nov" not in ana.message
+
+
+def test_plan_of_a_beaten_quota_and_of_no_quota_after_the_end(tmp_path) -> None:
+    t, ids = _plans(tmp_path, "2026-10", pendulum.datetime(2026, 11, 20, 12, tz="UTC"))
+    # Ana: 130,000 − 50,000 = 80,000 beyond her quota; the team (her quota alone) the same.
+    assert t.rep_plan[ids["Ana"]].message == "Period over: beat quota by $80k."
+    assert t.team_plan.message == "Period over: beat quota by $80k."
+    assert t.rep_plan[ids["Bo"]].message == "Period over; no quota was set."
+
+
+def test_plan_met_exactly_and_before_the_end() -> None:
+    done = plan(0, Rates(None, None, None), None, by=DEC.last_day, today=dt.date(2027, 1, 2), margin=0)
+    assert done.over and done.message == "Period over: met quota exactly."
+    # Without a margin the gap says how much was missed.
+    missed = plan(1_234_00, Rates(None, None, None), None, by=DEC.last_day, today=dt.date(2027, 1, 1))
+    assert missed.message == "Period over: missed quota by $1.2k."
+    # A period that has not begun is planned for its last day like a running one.
+    ahead = plan(1_00, Rates(1_00, 1.0, 1.0), None, by=DEC.last_day, today=dt.date(2026, 11, 2))
+    assert not ahead.over and ahead.message == "$1 to go: 1 more customer ≈ 1 opportunity ≈ 1 call by 31 Dec."
+
+
+def test_a_plan_never_points_at_a_past_day(tmp_path) -> None:
+    store = mix_db(tmp_path / "a.db")
+    dash = dashboard(store, parse_period("2026-11", tz="UTC"), trend=2)
+    day = dt.date(2026, 10, 25)
+    while day <= dt.date(2026, 12, 10):
+        now = pendulum.datetime(day.year, day.month, day.day, 18, tz="UTC")
+        t = targets(store, dash, now=now)
+        for p in (t.team_plan, *t.rep_plan.values()):
+            assert (p.by is None) == (day > dt.date(2026, 11, 30)), day
+            assert p.by is None or p.by >= day, day
+            assert p.over or p.by is not None
+        day += dt.timedelta(days=1)

@@ -12,8 +12,8 @@ NOW = FROZEN_NOW.int_timestamp
 
 
 def pipeline_summary(store: Store, *, team: str | None = None) -> tuple[StageSummary, ...]:
-    """The pipeline pane's stage summary (the read also pages each stage's deals)."""
-    return pipeline_with_deals(store, now_ts=NOW, stale_days=14, team=team)[0]
+    """The pipeline pane's stage summary open now (the read also pages each stage's deals)."""
+    return pipeline_with_deals(store, now_ts=NOW, stale_days=14, team=team)[0].stages
 
 
 def stage_deals(

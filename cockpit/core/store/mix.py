@@ -37,11 +37,11 @@ class MixCounts:
 @dataclass(frozen=True)
 class DealMix:
     """Counts per key, new customers per key (an account's first won deal ever closed in the period, credited to that
-    deal), and, for channels when asked, the period's costs per channel key as (label, amount)."""
+    deal), and, for channels when asked, the costs per channel key as (label, {YYYY-MM: amount})."""
 
     counts: dict[str, MixCounts]
     new_customers: dict[str, int]
-    costs: dict[str, tuple[str, int]]
+    costs: dict[str, tuple[str, dict[str, int]]]
 
 
 def deal_mix(
@@ -54,8 +54,8 @@ def deal_mix(
     cost_months: Sequence[str] | None = None,
 ) -> DealMix:
     """Live deals of one team (or everyone) grouped ``by`` channel or segment over ``[start_ts, end_ts)``, in one read
-    transaction; with ``cost_months`` (``YYYY-MM``), also those months' costs summed per channel (blank ones left
-    out)."""
+    transaction; with ``cost_months`` (``YYYY-MM``), also those months' costs summed per channel and month (blank
+    channels left out), for the caller to prorate into the period."""
     key_sql, label_sql = _GROUPINGS[by]
     flt = " AND d.rep_id IN (SELECT id FROM reps WHERE team = :team COLLATE NOCASE)" if team is not None else ""
     params: dict[str, Any] = {"s": start_ts, "e": end_ts, **({"team": team} if team is not None else {})}
@@ -89,15 +89,18 @@ def deal_mix(
                 WHERE 1 = 1{flt} GROUP BY k""",
             params,
         ).fetchall()
-        costs: dict[str, tuple[str, int]] = {}
+        costs: dict[str, tuple[str, dict[str, int]]] = {}
         if cost_months is not None:
             marks = ",".join("?" * len(cost_months))
-            for row in conn.execute(
-                f"""SELECT lower(trim(channel)), min(trim(channel)), sum(amount) FROM costs
-                    WHERE month IN ({marks}) AND trim(channel) != '' GROUP BY lower(trim(channel))""",
+            for key, label, month, amount in conn.execute(
+                f"""SELECT lower(trim(channel)), min(trim(channel)), month, sum(amount) FROM costs
+                    WHERE month IN ({marks}) AND trim(channel) != ''
+                    GROUP BY lower(trim(channel)), month ORDER BY 1, 3""",
                 list(cost_months),
             ):
-                costs[row[0]] = (row[1], row[2])
+                first_label, months = costs.setdefault(key, (label, {}))
+                costs[key] = (min(first_label, label), months)
+                months[month] = amount
     counts = {
         r["k"]: MixCounts(
             key=r["k"],

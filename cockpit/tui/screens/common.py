@@ -11,12 +11,12 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable
 
-from cockpit.core.kpi import KPI_LABELS, Dashboard
+from cockpit.core.kpi import KPI_LABELS, Dashboard, median
 from cockpit.core.parse import format_money
-from cockpit.core.report import display_value
+from cockpit.core.report import cohort_values, display_value
 from cockpit.core.store import Activity
 from cockpit.core.text import clean
-from cockpit.core.views import IdleDeal
+from cockpit.core.views import Cohorts, IdleDeal, window_short
 from cockpit.tui.widgets.kpi_tile import change_text
 from cockpit.tui.widgets.table import Table
 
@@ -52,6 +52,8 @@ REP_KPIS: tuple[str, ...] = (
     "avg_basket",
     "pipeline_value",
 )
+#: Rows after the cohort conversion: how much of the cohort is closed, and the last closed window's conversion.
+COHORT_ROWS: tuple[str, ...] = ("cohort_maturity", "window_conversion_rate")
 
 
 def quiet_hover(root: Widget) -> None:
@@ -82,22 +84,40 @@ class CompareTable(Table):
         self.add_column(right("Median"), key="median")
         self.add_column(right("vs prev"), key="change")
 
-    def show(self, dash: Dashboard, rep_id: int, currency: str) -> None:
+    def show(self, dash: Dashboard, rep_id: int, currency: str, cohorts: Cohorts | None = None) -> None:
+        """The rep's KPIs; with ``cohorts``, under the cohort conversion, how much of the cohort is closed and the
+        conversion of the last closed window (a young cohort's low conversion is not a bad one)."""
         with self.refilling():
-            self._fill(dash, rep_id, currency)
+            self._fill(dash, rep_id, currency, cohorts)
 
-    def _fill(self, dash: Dashboard, rep_id: int, currency: str) -> None:
+    def _fill(self, dash: Dashboard, rep_id: int, currency: str, cohorts: Cohorts | None) -> None:
         row = dash.rep_row(rep_id)
         prev = dash.previous_reps.get(rep_id)
         for kpi in REP_KPIS:
             value = row.values[kpi] if row else None
             before = prev.values[kpi] if prev else None
+            label = "Conv (cohort)" if kpi == "conversion_rate" and cohorts is not None else KPI_LABELS[kpi]
             self.add_row(
-                Text(KPI_LABELS[kpi]),
+                Text(label),
                 right(display_value(kpi, value, currency), "bold"),
                 right(display_value(kpi, dash.median(kpi), currency)),
                 right(change_text(kpi, value, before, currency)),
                 key=kpi,
+            )
+            if kpi == "conversion_rate" and cohorts is not None:
+                self._cohort_rows(dash, rep_id, currency, cohorts)
+
+    def _cohort_rows(self, dash: Dashboard, rep_id: int, currency: str, cohorts: Cohorts) -> None:
+        mine = cohort_values(cohorts.reps.get(rep_id))
+        counted = [cohort_values(cohorts.reps.get(r.rep_id)) for r in dash.reps if r.values["reps"]]
+        labels = {"cohort_maturity": "Cohort closed", "window_conversion_rate": f"Conv {window_short(dash.period)}"}
+        for key in COHORT_ROWS:
+            self.add_row(
+                Text(labels[key]),
+                right(display_value(key, mine[key], currency), "bold"),
+                right(display_value(key, median(v[key] for v in counted), currency)),
+                right(""),  # not compared with the previous period: an older cohort had longer to close
+                key=key,
             )
 
 

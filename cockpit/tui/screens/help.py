@@ -19,8 +19,10 @@ from cockpit.tui.widgets.scorecard import REPS_PAGE, Scorecards
 # One paragraph and one line: the help box wraps them to its width (line breaks in the source broke them mid-line).
 PANES_HELP = (
     "Panes: KPI tiles (value, ▲/▼ change vs the previous period, sparkline of 12 periods) · Scorecards (one row per"
-    " rep and a team total) · Pipeline (one column per open stage; the highlighted stage's deals, idlest first,"
-    " STALE when idle too long) · Trend (the selected KPI over 12 periods; a rep's trend shows the team median too)."
+    " rep and a team total; Conv coh: conversion of the period's opportunities, Closed: how many of them are"
+    " closed, Conv prev: the last closed window's) · Pipeline (the stage totals as at the period's end, as the"
+    " report counts them; below, the highlighted stage's deals open now, idlest first, STALE when idle too long)"
+    " · Trend (the selected KPI over 12 periods; a rep's trend shows the team median too)."
     "\nNumbers equal `cockpit report` for the same period and team."
 )
 

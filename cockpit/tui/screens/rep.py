@@ -1,4 +1,5 @@
-"""The rep drill-down: their KPIs beside the team median, their pipeline, recent activities and trend."""
+"""The rep drill-down: their KPIs beside the team median, their pipeline at the period's end (as the Pipeline KPI
+counts it), their deals open now, recent activities and trend."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from textual.widgets import Footer, Header, Static
 from cockpit.core.text import clean
 from cockpit.core.views import REP_DEALS_PAGE
 from cockpit.tui.screens.common import ActivityTable, CompareTable, OneRepScreen, quiet_hover
-from cockpit.tui.screens.dashboard import trend_for
+from cockpit.tui.screens.dashboard import anchored_note, trend_for
 from cockpit.tui.widgets.pipeline import DealTable, StageTable
 from cockpit.tui.widgets.trend import TrendChart
 
@@ -38,7 +39,7 @@ class RepScreen(OneRepScreen):
         for widget_id, title in (
             ("rep-kpis", "KPIs vs team median"),
             ("rep-stages", "Their pipeline"),
-            ("rep-deals", "Their open deals, idlest first"),
+            ("rep-deals", "Their open deals now, idlest first"),
             ("rep-activities", "Recent activities"),
             ("rep-trend", "Trend (k: next KPI)"),
         ):
@@ -64,14 +65,18 @@ class RepScreen(OneRepScreen):
         status.append(f" · {clean(detail.rep.team) or 'no team'} · {detail.rep.role} · period {dash.period.label}")
         if dash.rep_row(self.rep_id) is None:
             status.append(" · not in the current team filter", style="italic")
+        if dash.anchored:
+            status.append(f"\n{anchored_note(dash, snapshot.current)}", style="italic")
         self.query_one("#rep-status", Static).update(status)
-        self.query_one(CompareTable).show(dash, self.rep_id, app.currency)
+        self.query_one(CompareTable).show(dash, self.rep_id, app.currency, snapshot.cohorts)
         self.query_one(StageTable).show(detail.pipeline, app.currency)
+        # The same deals and stages as the Pipeline row of the KPIs: those open at the period's end.
+        self.query_one("#rep-stages").border_title = f"Their pipeline {snapshot.pipeline_moment}"
         before, shown = detail.deals_offset, len(detail.deals)
         self.query_one(DealTable).show(
             detail.deals, app.currency, more=detail.deals_total - before - shown, before=before
         )
-        title = "Their open deals, idlest first"
+        title = "Their open deals now, idlest first"
         if detail.deals_total > shown:
             title += f" · {before + 1}–{before + shown} of {detail.deals_total:,}"
         self.query_one("#rep-deals").border_title = title

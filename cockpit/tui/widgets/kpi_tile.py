@@ -42,6 +42,8 @@ class TileData:
     trend: tuple[float, ...]
     currency: str
     note: str = ""  # a short addition to the change line, e.g. the pace on the attainment tile
+    change_note: str = ""  # shown instead of the change, e.g. how much of a young cohort is closed
+    aside: str = ""  # after the value, when it fits, e.g. the conversion of the last closed window
 
 
 def change_text(kpi: str, value: float | int | None, previous: float | int | None, currency: str) -> str:
@@ -217,10 +219,15 @@ class KpiStrip(Widget, can_focus=True):
         else:
             label = Text(("▸ " if selected else "") + data.label, style=label_style)
             value = Text(display_value(data.kpi, data.value, data.currency), style=plain + Style(bold=True))
+            if data.aside and value.cell_len + 1 + Text(data.aside).cell_len <= width:
+                value.append(" " + data.aside, style=self._text_style(background, "kpi-strip--label"))
             change = change_text(data.kpi, data.value, data.previous, data.currency)
             if data.note and data.previous is None:
                 change = data.note  # a tile with no previous value (pace) says something else there
             moved = better(data)
+            if data.change_note:
+                # Not a comparison with the previous period (a young cohort against an older one reads as a fall).
+                change, moved = data.change_note, None
             change_style = plain
             if moved is not None:
                 change_style = self._text_style(background, "kpi-strip--better" if moved else "kpi-strip--worse")

@@ -1,4 +1,5 @@
-"""The pipeline pane: open stages with count, value and weighted value; the selected stage's deals, idlest first."""
+"""The pipeline pane: the stages of the pipeline at the period's end (open now for the running period) with count,
+value and weighted value, as the pipeline KPIs count them; the selected stage's deals open now, idlest first."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from textual.widgets import DataTable
 
 from cockpit.core.parse import format_money
 from cockpit.core.text import clean
-from cockpit.core.views import PAGE_SIZE, DealPage, IdleDeal, StageSummary
+from cockpit.core.views import PAGE_SIZE, DealPage, IdleDeal, PipelineAt
 from cockpit.tui.widgets.table import NEXT_PAGE, PREVIOUS_PAGE, Table
 
 
@@ -20,28 +21,30 @@ def money(minor: int, currency: str) -> Text:
 
 
 class StageTable(Table):
-    """One column per open stage (and the open total) with its deals, value and weighted value; ←/→ choose the
-    stage whose deals the list below shows."""
+    """One column per open stage (and the total) with its deals, value and weighted value at a moment (the period's
+    end); ←/→ choose the stage whose deals the list below shows. The total is the pipeline KPIs' value."""
 
     ROWS = (("count", "Deals"), ("value", "Value"), ("weighted", "Weighted"))
+    TOTAL = ""  # the column key of the total
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="column", fixed_columns=1, **kwargs)  # type: ignore[arg-type]
         self._stages: tuple[str, ...] = ()
+        self.pipeline: PipelineAt | None = None
+        """What the table shows (None before data): the figures a test compares with the report."""
 
-    def show(self, stages: tuple[StageSummary, ...], currency: str) -> None:
+    def show(self, pipeline: PipelineAt, currency: str) -> None:
         current = self.current_stage()
+        self.pipeline = pipeline
+        stages = pipeline.stages
         self.clear(columns=True)
         self.add_column("", key="label")
         for s in stages:
             self.add_column(Text(clean(s.stage), justify="right"), key=s.stage)
-        self.add_column(Text("Total", justify="right", style="bold"), key="")
+        self.add_column(Text("Total", justify="right", style="bold"), key=self.TOTAL)
         self._stages = tuple(s.stage for s in stages)
-        totals = {
-            "count": sum(s.count for s in stages),
-            "value": sum(s.value for s in stages),
-            "weighted": sum(s.weighted for s in stages),
-        }
+        # The KPI's totals: its weighted value rounds the sum once, not the sum of the stages' rounded values.
+        totals = {"count": pipeline.count, "value": pipeline.value, "weighted": pipeline.weighted}
         for key, label in self.ROWS:
             cells = [Text(label)]
             for s in stages:
@@ -64,7 +67,7 @@ class StageTable(Table):
         return value if value in self._stages else None
 
     def value(self, stage: str, row: str) -> str:
-        """The text of one cell (for tests): row is count, value or weighted."""
+        """The text of one cell (for tests): row is count, value or weighted; stage ``TOTAL`` ("") the total."""
         return self.get_cell(row, stage).plain
 
 
@@ -171,6 +174,14 @@ class PipelineView(Vertical):
             self.offset = offset
             super().__init__()
 
+    class DealsTitled(Message):
+        """The deal list shows another list: ``title`` says which (the pane around it shows it, the list having
+        no border of its own where lines are scarce)."""
+
+        def __init__(self, title: str) -> None:
+            self.title = title
+            super().__init__()
+
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._pages: dict[str, DealPage] = {}
@@ -183,10 +194,11 @@ class PipelineView(Vertical):
         yield StageTable(id="stages")
         yield DealTable(id="deals")
 
-    def show(self, stages: tuple[StageSummary, ...], pages: tuple[DealPage, ...], currency: str) -> None:
+    def show(self, pipeline: PipelineAt, pages: tuple[DealPage, ...], currency: str) -> None:
+        """The stages of ``pipeline`` (at the period's end) above, each stage's deals open now (``pages``) below."""
         self._pages = {p.stage: p for p in pages}
         self._currency = currency
-        self.query_one(StageTable).show(stages, currency)
+        self.query_one(StageTable).show(pipeline, currency)
         self._show_deals()
 
     def _show_deals(self) -> None:
@@ -199,15 +211,20 @@ class PipelineView(Vertical):
         table = self.query_one(DealTable)
         if page is None:
             table.show((), self._currency)
-            table.border_title = "Deals"
+            self._title(table, "Open deals now")
             return
         more = page.total - len(page.deals) - page.offset
         table.show(page.deals, self._currency, more=more, before=page.offset, of=page.stage)
-        # A border title is markup: a stage named "[b]hot" (from a config file) must show as written.
-        title = f"{escape_markup(clean(page.stage))}: idlest first"
+        # A border title is markup: a stage named "[b]hot" (from a config file) must show as written. The list is
+        # what is open now (what a user advances, wins or loses), whatever the period the stages above show.
+        title = f"{escape_markup(clean(page.stage))}: open deals now, idlest first"
         if page.total > len(page.deals):
             title += f" · {page.offset + 1}–{page.offset + len(page.deals)} of {page.total:,}"
+        self._title(table, title)
+
+    def _title(self, table: DealTable, title: str) -> None:
         table.border_title = title
+        self.post_message(self.DealsTitled(title))
 
     def on_deal_table_page_requested(self, message: DealTable.PageRequested) -> None:
         message.stop()

@@ -12,9 +12,9 @@ from textual.reactive import reactive
 from textual.widgets import DataTable
 
 from cockpit.core.kpi import Dashboard, KpiRow
-from cockpit.core.report import display_value
+from cockpit.core.report import cohort_values, display_value
 from cockpit.core.text import clean
-from cockpit.core.views import page_start
+from cockpit.core.views import Cohorts, page_start, window_short
 from cockpit.tui.widgets.table import NEXT_PAGE, PREVIOUS_PAGE, Table
 
 #: (column key, header) of the scorecard columns after the rep's name.
@@ -25,11 +25,18 @@ SCORE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("won", "Won"),
     ("opportunities", "Opps"),
     ("win_rate", "Win %"),
-    ("conversion_rate", "Conv."),
+    # The conversion of the period's opportunities (its cohort), how many of them are closed by now, and the
+    # conversion of the last closed window the plan uses ("Conv 3mo" for a month): a young cohort converts little
+    # because its deals are still open.
+    ("conversion_rate", "Conv coh"),
+    ("cohort_maturity", "Closed"),
+    ("window_conversion_rate", "Conv prev"),
     ("calls", "Calls"),
     ("calls_per_opportunity", "Calls/opp"),
-    ("avg_basket", "Avg basket"),
+    ("avg_basket", "Basket"),
 )
+#: The values of these columns are not KPIs of the dashboard: read beside it (see Scorecards._value).
+_COHORT_COLUMNS = frozenset({"cohort_maturity", "window_conversion_rate"})
 TEAM_KEY = "team"
 #: Reps on one page of the scorecards: a table never holds more than a few screenfuls (200 reps made every start
 #: build 2,200 cells, ~6 ms of the first frame at L, for rows nobody scrolls to); Enter on "↓ N more" pages on.
@@ -87,6 +94,7 @@ class Scorecards(Table):
         )
         self._dash: Dashboard | None = None
         self._paces: dict[int | None, float | None] = {}  # rep id (None: the team) -> expected attainment
+        self._cohorts: Cohorts | None = None
         self._currency = "USD"
         self._layout: tuple[str, bool, list[str]] | None = None  # sort and row order of what is shown
         self._rows: list[tuple[str, list[Text]]] = []
@@ -102,26 +110,47 @@ class Scorecards(Table):
         self._layout, self._rows = None, []  # nothing shown: the next rebuild adds every row
         self.fixed_rows = 0  # DataTable cannot draw a fixed row of an empty table
         names = ["rep", *(key for key, _ in SCORE_COLUMNS)]
-        headers = ["Rep", *(label for _, label in SCORE_COLUMNS)]
+        headers = ["Rep", *(self._header(key, label) for key, label in SCORE_COLUMNS)]
         for key, label in zip(names, headers, strict=True):
             mark = ""
             if key == self.sort_column:
                 mark = "▲" if (self.sort_reverse != (key == "rep")) else "▼"
             self.add_column(Text(label + mark, justify="left" if key == "rep" else "right"), key=key)
 
-    def show(self, dash: Dashboard, currency: str, paces: dict[int | None, float | None] | None = None) -> None:
-        """Render a dashboard; ``paces`` (rep id, None for the team → expected attainment) fills the Pace column."""
+    def _header(self, key: str, label: str) -> str:
+        """A column's header; the last closed window's says which window ("Conv 3mo" for a month)."""
+        if key == "window_conversion_rate" and self._dash is not None:
+            return f"Conv {window_short(self._dash.period)}"
+        return label
+
+    def show(
+        self,
+        dash: Dashboard,
+        currency: str,
+        paces: dict[int | None, float | None] | None = None,
+        cohorts: Cohorts | None = None,
+    ) -> None:
+        """Render a dashboard; ``paces`` (rep id, None for the team → expected attainment) fills the Pace column,
+        ``cohorts`` the cohort's Closed share and the last closed window's conversion."""
         if self._dash is not None and self._dash.team_filter != dash.team_filter:
             self._offset = 0  # another team: its first page (or the page of the rep under the cursor, if in it)
+        window_changed = self._dash is None or window_short(self._dash.period) != window_short(dash.period)
         # Pace is not a KPI of the dashboard: read beside each row's values (see _value), not copied into 200 rows.
-        self._dash, self._paces = dash, paces or {}
+        self._dash, self._paces, self._cohorts = dash, paces or {}, cohorts
         self._currency = currency
+        if window_changed:
+            self._layout = None  # the window column's header changes: the next rebuild adds the columns again
         self._rebuild()
 
     def _value(self, row: KpiRow, key: str) -> Any:
-        """A cell's value: the row's KPI, or its pace (not a KPI of the dashboard)."""
+        """A cell's value: the row's KPI, or its pace or cohort values (not KPIs of the dashboard)."""
         if key == "pace":
             return self._paces.get(None if row.scope == "team" else row.rep_id)
+        if key in _COHORT_COLUMNS:
+            if self._cohorts is None:
+                return None
+            cohort = self._cohorts.team if row.scope == "team" else self._cohorts.reps.get(row.rep_id)  # type: ignore[arg-type]
+            return cohort_values(cohort)[key]
         return row.values[key]
 
     def ordered_rep_ids(self) -> list[int]:
