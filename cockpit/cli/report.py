@@ -12,6 +12,8 @@ from cockpit.core.insights import insights_for
 from cockpit.core.kpi import dashboard
 from cockpit.core.report import FORMATS, anchor_note, build_report, render
 from cockpit.core.text import clean, inert, inert_json
+from cockpit.core.verdict import compute_verdict
+from cockpit.core.views import cohorts, pipeline_at
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -57,9 +59,28 @@ def run(args: argparse.Namespace) -> int:
             trend=max(DEFAULT_HISTORY + 1, args.trend),
             anchored=anchored,
             include_rep=rep_id,
+            holidays=settings.holidays,
         )
         insights = insights_for(store, dash, settings, now)
-    report = build_report(dash, currency=settings.currency, rep=rep_name, insights=insights, demo=demo)
+        # The stage breakdown of pipeline_value / weighted_pipeline: the deals open at the period's end.
+        pipeline = pipeline_at(store, period.end_ts, team=args.team)
+        mine = pipeline_at(store, period.end_ts, rep_id=rep_id) if rep_id is not None else None
+        cohort = cohorts(store, dash)
+    # The team's verdict is in the insights; with --rep, the rep's own, read against the same targets (no SQL).
+    verdict = insights.verdict
+    if rep_id is not None:
+        verdict = compute_verdict(dash, insights.targets, rep_id=rep_id, currency=settings.currency)
+    report = build_report(
+        dash,
+        currency=settings.currency,
+        rep=rep_name,
+        insights=insights,
+        demo=demo,
+        pipeline=pipeline,
+        rep_pipeline=mine,
+        cohorts=cohort,
+        verdict=verdict,
+    )
     if anchored and args.format == "csv":
         print(f"cockpit: {clean(anchor_note(dash))}", file=sys.stderr)
     # Names and titles are other people's text: nothing in them may act on the terminal (JSON escapes them).

@@ -14,14 +14,23 @@ For each KPI of :data:`DIAGNOSED_KPIS` and the dashboard's period, three compari
 
 A rep is measurable for a KPI only with a minimum sample (:data:`MIN_SAMPLE`): rates on a handful of deals are noise.
 Every signal carries a signed ``score`` on one scale (2.5 = just at the threshold); team and history scores are
-2.5 × relative change ÷ 20 %. Signals are sorted by |score|, strongest first.
+2.5 × relative change ÷ 20 %.
+
+Lines must not contradict each other, so: a team-wide move needs :data:`MIN_TEAM_REPS` reps comparable with their
+own history (one rep is that rep, not the team); a rep's revenue is not compared with the team's (it measures the
+size of a territory; attainment compares reps fairly); and beside a team-wide move, a rep on the other side of the
+team is listed only if the rep held against it (their own history did not follow the team), and says so.
+
+Each signal also carries its **money impact** (:func:`impact`): the relative move applied to the scope's usual revenue.
+Problems (moves for the worse) come first, the costliest first, then strengths, the most valuable first; signals
+without a money effect of their own (activity: calls, calls per opportunity) follow within each group by strength.
 """
 
 from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass
 
 from cockpit.core.kpi import KPI_LABELS, LOWER_IS_BETTER, MONEY_KPIS, Dashboard, median
@@ -43,6 +52,7 @@ Z_THRESHOLD = 2.5
 TEAM_SHIFT = 0.20
 MIN_RELATIVE = 0.20
 MIN_REPS = 4
+MIN_TEAM_REPS = 3  # reps comparable with their own history before a move can be called team-wide
 MIN_HISTORY = 3  # previous periods with a measurable value needed before comparing against a history
 
 # Minimum sample for a rep's value to count, read from that period's KPI values.
@@ -58,6 +68,12 @@ MIN_SAMPLE: dict[str, tuple[str, int]] = {
 PROJECTED = frozenset({"calls", "opportunities", "revenue", "attainment"})
 #: Cohort rates that need time to mature: not compared with history before the period ends.
 IMMATURE = frozenset({"conversion_rate"})
+#: KPIs compared between reps only as rates: a rep's revenue against the team's measures the territory's size.
+NOT_BETWEEN_REPS = frozenset({"revenue"})
+#: KPIs whose move scales revenue in proportion (the others, activity, have no money impact of their own).
+MONEY_LINKED = frozenset(
+    {"revenue", "attainment", "opportunities", "win_rate", "conversion_rate", "avg_basket", "avg_deal_size"}
+)
 
 _MAD_SCALE = 1.4826
 _MEAN_AD_SCALE = 1.2533
@@ -77,6 +93,8 @@ class Signal:
     message: str
     rep_id: int | None = None
     against: str = "team"  # "history" (team median or rep vs own past) | "team" (rep vs the team)
+    impact: int = 0  # money in minor units the move is worth (negative: revenue lost); 0 for activity KPIs
+    worse: bool = False  # a move for the worse (a problem), else for the better (a strength)
 
     def to_json(self, currency: str) -> dict[str, object]:
 
@@ -139,6 +157,15 @@ def _measurable(kpi: str, values: dict[str, float | int | None]) -> float | None
     return float(value)
 
 
+def impact(kpi: str, value: float, baseline: float, usual_revenue: float | None) -> int:
+    """What a signal's move is worth in money: its relative change applied to the scope's usual revenue (the
+    median of its past periods), e.g. a win rate down from 40 % to 30 % on a usual $100k is −$25k. 0 for KPIs that
+    do not scale revenue (calls, calls per opportunity) or without a baseline or a usual revenue."""
+    if kpi not in MONEY_LINKED or not baseline or not usual_revenue:
+        return 0
+    return round(usual_revenue * (value - baseline) / abs(baseline))
+
+
 def _relative(value: float, baseline: float) -> float | None:
     return (value - baseline) / abs(baseline) if baseline else None
 
@@ -157,8 +184,14 @@ def diagnose(
     history: int = DEFAULT_HISTORY,
     progress: float = 1.0,
     mature: bool = True,
+    team_wide: Collection[str] | None = None,
 ) -> list[Signal]:
-    """The signals for ``dash.period``, strongest first. ``dash`` needs a trend of at least history + 1 periods.
+    """The signals for ``dash.period``, problems then strengths, each by money (:func:`_strength`). ``dash`` needs a
+    trend of at least history + 1 periods.
+
+    ``team_wide``: the KPIs on which a team-wide line may be given (default: all). For the others, spoken for
+    elsewhere (the verdict speaks for revenue, conversion and deal size), the team's move is still worked out, so that
+    reps who merely moved with it are not listed one by one, but no line mentions it.
 
     ``progress`` is the share of the period elapsed (business days; 1.0 for a past period). Before the period ends,
     totals (calls, opportunities, revenue, attainment) are projected to the full period (÷ progress) for the
@@ -177,6 +210,18 @@ def diagnose(
     def rep_values(rep_id: int, i: int) -> dict[str, float | int | None]:
         trend = dash.rep_trends[rep_id]
         return {k: series[i] for k, series in trend.items()}
+
+    def usual_revenue(series: Sequence[float | int | None], current: float | int | None) -> float | None:
+        """The median revenue of the past periods; without any, this period's (projected while it runs)."""
+        seen = [series[i] for i in past if series[i] is not None]
+        if seen:
+            return float(statistics.median(seen))
+        if current is None:
+            return None
+        return float(current) / progress if 0 < progress < 1 else float(current)
+
+    team_usual = usual_revenue(dash.team_trend["revenue"], dash.team["revenue"])
+    rep_usual = {r.rep_id: usual_revenue(dash.rep_trends[r.rep_id]["revenue"], r["revenue"]) for r in reps}
 
     signals: list[Signal] = []
     for kpi in kpis:
@@ -206,6 +251,7 @@ def diagnose(
                 own_moves[rid] = (value, statistics.median(past_values[rid]))
 
         pace_word = " at this pace" if scale != 1.0 else ""
+        spoken = team_wide is None or kpi in team_wide  # whether lines may refer to the team's move on this KPI
 
         # 1. Team-wide shift.
         team_direction: str | None = None
@@ -217,8 +263,9 @@ def diagnose(
             if rel is not None and abs(rel) >= TEAM_SHIFT:
                 direction = "up" if rel > 0 else "down"
                 same = sum(1 for v, b in own_moves.values() if (v > b if direction == "up" else v < b))
-                if own_moves and same * 2 > len(own_moves):
+                if len(own_moves) >= MIN_TEAM_REPS and same * 2 > len(own_moves):
                     team_direction = direction
+                if team_direction is not None and spoken:
                     verb = "rose" if direction == "up" else "fell"
                     advice = (
                         "look at the offer, the pricing or lead quality"
@@ -234,6 +281,8 @@ def diagnose(
                             value=team_projected,
                             baseline=baseline,
                             score=Z_THRESHOLD * rel / TEAM_SHIFT,
+                            impact=impact(kpi, team_projected, baseline, team_usual),
+                            worse=worse(direction),
                             message=(
                                 f"{label} {verb} team-wide: median {show(kpi, team_projected)}{pace_word}"
                                 f" vs {show(kpi, baseline)}"
@@ -246,7 +295,7 @@ def diagnose(
 
         # 2. Each rep against the team's distribution this period.
         flagged: set[int] = set()
-        if len(current) >= MIN_REPS and team_now is not None:
+        if len(current) >= MIN_REPS and team_now is not None and kpi not in NOT_BETWEEN_REPS:
             values = list(current.values())
             for r in reps:
                 value = current.get(r.rep_id)
@@ -264,6 +313,12 @@ def diagnose(
                     where = f"{side} every other rep"
                 else:
                     where = f"far {side} the team (robust z {z:+.1f})"
+                if team_direction is not None and direction != team_direction:
+                    # Beside "fell team-wide", "far above the team" is news only if the rep held against the move.
+                    if r.rep_id not in own_moves or _followed(own_moves[r.rep_id], team_direction):
+                        continue
+                    if spoken:
+                        where += f", holding while the team {'fell' if team_direction == 'down' else 'rose'}"
                 advice = f"talk to {r.rep}" if worse(direction) else f"ask {r.rep} what works"
                 history_note = ""
                 if r.rep_id in own_moves:
@@ -278,6 +333,8 @@ def diagnose(
                         value=value,
                         baseline=team_now,
                         score=z,
+                        impact=impact(kpi, value, team_now, rep_usual.get(r.rep_id)),
+                        worse=worse(direction),
                         message=(
                             f"{label}: {r.rep} {show(kpi, value)} vs team median {show(kpi, team_now)} — {where}"
                             f"{history_note}; {advice}"
@@ -288,7 +345,9 @@ def diagnose(
                 )
 
         # 3. Each rep against their own history (not already flagged, not explained by a team-wide move).
-        team_note = "while the team held" if team_direction is None else "against the team's move"
+        team_note = ""
+        if spoken:
+            team_note = ", while the team held" if team_direction is None else ", against the team's move"
         for r in reps:
             if r.rep_id in flagged or r.rep_id not in own_moves:
                 continue
@@ -313,9 +372,11 @@ def diagnose(
                     value=value,
                     baseline=own,
                     score=Z_THRESHOLD * rel / MIN_RELATIVE,
+                    impact=impact(kpi, value, own, rep_usual.get(r.rep_id)),
+                    worse=worse(direction),
                     message=(
                         f"{label}: {r.rep} {verb} to {show(kpi, value)}{pace_word} from a usual {show(kpi, own)}"
-                        f" over {_kind_word(dash, len(past_values[r.rep_id]))}, {team_note} — {advice}"
+                        f" over {_kind_word(dash, len(past_values[r.rep_id]))}{team_note} — {advice}"
                     ),
                     rep_id=r.rep_id,
                     against="history",
@@ -338,5 +399,14 @@ def _dedupe(signals: list[Signal]) -> list[Signal]:
     return out
 
 
-def _strength(signal: Signal) -> tuple[float, str, str]:
-    return (-abs(signal.score), signal.kpi, signal.rep or "")
+def _followed(move: tuple[float, float], direction: str) -> bool:
+    """Whether a rep's (value, own usual) moved the team's way by at least :data:`MIN_RELATIVE`."""
+    value, own = move
+    rel = _relative(value, own)
+    return rel is not None and abs(rel) >= MIN_RELATIVE and (rel > 0) == (direction == "up")
+
+
+def _strength(signal: Signal) -> tuple[bool, int, float, str, str]:
+    """Problems first, the costliest first; then strengths, the most valuable first; by score where money ties."""
+    money = signal.impact if signal.worse else -signal.impact
+    return (not signal.worse, money, -abs(signal.score), signal.kpi, signal.rep or "")

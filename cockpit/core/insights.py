@@ -1,8 +1,13 @@
-"""Control and improve: one call that computes pace, plan, diagnosis, channels, segments and funnel for a dashboard.
+"""Control and improve: one call that computes pace, plan, the verdict, diagnosis, channels, segments and funnel for a
+dashboard.
 
 The report command and the app's refresh worker both call :func:`compute_insights` after
-:func:`cockpit.core.kpi.dashboard`;
-the TUI panes only render the :class:`Insights` they are given.
+:func:`cockpit.core.kpi.dashboard`; the TUI panes only render the :class:`Insights` they are given.
+
+The verdict (:mod:`cockpit.core.verdict`) speaks for the team's revenue, opportunities, conversion and deal size, with
+its own noise tests: the diagnosis gives no team-wide line on those KPIs (:data:`VERDICT_KPIS`), so that the screen
+never says "deal size held" above "Avg deal fell team-wide", nor refers to a team move it does not show. Rep lines
+stay.
 """
 
 from __future__ import annotations
@@ -14,10 +19,18 @@ import pendulum
 
 from cockpit.core.analysis import Funnel, MixRow, channels, funnel, segments
 from cockpit.core.config import Settings
-from cockpit.core.diagnosis import DEFAULT_HISTORY, Signal, diagnose
+from cockpit.core.diagnosis import DEFAULT_HISTORY, DIAGNOSED_KPIS, Signal, diagnose
 from cockpit.core.kpi import Dashboard
 from cockpit.core.store import Store
 from cockpit.core.targets import DEFAULT_WINDOW, Targets, targets
+from cockpit.core.verdict import Verdict, compute_verdict
+
+#: KPIs the verdict speaks for at team level (its gap and its three factors, and their cousins win rate and basket).
+VERDICT_KPIS = frozenset(
+    {"revenue", "attainment", "opportunities", "conversion_rate", "win_rate", "avg_deal_size", "avg_basket"}
+)
+#: KPIs on which the diagnosis still gives team-wide lines: activity, which the verdict does not judge.
+TEAM_WIDE_KPIS = frozenset(DIAGNOSED_KPIS) - VERDICT_KPIS
 
 
 @dataclass(frozen=True)
@@ -30,6 +43,7 @@ class Insights:
     segments: tuple[MixRow, ...]
     funnel: Funnel
     currency: str
+    verdict: Verdict | None = None  # the team's (or the team filter's)
 
 
 def _epoch(now: pendulum.DateTime | int) -> int:
@@ -55,8 +69,12 @@ def compute_insights(
         progress = 1.0
     # A period's opportunities get one more full period to close before their conversion is compared with history.
     mature = _epoch(now) >= dash.period.next().end_ts
-    signals = diagnose(dash, currency=currency, history=history, progress=progress, mature=mature)
+    signals = diagnose(
+        dash, currency=currency, history=history, progress=progress, mature=mature, team_wide=TEAM_WIDE_KPIS
+    )
+    verdict = compute_verdict(dash, tgt, currency=currency, window=window)
     return Insights(
+        verdict=verdict,
         targets=tgt,
         diagnosis=tuple(signals),
         channels=tuple(channels(store, dash.period, team=dash.team_filter)),

@@ -2,6 +2,10 @@
 
 The JSON shape is a contract used by scripts: ``{"period": {"label", "start", "end"}, "team": {KPI: value},
 "reps": [{"rep", "team", KPI: value}]}`` with money in major units and ``end`` the last day inside the period.
+With the pipeline and the cohorts (``cockpit report`` passes both) the team (and the rep asked for with ``--rep``)
+gain ``pipeline_by_stage``, and every row the cohort keys (:data:`COHORT_KEYS`): docs/KPIS.md. With a verdict, the
+report gains a top-level ``"verdict"`` and its table and Markdown open with the verdict's message
+(docs/INSIGHTS.md).
 """
 
 from __future__ import annotations
@@ -19,8 +23,28 @@ from cockpit.core.text import cell_width, clean
 
 if TYPE_CHECKING:  # the insights modules import this one (to_major, display_value)
     from cockpit.core.insights import Insights
+    from cockpit.core.verdict import Verdict
+    from cockpit.core.views import Cohort, Cohorts, PipelineAt
 
 FORMATS = ("table", "json", "csv", "markdown")
+
+#: How mature the period's cohort of opportunities is, beside the conversion of the last closed window: keys of
+#: every row of the report (and columns of the scorecards), not KPIs of the dashboard.
+COHORT_KEYS = ("cohort_closed", "cohort_maturity", "window_conversion_rate")
+#: Which of them are shares.
+_COHORT_SHARES = frozenset({"cohort_maturity", "window_conversion_rate"})
+
+
+def cohort_values(cohort: Cohort | None) -> dict[str, float | int | None]:
+    """The :data:`COHORT_KEYS` of one row: the opportunities closed (won or lost) now, their share of the
+    opportunities, and the conversion of the last closed window (None where there is no cohort)."""
+    if cohort is None:
+        return dict.fromkeys(COHORT_KEYS)
+    return {
+        "cohort_closed": cohort.closed,
+        "cohort_maturity": cohort.maturity,
+        "window_conversion_rate": cohort.window_conversion,
+    }
 
 
 def to_major(minor: float | int | None, currency: str) -> float | int | None:
@@ -43,14 +67,39 @@ def json_value(kpi: str, value: float | int | None, currency: str) -> float | in
     return value
 
 
+def pipeline_json(pipeline: PipelineAt, currency: str) -> list[dict[str, Any]]:
+    """``pipeline_by_stage``: each open stage's deals at the period's end, money in major units."""
+    return [
+        {
+            "stage": s.stage,
+            "count": s.count,
+            "value": to_major(s.value, currency),
+            "weighted": to_major(s.weighted, currency),
+        }
+        for s in pipeline.stages
+    ]
+
+
 def build_report(
-    dash: Dashboard, *, currency: str, rep: str | None = None, insights: Insights | None = None, demo: bool = False
+    dash: Dashboard,
+    *,
+    currency: str,
+    rep: str | None = None,
+    insights: Insights | None = None,
+    demo: bool = False,
+    pipeline: PipelineAt | None = None,
+    rep_pipeline: PipelineAt | None = None,
+    cohorts: Cohorts | None = None,
+    verdict: Verdict | None = None,
 ) -> dict[str, Any]:
     """The report structure of one dashboard; ``rep`` keeps only that rep's row.
 
     With ``insights`` (see :func:`cockpit.core.insights.compute_insights`) the team and rep objects gain ``"pace"`` and
     ``"plan"``, and the report gains ``"diagnosis"``, ``"channels"``, ``"segments"`` and ``"funnel"``
-    (docs/INSIGHTS.md); without it the structure is exactly the one of issue 2 §5."""
+    (docs/INSIGHTS.md). ``pipeline`` (the team's at the period's end) and ``rep_pipeline`` (the rep's, with ``rep``)
+    add ``"pipeline_by_stage"``; ``cohorts`` adds the :data:`COHORT_KEYS` to every row and the window to the
+    period; ``verdict`` (the team's, or with ``rep`` that rep's own) adds the top-level ``"verdict"``. Without them the
+    structure is exactly the one of issue 2 §5."""
     period = dash.period
     out: dict[str, Any] = {
         "period": {
@@ -72,8 +121,26 @@ def build_report(
         out["period"]["note"] = anchor_note(dash)
     if dash.team_filter:
         out["period"]["team_filter"] = dash.team_filter
+    if pipeline is not None:
+        out["team"]["pipeline_by_stage"] = pipeline_json(pipeline, currency)
+    if rep_pipeline is not None:
+        for row in out["reps"]:
+            row["pipeline_by_stage"] = pipeline_json(rep_pipeline, currency)
+    if cohorts is not None:
+        window = cohorts.window
+        out["period"]["conversion_window"] = {
+            "label": window.label,
+            "start": window.first_day.to_date_string(),
+            "end": window.last_day.to_date_string(),
+        }
+        out["team"].update(_rounded(cohort_values(cohorts.team)))
+        ids = {row.rep: row.rep_id for row in dash.reps}
+        for row in out["reps"]:
+            row.update(_rounded(cohort_values(cohorts.reps.get(ids[row["rep"]]))))
     if insights is not None:
         _add_insights(out, dash, insights, currency, rep)
+    if verdict is not None:
+        out["verdict"] = verdict.to_json(currency)
     return out
 
 
@@ -97,6 +164,10 @@ def _add_insights(out: dict[str, Any], dash: Dashboard, insights: Insights, curr
     funnel["reps"] = [r for r in funnel["reps"] if kept(r["rep"])]
     funnel["stale"] = [r for r in funnel["stale"] if kept(r["rep"])]
     out["funnel"] = funnel
+
+
+def _rounded(values: dict[str, float | int | None]) -> dict[str, float | int | None]:
+    return {k: round(v, 6) if isinstance(v, float) else v for k, v in values.items()}
 
 
 def anchor_note(dash: Dashboard) -> str:
@@ -126,7 +197,7 @@ def display_value(kpi: str, value: float | int | None, currency: str) -> str:
         return "—"
     if kpi in MONEY_KPIS:
         return format_money(round(value), currency, compact=True)
-    if kpi in RATE_KPIS or kpi in RATIO_KPIS or kpi == "pace":
+    if kpi in RATE_KPIS or kpi in RATIO_KPIS or kpi in _COHORT_SHARES or kpi == "pace":
         return percent(value)
     if isinstance(value, float):
         if kpi in COUNT_KPIS and value.is_integer():
@@ -171,6 +242,8 @@ def render(report: dict[str, Any], fmt: str, *, currency: str) -> str:
         title += f"\nNote: {period['note']}"
     if report.get("demo"):
         title += "\nDEMO DATA: generated by cockpit demo, not a real pipeline"
+    # The answer first: the verdict's paragraph (one line) before the figures it stands on.
+    opening = f"{clean(report['verdict']['message'])}\n\n" if "verdict" in report else ""
     if fmt == "markdown":
         lines = [
             f"**{title}**",
@@ -179,7 +252,12 @@ def render(report: dict[str, Any], fmt: str, *, currency: str) -> str:
             "|" + "|".join("---" if i < 2 else "---:" for i in range(len(headers))) + "|",
         ]
         lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in cells]
-        return "\n".join(lines) + _insight_sections(report, fmt, currency)
+        return (
+            opening
+            + "\n".join(lines)
+            + _cohort_and_pipeline_sections(report, fmt, currency)
+            + _insight_sections(report, fmt, currency)
+        )
 
     widths = [max(cell_width(h), *(cell_width(r[i]) for r in cells)) for i, h in enumerate(headers)]
 
@@ -191,7 +269,8 @@ def render(report: dict[str, Any], fmt: str, *, currency: str) -> str:
         return "  ".join(out).rstrip()
 
     body = [line(headers), line(["-" * w for w in widths]), *(line(r) for r in cells)]
-    return title + "\n\n" + "\n".join(body) + _insight_sections(report, fmt, currency)
+    extra = _cohort_and_pipeline_sections(report, fmt, currency) + _insight_sections(report, fmt, currency)
+    return opening + title + "\n\n" + "\n".join(body) + extra
 
 
 def _csv_safe(value: Any) -> Any:
@@ -225,6 +304,59 @@ def _grid(headers: list[str], rows: list[list[str]], fmt: str) -> list[str]:
         return "  ".join(cells).rstrip()
 
     return [line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)]
+
+
+def _cohort_and_pipeline_sections(report: dict[str, Any], fmt: str, currency: str) -> str:
+    """The cohort's maturity beside the last closed window's conversion, and the pipeline by stage at the period's
+    end (team, and the rep of --rep), when the report has them."""
+    scale = 10 ** currency_digits(currency)
+
+    def money(value: float | int | None) -> str:
+        return display_value("revenue", None if value is None else value * scale, currency)
+
+    def share(value: float | None) -> str:
+        return display_value("conversion_rate", value, currency)
+
+    def heading(text: str) -> str:
+        return f"**{text}**" if fmt == "markdown" else text
+
+    parts: list[str] = []
+    window = report["period"].get("conversion_window")
+    if window is not None:
+        cells = [
+            [
+                name,
+                str(row["opportunities"]),
+                str(row["cohort_closed"]),
+                share(row["cohort_maturity"]),
+                share(row["conversion_rate"]),
+                share(row["window_conversion_rate"]),
+            ]
+            for name, row in [("Team", report["team"]), *((clean(r["rep"], max_len=24), r) for r in report["reps"])]
+        ]
+        headers = ["Scope", "Opps", "Closed", "Closed %", "Conv (cohort)", f"Conv {window['label']}"]
+        parts += [
+            "",
+            heading("Conversion: the period's opportunities (cohort), closed now, and the last closed window"),
+        ]
+        parts += _grid(headers, cells, fmt)
+    scopes = [("team", report["team"]), *((clean(r["rep"], max_len=24), r) for r in report["reps"])]
+    for name, row in scopes:
+        stages = row.get("pipeline_by_stage")
+        if stages is None:
+            continue
+        cells = [[clean(s["stage"]), f"{s['count']:,}", money(s["value"]), money(s["weighted"])] for s in stages]
+        cells.append(
+            [
+                "Total",
+                f"{sum(s['count'] for s in stages):,}",
+                money(row["pipeline_value"]),
+                money(row["weighted_pipeline"]),
+            ]
+        )
+        parts += ["", heading(f"Pipeline by stage at period end ({name})")]
+        parts += _grid(["Stage", "Deals", "Value", "Weighted"], cells, fmt)
+    return "\n" + "\n".join(parts) if parts else ""
 
 
 def _insight_sections(report: dict[str, Any], fmt: str, currency: str) -> str:

@@ -12,15 +12,19 @@ import pendulum
 from cockpit.core.config import Settings
 from cockpit.core.insights import Insights, insights_for
 from cockpit.core.kpi import Dashboard, dashboard, default_period
-from cockpit.core.periods import Period
+from cockpit.core.periods import Period, PeriodKind, period_containing
 from cockpit.core.store import Store
 from cockpit.core.targets import Targets, targets
+from cockpit.core.verdict import Verdict, compute_verdict, team_and_rep_verdicts
 from cockpit.core.views import (
+    Cohorts,
     DealPage,
     MyDay,
+    PipelineAt,
     RepDetail,
-    StageSummary,
+    cohorts,
     my_day,
+    pipeline_moment,
     pipeline_with_deals,
     rep_detail,
 )
@@ -40,6 +44,9 @@ class Request:
     insights: bool = False  # the insights screen is open: also compute diagnosis, channels and funnel
     deal_offsets: tuple[tuple[str, int], ...] = ()  # (stage, first deal shown) of the stages paged past the first
     detail_offset: int = 0  # the first of the drill-down rep's open deals shown
+    # ``period`` is the one the cockpit opened on because the current one held no data: the header keeps saying so
+    # (checked again at each read: once the current period holds data, it no longer does).
+    anchored: bool = False
 
 
 @dataclass(frozen=True)
@@ -47,8 +54,8 @@ class Snapshot:
     """Everything the visible screens show, read in one worker run. Compared with == to skip repaints."""
 
     dashboard: Dashboard
-    pipeline: tuple[StageSummary, ...]
-    stage_deals: tuple[DealPage, ...]
+    pipeline: PipelineAt  # open at the period's end, by the stage each deal had then: the pipeline KPIs' deals
+    stage_deals: tuple[DealPage, ...]  # each stage's deals open now
     teams: tuple[str, ...]
     is_demo: bool
     detail: RepDetail | None
@@ -57,24 +64,45 @@ class Snapshot:
     currency: str
     targets: Targets | None = None
     insights: Insights | None = None
+    pipeline_moment: str = ""  # what the stage summaries show: "open now" or "at period end 2026-09-30"
+    cohorts: Cohorts | None = None  # how mature the period's opportunities are, and the last closed window's conversion
+    current: Period | None = None  # when the period is anchored on the latest data: the period holding today
+    verdict: Verdict | None = None  # the team's (or the team filter's): the team cockpit's verdict line
+    my_verdict: Verdict | None = None  # My day's rep's own (None without My day, or when the rep has no row)
 
 
 def build_snapshot(store: Store, settings: Settings, request: Request, now: pendulum.DateTime) -> Snapshot:
     """Run every read of one refresh (in a thread worker, never on the UI thread)."""
     tz = settings.timezone
+    fiscal = settings.fiscal_year_start
     period, anchored = request.period, False
     if period is None:
-        period, anchored = default_period(store, "month", now=now, tz=tz, fiscal_year_start=settings.fiscal_year_start)
-    dash = dashboard(store, period, team=request.team, trend=TREND_PERIODS, anchored=anchored)
+        period, anchored = default_period(store, "month", now=now, tz=tz, fiscal_year_start=fiscal)
+    elif request.anchored and period.kind is not PeriodKind.CUSTOM:
+        # Still the latest period with data while the current one is empty (a call logged today ends that).
+        latest, moved = default_period(store, period.kind, now=now, tz=tz, fiscal_year_start=fiscal)
+        anchored = moved and latest == period
+    current = period_containing(period.kind, now, tz=tz, fiscal_start_month=fiscal) if anchored else None
+    dash = dashboard(
+        store, period, team=request.team, trend=TREND_PERIODS, anchored=anchored, holidays=settings.holidays
+    )
     now_ts = int(now.timestamp())
+    # The stage summaries count what the pipeline KPIs count for the period: the deals open at its end.
+    at_ts = period.end_ts
     pipeline, pages = pipeline_with_deals(
-        store, now_ts=now_ts, stale_days=settings.stale_days, team=request.team, offsets=dict(request.deal_offsets)
+        store,
+        at_ts=at_ts,
+        now_ts=now_ts,
+        stale_days=settings.stale_days,
+        team=request.team,
+        offsets=dict(request.deal_offsets),
     )
     detail = None
     if request.detail_rep_id is not None:
         detail = rep_detail(
             store,
             request.detail_rep_id,
+            at_ts=at_ts,
             now_ts=now_ts,
             stale_days=settings.stale_days,
             deals_offset=request.detail_offset,
@@ -93,10 +121,14 @@ def build_snapshot(store: Store, settings: Settings, request: Request, now: pend
             stale_days=settings.stale_days,
         )
     plan = targets(store, dash, now=now, holidays=settings.holidays, currency=settings.currency)
+    cohort = cohorts(store, dash)  # after the plan: its window's rows come from the KPI cache
     extra = None
     if request.insights:
         extra = insights_for(store, dash, settings, now)
+    verdict, my_verdict = _verdicts(dash, plan, extra, request.myday_rep_id, settings.currency)
     return Snapshot(
+        verdict=verdict,
+        my_verdict=my_verdict,
         targets=plan,
         insights=extra,
         dashboard=dash,
@@ -108,4 +140,18 @@ def build_snapshot(store: Store, settings: Settings, request: Request, now: pend
         my_day=mine,
         today=now.to_date_string(),
         currency=settings.currency,
+        pipeline_moment=pipeline_moment(period, now_ts),
+        cohorts=cohort,
+        current=current,
     )
+
+
+def _verdicts(
+    dash: Dashboard, plan: Targets, extra: Insights | None, rep_id: int | None, currency: str
+) -> tuple[Verdict | None, Verdict | None]:
+    """The team's verdict (the insights' when they were computed) and My day's rep's own, from the plan's pace: no
+    SQL. The rep's is read against the team's analysis, so both cost about one (see team_and_rep_verdicts)."""
+    if extra is not None:
+        mine = compute_verdict(dash, plan, rep_id=rep_id, currency=currency) if rep_id is not None else None
+        return extra.verdict, mine
+    return team_and_rep_verdicts(dash, plan, rep_id, currency=currency)

@@ -139,6 +139,7 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         self.insights_open = False
         self.deal_offsets: dict[str, int] = {}  # the pipeline's deal lists paged past their first page
         self.detail_offset = 0  # the drill-down's open deals paged past their first page
+        self.opened_on: Period | None = None  # the latest period with data, opened on because the current one was empty
         self._highlight: tuple[str, int] | None = None
         self.currency = settings.currency
         # PRAGMA data_version before the first read: a commit elsewhere after it (during the start) is seen by the
@@ -214,6 +215,7 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
             self.insights_open,
             tuple(sorted(self.deal_offsets.items())),
             self.detail_offset,
+            anchored=self.period is not None and self.period == self.opened_on,
         )
 
     @work(thread=True, exclusive=True, group="refresh")
@@ -237,6 +239,8 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         snap = message.snapshot
         if self.period is None:
             self.set_reactive(CockpitApp.period, snap.dashboard.period)
+            if snap.dashboard.anchored:
+                self.opened_on = snap.dashboard.period  # the header says so while it is shown (see Request.anchored)
         for page in snap.stage_deals:
             # A stage that shrank shows its last page left: remember that page, not the one asked for, so that
             # the list does not jump back when the stage grows again.
@@ -474,7 +478,14 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         try:
             folder.mkdir(parents=True, exist_ok=True)
             svg = self.save_screenshot(filename=f"{stem}.svg", path=str(folder))
-            report = build_report(self.snapshot.dashboard, currency=self.currency)
+            snap = self.snapshot
+            report = build_report(
+                snap.dashboard,
+                currency=self.currency,
+                pipeline=snap.pipeline,
+                cohorts=snap.cohorts,
+                verdict=snap.verdict,
+            )
             csv_path = folder / f"{stem}.csv"
             csv_path.write_text(render(report, "csv", currency=self.currency) + "\n", encoding="utf-8")
             md_path = folder / f"{stem}.md"

@@ -47,7 +47,8 @@ async def _screen_shows_every_part(data: Insights) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
         assert isinstance(screen, InsightsScreen)
-        assert "Quota reached." in plain(screen.query_one(PacePlan))
+        # October is over on 20 November: Ana sold $130,000 against a $50,000 quota.
+        assert "Period over: beat quota by $80k." in plain(screen.query_one(PacePlan))
         channels = screen.query_one("#insights-channels", DataTable)
         assert channels.row_count == len(data.channels) == 4
         names = {str(channels.get_row_at(i)[0]) for i in range(channels.row_count)}

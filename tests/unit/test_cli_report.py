@@ -38,6 +38,9 @@ NOW = "2026-03-25T10:00:00"
 
 # The contract's KPI names, written out from issue 2 §4 (not imported from the code under test).
 INSIGHT_KEYS = {"diagnosis", "channels", "segments", "funnel"}
+# Issue 19: every row says how mature the period's cohort is and the last closed window's conversion; the team (and
+# the rep of --rep) carries the pipeline by stage at the period's end.
+COHORT_KEYS = {"cohort_closed", "cohort_maturity", "window_conversion_rate"}
 CONTRACT_KPIS = {
     "revenue",
     "won",
@@ -202,15 +205,15 @@ def assert_kpis(values: dict, expected: dict, what: str) -> None:
 
 def test_json_contract(cockpit: Runner, dbs) -> None:
     data = report_json(cockpit, "--db", str(dbs["march"]), "--period", "2026-03")
-    # Issue 2's contract keys, plus issue 8's insights keys.
-    assert set(data) == {"period", "team", "reps"} | INSIGHT_KEYS
+    # Issue 2's contract keys, plus issue 8's insights keys and issue 22's verdict (tests/unit/test_report_verdict.py).
+    assert set(data) == {"period", "team", "reps", "verdict"} | INSIGHT_KEYS
     assert data["period"]["label"] == "2026-03"
     assert (data["period"]["start"], data["period"]["end"]) == ("2026-03-01", "2026-03-31")  # end = last day in
-    assert set(data["team"]) == CONTRACT_KPIS | {"pace", "plan"}
+    assert set(data["team"]) == CONTRACT_KPIS | {"pace", "plan", "pipeline_by_stage"} | COHORT_KEYS
     assert_kpis(data["team"], TEAM_MARCH, "team, March 2026, JSON")
     assert [r["rep"] for r in data["reps"]] == ["Ana", "Bo", "Cy"]
     for rep in data["reps"]:
-        assert set(rep) == CONTRACT_KPIS | {"rep", "team", "pace", "plan"}
+        assert set(rep) == CONTRACT_KPIS | {"rep", "team", "pace", "plan"} | COHORT_KEYS  # no --rep: no stages
     ana, bo, cy = data["reps"]
     assert (ana["team"], bo["team"], cy["team"]) == ("East", "East", "West")
     # Ana: 12_345 won, 1 win, quota 10_000 -> attainment 1.2345; costs are not attributed to reps -> null.
@@ -238,22 +241,27 @@ def test_db_flag_before_the_subcommand(inproc: Runner, dbs) -> None:
 def test_period_kinds_and_custom_range(inproc: Runner, dbs) -> None:
     db = str(dbs["march"])
     q1 = report_json(inproc, "--db", db, "--period", "2026-Q1")
-    assert q1["period"] == {"label": "2026-Q1", "start": "2026-01-01", "end": "2026-03-31"}
+    # The last closed window (the plan's): the three quarters before.
+    window = {"label": "2025-04-01..2025-12-31", "start": "2025-04-01", "end": "2025-12-31"}
+    assert q1["period"] == {"label": "2026-Q1", "start": "2026-01-01", "end": "2026-03-31", "conversion_window": window}
     assert q1["team"]["won"] == 2
     # ISO week 10 of 2026: Monday Mar 2 .. Sunday Mar 8. Wins: none (Mar 10, Mar 31); calls: Ana's 2 (Mar 5).
     week = report_json(inproc, "--db", db, "--period", "2026-W10")
     assert (week["period"]["start"], week["period"]["end"]) == ("2026-03-02", "2026-03-08")
     assert (week["team"]["won"], week["team"]["calls"]) == (0, 2)
-    # --from/--to: Mar 1..Mar 15 holds Ana's win (Mar 10) only; Mar 1 is inside, so March's cost counts.
+    # --from/--to: Mar 1..Mar 15 holds Ana's win (Mar 10) only. Issue 19 §3 prorates March into it: its cost by
+    # calendar days (1,000 x 15/31 = 483.87), its quota by business days (March has 22 weekdays, Mar 2-6 and 9-13
+    # are 10 of them: 10,000 x 10/22 = 4,545.45).
     custom = report_json(inproc, "--db", db, "--from", "2026-03-01", "--to", "2026-03-15")
     assert (custom["period"]["start"], custom["period"]["end"]) == ("2026-03-01", "2026-03-15")
     assert custom["team"]["revenue"] == pytest.approx(12_345.0)
-    assert custom["team"]["cost"] == pytest.approx(1_000.0)
-    # Mar 2..Mar 31 holds no 1st of a month: no cost, no quota -> attainment null; cac = 0 / 2 new customers
-    # (Acme, Bolt) = 0, not null: its denominator is not 0.
+    assert custom["team"]["cost"] == pytest.approx(483.87)
+    assert custom["team"]["quota"] == pytest.approx(4_545.45)
+    # Mar 2..Mar 31: 30 of March's 31 days (cost 967.74) and all 22 of its business days (quota 10,000); cac =
+    # 967.74 / 2 new customers (Acme, Bolt) = 483.87; attainment 12,845 / 10,000.
     late = report_json(inproc, "--db", db, "--from", "2026-03-02", "--to", "2026-03-31")
-    assert (late["team"]["cost"], late["team"]["quota"], late["team"]["new_customers"]) == (0, 0, 2)
-    assert late["team"]["cac"] == 0 and late["team"]["attainment"] is None
+    assert (late["team"]["cost"], late["team"]["quota"], late["team"]["new_customers"]) == (967.74, 10_000.0, 2)
+    assert late["team"]["cac"] == pytest.approx(483.87) and late["team"]["attainment"] == pytest.approx(1.2845)
     # A relative spec resolves against COCKPIT_NOW (2026-03-25): last-month is February, empty.
     feb = report_json(inproc, "--db", db, "--period", "last-month")
     assert feb["period"]["label"] == "2026-02"
@@ -268,8 +276,9 @@ def test_default_period_is_the_current_month(inproc: Runner, dbs) -> None:
 
 def test_team_filter(cockpit: Runner, dbs) -> None:
     data = report_json(cockpit, "--db", str(dbs["march"]), "--period", "2026-03", "--team", "East")
-    # Issue 2's contract keys, plus issue 8's insights keys.
-    assert set(data) == {"period", "team", "reps"} | INSIGHT_KEYS
+    # Issue 2's contract keys, plus issue 8's insights keys and issue 22's verdict.
+    assert set(data) == {"period", "team", "reps", "verdict"} | INSIGHT_KEYS
+    assert data["verdict"]["scope"] == "team:East"
     assert [r["rep"] for r in data["reps"]] == ["Ana", "Bo"]
     # East: 12_845 from 2 wins, no loss, 2 reps, opportunities Ana's + Bo's = 2, quota 10_000 (Ana).
     assert_kpis(
@@ -333,11 +342,14 @@ def test_table(cockpit: Runner, dbs) -> None:
     code, out, err = cockpit("report", "--db", str(dbs["march"]), "--period", "2026-03")
     assert code == 0, err
     lines = out.splitlines()
-    assert lines[0] == "Period 2026-03 (2026-03-01 to 2026-03-31)"
+    # The verdict's paragraph opens the table (tests/unit/test_report_verdict.py), then a blank line, the period.
+    assert lines[0] and lines[1] == ""
+    assert lines[2] == "Period 2026-03 (2026-03-01 to 2026-03-31)"
     header = next(line for line in lines if line.startswith("Rep"))
     for label in ("Revenue", "Win rate", "Opportunities", "Calls/rep", "Attainment", "Weighted", "Quota"):
         assert label in header
-    body = [line for line in lines if line.split()[:1] in (["(team)"], ["Ana"], ["Bo"], ["Cy"])]
+    scorecard = lines[lines.index(header) : lines.index("", lines.index(header))]  # up to the next section
+    body = [line for line in scorecard if line.split()[:1] in (["(team)"], ["Ana"], ["Bo"], ["Cy"])]
     assert [line.split()[0] for line in body] == ["(team)", "Ana", "Bo", "Cy"]
     # Revenue 12_845 dollars shows compact as $12.8k; win rate 2/3 as 67%; null as an em dash.
     assert "$12.8k" in body[0] and "67%" in body[0]
@@ -362,6 +374,75 @@ def test_markdown(cockpit: Runner, dbs) -> None:
     assert all(len(row) == 24 for row in cells), [len(r) for r in cells]
     assert set(cells[1]) <= {"---", "---:"}
     assert [row[0] for row in cells[2:]] == ["(team)", "Ana", "Bo", "Cy"]
+
+
+# ------------------------------------------------------------------------------------ pipeline by stage, cohort
+
+
+def stages(lead=(0, 0, 0), qualified=(0, 0, 0), proposal=(0, 0, 0), negotiation=(0, 0, 0)) -> list[dict]:
+    """``pipeline_by_stage`` as the contract writes it: (count, value, weighted) per open stage, in major units."""
+    rows = {"lead": lead, "qualified": qualified, "proposal": proposal, "negotiation": negotiation}
+    return [{"stage": k, "count": c, "value": v, "weighted": w} for k, (c, v, w) in rows.items()]
+
+
+def test_pipeline_by_stage_at_the_period_end_for_the_team_and_the_rep(cockpit: Runner, dbs) -> None:
+    data = report_json(cockpit, "--db", str(dbs["march"]), "--period", "2026-03", "--rep", "Cy")
+    # At the end of March only Cy's Delta is open: $3,000 in proposal (0.5) -> $1,500 weighted. The stages add up
+    # to pipeline_value and weighted_pipeline.
+    assert data["team"]["pipeline_by_stage"] == stages(proposal=(1, 3_000.0, 1_500.0))
+    assert [r["rep"] for r in data["reps"]] == ["Cy"]
+    assert data["reps"][0]["pipeline_by_stage"] == stages(proposal=(1, 3_000.0, 1_500.0))
+    ana = report_json(cockpit, "--db", str(dbs["march"]), "--period", "2026-03", "--rep", "Ana")
+    assert ana["reps"][0]["pipeline_by_stage"] == stages()  # Ana's only deal is won
+    # The team filter: East (Ana, Bo) holds no open deal.
+    east = report_json(cockpit, "--db", str(dbs["march"]), "--period", "2026-03", "--team", "East")
+    assert east["team"]["pipeline_by_stage"] == stages()
+
+
+def test_a_deal_won_after_the_period_counts_in_its_pipeline_in_the_stage_it_had(inproc: Runner, dbs, tmp_path) -> None:
+    db = tmp_path / "later.db"
+    shutil.copy(dbs["march"], db)
+    with Store(db, user="tester", now=lambda: local(2026, 4, 10)) as store:
+        delta = next(d for d in store.query("SELECT id FROM deals WHERE title = 'd'"))[0]
+        store.move_deal(delta, "negotiation", at=local(2026, 4, 2))
+        store.move_deal(delta, "won", at=local(2026, 4, 8))
+    march = report_json(inproc, "--db", str(db), "--period", "2026-03")
+    # Delta was open in proposal when March ended: it stays in March's pipeline, in proposal, at 0.5.
+    assert march["team"]["pipeline_by_stage"] == stages(proposal=(1, 3_000.0, 1_500.0))
+    assert (march["team"]["pipeline_value"], march["team"]["weighted_pipeline"]) == (3_000.0, 1_500.0)
+    april = report_json(inproc, "--db", str(db), "--period", "2026-04")
+    assert april["team"]["pipeline_by_stage"] == stages()  # won on Apr 8: nothing open at April's end
+
+
+def test_cohort_maturity_and_the_last_closed_window(cockpit: Runner, dbs) -> None:
+    data = report_json(cockpit, "--db", str(dbs["march"]), "--period", "2026-03")
+    window = {"label": "2025-12-01..2026-02-28", "start": "2025-12-01", "end": "2026-02-28"}
+    assert data["period"]["conversion_window"] == window
+    # March's four opportunities: a and b won, c lost, d still open -> 3 closed of 4. The window (Dec..Feb) has no
+    # opportunity: its conversion is null.
+    team = data["team"]
+    assert (team["cohort_closed"], team["cohort_maturity"], team["window_conversion_rate"]) == (3, 0.75, None)
+    by_rep = {r["rep"]: (r["cohort_closed"], r["cohort_maturity"], r["window_conversion_rate"]) for r in data["reps"]}
+    # Ana's a and Bo's b are closed (won); Cy's c is closed (lost), d is open.
+    assert by_rep == {"Ana": (1, 1.0, None), "Bo": (1, 1.0, None), "Cy": (1, 0.5, None)}
+    # A year later the window is 2026-01..2026-03 (the March cohort and nothing else): 2 won of 4 -> 0.5.
+    april = report_json(cockpit, "--db", str(dbs["march"]), "--period", "2026-04")
+    assert april["team"]["window_conversion_rate"] == 0.5 and april["team"]["cohort_maturity"] is None
+
+
+def test_table_shows_the_cohort_and_the_pipeline_by_stage(inproc: Runner, dbs) -> None:
+    code, out, err = inproc("report", "--db", str(dbs["march"]), "--period", "2026-03", "--rep", "Cy")
+    assert code == 0, err
+    lines = out.splitlines()
+    cohort = lines.index(next(line for line in lines if line.startswith("Conversion: the period's opportunities")))
+    assert lines[cohort + 1].split() == ["Scope", "Opps", "Closed", "Closed", "%", "Conv", "(cohort)", "Conv",
+                                         "2025-12-01..2026-02-28"]  # fmt: skip
+    assert lines[cohort + 3].split() == ["Team", "4", "3", "75%", "50%", "—"]
+    assert lines[cohort + 4].split() == ["Cy", "2", "1", "50%", "0%", "—"]
+    team = lines.index("Pipeline by stage at period end (team)")
+    assert lines[team + 5].split() == ["proposal", "1", "$3k", "$1.5k"]
+    assert lines[team + 7].split() == ["Total", "1", "$3k", "$1.5k"]
+    assert "Pipeline by stage at period end (Cy)" in lines
 
 
 # ------------------------------------------------------------------------------------------------ archive

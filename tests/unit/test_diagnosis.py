@@ -155,3 +155,66 @@ def test_conversion_of_a_young_cohort_is_not_compared_with_history() -> None:
     dash = build({name: steady(opp_won=1) for name in NAMES})
     assert diagnose(dash, kpis=("conversion_rate",), mature=False) == []
     assert [s.kpi for s in diagnose(dash, kpis=("conversion_rate",))] == ["conversion_rate"]
+
+
+# ------------------------------------------------------------------------------- no contradictions between lines
+
+
+def test_one_measurable_rep_is_not_a_team_wide_move() -> None:
+    # Only Ana has enough customers (3+) to measure her average basket; it doubles. The median of one rep is hers:
+    # the old "Avg basket rose team-wide (1 of 1 reps moved the same way)" must not be said.
+    per_rep = {name: [{**BASE, "customers": 2}] * 5 for name in NAMES}
+    per_rep["Ana"] = steady(revenue=80_000_00)
+    signals = diagnose(build(per_rep), kpis=("avg_basket",))
+    assert [s for s in signals if s.scope == "team"] == []
+    assert not any("1 of 1" in s.message for s in signals)
+
+
+def test_beside_a_team_wide_fall_a_rep_above_the_team_is_listed_only_if_she_held() -> None:
+    # Every rep's win rate falls from 40% (4 of 10) to 20% (4 of 20). Fa, a big rep, closes 100 deals a quarter.
+    fell = {name: steady(lost=16) for name in NAMES}
+    # Fa held at 40% (40 of 100): far above a team at 20%, and news: she held while it fell.
+    fell["Fa"] = [{**BASE, "won": 40, "lost": 60}] * 5
+    signals = diagnose(build(fell), kpis=("win_rate",))
+    assert [(s.scope, s.rep, s.direction) for s in signals] == [("team", None, "down"), ("rep", "Fa", "up")]
+    assert signals[1].message.startswith("Win rate: Fa 40% vs team median 20% — above every other rep, holding")
+    assert "holding while the team fell" in signals[1].message
+    # Fa fell too, from 80% to 40%: still above the team, but she moved with it; "above every other rep" beside
+    # "fell team-wide" would contradict it. Only the team line stays.
+    fell["Fa"] = [{**BASE, "won": 80, "lost": 20}] * 4 + [{**BASE, "won": 40, "lost": 60}]
+    signals = diagnose(build(fell), kpis=("win_rate",))
+    assert [(s.scope, s.rep) for s in signals] == [("team", None)]
+
+
+def test_revenue_is_not_compared_between_reps() -> None:
+    # Ana always sells five times what the others sell: the size of her territory, not news.
+    per_rep = {name: [dict(BASE)] * 5 for name in NAMES}
+    per_rep["Ana"] = [{**BASE, "revenue": 200_000_00, "quota": 250_000_00}] * 5
+    assert diagnose(build(per_rep), kpis=("revenue", "attainment")) == []
+
+
+def test_problems_come_first_ranked_by_money_then_strengths() -> None:
+    per_rep = {name: steady() for name in NAMES}
+    # Ana wins none of 30 closed deals (40% usually): z = -0.4 / sqrt(0.24 / 30) = -4.5.
+    per_rep["Ana"] = steady(won=0, lost=30)
+    # Cy makes 30 calls against everyone's 74: calls have no money impact of their own.
+    per_rep["Cy"] = steady(calls=30)
+    # Bo needs 3.1 calls an opportunity against the others' 7.0: better (fewer is better), a strength.
+    per_rep["Bo"] = steady(calls_linked=31)
+    signals = diagnose(build(per_rep), kpis=("win_rate", "calls", "calls_per_opportunity"))
+    assert [(s.kpi, s.rep, s.worse) for s in signals] == [
+        ("win_rate", "Ana", True),
+        ("calls", "Cy", True),
+        ("calls_per_opportunity", "Bo", False),
+    ]
+    # Ana's win rate at 0% instead of the team's 40%, on her usual $40,000 a quarter: -$40,000.
+    assert signals[0].impact == -40_000_00
+    assert signals[1].impact == 0 and signals[2].impact == 0
+
+
+def test_kpis_spoken_for_elsewhere_get_no_team_line_nor_a_mention_of_the_team() -> None:
+    fell = {name: steady(lost=16) for name in NAMES}
+    fell["Fa"] = [{**BASE, "won": 40, "lost": 60}] * 5
+    signals = diagnose(build(fell), kpis=("win_rate",), team_wide=frozenset({"calls"}))
+    assert [(s.scope, s.rep) for s in signals] == [("rep", "Fa")]
+    assert "team fell" not in signals[0].message and "holding" not in signals[0].message

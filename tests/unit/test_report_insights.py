@@ -72,13 +72,15 @@ def test_json_channels_in_major_units(run) -> None:
     assert (li["cost"], li["cac"], li["avg_basket"], li["basket_to_cac"]) == (4000.0, 2000.0, 15000.0, 7.5)
     seg = {s["name"]: s for s in report["segments"]}
     assert seg["Enterprise"]["revenue"] == 100000.0 and seg["Enterprise"]["cac"] is None
-    # October is over by 20 November: complete, pace = attainment = 130,000 / 50,000.
+    # October is over by 20 November: complete, pace = attainment = 130,000 / 50,000; a finished period says it is
+    # over and by how much it beat quota (130,000 - 50,000 = 80,000), not a plan (issue 19 §4).
     ana = next(r for r in report["reps"] if r["rep"] == "Ana")
-    assert ana["pace"]["complete"] and ana["pace"]["pace"] == 2.6 and ana["plan"]["message"] == "Quota reached."
+    assert ana["pace"]["complete"] and ana["pace"]["pace"] == 2.6
+    assert ana["plan"]["message"] == "Period over: beat quota by $80k."
     # Bo has no October quota: nothing was reached and there is nothing to plan.
     bo = next(r for r in report["reps"] if r["rep"] == "Bo")
     assert bo["pace"]["quota"] == 0.0 and bo["pace"]["attainment"] is None and bo["pace"]["pace"] is None
-    assert bo["plan"]["message"] == "No quota set."
+    assert bo["plan"]["message"] == "Period over; no quota was set."
 
 
 def test_table_and_markdown_append_sections(run) -> None:
@@ -87,7 +89,7 @@ def test_table_and_markdown_append_sections(run) -> None:
         assert code == 0
         for title in ("Pace and plan", "Diagnosis", "Channels", "Segments", "Funnel (team)"):
             assert title in out
-        assert "Quota reached." in out
+        assert "Period over: beat quota by $80k." in out  # Ana's October
     code, out, _ = run("--period", "2026-10", "--format", "csv")
     assert "Diagnosis" not in out and out.splitlines()[0].startswith("rep,team,revenue")
 

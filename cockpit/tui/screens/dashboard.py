@@ -5,18 +5,23 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Static
 
-from cockpit.core.kpi import KPI_LABELS, MONEY_KPIS, median
+from cockpit.core.kpi import KPI_LABELS, MONEY_KPIS, Dashboard, median
 from cockpit.core.parse import currency_digits, format_money
-from cockpit.core.report import anchor_note
+from cockpit.core.periods import Period
+from cockpit.core.report import display_value
 from cockpit.core.targets import Pace
-from cockpit.core.text import clean
+from cockpit.core.text import clean, truncate
+from cockpit.core.verdict import Verdict
+from cockpit.core.views import window_short
 from cockpit.tui.screens.common import quiet_hover
 from cockpit.tui.widgets.kpi_tile import KpiStrip, TileData
 from cockpit.tui.widgets.pipeline import DealTable, PipelineView, StageTable
@@ -41,8 +46,106 @@ HEADLINE_KPIS: tuple[str, ...] = (
 )
 _NOTHING = object()  # what a pane shows before its first render
 
-#: Shorter labels where the report's would not fit a 14-cell tile.
-TILE_LABELS = {"opportunities": "Opps", "calls_per_opportunity": "Calls/opp", "revenue_per_rep": "Rev/rep"}
+#: Shorter labels where the report's would not fit a 14-cell tile; the conversion tile says it is the cohort's.
+TILE_LABELS = {
+    "opportunities": "Opps",
+    "calls_per_opportunity": "Calls/opp",
+    "revenue_per_rep": "Rev/rep",
+    "conversion_rate": "Conv cohort",
+}
+
+#: A period kind in words, for the header's note on an anchored period.
+_KIND_WORDS = {"week": "week", "month": "month", "quarter": "quarter", "year": "year", "fy": "fiscal year"}
+
+
+def anchored_note(dash: Dashboard, current: Period | None) -> str:
+    """The header's note when the cockpit opened on the latest period with data, the current one being empty:
+    "showing 2026-11, the latest month with data; ] for 2026-12"."""
+    period = dash.period
+    kind = _KIND_WORDS.get(str(period.kind), "period")
+    note = f"showing {period.label}, the latest {kind} with data; ] for {period.next().label}"
+    if current is not None and current != period.next():
+        note += f", … {current.label}"  # several empty periods to today
+    return note
+
+
+def cohort_notes(snapshot: Snapshot, rep_id: int | None = None) -> tuple[str, str]:
+    """How mature the cohort of the team (or one rep) is ("13% closed") and the last closed window's conversion
+    ("3mo 20%"), for the conversion tile: a young cohort's low conversion is not read as a bad one."""
+    found = snapshot.cohorts
+    if found is None:
+        return "", ""
+    cohort = found.team if rep_id is None else found.reps.get(rep_id)
+    if cohort is None:
+        return "", ""
+    closed = "no opps" if cohort.maturity is None else f"{display_value('cohort_maturity', cohort.maturity, '')} closed"
+    window = display_value("window_conversion_rate", cohort.window_conversion, "")
+    return closed, f"{window_short(snapshot.dashboard.period)} {window}"
+
+
+#: The most rows the verdict line takes (the team cockpit and My day at 80x24 have no more to spare).
+VERDICT_ROWS = 2
+VERDICT_LABEL = "Verdict: "
+
+
+def verdict_text(verdict: Verdict, width: int, rows: int = VERDICT_ROWS) -> Text:
+    """The verdict's line in at most ``rows`` rows of ``width`` cells: the whole :attr:`Verdict.line` when it fits,
+    else its last causes folded into "+N more" (the paragraph is on the insights screen), else cut with "…".
+
+    Built with ``Text.append``: a rep's name is shown as written, never read as markup."""
+
+    def text(line: str) -> Text:
+        out = Text()
+        out.append(VERDICT_LABEL, style="bold")
+        out.append(line)
+        return out
+
+    def fits(candidate: Text) -> bool:
+        # Measured the way the Static draws it: Textual's own wrapping of the same text.
+        return len(Content.from_rich_text(candidate).wrap(max(width, 1))) <= rows
+
+    lines = [clean(line) for line in verdict.short_lines()]
+    for line in lines:
+        if fits(text(line)):
+            return text(line)
+    budget = max(rows * width - len(VERDICT_LABEL), 1)
+    while budget > 1 and not fits(text(truncate(lines[-1], budget))):
+        budget -= 1
+    return text(truncate(lines[-1], budget))
+
+
+class VerdictLine(Static):
+    """The verdict in one line under the status (the team's on the team cockpit, the rep's own on My day): "Verdict:
+    $124k (62%) short of quota · conversion −$56k (Ana Torres), volume −$48k (team-wide)". At most
+    :data:`VERDICT_ROWS` rows at any width (refitted on resize); the whole paragraph is its tooltip."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
+        super().__init__("", id=id, classes=classes)
+        self.verdict: Verdict | None = None
+        self._fitted: tuple[Verdict | None, int] | None = None  # what the line was last fitted to
+
+    def show(self, verdict: Verdict | None) -> None:
+        """Show ``verdict`` (None: nothing to say yet, the line hides)."""
+        self.verdict = verdict
+        self.display = verdict is not None
+        self._fit()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        # Before the first layout the width is the screen's, less the padding (the line spans the screen).
+        width = self.content_size.width or max(self.app.size.width - 2, 1)
+        if self._fitted == (self.verdict, width):
+            return  # unchanged: nothing repaints
+        self._fitted = (self.verdict, width)
+        if self.verdict is None:
+            self.update("")
+            self.tooltip = None
+            return
+        self.update(verdict_text(self.verdict, width))
+        self.tooltip = Content(clean(self.verdict.message))  # Content: literal, a name is not markup
+
 
 PANES: tuple[tuple[str, str], ...] = (
     ("scorecard-pane", "Scorecards"),
@@ -62,6 +165,7 @@ def tiles_for(snapshot: Snapshot, kpis: tuple[str, ...], currency: str, rep_id: 
         now = row.values if row else {}
         before = prev.values if prev else {}
         trend = dash.rep_trends.get(rep_id, {})
+    closed, window = cohort_notes(snapshot, rep_id)
     tiles = [
         TileData(
             kpi=k,
@@ -70,6 +174,8 @@ def tiles_for(snapshot: Snapshot, kpis: tuple[str, ...], currency: str, rep_id: 
             previous=before.get(k),
             trend=tuple(float(v or 0) for v in trend.get(k, [])),
             currency=currency,
+            change_note=closed if k == "conversion_rate" else "",
+            aside=window if k == "conversion_rate" else "",
         )
         for k in kpis
     ]
@@ -140,6 +246,10 @@ class DashboardScreen(Screen):
     # the whole table (~30 KB down the wire at every start).
     AUTO_FOCUS = "#scorecards"
 
+    # Below 30 rows (80×24 over SSH) the narrow layout drops its row of pane names: the verdict needs the row more,
+    # the pane's border names it and the footer offers tab.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
+
     BINDINGS = [
         Binding("tab", "focus_pane(1)", "Next pane", id="pane_next"),
         Binding("shift+tab", "focus_pane(-1)", "Prev pane", id="pane_prev", show=False),
@@ -153,6 +263,7 @@ class DashboardScreen(Screen):
         yield Header(icon="◧")
         yield Static(id="banner", classes="banner")
         yield Static("Loading…", id="status", classes="status")
+        yield VerdictLine(id="verdict", classes="verdict-line")
         yield KpiStrip(HEADLINE_KPIS, id="kpis")
         yield PaneTabs(id="pane-tabs")
         with Container(id="panes"):
@@ -170,7 +281,7 @@ class DashboardScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#scorecard-pane").border_title = "Scorecards  (s sort, S reverse, enter: rep)"
-        self.query_one("#pipeline-pane").border_title = "Pipeline: open stages  (←/→ stage)"
+        self.query_one("#pipeline-pane").border_title = "Pipeline  (←/→ stage)"
         self.query_one("#trend-pane").border_title = "Trend: team  (k: next KPI)"
         reason = self.cockpit.store.readonly_reason
         banner = self.query_one("#banner", Static)
@@ -200,9 +311,10 @@ class DashboardScreen(Screen):
         status.append(f" vs {dash.previous.label}")
         status.append(f" · {clean(dash.team_filter) if dash.team_filter else 'all teams'}")
         if dash.anchored:
-            status.append(f"\n{anchor_note(dash)}", style="italic")
+            status.append(f"\n{anchored_note(dash, snapshot.current)}", style="italic")
         if self._changed("status", status):
             self.query_one("#status", Static).update(status)
+        self.query_one(VerdictLine).show(snapshot.verdict)
         tiles = tiles_for(snapshot, HEADLINE_KPIS, app.currency)
         if self._changed("tiles", (tiles, app.trend_kpi)):
             self.query_one(KpiStrip).show(tiles, app.trend_kpi)
@@ -210,9 +322,11 @@ class DashboardScreen(Screen):
         if snapshot.targets is not None:
             paces = {rep_id: p.pace for rep_id, p in snapshot.targets.rep_pace.items()}
             paces[None] = snapshot.targets.team_pace.pace
-        if self._changed("scorecards", (dash, app.currency, paces)):
-            self.query_one(Scorecards).show(dash, app.currency, paces)
-        if self._changed("pipeline", (snapshot.pipeline, snapshot.stage_deals, app.currency)):
+        if self._changed("scorecards", (dash, app.currency, paces, snapshot.cohorts)):
+            self.query_one(Scorecards).show(dash, app.currency, paces, snapshot.cohorts)
+        pipeline = (snapshot.pipeline, snapshot.stage_deals, app.currency, snapshot.pipeline_moment)
+        if self._changed("pipeline", pipeline):
+            self.query_one("#pipeline-pane").border_title = f"Pipeline {snapshot.pipeline_moment}  (←/→ stage)"
             self.query_one(PipelineView).show(snapshot.pipeline, snapshot.stage_deals, app.currency)
         self._show_trend(snapshot)
 
@@ -287,6 +401,10 @@ class DashboardScreen(Screen):
 
     def on_pipeline_view_deals_paged(self, message: PipelineView.DealsPaged) -> None:
         self.cockpit.page_deals(message.stage, message.offset)
+
+    def on_pipeline_view_deals_titled(self, message: PipelineView.DealsTitled) -> None:
+        # Under the list, on the pane's bottom border: the deals below the stages are the ones open now.
+        self.query_one("#pipeline-pane").border_subtitle = message.title
 
     def on_kpi_strip_chosen(self, message: KpiStrip.Chosen) -> None:
         self.cockpit.trend_kpi = message.kpi

@@ -1,12 +1,13 @@
-"""The insights screen: pace and plan, diagnosis, channels, segments and the funnel for the current period.
+"""The insights screen: the verdict first, then pace and plan, the diagnosis (problems, then strengths, each by money),
+channels, segments and the funnel for the current period.
 
-It renders an :class:`cockpit.core.insights.Insights`
-computed elsewhere (the app's refresh worker) and never touches the
-database. Cells are ``rich.text.Text`` so names from the data are never read as markup.
+It renders an :class:`cockpit.core.insights.Insights` computed elsewhere (the app's refresh worker) and never touches
+the database. Cells are ``rich.text.Text`` so names from the data are never read as markup.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -17,11 +18,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from cockpit.core.analysis import MixRow
+from cockpit.core.diagnosis import Signal
 from cockpit.core.insights import Insights
 from cockpit.core.parse import format_money
 from cockpit.core.report import percent
 from cockpit.core.text import clean, plural
-from cockpit.tui.widgets.diagnosis import DiagnosisList, PacePlan
+from cockpit.tui.widgets.diagnosis import NO_SIGNAL, DiagnosisList, PacePlan, VerdictView
 from cockpit.tui.widgets.table import Table
 
 if TYPE_CHECKING:
@@ -47,6 +49,11 @@ def _num(value: float | int | None, digits: int = 1) -> Text:
     if value is None:
         return Text("—", justify="right")
     return Text(f"{value:,}" if isinstance(value, int) else f"{value:.{digits}f}", justify="right")
+
+
+#: Diagnosis lines shown before "… and N weaker signals".
+PROBLEMS_SHOWN = 8
+STRENGTHS_SHOWN = 6
 
 
 class InsightsScreen(Screen[None]):
@@ -82,9 +89,12 @@ class InsightsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Static(Text(self.heading, style="bold"), id="insights-title", classes="section-title")
+            yield VerdictView(id="insights-verdict")
             yield PacePlan(id="insights-pace")
-            yield Static("Diagnosis", classes="section-title")
-            yield DiagnosisList(id="insights-diagnosis")
+            yield Static("Problems", id="insights-problems-title", classes="section-title")
+            yield DiagnosisList(id="insights-problems", limit=PROBLEMS_SHOWN)
+            yield Static("Strengths", id="insights-strengths-title", classes="section-title")
+            yield DiagnosisList(id="insights-strengths", limit=STRENGTHS_SHOWN)
             yield Static("Channels", classes="section-title")
             yield Table(id="insights-channels", zebra_stripes=True, cursor_type="row")
             yield Static("Segments", classes="section-title")
@@ -117,16 +127,18 @@ class InsightsScreen(Screen[None]):
             self.query_one("#insights-title", Static).update(Text(title, style="bold"))
         pace_plan = self.query_one(PacePlan)
         if insights is None:
+            self.query_one(VerdictView).show(None)
             pace_plan.show(None, None)
-            self.query_one(DiagnosisList).show(())
+            self._diagnosis(())
             for table_id in ("#insights-channels", "#insights-segments", "#insights-funnel"):
                 self.query_one(table_id, Table).clear(columns=True)
             self.query_one("#insights-stale", Static).update("")
             return
         currency = insights.currency
         tgt = insights.targets
+        self.query_one(VerdictView).show(insights.verdict)
         pace_plan.show(tgt.team_pace, tgt.team_plan, label="Team", currency=currency)
-        self.query_one(DiagnosisList).show(insights.diagnosis)
+        self._diagnosis(insights.diagnosis)
         self._mix_table("#insights-channels", "Channel", insights.channels, currency, with_cost=True)
         self._mix_table("#insights-segments", "Segment", insights.segments, currency, with_cost=False)
         self._funnel_table()
@@ -141,6 +153,18 @@ class InsightsScreen(Screen[None]):
             )
             text.append(f" idle {row.oldest_days} days at most")
         self.query_one("#insights-stale", Static).update(text)
+
+    def _diagnosis(self, signals: Sequence[Signal]) -> None:
+        """Problems, then strengths, each in the diagnosis's order (by money). With no signal at all, one line says
+        so and the strengths heading is hidden."""
+        problems = [s for s in signals if s.worse]
+        strengths = [s for s in signals if not s.worse]
+        self.query_one("#insights-problems", DiagnosisList).show(
+            problems, empty=NO_SIGNAL if not signals else "No problem stands out."
+        )
+        self.query_one("#insights-strengths", DiagnosisList).show(strengths, empty="No strength stands out.")
+        for widget_id in ("#insights-strengths-title", "#insights-strengths"):
+            self.query_one(widget_id).display = bool(signals)
 
     def _mix_table(
         self, table_id: str, first: str, rows: tuple[MixRow, ...], currency: str, *, with_cost: bool

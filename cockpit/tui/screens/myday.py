@@ -18,6 +18,7 @@ from cockpit.tui.screens.common import (
     OpenDealTable,
     quiet_hover,
 )
+from cockpit.tui.screens.dashboard import VerdictLine, anchored_note
 from cockpit.tui.widgets.diagnosis import PacePlan
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ class MyDayScreen(OneRepScreen):
     def compose(self) -> ComposeResult:
         yield Header(icon="◧")
         yield Static("Loading…", id="myday-status", classes="status")
+        yield VerdictLine(id="myday-verdict", classes="verdict-line")
         yield PacePlan(id="myday-pace", label="Me", currency=self.cockpit.currency)
         with Grid(id="myday-grid", classes="detail-grid"):
             yield CompareTable(id="myday-kpis", classes="box")
@@ -42,7 +44,7 @@ class MyDayScreen(OneRepScreen):
         for widget_id, title in (
             ("myday-kpis", "My KPIs vs team median"),
             ("myday-followups", "Follow-ups: overdue and today"),
-            ("myday-deals", "My open deals by stage"),
+            ("myday-deals", "My open deals now, by stage"),
             ("myday-latest", "My latest activities"),
         ):
             self.query_one(f"#{widget_id}").border_title = title
@@ -71,7 +73,12 @@ class MyDayScreen(OneRepScreen):
             else:
                 status.append(f" · {revenue} sold, no quota set")  # not "$0 of $0 quota (—)"
         status.append(f" · {len(mine.overdue)} overdue, {len(mine.due_today)} due today")
+        if dash.anchored:
+            status.append(f"\n{anchored_note(dash, snapshot.current)}", style="italic")
         self.query_one("#myday-status", Static).update(status)
+        # The rep's own verdict (their numbers against their own usual), not the team's.
+        mine_verdict = snapshot.my_verdict
+        self.query_one(VerdictLine).show(mine_verdict if mine_verdict and mine_verdict.rep_id == self.rep_id else None)
         if snapshot.targets is not None:
             self.query_one(PacePlan).show(
                 snapshot.targets.rep_pace.get(self.rep_id),
@@ -79,7 +86,7 @@ class MyDayScreen(OneRepScreen):
                 label=clean(mine.rep.name),
                 currency=app.currency,
             )
-        self.query_one(CompareTable).show(dash, self.rep_id, app.currency)
+        self.query_one(CompareTable).show(dash, self.rep_id, app.currency, snapshot.cohorts)
         followups = self.query_one("#myday-followups", ActivityTable)
         followups.show(mine.overdue + mine.due_today, app.settings.timezone, empty="no follow-ups due")
         self.query_one(OpenDealTable).show(mine.open_deals, app.currency)

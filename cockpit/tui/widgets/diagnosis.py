@@ -1,6 +1,6 @@
-"""Widgets for the insights pane: the pace-and-plan summary and the list of diagnosis signals.
+"""Widgets for the insights pane: the verdict, the pace-and-plan summary and the lists of diagnosis signals.
 
-Both render data they are given (computed in the app's worker) as literal ``rich.text.Text``: rep names and
+All render data they are given (computed in the app's worker) as literal ``rich.text.Text``: rep names and
 messages come from other people's data and must never be read as markup.
 """
 
@@ -16,6 +16,10 @@ from cockpit.core.parse import format_money
 from cockpit.core.report import percent
 from cockpit.core.targets import Pace, Plan
 from cockpit.core.text import clean, plural
+from cockpit.core.verdict import Verdict
+
+#: What the diagnosis says when it found nothing at all.
+NO_SIGNAL = "No strong signal: nothing stands out from the team or its history."
 
 
 def _share(value: float | None) -> str:
@@ -87,8 +91,51 @@ class PacePlan(Static):
         return text
 
 
+class VerdictView(Static):
+    """The verdict in one short paragraph: the gap first (bold), then its causes ranked by money."""
+
+    DEFAULT_CSS = """
+    VerdictView {
+        height: auto;
+        padding: 0 1;
+        margin-bottom: 1;
+    }
+    """
+
+    def __init__(
+        self,
+        verdict: Verdict | None = None,
+        *,
+        name: str | None = None,
+        id: str | None = None,  # noqa: A002
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.verdict = verdict
+
+    def on_mount(self) -> None:
+        self.update(self.paragraph())
+
+    def show(self, verdict: Verdict | None) -> None:
+        self.verdict = verdict
+        self.update(self.paragraph())
+
+    def paragraph(self) -> Text:
+        text = Text()
+        if self.verdict is None:
+            text.append("No verdict yet.", style="dim")
+            return text
+        message = clean(self.verdict.message)
+        head, sep, rest = message.partition(". ")
+        text.append(head + sep.rstrip(), style="bold")
+        if rest:
+            text.append(" " + rest)
+        return text
+
+
 class DiagnosisList(Static):
-    """The diagnosis signals, strongest first: team-wide ones marked "Team", a rep's marked with the rep."""
+    """Diagnosis signals in the order given (problems or strengths, by money): team-wide ones marked "TEAM", a rep's
+    marked "REP"."""
 
     DEFAULT_CSS = """
     DiagnosisList {
@@ -102,24 +149,27 @@ class DiagnosisList(Static):
         signals: Sequence[Signal] = (),
         *,
         limit: int = 12,
+        empty: str = NO_SIGNAL,
         name: str | None = None,
         id: str | None = None,  # noqa: A002
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self.signals, self.limit = tuple(signals), limit
+        self.signals, self.limit, self.empty = tuple(signals), limit, empty
 
     def on_mount(self) -> None:
         self.update(self.lines())
 
-    def show(self, signals: Sequence[Signal]) -> None:
+    def show(self, signals: Sequence[Signal], *, empty: str | None = None) -> None:
         self.signals = tuple(signals)
+        if empty is not None:
+            self.empty = empty
         self.update(self.lines())
 
     def lines(self) -> Text:
         text = Text()
         if not self.signals:
-            text.append("No strong signal: nothing stands out from the team or its history.", style="dim")
+            text.append(self.empty, style="dim")
             return text
         for i, signal in enumerate(self.signals[: self.limit]):
             if i:
