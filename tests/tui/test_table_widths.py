@@ -79,3 +79,26 @@ async def test_moving_the_cursor_still_restyles_the_rows_it_leaves_and_enters() 
 
 def _colours(line) -> list[tuple[object, object]]:  # noqa: ANN001 - a Strip
     return [(s.style.color, s.style.bgcolor) for s in line if s.style is not None][:2]
+
+
+class _FirstFillApp(App[None]):
+    """What My day's KPI table does: its columns at mount, its rows once the data comes."""
+
+    def compose(self) -> ComposeResult:
+        yield Table()
+
+    def on_mount(self) -> None:
+        self.query_one(Table).add_column("KPI", key="kpi")
+
+
+async def test_a_first_fill_drawn_before_it_is_measured_is_redrawn() -> None:
+    app = _FirstFillApp()
+    async with app.run_test(size=(60, 10)) as pilot:
+        await pilot.pause()
+        table = app.query_one(Table)
+        table.add_row("Revenue", key="revenue")
+        early = table.render_line(1).text.strip()  # a frame drawn before the table's idle measures the row
+        await pilot.pause()
+        await pilot.pause()
+        assert early == "Rev"  # the label's width (3 cells): the race is reproduced
+        assert table.render_line(1).text.strip() == "Revenue"

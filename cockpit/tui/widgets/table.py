@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Self
 
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey, RowKey
 
 #: Row keys of the rows that page a long table (Enter on them shows the previous or the next page); a data row's
 #: key is an id, never these.
@@ -15,8 +16,6 @@ PREVIOUS_PAGE, NEXT_PAGE = "previous-page", "next-page"
 
 class Table(DataTable):
     """A DataTable that knows the key under its cursor and keeps the cursor on its row when it is refilled."""
-
-    _redraw_after_measure = False
 
     @property
     def cursor_key(self) -> str | None:
@@ -42,19 +41,37 @@ class Table(DataTable):
         else:
             self.move_cursor(row=min(row, self.row_count - 1))
 
-    # WORKAROUND for Textual issue #3533 (open; still so in 8.2.8, tests/tui/test_table_widths.py checks both):
+    # WORKAROUND for Textual issue #3533 (open; still so in 8.2.8, tests/tui/test_table_widths.py checks it):
     # DataTable measures new rows on its next idle but caches drawn cells under an update count, not under the
-    # column widths. After clear(columns=True) the columns are as wide as their labels; a frame drawn before that
-    # idle caches the cells cut to those widths, and when the measured widths add up to the table's previous width
-    # (a refill with the same data) nothing clears that cache: "Tea" stays for "Team total". So after such a refill
-    # the table is redrawn once it has measured, through the public style-update hook that empties its caches.
+    # column widths. A frame drawn before that idle (a loaded machine, a slow link) caches the cells cut to the
+    # widths of the moment, the column labels' after a first fill or clear(columns=True) ("Tea" for "Team total"),
+    # and unless the measured widths change the table's virtual size nothing empties that cache. So after rows
+    # change, once the table has measured them, it is redrawn if a column's width moved, through the public
+    # style-update hook that empties its caches. A refill at unchanged widths costs nothing.
+    _measure_pending = False
+
+    def add_row(self, *cells: object, **kwargs: object) -> RowKey:
+        self._measure_pending = True
+        return super().add_row(*cells, **kwargs)  # type: ignore[arg-type]
+
+    def update_cell(self, row_key: RowKey | str, column_key: ColumnKey | str, value: object, **kwargs: object) -> None:
+        self._measure_pending = True
+        super().update_cell(row_key, column_key, value, **kwargs)  # type: ignore[arg-type]
+
     def clear(self, columns: bool = False) -> Self:
-        if columns:
-            self._redraw_after_measure = True
+        self._measure_pending = True
         return super().clear(columns)
+
+    def column_widths(self) -> tuple[int, ...]:
+        """The drawn width of each column, padding included."""
+        return tuple(column.get_render_width(self) for column in self.columns.values())
 
     def on_idle(self) -> None:
         # Textual calls a subclass's handler first: DataTable measures in its own Idle handler, right after this.
-        if self._redraw_after_measure:
-            self._redraw_after_measure = False
-            self.call_later(self.notify_style_update)
+        if self._measure_pending:
+            self._measure_pending = False
+            self.call_later(self._redraw_if_measured, self.column_widths())
+
+    def _redraw_if_measured(self, before: tuple[int, ...]) -> None:
+        if self.column_widths() != before:
+            self.notify_style_update()
