@@ -8,7 +8,7 @@ import sys
 
 from textual.app import App, ComposeResult
 
-from cockpit.tui.widgets.trend import TrendChart, TrendData, compact_number, label_x_axis
+from cockpit.tui.widgets.trend import TrendChart, TrendData, chart_title, compact_number, label_x_axis
 
 DATA = TrendData("Revenue (USD): team", ("2026-09", "2026-10", "2026-11"), (("team", (1.0, 3.0, 2.0)),))
 
@@ -99,3 +99,28 @@ def test_the_same_data_draws_the_same_chart_in_every_process() -> None:
         drawn.add(out.stdout)
     assert len(drawn) == 1
     assert "2026-12" in drawn.pop()
+
+
+def test_the_title_line_always_says_which_kpi_and_whose() -> None:
+    key = ["▚ 이서연", "• team median"]
+    title = "Revenue (USD): 이서연 vs team median"  # 15 + 6 + 15 = 36 cells: a Korean character takes two
+    # Wide enough for the title and the key (36 + 3 + 8 + 2 + 13 = 62 cells): both, centred ((70 − 62) / 2 = 4).
+    assert chart_title(title, key, 70) == " " * 4 + f"{title}   ▚ 이서연  • team median"
+    # Too narrow for the key (a 46-cell pane at 120 columns): the title alone, centred ((46 − 36) / 2 = 5).
+    assert chart_title(title, key, 46) == " " * 5 + title
+    # Too narrow for the title: cut, the cut marked (a wide character is never split in two).
+    assert chart_title(title, key, 20) == "Revenue (USD): 이서…"
+    assert chart_title(title, key, 19) == "Revenue (USD): 이…"
+
+
+async def test_a_narrow_chart_of_a_rep_still_has_its_title() -> None:
+    app = _ChartApp()
+    async with app.run_test(size=(46, 16)) as pilot:
+        chart = app.query_one(TrendChart)
+        chart.data = TrendData(
+            "Revenue (USD): 이서연 vs team median",
+            ("2026-09", "2026-10", "2026-11"),
+            (("이서연", (1.0, 3.0, 2.0)), ("team median", (2.0, 2.0, 2.5))),
+        )
+        await pilot.pause()
+        assert str(chart.render()).splitlines()[0].strip() == "Revenue (USD): 이서연 vs team median"

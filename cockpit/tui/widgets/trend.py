@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import plotext as plt
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -33,7 +34,7 @@ class TrendChart(Widget, can_focus=True):
             return Text(data.title if data else "Trend: loading…")
         plt.clear_figure()  # plotext keeps one global figure: start from nothing
         plt.limitsize(False, False)  # size the plot to this widget, not to the real terminal
-        plt.plotsize(width, height)
+        plt.plotsize(width, height - 1)  # the title line is ours (chart_title)
         plt.theme("clear")  # no colours of its own: the Textual theme's shows through
         xs = list(range(1, len(data.labels) + 1))
         markers = ("hd", "dot", "x")
@@ -47,7 +48,6 @@ class TrendChart(Widget, can_focus=True):
                 key.append(f"{glyphs[i % 3]} {name}")
         if not key:
             return Text(f"{data.title}\n\nno values in these periods")
-        plt.title(f"{data.title}   {'  '.join(key)}" if len(data.series) > 1 else data.title)
         step = max(1, -(-len(xs) * 9 // max(1, width - 8)))  # a label is 7-8 cells wide: keep them apart
         ticks = xs[::-1][::step][::-1]
         plt.xlim(0.6, len(xs) + 0.6)
@@ -69,7 +69,19 @@ class TrendChart(Widget, can_focus=True):
             plt.ylim(min(0.0, low), max(0.0, high) + (abs(high) or 1.0))
             plt.yticks([low], [compact_number(low)])
         chart = Text.from_ansi(plt.build()).plain  # theme "clear": plotext's only codes are resets
-        return Text("\n".join(label_x_axis(chart.split("\n"), [data.labels[t - 1] for t in ticks])))
+        lines = label_x_axis(chart.split("\n"), [data.labels[t - 1] for t in ticks])
+        return Text("\n".join([chart_title(data.title, key if len(data.series) > 1 else [], width), *lines]))
+
+
+def chart_title(title: str, key: list[str], width: int) -> str:
+    """The chart's title line, centred in ``width`` cells: the title and the key to its lines when both fit, else
+    the title alone, cut with "…" if need be. (plotext left out a title too long for the chart: a narrow trend
+    pane showed no line saying which KPI and which rep.)"""
+    full = f"{title}   {'  '.join(key)}" if key else title
+    text = full if cell_len(full) <= width else title
+    if cell_len(text) > width:
+        text = set_cell_size(text, width - 1).rstrip() + "…"
+    return " " * ((width - cell_len(text)) // 2) + text
 
 
 def label_x_axis(lines: list[str], labels: list[str]) -> list[str]:
