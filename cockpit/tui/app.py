@@ -259,7 +259,8 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
     def watch_snapshot(self, snapshot: Snapshot | None) -> None:
         if snapshot is None:
             return
-        demo = " · DEMO" if snapshot.is_demo else ""
+        # On demo data nobody can be told apart (core.actor): say that whoever opens it may do everything.
+        demo = " · DEMO: everyone is a manager" if snapshot.is_demo else ""
         team = clean(self.team) if self.team else "all teams"
         self.sub_title = f"{snapshot.dashboard.period.label} · {team}{demo}"
         # Once the screens' own watchers (called after this method) have drawn the new rows.

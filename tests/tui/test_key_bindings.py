@@ -41,7 +41,8 @@ async def test_opens_on_the_team_cockpit_for_a_manager(make_cockpit) -> None:
         await settle(pilot)
         assert isinstance(app.screen, DashboardScreen)
         assert period_label(app) == "2026-11"
-        assert app.sub_title == "2026-11 · all teams · DEMO"
+        # Demo data: everyone may act for anyone, and the header says so.
+        assert app.sub_title == "2026-11 · all teams · DEMO: everyone is a manager"
         # Revenue desc: Ana $15k, 김민준 $8k, Zoé $5k, [bold]x $0 — the markup-looking name shown as typed.
         assert rep_names(app) == ["Ana Lima", "김민준", "Zoé Martin", "[bold]x"]
 
