@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import math
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -245,13 +246,14 @@ def render(report: dict[str, Any], fmt: str, *, currency: str) -> str:
     # The answer first: the verdict's paragraph (one line) before the figures it stands on.
     opening = f"{clean(report['verdict']['message'])}\n\n" if "verdict" in report else ""
     if fmt == "markdown":
+        opening = md_text(opening)
         lines = [
             f"**{title}**",
             "",
             "| " + " | ".join(headers) + " |",
             "|" + "|".join("---" if i < 2 else "---:" for i in range(len(headers))) + "|",
         ]
-        lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in cells]
+        lines += ["| " + " | ".join(md_text(c) for c in row) + " |" for row in cells]
         return (
             opening
             + "\n".join(lines)
@@ -271,6 +273,16 @@ def render(report: dict[str, Any], fmt: str, *, currency: str) -> str:
     body = [line(headers), line(["-" * w for w in widths]), *(line(r) for r in cells)]
     extra = _cohort_and_pipeline_sections(report, fmt, currency) + _insight_sections(report, fmt, currency)
     return opening + title + "\n\n" + "\n".join(body) + extra
+
+
+#: What Markdown reads as formatting, links, HTML or a table's cell edge; escaped with a backslash (any ASCII
+#: punctuation may be), so that a rep named "*Bo*" or "<b>x</b>" or "[x](http://…)" shows as typed.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#!])")
+
+
+def md_text(text: str) -> str:
+    """``text`` (already cleaned of control characters) shown literally in Markdown."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def _csv_safe(value: Any) -> Any:
@@ -293,7 +305,7 @@ def _grid(headers: list[str], rows: list[list[str]], fmt: str) -> list[str]:
             "| " + " | ".join(headers) + " |",
             "|" + "|".join("---" if i == 0 else "---:" for i in range(len(headers))) + "|",
         ]
-        return out + ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
+        return out + ["| " + " | ".join(md_text(c) for c in row) + " |" for row in rows]
     widths = [max(cell_width(h), *(cell_width(r[i]) for r in rows)) for i, h in enumerate(headers)]
 
     def line(values: list[str]) -> str:
@@ -354,7 +366,8 @@ def _cohort_and_pipeline_sections(report: dict[str, Any], fmt: str, currency: st
                 money(row["weighted_pipeline"]),
             ]
         )
-        parts += ["", heading(f"Pipeline by stage at period end ({name})")]
+        label = md_text(name) if fmt == "markdown" else name
+        parts += ["", heading(f"Pipeline by stage at period end ({label})")]
         parts += _grid(["Stage", "Deals", "Value", "Weighted"], cells, fmt)
     return "\n" + "\n".join(parts) if parts else ""
 
@@ -377,16 +390,17 @@ def _insight_sections(report: dict[str, Any], fmt: str, currency: str) -> str:
         return f"**{text}**" if fmt == "markdown" else text
 
     bullet = "- " if fmt == "markdown" else "  "
+    literal = md_text if fmt == "markdown" else str
     parts: list[str] = [heading("Pace and plan")]
     for who, obj in [("Team", report["team"]), *((clean(r["rep"], max_len=24), r) for r in report["reps"])]:
         pace, plan = obj["pace"], obj["plan"]
         days = f"{pace['business_days_elapsed']} of {pace['business_days_total']} business days"
         parts.append(
-            f"{bullet}{who}: attainment {share(pace['attainment'])}, pace {share(pace['pace'])} ({days});"
-            f" {clean(plan['message'])}"
+            f"{bullet}{literal(who)}: attainment {share(pace['attainment'])}, pace {share(pace['pace'])} ({days});"
+            f" {literal(clean(plan['message']))}"
         )
     parts += ["", heading("Diagnosis")]
-    parts += [f"{bullet}{clean(s['message'])}" for s in report["diagnosis"]] or [f"{bullet}No strong signal."]
+    parts += [f"{bullet}{literal(clean(s['message']))}" for s in report["diagnosis"]] or [f"{bullet}No strong signal."]
     for key, title in (("channels", "Channels"), ("segments", "Segments")):
         rows = report[key]
         if not rows:
@@ -422,7 +436,7 @@ def _insight_sections(report: dict[str, Any], fmt: str, currency: str) -> str:
     if funnel["stale"]:
         parts += ["", heading(f"Stale deals (idle over {funnel['stale_days']} days)")]
         parts += [
-            f"{bullet}{clean(r['rep'], max_len=24)}: {r['deals']} ({money(r['amount'])},"
+            f"{bullet}{literal(clean(r['rep'], max_len=24))}: {r['deals']} ({money(r['amount'])},"
             f" oldest {r['oldest_days']} days)"
             for r in funnel["stale"]
         ]

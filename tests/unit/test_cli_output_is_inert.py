@@ -110,3 +110,20 @@ def test_cp1252_only_for_a_file_with_no_utf8_at_all_and_said_so(db, tmp_path, ca
     assert rc == 0 and "read as cp1252: the file has no valid UTF-8" in out
     with reopen(db, "alice") as store:
         assert store.account_by_name("Müller €") is not None
+
+
+def test_markdown_shows_names_as_typed_not_as_formatting(tmp_path, monkeypatch, capsys) -> None:
+    """A rep named like Markdown (emphasis, HTML, a link) is escaped in every line of the Markdown report."""
+    path = tmp_path / "md.db"
+    name = "*Bo* <b>x</b> [x](y)"  # 20 characters: tables cut names at 24
+    with make_db(path, logins=False) as store:
+        rep = store.add_rep(name, team="East")
+        store.add_deal(rep_id=rep, account="Acme", title="A", amount=100_000, stage="won")
+    monkeypatch.setenv("COCKPIT_NOW", "2026-11-27T10:15:00+01:00")
+    monkeypatch.setenv("COCKPIT_TZ", "Europe/Paris")
+    rc, out, err = run(capsys, "report", "--db", str(path), "--format", "markdown")
+    assert (rc, err) == (0, "")
+    escaped = r"\*Bo\* \<b\>x\</b\> \[x\](y)"
+    assert escaped in out
+    # Outside the escaped form the raw name never appears: no line can render it as formatting or a link.
+    assert name not in out.replace(escaped, "")
