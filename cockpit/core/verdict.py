@@ -6,10 +6,13 @@ Method (docs/INSIGHTS.md, "verdict"):
 
 1. **Gap**: against the quota when the scope has one, else against its **baseline**, the median revenue of the
    trailing window the plan uses (the 3 periods of the same kind before this one; the period holding the median, or
-   the mean of the two middle ones). A period still running is judged at its pace: its totals are projected to the
-   full period (÷ share of business days elapsed).
+   the mean of the two middle ones). Periods before the scope's first data are not history (:func:`first_data`):
+   with none left there is nothing to compare with, with fewer than the window no cause is named. A period still
+   running is judged at its pace: its totals are projected to the full period (÷ share of business days elapsed; a
+   factor of 1 once no business day is left, still "projected" until the period is over).
 2. **Decomposition**: revenue = opportunities × conversion × average deal, with conversion = deals won in the period
-   ÷ opportunities qualified in the period, and deal = revenue ÷ won deals, so the product is the revenue exactly.
+   ÷ opportunities qualified in the period (a ratio, not a share: above 1 when deals qualified earlier close now),
+   and deal = revenue ÷ won deals, so the product is the revenue exactly.
    (The KPI strip's conversion is the period's cohort: the share of its opportunities won so far, near 0 while they
    are young. Won ÷ opportunities of the same period counts wins as they come, from any cohort, so a running period
    reads the same as a finished one.) The change from the baseline is split with the **Shapley** value (each
@@ -78,6 +81,9 @@ LEVERS: dict[tuple[str, str], str] = {
     ("conversion", "individual"): "coaching on selling skills",
     ("deal_size", "individual"): "coaching on discounts and deal mix",
 }
+#: Reasons a factor names no cause (:attr:`Factor.reason`).
+FEW_REPS = "few_reps"
+SHORT_HISTORY = "short_history"
 OTHERS = "(others)"  # reps in scope with history but no row in the dashboard (inactive, no recent data)
 _MAD_NORMAL = 0.6745  # median |z| of a standard normal
 
@@ -113,6 +119,10 @@ class Factor:
     baseline: float | None
     moved: int = 0  # measurable reps whose factor moved in the factor's direction
     measured: int = 0  # measurable reps
+    #: Why no cause is named although the factor may have moved: :data:`FEW_REPS` (every measurable rep moved, but
+    #: too few of them to tell team-wide from individual) or :data:`SHORT_HISTORY` (fewer earlier periods with data
+    #: than the window); None otherwise.
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -123,18 +133,19 @@ class Verdict:
     period: str
     basis: str  # "quota" | "baseline"
     target: int
-    actual: int  # the revenue, projected to the period's end while it runs
-    gap: int  # actual − target: negative when short
+    actual: int | None  # the revenue, projected to the period's end while it runs (None: too early to say)
+    gap: int | None  # actual − target: negative when short (None: too early to say)
     gap_share: float | None  # gap ÷ target
-    projected: bool
+    projected: bool  # the period is still running
     baseline: int | None  # the median revenue of the trailing window (None: no history)
     change: int  # actual − baseline: what the factors split (0 without history)
-    window: str  # the trailing window's label
+    window: str  # the trailing window's label: the earlier periods with data it holds
     factors: tuple[Factor, ...]  # claimed causes first, each group by money
     message: str  # one short paragraph (the insights screen, the report)
     rep_id: int | None = None
     line: str = ""  # the gist in one line (the team cockpit, My day): gap · causes
     causes: tuple[str, ...] = ()  # the line's causes, by money: "conversion −$56k (Ana Torres)"
+    history: int = 0  # earlier periods with data in the trailing window (the baseline's pool)
 
     def factor(self, name: str) -> Factor | None:
         return next((f for f in self.factors if f.factor == name), None)
@@ -171,8 +182,8 @@ def verdict_json(verdict: Verdict, currency: str) -> dict[str, Any]:
         "period": verdict.period,
         "basis": verdict.basis,
         "target": to_major(verdict.target, currency),
-        "actual": to_major(verdict.actual, currency),
-        "gap": to_major(verdict.gap, currency),
+        "actual": None if verdict.actual is None else to_major(verdict.actual, currency),
+        "gap": None if verdict.gap is None else to_major(verdict.gap, currency),
         "gap_share": _round(verdict.gap_share),
         "projected": verdict.projected,
         "factors": [
@@ -414,6 +425,15 @@ def _series(trend: dict[str, list[Any]]) -> tuple[Counts, ...]:
     )
 
 
+def first_data(series: Sequence[Counts]) -> int | None:
+    """The index of the first period with an opportunity qualified, a deal won or revenue (None: none has).
+
+    The periods before it are not history: the scope had no data yet (a database that starts in November reads
+    October as "no data", not as a month that sold $0). Calls, costs, quotas and the open pipeline do not count: a
+    period holding only those (the days before the first deal was qualified) has no revenue to compare with."""
+    return next((i for i, c in enumerate(series) if c.opportunities or c.won or c.revenue), None)
+
+
 def _units(dash: Dashboard) -> tuple[tuple[_Unit, ...], tuple[Counts, ...]]:
     """The dashboard's reps as units, plus :data:`OTHERS` (team − listed reps) when not 0; and the team's series."""
     team = _series(dash.team_trend)
@@ -473,6 +493,7 @@ class _Finding:
     moves: list[_Move]
     value: float | None
     baseline: float | None
+    reason: str | None = None  # why none although it moved (:data:`FEW_REPS`)
 
 
 def _rel(now: float | None, base: float | None) -> float | None:
@@ -502,8 +523,13 @@ class _Analysis:
         phi_rep: dict[str, float] | None = None,
     ) -> None:
         self.units, self.scope, self.cur, self.progress = list(units), list(scope), cur, progress
-        hist = list(range(max(0, cur - window), cur))
+        # The trailing window, without the periods before the scope's first data (they are not history).
+        start = first_data(scope[:cur])
+        hist = list(range(max(start, cur - window), cur)) if start is not None else []
         self.window_periods = hist
+        #: Fewer earlier periods than the window: a baseline, but too little history to name a cause.
+        self.short = len(hist) < window
+        self.first = {id(u): first_data(u.series[:cur]) for u in self.units}
         self.base_periods = _median_periods([c.revenue for c in scope], hist)
         self.base = {id(u): _mean(u.series, self.base_periods) for u in self.units}
         self.ref = {id(u): _total(u.series, hist) for u in self.units}
@@ -530,6 +556,15 @@ class _Analysis:
     def projected(self, c: Counts) -> Counts:
         return c.scaled(1 / self.progress) if self.progress < 1 else c
 
+    def measurable(self, u: _Unit) -> bool:
+        """``u`` can be tested against its own window: the scope has a full window of history and ``u``'s data
+        started by its first period (a rep who joined since has no usual to stand out from; :data:`OTHERS` follows
+        the scope)."""
+        if self.short:
+            return False
+        first = self.first[id(u)]
+        return u.rep_id is None or (first is not None and first <= self.window_periods[0])
+
     def parts(self) -> dict[int, tuple[float, float, float]]:
         if self._parts is None:
             self._parts = {id(u): decompose(self.base[id(u)], self.projected(self.now[id(u)])) for u in self.units}
@@ -552,14 +587,18 @@ class _Analysis:
     def z_group(self, f: str, units: Sequence[_Unit]) -> tuple[float | None, float | None]:
         """The z (team dispersion) and the relative change against the window of factor ``f`` over ``units``,
         rep by rep (:func:`_group_z`; the reps without a row, :data:`OTHERS`, are no rep to stratify by)."""
-        pairs = [(self.now[id(u)], self.ref[id(u)]) for u in units if u.rep_id is not None or len(units) == 1]
+        pairs = [
+            (self.now[id(u)], self.ref[id(u)])
+            for u in units
+            if (u.rep_id is not None or len(units) == 1) and self.measurable(u)
+        ]
         z, ratio = _group_z(f, pairs, self.exposure)
         rel = None if math.isnan(ratio) else ratio - 1
         return (None if z is None else z / math.sqrt(self.phi_team[f])), rel
 
     def move(self, u: _Unit, f: str, amount: float, g: float = 1.0) -> _Move:
         now, ref = self.now[id(u)], self.ref[id(u)]
-        z = _z(f, now, ref, self.exposure, g) if u.active else None
+        z = _z(f, now, ref, self.exposure, g) if u.active and self.measurable(u) else None
         return _Move(
             unit=u,
             amount=amount,
@@ -603,7 +642,10 @@ class _Analysis:
             direction = _sign(rel_rest)
             moved = [m for m in measurable if _sign(m.rel) == direction]
             found.direction, found.moved = direction, len(moved)
-            if len(measurable) >= MIN_TEAM_REPS and 2 * len(moved) > len(measurable):
+            if len(measurable) < MIN_TEAM_REPS:
+                # Too few reps to tell a team's move from a few reps' (nobody measurable is known to have held).
+                found.reason = FEW_REPS
+            elif 2 * len(moved) > len(measurable):
                 found.spread = "team"
                 # Who stands out beyond the team's common move (the median rep's ratio).
                 g = statistics.median(1 + (m.rel or 0) for m in measurable)
@@ -618,8 +660,16 @@ class _Analysis:
             direction = _sign(sum(m.amount for m in flagged))
             same = [m for m in flagged if _sign(m.rel) == direction]
             if direction and same:
-                found.spread, found.direction, found.named = "individual", direction, same
+                found.direction = direction
                 found.moved = sum(1 for m in measurable if _sign(m.rel) == direction)
+                if len(same) < len(measurable):
+                    # Carried by a few reps while the others held: individual.
+                    found.spread, found.named = "individual", same
+                elif len(measurable) >= MIN_TEAM_REPS:
+                    # Every measurable rep stands out the same way: nobody held, it is the team's.
+                    found.spread = "team"
+                else:
+                    found.reason = FEW_REPS
         found.named.sort(key=lambda m: (-abs(m.amount), m.unit.name.casefold()))
         return found
 
@@ -629,13 +679,21 @@ def _dispersions(
     past: tuple[tuple[bool, tuple[Counts, ...]], ...], window: int
 ) -> tuple[tuple[tuple[str, float], ...], tuple[tuple[str, float], ...]]:
     """The dispersion of each factor's statistic, the reps' and the team's, over the past periods that have a full
-    window before them. ``past``: each rep's (active, series before the judged period). Pure, so cached: at 200 reps
-    this is most of a verdict's cost, and it stays the same from one refresh to the next."""
+    window of data before them (a rep counts from their own first data on, as in the judged period's tests).
+    ``past``: each rep's (active, series before the judged period). Pure, so cached: at 200 reps this is most of a
+    verdict's cost, and it stays the same from one refresh to the next."""
     rep_z: dict[str, list[float]] = {f: [] for f in FACTORS}
     team_z: dict[str, list[float]] = {f: [] for f in FACTORS}
     cur = len(past[0][1]) if past else 0
+    firsts = [first_data(series) for _active, series in past]
     for t in range(window, cur):
-        pairs = [(active, series[t], _total(series, range(t - window, t))) for active, series in past]
+        pairs = [
+            (active, series[t], _total(series, range(t - window, t)))
+            for (active, series), first in zip(past, firsts, strict=True)
+            if first is not None and first <= t - window
+        ]
+        if not pairs:
+            continue
         for f in FACTORS:
             for active, now, ref in pairs:
                 if active:
@@ -718,8 +776,9 @@ def team_and_rep_verdicts(
     analyses: dict[float, _Analysis] = {}
 
     def progress_of(pace: Pace) -> tuple[float, float]:
-        complete = pace.complete or pace.days_total == 0
-        progress = 1.0 if complete else pace.days_elapsed / pace.days_total
+        # The share of business days elapsed: 1 when the period is over, and also while it still runs with no
+        # business day left (its last one has passed, or it has none): the projection factor is then 1.
+        progress = 1.0 if pace.complete or pace.days_total == 0 else pace.days_elapsed / pace.days_total
         # Before the first business day nothing is projected nor split (the verdict says it is too early); the
         # analyses below then only give the baseline, which does not depend on the progress.
         return progress, progress if progress > 0 else 1.0
@@ -759,36 +818,40 @@ def _build(
     window: int,
 ) -> Verdict:
     period = dash.period
-    projected = progress < 1
+    projected = not pace.complete  # the period is still running (judged at its pace, even with no day left)
+    too_early = projected and progress <= 0
     observed = analysis.scope[analysis.cur].revenue
     actual = round(observed / progress) if projected and progress > 0 else round(observed)
-    has_history = bool(analysis.base_periods)
-    baseline = _half_up(analysis.scope_base.revenue) if has_history else None
+    history = len(analysis.window_periods)  # earlier periods with data; 0: nothing to compare with
+    baseline = _half_up(analysis.scope_base.revenue) if history else None
     basis = "quota" if pace.quota > 0 else "baseline"
     target = pace.quota if basis == "quota" else (baseline or 0)
     gap = actual - target
     gap_share = gap / target if target else None
-    window_label = _window_label(dash, analysis, window)
+    window_label = _window_label(dash, analysis)
     name = _period_name(period)
     change = actual - baseline if baseline is not None else 0
     money = _money_fn(currency)
 
     factors: tuple[Factor, ...] = ()
-    if projected and progress <= 0:
+    if too_early:
         message = f"No business day of {name} has passed yet: too early for a verdict."
     else:
-        if has_history:
-            factors = _factors(analysis, team, rep, change, currency)
-        message = _message(name, period, basis, gap, gap_share, baseline, change, projected, factors, rep, money)
-    line, causes = _line(period, basis, gap, gap_share, baseline, projected, progress, factors, rep, money)
+        if history:
+            factors = _factors(analysis, team, rep, change, currency, projected)
+        message = _message(
+            name, period, basis, gap, gap_share, baseline, change, projected, factors, rep, money, history, window
+        )
+    line, causes = _line(period, basis, gap, gap_share, baseline, projected, too_early, factors, rep, money)
     return Verdict(
         scope=scope,
         period=period.label,
         basis=basis,
         target=target,
-        actual=actual,
-        gap=gap,
-        gap_share=gap_share,
+        # Before the first business day there is nothing to project from: no revenue, gap or share is claimed.
+        actual=None if too_early else actual,
+        gap=None if too_early else gap,
+        gap_share=None if too_early else gap_share,
         projected=projected,
         baseline=baseline,
         change=change,
@@ -798,6 +861,7 @@ def _build(
         rep_id=rep.rep_id if rep else None,
         line=line,
         causes=causes,
+        history=history,
     )
 
 
@@ -805,15 +869,16 @@ def _half_up(x: float) -> int:
     return math.floor(x + 0.5)
 
 
-def _window_label(dash: Dashboard, analysis: _Analysis, window: int) -> str:
-    first = max(0, analysis.cur - window)
-    if first >= analysis.cur:
+def _window_label(dash: Dashboard, analysis: _Analysis) -> str:
+    if not analysis.window_periods:
         return ""
-    start, end = dash.periods[first], dash.periods[analysis.cur - 1]
+    start, end = dash.periods[analysis.window_periods[0]], dash.periods[analysis.window_periods[-1]]
     return start.label if start == end else f"{start.label}..{end.label}"
 
 
-def _factors(analysis: _Analysis, team: _Analysis, rep: _Unit | None, change: int, currency: str) -> tuple[Factor, ...]:
+def _factors(
+    analysis: _Analysis, team: _Analysis, rep: _Unit | None, change: int, currency: str, running: bool
+) -> tuple[Factor, ...]:
     parts = analysis.parts()
     units = analysis.units
     totals = apportion([sum(parts[id(u)][k] for u in units) for k in range(3)], change)
@@ -844,7 +909,8 @@ def _factors(analysis: _Analysis, team: _Analysis, rep: _Unit | None, change: in
         )
         lever = LEVERS.get((f, found.spread))
         team_median = _team_median(team, f)
-        text = _factor_message(f, totals[k], found, lever, rep is not None, team_median, money, analysis.progress < 1)
+        reason = SHORT_HISTORY if analysis.short else found.reason
+        text = _factor_message(f, totals[k], found, lever, rep is not None, team_median, money, running, reason)
         out.append(
             Factor(
                 factor=f,
@@ -858,9 +924,10 @@ def _factors(analysis: _Analysis, team: _Analysis, rep: _Unit | None, change: in
                 baseline=found.baseline,
                 moved=found.moved,
                 measured=found.measured,
+                reason=reason,
             )
         )
-    out.sort(key=lambda f: (f.spread == "none", -abs(f.amount), FACTORS.index(f.factor)))
+    out.sort(key=lambda f: (f.spread == "none", f.reason is None, -abs(f.amount), FACTORS.index(f.factor)))
     return tuple(out)
 
 
@@ -884,6 +951,10 @@ def _rep_finding(analysis: _Analysis, team: _Analysis, rep: _Unit, f: str, amoun
     ):
         finding.spread = "team"
     elif analysis.standing_out([m], analysis.crit_rep):
+        if team_found.reason == FEW_REPS and team_found.direction == direction:
+            # The rep's few colleagues moved the same way: not the rep's own cause, nor known to be the team's.
+            finding.reason, finding.direction = FEW_REPS, direction
+            return finding
         finding.spread = "individual"
     else:
         return finding
@@ -926,14 +997,13 @@ def _show(f: str, value: float | None, money) -> str:  # noqa: ANN001
     if f == "volume":
         return f"{value:,.0f}"
     if f == "conversion":
-        return percent(value)
+        # Wins per opportunity of the period, not a share: it passes 1 when deals qualified earlier close now.
+        return f"{value:,.2f}"
     return money(value)
 
 
-def _detail(f: str, m: _Move, team_median: float | None, money, running: bool) -> str:  # noqa: ANN001
-    label = {"volume": "opportunities", "conversion": "won/opp", "deal_size": "average deal"}[f]
-    if running and f == "conversion":
-        label = "won/opp so far"  # this period's wins per opportunity, not its young cohort's share won
+def _detail(f: str, m: _Move, team_median: float | None, money) -> str:  # noqa: ANN001
+    label = {"volume": "opportunities", "conversion": "won per opportunity", "deal_size": "average deal"}[f]
     text = f"{label} {_show(f, m.value, money)} vs {_show(f, m.baseline, money)} usually"
     if team_median is not None:
         text += f", team median {_show(f, team_median, money)}"
@@ -949,18 +1019,30 @@ def _factor_message(
     team_median: float | None,
     money,  # noqa: ANN001
     running: bool = False,
+    reason: str | None = None,
 ) -> str:
     word = _WORDS[f]
+    if reason == SHORT_HISTORY:
+        return f"{word.capitalize()} {_signed(amount, money)} (too little history to name a cause)."
+    down = amount < 0 or (amount == 0 and found.direction < 0)
+    head = f"{money(amount)} is {word}" if down else f"{word.capitalize()} added {money(amount)}"
+    if reason == FEW_REPS:
+        if rep_scope:
+            detail = _detail(f, found.moves[0], team_median, money)
+            return f"{head} ({detail}; too few reps to tell team-wide from individual)."
+        verb = "fell" if found.direction < 0 else "rose"
+        return (
+            f"{head}: {_METRICS[f]} {verb} for {found.moved} of {found.measured} reps,"
+            " too few to tell team-wide from individual."
+        )
     if found.spread == "none":
         if running and f == "conversion":
             # Say which conversion was judged: not the period's young cohort (the KPI strip's), which is still open.
-            return "Conversion held (within normal variation; won per opportunity so far, not the young cohort's)."
+            return "Conversion held (within normal variation; won per opportunity of the period, not its young cohort)."
         return f"{word.capitalize()} held (within normal variation)."
-    down = amount < 0 or (amount == 0 and found.direction < 0)
-    head = f"{money(amount)} is {word}" if down else f"{word.capitalize()} added {money(amount)}"
     if rep_scope:
         m = found.named[0]
-        detail = _detail(f, m, team_median, money, running)
+        detail = _detail(f, m, team_median, money)
         if found.spread == "team":
             advice = lever if down else "find out what changed and keep it"
             return f"{head}, as for most of the team ({detail}: {advice})."
@@ -977,11 +1059,24 @@ def _factor_message(
     share = sum(m.amount for m in found.named) / amount if amount else 0.0
     qualifier = "almost all" if share >= 0.8 else "mostly" if share >= 0.5 else "partly"
     advice = (lever or "coaching") if down else "ask what works"
-    detail = _detail(f, first, team_median, money, running)
+    detail = _detail(f, first, team_median, money)
     if not others:
         return f"{head}, {qualifier} {first.unit.name} ({detail}: {advice})."
     rest = others[0].unit.name if len(others) == 1 else f"{len(others)} others"
     return f"{head}, {qualifier} {first.unit.name} ({detail}) and {rest}: {advice}."
+
+
+def _signed(amount: float, money) -> str:  # noqa: ANN001
+    sign = "+" if amount > 0 else "−" if amount < 0 else ""
+    return f"{sign}{money(amount)}"
+
+
+def _largest(factors: Sequence[Factor], money) -> str:  # noqa: ANN001
+    """ " (the largest part: volume, −$12k)", or "" when every part is 0."""
+    largest = max(factors, key=lambda f: (abs(f.amount), -FACTORS.index(f.factor)), default=None)
+    if largest is None or not largest.amount:
+        return ""
+    return f" (the largest part: {_WORDS[largest.factor]}, {_signed(largest.amount, money)})"
 
 
 def _names(moves: Sequence[_Move]) -> str:
@@ -1004,6 +1099,8 @@ def _message(
     factors: Sequence[Factor],
     rep: _Unit | None,
     money,  # noqa: ANN001
+    history: int,
+    window: int,
 ) -> str:
     pace = " at this pace" if projected else ""
     kind = _kind_word(period)
@@ -1033,17 +1130,20 @@ def _message(
         if basis == "quota":
             sentences.append(f"No earlier {kind} to compare with.")
         return " ".join(sentences)
+    if history < window:
+        # Fewer earlier periods with data than the window: a baseline to measure from, but not what "usual" is.
+        kinds = kind if history == 1 else f"{kind}s"
+        tail = _largest(factors, money)
+        sentences.append(f"Only {history} earlier {kinds}: too little history to name a cause{tail}.")
+        return " ".join(sentences)
     claimed = [f for f in factors if f.spread != "none"]
-    held = [f for f in factors if f.spread == "none"]
-    sentences += [f.message for f in claimed]
-    if not claimed and not any(f.amount for f in factors):
+    undecided = [f for f in factors if f.spread == "none" and f.reason is not None]
+    held = [f for f in factors if f.spread == "none" and f.reason is None]
+    sentences += [f.message for f in claimed + undecided]
+    if not claimed and not undecided and not any(f.amount for f in factors):
         sentences.append("Volume, conversion and deal size held.")
-    elif not claimed:
-        largest = max(factors, key=lambda f: (abs(f.amount), -FACTORS.index(f.factor)), default=None)
-        tail = ""
-        if largest is not None and largest.amount:
-            sign = "+" if largest.amount > 0 else "−"
-            tail = f" (the largest part: {_WORDS[largest.factor]}, {sign}{money(largest.amount)})"
+    elif not claimed and not undecided:
+        tail = _largest(factors, money)
         sentences.append(f"No clear cause: volume, conversion and deal size moved within normal variation{tail}.")
     elif held:
         words = [_WORDS[f.factor] for f in sorted(held, key=lambda f: FACTORS.index(f.factor))]
@@ -1059,7 +1159,7 @@ def _line(
     gap_share: float | None,
     baseline: int | None,
     projected: bool,
-    progress: float,
+    too_early: bool,
     factors: Sequence[Factor],
     rep: _Unit | None,
     money,  # noqa: ANN001
@@ -1067,7 +1167,7 @@ def _line(
     """The verdict in one line: "$124k (62%) short of quota · conversion −$56k (Ana Torres), volume −$48k
     (team-wide)"; a rep's own: "(own)" or "(like the team)". And its causes (a name cut to 24 cells: one long name
     must not push the others off a screen's line)."""
-    if projected and progress <= 0:
+    if too_early:
         return "too early for a verdict", ()
     pace = " at this pace" if projected else ""
     share = f" ({percent(abs(gap_share))})" if gap_share is not None else ""
@@ -1081,8 +1181,15 @@ def _line(
         head = f"{money(gap)}{share} {'below' if gap < 0 else 'above'} a usual {kind}{pace}"
     else:
         head = f"level with a usual {kind}{pace}"
+    if baseline is None:  # against a quota, with no earlier period: nothing judged, so nothing "held"
+        return f"{head} · nothing to compare with", ()
+    if any(f.reason == SHORT_HISTORY for f in factors):
+        return f"{head} · too little history", ()
     causes = []
     for f in factors:
+        if f.reason == FEW_REPS:
+            causes.append(f"{_WORDS[f.factor]} {_signed(f.amount, money)} (too few reps to tell)")
+            continue
         if f.spread == "none":
             continue
         sign = "+" if f.amount > 0 else "−" if f.amount < 0 else ""

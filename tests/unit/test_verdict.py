@@ -144,7 +144,7 @@ def test_one_reps_conversion_collapse_is_individual_and_names_her(size: int) -> 
     assert conversion.reps[0].value == pytest.approx(2 / 80) and conversion.reps[0].baseline == pytest.approx(0.25)
     assert conversion.lever == "coaching on selling skills"
     assert (
-        "$90k is conversion, almost all Ana Torres (won/opp 3% vs 25% usually, team median 25%:"
+        "$90k is conversion, almost all Ana Torres (won per opportunity 0.03 vs 0.25 usually, team median 0.25:"
         " coaching on selling skills)." in v.message
     )
 
@@ -178,7 +178,7 @@ def test_team_wide_drop_and_one_collapse_are_both_found_exactly() -> None:
     assert v.message == (
         "November is $210k (53%) below a usual month."
         " $120k is volume: opportunities fell for 6 of 7 reps (team-wide: lead flow; talk to marketing)."
-        " $90k is conversion, almost all Ana Torres (won/opp 3% vs 25% usually, team median 25%:"
+        " $90k is conversion, almost all Ana Torres (won per opportunity 0.03 vs 0.25 usually, team median 0.25:"
         " coaching on selling skills)."
         " Deal size held."
     )
@@ -253,7 +253,7 @@ def test_one_reps_verdict_tells_her_own_cause_from_the_teams() -> None:
     assert claimed(mine) == {"conversion": "individual"}
     assert mine.message == (
         "Ana Torres: November is $90k (90%) below a usual month."
-        " $90k is conversion (won/opp 3% vs 25% usually, team median 25%: coaching on selling skills)."
+        " $90k is conversion (won per opportunity 0.03 vs 0.25 usually, team median 0.25: coaching on selling skills)."
         " Volume and deal size held."
     )
     # Bo lost 16 of 40 opportunities like five colleagues: the team's lead flow, not Bo's effort.

@@ -18,7 +18,7 @@ from cockpit.core.periods import parse_period
 from cockpit.core.targets import targets
 from cockpit.core.verdict import compute_verdict, verdict_json
 from tests.support.insights_db import Clock, open_store, ts
-from tests.support.verdict_teams import drop_and_collapse_db
+from tests.support.verdict_teams import drop_and_collapse_db, month_of_deals
 
 DEAL = 4_000_00
 AFTER = pendulum.datetime(2027, 1, 15, 12, tz="UTC")
@@ -49,7 +49,7 @@ def test_a_team_wide_drop_and_one_reps_collapse_from_a_real_database(tmp_path) -
     assert [r.rep for r in v.factor("conversion").reps if r.named] == ["Ana Torres"]
     assert v.message == (
         "November is $124k (62%) short of quota, $104k below a usual month."
-        " $56k is conversion, almost all Ana Torres (won/opp 2% vs 25% usually, team median 25%:"
+        " $56k is conversion, almost all Ana Torres (won per opportunity 0.02 vs 0.25 usually, team median 0.25:"
         " coaching on selling skills)."
         " $48k is volume: opportunities fell for 6 of 7 reps (team-wide: lead flow; talk to marketing)."
         " Deal size held."
@@ -113,8 +113,40 @@ def test_a_young_cohort_is_not_read_as_a_conversion_collapse(tmp_path) -> None:
     conversion = v.factor("conversion")
     assert conversion is not None and conversion.spread == "none"
     assert conversion.message == (
-        "Conversion held (within normal variation; won per opportunity so far, not the young cohort's)."
+        "Conversion held (within normal variation; won per opportunity of the period, not its young cohort)."
     )
     assert conversion.value == pytest.approx(0.25, abs=0.05)  # won per opportunity of the period: the usual rate
     assert [f for f in v.factors if f.spread != "none"] == []
+    store.close()
+
+
+def test_an_empty_database_has_nothing_to_compare_with(tmp_path) -> None:
+    """Two reps, no deal at all: no earlier month has data, so there is no baseline to be "level with"."""
+    store = open_store(tmp_path / "empty.db", Clock(ts("2026-11-02")))
+    for name in ("Ana", "Bo"):
+        store.add_rep(name, team="North")
+    dash = dashboard(store, parse_period("2026-11", tz="UTC"), trend=12)
+    v = compute_verdict(dash, targets(store, dash, now=AFTER))
+    assert v is not None and (v.baseline, v.actual, v.factors) == (None, 0, ())
+    assert v.message == "November: $0 sold; no quota and no earlier month to compare with."
+    store.close()
+
+
+def test_a_database_that_starts_late_in_october_has_one_earlier_month(tmp_path) -> None:
+    """Three reps whose first deals are qualified in October (20, 5 won at $4,000 = $20,000 each) and November (12,
+    3 won = $12,000 each). August and September have no data: not $0 months. Baseline: October, $60,000."""
+    store = open_store(tmp_path / "late.db", Clock(ts("2027-01-10")))
+    for name in ("Ana", "Bo", "Cy"):
+        rep = store.add_rep(name, team="North")
+        month_of_deals(store, rep, "2026-10", 20, 5)
+        month_of_deals(store, rep, "2026-11", 12, 3)
+    dash = dashboard(store, parse_period("2026-11", tz="UTC"), trend=12)
+    v = compute_verdict(dash, targets(store, dash, now=AFTER))
+    assert v is not None
+    assert (v.baseline, v.actual, v.change, v.window) == (60_000_00, 36_000_00, -24_000_00, "2026-10")
+    assert [f for f in v.factors if f.spread != "none"] == []
+    assert v.message == (
+        "November is $24k (40%) below a usual month."
+        " Only 1 earlier month: too little history to name a cause (the largest part: volume, −$24k)."
+    )
     store.close()
