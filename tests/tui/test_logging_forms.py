@@ -615,3 +615,35 @@ async def test_quick_entry_refuses_a_call_outcome_for_an_email_before_enter(stor
     assert count(store, "audit_log") == before + 1
     row = store.activities(limit=1)[0]
     assert (row.kind, row.outcome, row.note) == ("email", "replied", "wants a quote")
+
+
+@run_async
+async def test_the_deal_field_looks_among_the_chosen_accounts_deals(store: Store) -> None:
+    """'analytics' names a deal of Globex and one of Acme Labs: with Globex chosen it is Globex's (issue 21)."""
+    globex = store.add_deal(rep_id=1, account="Globex", title="Analytics renewal", amount=100_000, stage="lead")
+    store.add_deal(rep_id=1, account="Acme Labs", title="Analytics pilot", amount=100_000, stage="lead")
+    app = app_for(store)
+    async with app.run_test(size=(100, 50)) as pilot:
+        await open_call_form_on_globex(pilot)
+        await settle(pilot)
+        await type_into(pilot, "#deal", "analytics")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, EntryForm)
+    assert store.activities(limit=1)[0].deal_id == globex
+
+
+@run_async
+async def test_a_title_no_deal_of_the_chosen_account_has_is_refused_in_its_field(store: Store) -> None:
+    store.add_deal(rep_id=1, account="Acme Labs", title="Analytics pilot", amount=100_000, stage="lead")
+    before = count(store, "activities")
+    app = app_for(store)
+    async with app.run_test(size=(100, 50)) as pilot:
+        await open_call_form_on_globex(pilot)
+        await settle(pilot)
+        await type_into(pilot, "#deal", "analytics")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, EntryForm)  # still open, nothing lost
+        assert message(app, "deal") == "no deal of 'Globex' matches 'analytics'"
+    assert count(store, "activities") == before

@@ -390,15 +390,18 @@ class EntryForm(ModalScreen[T], Generic[T]):
         self.dismiss(entry)
 
 
-def _deal_id(text: str, catalog: Catalog) -> int:
-    """A deal typed as ``#1042``, ``1042 Renewal…`` or part of its title."""
+def _deal_id(text: str, catalog: Catalog, account: str | None = None) -> int:
+    """A deal typed as ``#1042``, ``1042 Renewal…`` or part of its title; a title is looked up among the deals of
+    ``account`` when one is chosen (an account's "analytics" deal, not another account's)."""
     m = re.match(r"#?(\d+)\b", text.strip())
     if m:
         return catalog.deal(int(m.group(1))).id if catalog.deals else int(m.group(1))
-    title = match_name(text, [d.title for d in catalog.deals], "deals")
+    deals = [d for d in catalog.deals if account is None or d.account == account]
+    title = match_name(text, [d.title for d in deals], "deals")
     if title is None:
-        raise ParseError(f"no deal matches {text!r}")
-    return next(d.id for d in catalog.deals if d.title == title)
+        where = f" of {clean(account)!r}" if account is not None else ""
+        raise ParseError(f"no deal{where} matches {text!r}")
+    return next(d.id for d in deals if d.title == title)
 
 
 def _deal_text(ref: DealRef) -> str:
@@ -474,6 +477,9 @@ class ActivityForm(EntryForm[ActivityEntry]):
         except ParseError as exc:
             self.set_message("account", field_message(exc), hint=True)
             return
+        # The deal field suggests the chosen account's deals (all of them while no known account is chosen).
+        deals = [d for d in self.catalog.deals if found is None or d.account == found]
+        self.deal_suggester.names = [_deal_text(d) for d in deals]
         if found is None:
             self.set_message("account", f"new account {clean(value.strip())!r} will be created", hint=True)
         elif found.casefold() != value.strip().casefold():
@@ -481,7 +487,6 @@ class ActivityForm(EntryForm[ActivityEntry]):
 
     def build(self) -> ActivityEntry:
         catalog = self.ensure_catalog()
-        deal_id = self.parsed("deal", lambda text: _deal_id(text, catalog))
         account_text = self.value("account")
         account: str | None = None
         create = False
@@ -492,6 +497,8 @@ class ActivityForm(EntryForm[ActivityEntry]):
                 raise _FieldError("account", field_message(exc)) from None
             if account is None:
                 account, create = " ".join(account_text.split()), True
+        known = None if create else account  # a new account has no deals yet: look among all of them
+        deal_id = self.parsed("deal", lambda text: _deal_id(text, catalog, known))
         if deal_id is not None and account is not None and not create:
             deal = catalog.deal(deal_id) if catalog.deals else None
             if deal is not None and deal.account and deal.account != account:
