@@ -140,7 +140,7 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         self.deal_offsets: dict[str, int] = {}  # the pipeline's deal lists paged past their first page
         self.detail_offset = 0  # the drill-down's open deals paged past their first page
         self.opened_on: Period | None = None  # the latest period with data, opened on because the current one was empty
-        self._highlight: tuple[str, int] | None = None
+        self._highlight: tuple[str, int, bool] | None = None  # table kind, row id, focus that table
         self.currency = settings.currency
         # PRAGMA data_version before the first read: a commit elsewhere after it (during the start) is seen by the
         # first poll. None: the first poll only takes its baseline.
@@ -355,7 +355,8 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
             if stage in ("won", "lost"):  # the drill-down lists open deals: say where this one went
                 self.notify(clean(f"#{hit.id} {hit.title} is {stage}"), markup=False)  # type: ignore[attr-defined]
             else:
-                self.highlight("deals", hit.id)  # type: ignore[attr-defined]  # the cursor on it once listed
+                # The cursor on it once listed, that list focused: the deal found is the selected deal (a, w, l…).
+                self.highlight("deals", hit.id, focus=True)  # type: ignore[attr-defined]
         elif hit is not None:
             self.notify(clean(f"{hit.title}: {hit.detail}"), title="Account", markup=False)  # type: ignore[attr-defined]
 
@@ -432,19 +433,22 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         return int(key) if key and str(key).isdigit() else None
 
-    def highlight(self, table: str, row_id: int) -> None:
-        """Put the cursor on the new or changed row once the refreshed snapshot shows it."""
-        self._highlight = (table, row_id)
+    def highlight(self, table: str, row_id: int, *, focus: bool = False) -> None:
+        """Put the cursor on the new or changed row once the refreshed snapshot shows it; with ``focus``, focus the
+        table that lists it too, so that the keys acting on a selected row act on it."""
+        self._highlight = (table, row_id, focus)
         self._apply_highlight()
 
     def _apply_highlight(self) -> None:
         if self._highlight is None:
             return
-        table_name, row_id = self._highlight
+        table_name, row_id, focus = self._highlight
         kinds = (DealTable, OpenDealTable) if table_name == "deals" else (ActivityTable,)
         for table in self.screen.query(DataTable):
             if isinstance(table, kinds) and str(row_id) in {k.value for k in table.rows}:
                 table.move_cursor(row=table.get_row_index(str(row_id)))
+                if focus:
+                    table.focus()
                 self._highlight = None
                 return
 
