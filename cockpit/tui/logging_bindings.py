@@ -34,7 +34,7 @@ from cockpit.core.clock import Clock
 from cockpit.core.config import Settings
 from cockpit.core.errors import CockpitError
 from cockpit.core.quick import Catalog, DealRef, QuickAction, row_ref
-from cockpit.core.store import Activity, Deal, Store
+from cockpit.core.store import Activity, AuditEntry, Deal, Store
 from cockpit.core.text import clean
 from cockpit.tui.screens.forms import (
     ActivityForm,
@@ -389,12 +389,26 @@ class LoggingActions:
         if logging_disabled(self):
             return
 
-        def undo() -> str:
+        def undo() -> tuple[str, tuple[str, int] | None]:
             apply(self.store, self.actor, Undo())
-            return self.store.audit(limit=1, user=self.store.user)[0].action
+            entry = self.store.audit(limit=1, user=self.store.user)[0]
+            return entry.action, undone_row(self.store.audit_entries((entry.new_values or {}).get("undid", [])))
 
         self._in_worker(undo, self._undone, group="logging-write")
 
-    def _undone(self: Any, undone: str) -> None:
+    def _undone(self: Any, result: tuple[str, tuple[str, int] | None]) -> None:
+        action, row = result
         self.refresh_data()
-        self.notify(f"Undone: {clean(undone.removeprefix('undo '))}", markup=False)
+        if row is not None:
+            self.highlight(*row)  # the cursor back on the deal (or activity) the undone action was about
+        self.notify(f"Undone: {clean(action.removeprefix('undo '))}", markup=False)
+
+
+def undone_row(entries: list[AuditEntry]) -> tuple[str, int] | None:
+    """The row an undone action was about, for the cursor: its deal if it touched one (a stage move also wrote
+    stage history), else its activity."""
+    for table in ("deals", "activities"):
+        row_id = next((e.row_id for e in entries if e.table_name == table and e.row_id is not None), None)
+        if row_id is not None:
+            return table, row_id
+    return None

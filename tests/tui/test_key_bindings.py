@@ -12,6 +12,7 @@ from cockpit.core.report import build_report, render
 from cockpit.core.store import Store
 from cockpit.tui.app import CockpitApp
 from cockpit.tui.screens.dashboard import DashboardScreen
+from cockpit.tui.screens.forms import StageMoveForm
 from cockpit.tui.screens.help import HelpScreen
 from cockpit.tui.screens.myday import MyDayScreen
 from cockpit.tui.screens.period import PeriodScreen
@@ -205,6 +206,13 @@ async def test_slash_searches_and_opens_the_deal_owner(make_cockpit) -> None:
         assert app.screen.rep_id == app.store.rep_by_name("Ana Lima").id
         deals = app.screen.query_one("#rep-deals", DealTable)
         assert deals.get_row(deals.cursor_key)[1].plain == "Wayne expansion"  # the cursor on the deal found
+        # ... and it is the selected deal: its list has the focus, so `a` advances it (issue 21).
+        assert app.screen.focused is deals
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, StageMoveForm) and app.screen.deal.title == "Wayne expansion"
+        await pilot.press("escape")
+        await settle(pilot)
         await pilot.press("escape", "slash", *"initech")
         await settle(pilot)
         await pilot.press("down", "down", "enter")  # Zoé's Initech deal, won in October
@@ -647,3 +655,25 @@ async def test_a_managers_call_form_is_for_the_rep_on_screen(make_cockpit) -> No
         await pilot.press("n")
         await settle(pilot)
         assert app.screen.query_one("#rep", Select).value == "김민준"
+
+
+async def test_after_an_undo_the_cursor_is_back_on_the_deal_and_keys_act_on_it(make_demo_cockpit) -> None:
+    """Won, undone, then `l`: the deal marked lost is the one just won and undone, not its neighbour (issue 21)."""
+    app = make_demo_cockpit()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        deals = app.screen.query_one("#deals", DealTable)
+        deals.focus()
+        await pilot.press("down", "down")
+        won = deals.cursor_key
+        await pilot.press("w")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert won not in {key.value for key in deals.rows}  # won: it left the open deals
+        await pilot.press("u")
+        await settle(pilot)
+        assert deals.cursor_key == won  # back in the list, and under the cursor
+        await pilot.press("l")
+        await settle(pilot)
+        assert isinstance(app.screen, StageMoveForm) and app.screen.deal.id == int(won)

@@ -6,6 +6,7 @@ returns the frozen records of :mod:`cockpit.core.store.records`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from cockpit.core.errors import NotFoundError, ValidationError
@@ -219,6 +220,14 @@ class Reads(StoreConnection):
         sql += " ORDER BY id DESC LIMIT ?"
         params.append(limit)
         return [audit_from_row(r) for r in self.query(sql, params)]
+
+    def audit_entries(self, ids: Sequence[int]) -> list[AuditEntry]:
+        """The audit rows of these ids, newest first (those that exist)."""
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = self.query(f"SELECT * FROM audit_log WHERE id IN ({marks}) ORDER BY id DESC", list(ids))
+        return [audit_from_row(r) for r in rows]
 
     def latest_activity_ts(self) -> int | None:
         """The latest recorded moment (a closed deal, a creation or an activity), to anchor an archive's report."""
