@@ -205,13 +205,18 @@ class LoggingActions:
 
         self.run_worker(run, thread=True, exclusive=True, group=group)
 
+    def _select_first(self: Any, what: str) -> None:
+        """Say what to select and where: the pane of this screen that lists it and the key to it (its ``SELECT_IN``)."""
+        where = getattr(self.screen, "SELECT_IN", {}).get(what)
+        self.notify(f"Select {what} first" + (f": {where}" if where else ""), severity="warning", markup=False)
+
     def _with_context(self: Any, then: Callable[[_Context], None], *, need_deal: bool) -> None:
         """Read the selected deal, the stages and the reps in a worker, then open a form on the UI thread."""
         if logging_disabled(self):
             return
         deal_id = self.selected_deal_id
         if need_deal and deal_id is None:
-            self.notify("Select a deal first", severity="warning")
+            self._select_first("a deal")
             return
 
         def read() -> _Context:
@@ -348,7 +353,7 @@ class LoggingActions:
 
         deal_id, activity_id = self.selected_deal_id, self.selected_activity_id
         if deal_id is None and activity_id is None:
-            self.notify("Select a deal or an activity first", severity="warning")
+            self._select_first("a deal or an activity")
             return
 
         def read() -> tuple[str, int, str]:
@@ -375,7 +380,7 @@ class LoggingActions:
             return
         activity_id = self.selected_activity_id
         if activity_id is None:
-            self.notify("Select a follow-up first", severity="warning")
+            self._select_first("a follow-up")
             return
         entry = CompleteFollowUp(activity_id, at=int(self.clock.timestamp()))
         self._in_worker(

@@ -300,5 +300,17 @@ async def test_void_and_f_need_a_selection(make_cockpit) -> None:
         await pilot.press("x", "F")
         await settle(pilot)
         assert isinstance(app.screen, DashboardScreen)
-    assert "Select a deal or an activity first" in notes(app)
-    assert "Select a follow-up first" in notes(app)
+    # Each says what to select, in which pane, and the key that goes there (issue 21).
+    assert "Select a deal or an activity first: tab to the Pipeline pane and pick a deal in its list" in notes(app)
+    assert "Select a follow-up first: follow-ups are in My day (v)" in notes(app)
+
+
+async def test_a_missing_deal_names_the_drill_downs_deal_list(make_cockpit) -> None:
+    app = make_cockpit("Max Boss")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "enter")  # a rep's drill-down: its KPI table has the focus
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+    assert "Select a deal first: tab to “Their open deals” and pick one" in notes(app)

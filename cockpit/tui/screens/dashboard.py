@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import events
@@ -240,6 +240,13 @@ class PaneTabs(Static):
 
 class DashboardScreen(Screen):
     """The team cockpit (also the manager's home screen)."""
+
+    #: Where the keys that act on a selected row find it ("Select a deal first: …").
+    SELECT_IN: ClassVar[dict[str, str]] = {
+        "a deal": "tab to the Pipeline pane and pick one in its list",
+        "a deal or an activity": "tab to the Pipeline pane and pick a deal in its list",
+        "a follow-up": "follow-ups are in My day (v)",
+    }
 
     # Focus the scorecards when the screen is composed, before its first paint: Textual's default focuses the
     # first focusable widget (the KPI strip), and moving the focus after the first frame repainted the strip and

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -27,6 +27,13 @@ if TYPE_CHECKING:
 
 class MyDayScreen(OneRepScreen):
     """A rep's day; `d` goes to the team cockpit, Esc back."""
+
+    #: Where the keys that act on a selected row find it ("Select a deal first: …").
+    SELECT_IN: ClassVar[dict[str, str]] = {
+        "a deal": "tab to “My open deals” and pick one",
+        "a deal or an activity": "tab to “My open deals” or “My latest activities” and pick one",
+        "a follow-up": "tab to “Follow-ups: overdue and today” and pick one",
+    }
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◧")

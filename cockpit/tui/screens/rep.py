@@ -3,7 +3,7 @@ counts it), their deals open now, recent activities and trend."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -23,6 +23,13 @@ if TYPE_CHECKING:
 
 class RepScreen(OneRepScreen):
     """One rep in detail; Esc goes back to where it was opened from."""
+
+    #: Where the keys that act on a selected row find it ("Select a deal first: …").
+    SELECT_IN: ClassVar[dict[str, str]] = {
+        "a deal": "tab to “Their open deals” and pick one",
+        "a deal or an activity": "tab to “Their open deals” or “Recent activities” and pick one",
+        "a follow-up": "tab to “Recent activities” and pick one with a follow-up",
+    }
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◧")
