@@ -368,11 +368,23 @@ class LoggingActions:
         self._in_worker(read, open_form, group="logging-read")
 
     def action_restore(self: Any) -> None:
-        """Restore a voided deal or activity, asked for by id."""
+        """Restore a voided deal or activity: the latest voided are listed to choose from, or one is named by id."""
         if logging_disabled(self):
             return
 
-        self._open(RestoreForm(**self._form_kwargs()))
+        def read() -> list[tuple[str, str]]:
+            items = []
+            for table, row_id in self.store.voided():
+                if table == "deals":
+                    label = f"deal {LoggingActions._ref(self.store.deal(row_id)).label()}"
+                else:
+                    label = _activity_label(self.store.activity(row_id))
+                items.append((row_ref(table, row_id), label))
+            return items
+
+        self._in_worker(
+            read, lambda items: self._open(RestoreForm(voided=items, **self._form_kwargs())), group="logging-read"
+        )
 
     def action_complete_follow_up(self: Any) -> None:
         """Mark the follow-up of the selected activity done."""

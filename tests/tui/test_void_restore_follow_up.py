@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Static
+from textual.widgets import Input, Select, Static
 
 from cockpit.core.actions import CompleteFollowUp, Restore, Void, apply, resolve_actor
 from cockpit.core.config import Settings
@@ -314,3 +314,26 @@ async def test_a_missing_deal_names_the_drill_downs_deal_list(make_cockpit) -> N
         await pilot.press("w")
         await settle(pilot)
     assert "Select a deal first: tab to “Their open deals” and pick one" in notes(app)
+
+
+async def test_x_lists_the_latest_voided_to_choose_from(make_cockpit) -> None:
+    """Restore without an id typed by heart: the voided items are listed, newest first (issue 21)."""
+    app = make_cockpit("Max Boss")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        store = app.store
+        wayne = deal_id(store, "Wayne expansion")
+        actor = resolve_actor(store, "Max Boss")
+        apply(store, actor, Void("deals", wayne, reason="duplicate"))
+        await pilot.press("X")
+        await settle(pilot)
+        assert isinstance(app.screen, RestoreForm)
+        assert app.screen.query_one("#latest", Select).is_blank()  # a list to choose from, nothing chosen yet
+        assert list(app.screen.voided) == [(f"#{wayne}", f"deal #{wayne} Wayne expansion (Wayne Enterprises)")]
+        await pilot.press("tab", "enter", "down", "enter")  # to the list, open it, the first voided, choose it
+        await settle(pilot)
+        assert app.screen.query_one("#item", Input).value == f"#{wayne}"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert store.deal(wayne).voided_at is None
+        assert f"Deal #{wayne} restored" in notes(app)

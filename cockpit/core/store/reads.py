@@ -221,6 +221,16 @@ class Reads(StoreConnection):
         params.append(limit)
         return [audit_from_row(r) for r in self.query(sql, params)]
 
+    def voided(self, *, limit: int = 20) -> list[tuple[str, int]]:
+        """The latest voided deals and activities, as (table, id), most recently voided first."""
+        rows = self.query(
+            """SELECT 'deals', id, voided_at FROM deals WHERE voided_at IS NOT NULL
+               UNION ALL SELECT 'activities', id, voided_at FROM activities WHERE voided_at IS NOT NULL
+               ORDER BY 3 DESC, 2 DESC LIMIT ?""",
+            (limit,),
+        )
+        return [(r[0], r[1]) for r in rows]
+
     def audit_entries(self, ids: Sequence[int]) -> list[AuditEntry]:
         """The audit rows of these ids, newest first (those that exist)."""
         if not ids:

@@ -744,12 +744,14 @@ class VoidForm(EntryForm[Void]):
 
 
 class RestoreForm(EntryForm[Restore]):
-    """Restore a voided deal or activity, named by id (voided rows are not listed, so none can be selected)."""
+    """Restore a voided deal or activity: chosen among the latest voided (voided rows leave every other list) or
+    named by id."""
 
     WHICH = "which one? #1042 for a deal, a1234 for an activity"
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, voided: Sequence[tuple[str, str]] = (), **kwargs: Any) -> None:
         super().__init__("Restore a voided deal or activity", **kwargs)
+        self.voided = voided  # (reference such as "#1042" or "a12", label), most recently voided first
 
     def fields(self) -> ComposeResult:
         yield from self.text_input(
@@ -759,6 +761,14 @@ class RestoreForm(EntryForm[Restore]):
             parse=parse_row_ref,
             required=self.WHICH,
         )
+        if self.voided:
+            options = [(Text(label), ref) for ref, label in self.voided]  # each label names its id
+            yield from self.field("latest", "Voided lately", Select(options, prompt="choose one", allow_blank=True))
+
+    @on(Select.Changed, "#latest")
+    def _latest_chosen(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str):
+            self.query_one("#item", Input).value = event.value
 
     def build(self) -> Restore:
         table, row_id = self.parsed("item", parse_row_ref, required=self.WHICH)
