@@ -62,3 +62,18 @@ async def test_the_team_cockpit_is_the_bottom_screen(make_cockpit) -> None:
         await pilot.press("d")
         await pilot.pause()
         assert [type(s) for s in app.screen_stack] == [DashboardScreen]
+
+
+async def test_the_focused_pane_is_drawn_heavy_not_by_colour_alone(make_cockpit) -> None:
+    """Issue 21: a user needed 3-5 tabs to find the focused pane; its border is heavy, the others round."""
+    app = make_cockpit("Max Boss")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        edges = {pane.id: pane.styles.border_top[0] for pane in screen.query(".pane")}
+        assert edges == {"scorecard-pane": "heavy", "pipeline-pane": "round", "trend-pane": "round"}
+        await pilot.press("tab")
+        await settle(pilot)
+        edges = {pane.id: pane.styles.border_top[0] for pane in screen.query(".pane")}
+        assert edges == {"scorecard-pane": "round", "pipeline-pane": "heavy", "trend-pane": "round"}
+        assert "┏" in app.export_screenshot()  # drawn: a heavy corner on screen
