@@ -92,7 +92,8 @@ def calls_of(screen: str, rep: str) -> str:
     lines = screen.splitlines()
     # A frame caught half-drawn (under load) may lack the header or the row: then it is not the answer yet.
     header = next((line for line in lines if "Attain." in line and "Calls/opp" in line), None)
-    row = next((line for line in lines if f"│ {rep} " in line), None)
+    # The scorecards' border: light, or heavy while the pane has the focus.
+    row = next((line for line in lines if f"│ {rep} " in line or f"┃ {rep} " in line), None)
     if header is None or row is None:
         return ""
     start = re.search(r"\bCalls\b(?!/)", header).start()  # type: ignore[union-attr]
