@@ -40,14 +40,20 @@ class ParseError(CockpitError, ValueError):
             return message if len(message) <= width else message[: width - 1] + "…"
         what, _, examples = self.accepted.partition(" such as ")
         if examples:  # "a date/time such as today, fri, ..." -> "not a date/time: e.g. today, fri, ..."
-            text = f"{self.reason or 'not ' + what}: e.g. {examples}"
+            head = f"{self.reason or 'not ' + what}: e.g. "
+            text = head + examples
         else:
-            text = f"{self.reason or 'not understood'}: expected {self.accepted}"
+            head = f"{self.reason or 'not understood'}: expected "
+            text = head + self.accepted
         if len(text) <= width:
             return text
         cut = text[: width - 3]
-        comma = cut.rfind(", ")  # between examples; "12,500" is one example
-        return (cut[:comma] if comma > 0 else cut) + ", …"
+        comma = cut.rfind(", ", len(head))  # between examples; "12,500" is one example
+        if comma > 0:
+            return cut[:comma] + ", …"
+        # Not one whole example fits after a long reason: the reason alone, never half an example.
+        reason = head.removesuffix(": e.g. ").removesuffix(": expected ")
+        return reason if len(reason) <= width else reason[: width - 1] + "…"
 
 
 class ConfigError(CockpitError):
