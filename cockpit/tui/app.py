@@ -130,7 +130,9 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         actor: Actor,
         data_version: int | None = None,
     ) -> None:
-        super().__init__()
+        # NO_COLOR (no-color.org): Textual then turns its colours into greys unless the app draws with the
+        # terminal's own ANSI colours, which it then drops altogether: no colour, only bold, reverse and borders.
+        super().__init__(ansi_color=bool(os.environ.get("NO_COLOR")))
         self.store = store
         self.settings = settings
         self.clock = clock  # the one clock: the refreshes', the logging forms' (LoggingHost) and the store's

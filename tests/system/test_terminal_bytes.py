@@ -217,3 +217,26 @@ def test_sample_database_copy_opens(tmp_path: Path) -> None:
         assert app.bytes_during(1.5) == 0
     finally:
         app.close()
+
+
+#: An SGR sequence that sets a colour: 30-37/40-47/90-97/100-107, or 38;…/48;… (256 colours, truecolour).
+COLOUR_SGR = re.compile(rb"\x1b\[(?:[0-9;]*;)?(?:3[0-7]|4[0-7]|9[0-7]|10[0-7]|38|48)(?:;[0-9;]*)?m")
+
+
+def test_no_color_draws_no_colour_and_a_reversed_cursor(live_db: Path, tmp_path: Path) -> None:
+    """no-color.org: with NO_COLOR set not one colour is sent (Textual alone turned them into greys); the cursor,
+    drawn by colour otherwise, is reversed (issue 21)."""
+    app = start(live_db, tmp_path, NO_COLOR="1")
+    try:
+        app.send(b"\x1b[B")  # down: the cursor on the first rep
+        app.settle(0.7)
+        assert COLOUR_SGR.search(bytes(app.raw)) is None, COLOUR_SGR.search(bytes(app.raw))
+        assert re.search(rb"\x1b\[1;7[;m]", bytes(app.raw))  # the cursor row: bold and reversed
+    finally:
+        app.close()
+    # Without NO_COLOR the same screen is drawn in colour (the check above can see colours).
+    coloured = start(live_db, tmp_path)
+    try:
+        assert COLOUR_SGR.search(bytes(coloured.raw)) is not None
+    finally:
+        coloured.close()
