@@ -60,9 +60,11 @@ def compute_insights(
     currency: str = "USD",
     window: int = DEFAULT_WINDOW,
     history: int = DEFAULT_HISTORY,
+    plan: Targets | None = None,
 ) -> Insights:
-    """Pace and plan, diagnosis, channels, segments and funnel for ``dash`` (its period and team filter)."""
-    tgt = targets(store, dash, now=now, holidays=holidays, window=window, currency=currency)
+    """Pace and plan, diagnosis, channels, segments and funnel for ``dash`` (its period and team filter); ``plan``
+    is the dashboard's targets when the caller already has them (the snapshot reads them for every screen)."""
+    tgt = plan or targets(store, dash, now=now, holidays=holidays, window=window, currency=currency)
     team_pace = tgt.team_pace
     progress = team_pace.days_elapsed / team_pace.days_total if team_pace.days_total else 1.0
     if team_pace.complete:
@@ -84,8 +86,16 @@ def compute_insights(
     )
 
 
-def insights_for(store: Store, dash: Dashboard, settings: Settings, now: pendulum.DateTime | int) -> Insights:
+def insights_for(
+    store: Store, dash: Dashboard, settings: Settings, now: pendulum.DateTime | int, *, plan: Targets | None = None
+) -> Insights:
     """compute_insights with the user's settings (holidays, stale threshold, currency): the cockpit and the report."""
     return compute_insights(
-        store, dash, now=now, holidays=settings.holidays, stale_days=settings.stale_days, currency=settings.currency
+        store,
+        dash,
+        now=now,
+        holidays=settings.holidays,
+        stale_days=settings.stale_days,
+        currency=settings.currency,
+        plan=plan,
     )

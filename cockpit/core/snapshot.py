@@ -124,7 +124,7 @@ def build_snapshot(store: Store, settings: Settings, request: Request, now: pend
     cohort = cohorts(store, dash)  # after the plan: its window's rows come from the KPI cache
     extra = None
     if request.insights:
-        extra = insights_for(store, dash, settings, now)
+        extra = insights_for(store, dash, settings, now, plan=plan)  # the plan above: targets read once
     verdict, my_verdict = _verdicts(dash, plan, extra, request.myday_rep_id, settings.currency)
     return Snapshot(
         verdict=verdict,
