@@ -25,6 +25,23 @@ async def settle(pilot: Pilot) -> None:
     await pilot.pause()
 
 
+async def settle_screen(pilot: Pilot, *, tries: int = 40) -> None:
+    """Settle, then wait until two screenshots 50 ms apart are the same.
+
+    Textual's idle wait judges idleness from CPU time, so on a loaded machine it can return while a table still has
+    to measure its rows (and lay out again): a snapshot taken then caught a half-laid-out screen. The drawn screen
+    itself is the test of being settled."""
+    await settle(pilot)
+    shot = pilot.app.export_screenshot()
+    for _ in range(tries):
+        await pilot.pause(0.05)
+        await pilot.app.workers.wait_for_complete()
+        again = pilot.app.export_screenshot()
+        if again == shot:
+            return
+        shot = again
+
+
 def ts(*args: int) -> int:
     """Epoch seconds of a local date-time in Paris."""
     return int(pendulum.datetime(*args, tz=TZ).timestamp())

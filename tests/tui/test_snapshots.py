@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from textual.pilot import Pilot
 
-from tests.support import settle
+from tests.support import settle, settle_screen
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -19,6 +19,7 @@ def keys(*presses: str):
         for key in presses:
             await pilot.press(key)
             await settle(pilot)
+        await settle_screen(pilot)  # the screen the snapshot takes is the settled one
 
     return run_before
 
