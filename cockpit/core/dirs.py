@@ -49,7 +49,8 @@ def default_demo_db() -> Path:
 
 def private_dir(folder: Path) -> Path:
     """Make ``folder`` (mode 0700) if missing and return it; OSError unless it is a real folder (not a symlink) of
-    this user that nobody else can write. One of ours left looser by an older cockpit is closed to 0700.
+    this user that nobody else can write. One of ours left looser by an older cockpit is closed to 0700; a folder
+    anyone may write to (sticky or world-writable, like /tmp) is refused, never changed.
 
     What the cockpit keeps for one user (KPI caches, its error log) goes in such a folder: in a folder others can
     write (``COCKPIT_CACHE_DIR`` on a shared disk), a member could plant a file that the user's cockpit trusts."""
@@ -61,7 +62,12 @@ def private_dir(folder: Path) -> Path:
         st = os.fstat(fd)
         if st.st_uid != os.geteuid():
             raise PermissionError(f"{folder} belongs to another user")
-        if stat.S_IMODE(st.st_mode) & 0o077:
+        mode = stat.S_IMODE(st.st_mode)
+        if mode & (stat.S_ISVTX | stat.S_IWOTH):
+            # /tmp, or a folder shared on purpose: never ours to close (run as root, closing /tmp would lock every
+            # other user out of it), and no place for a file others must not replace.
+            raise PermissionError(f"{folder} is a folder anyone can write to: no private file is kept there")
+        if mode & 0o077:
             os.fchmod(fd, 0o700)
     finally:
         os.close(fd)
