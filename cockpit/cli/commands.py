@@ -10,13 +10,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from cockpit.cli import admin, deal, demo, export, importcmd, log, report, run, undo
+from cockpit.cli import admin, completion, deal, demo, export, importcmd, log, report, run, undo
 from cockpit.cli.common import EXIT_INTERNAL, EXIT_USER_ERROR
+from cockpit.core.charset import for_terminal
 from cockpit.core.errors import CockpitError, log_internal_error
 from cockpit.core.text import clean
 
 #: The sub-command modules, in the order --help lists them; each has ``register(subparsers)``.
-COMMANDS = (run, report, demo, log, deal, undo, importcmd, export, admin)
+COMMANDS = (run, report, demo, log, deal, undo, importcmd, export, admin, completion)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -45,13 +46,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         parser = build_parser()
+        completion.autocomplete(parser)  # only when the shell asks for Tab completions: prints them and exits
         args = parser.parse_args(argv)
         if args.command is None:
             return run.run(args)
         return int(args.func(args) or 0)
     except CockpitError as exc:
         # Messages quote what was typed or stored: escape sequences in them must not reach the terminal.
-        print(f"cockpit: error: {clean(str(exc))}", file=sys.stderr)
+        print(for_terminal(f"cockpit: error: {clean(str(exc))}"), file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         return 130
@@ -60,5 +62,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the last line of defence: never a traceback on the user's terminal
         where = log_internal_error(exc)
         detail = f"details in {where}" if where else "and the error log could not be written"
-        print(f"cockpit: internal error: {type(exc).__name__}: {clean(str(exc))} ({clean(detail)})", file=sys.stderr)
+        line = f"cockpit: internal error: {type(exc).__name__}: {clean(str(exc))} ({clean(detail)})"
+        print(for_terminal(line), file=sys.stderr)
         return EXIT_INTERNAL

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 import pendulum
 
 from cockpit.core.clock import Clock
 from cockpit.core.config import Settings, load_settings
 from cockpit.core.demo import generate
-from cockpit.core.errors import ParseError, PeriodError, StoreError
+from cockpit.core.errors import NotFoundError, ParseError, PeriodError, StoreError, ValidationError
 from cockpit.core.kpi import default_period
 from cockpit.core.periods import Period, parse_period
 from cockpit.core.store import Store
+from cockpit.core.text import clean
 
 #: Exit codes: a user's mistake (one line on stderr), and an unexpected failure (logged).
 EXIT_USER_ERROR = 2
@@ -100,3 +102,33 @@ def resolve_period(
     if spec:
         return parse_period(spec, now=now, tz=settings.timezone, fiscal_start_month=settings.fiscal_year_start), False
     return default_period(store, "month", now=now, tz=settings.timezone, fiscal_year_start=settings.fiscal_year_start)
+
+
+def rep_or_own(store: Store, rep: str | None, what: str) -> str:
+    """``--rep`` as given, else the rep the Unix login maps to: the login of the process's real uid (the store's),
+    never $USER or $LOGNAME, which anyone can set. ``what`` ends the error when no rep is mapped ("who did it")."""
+    if rep is not None and rep.strip():
+        return rep
+    own = store.rep_by_login(store.login)
+    if own is None:
+        raise ValidationError(f"your Unix login {store.login!r} is not mapped to a rep: say {what} with --rep NAME")
+    return own.name
+
+
+def account_to_create(store: Store, name: str | None, *, create: bool) -> str | None:
+    """The account name that ``log`` and ``deal add`` will create, or None when it exists (or none is named).
+
+    Both commands create an account only with ``--new-account``: a typo in a name must be an error, not a second
+    account beside the real one that its calls and deals then go to unseen."""
+    if name is None or not name.strip() or store.account_by_name(name) is not None:
+        return None
+    if not create:
+        hint = store.name_hint("accounts", name.strip())
+        raise NotFoundError(f"no account named {name.strip()!r}{hint} (--new-account creates it)")
+    return name.strip()
+
+
+def say_created(account: str | None) -> None:
+    """Say on stderr that an account was created (stdout holds only the new id, for scripts)."""
+    if account is not None:
+        print(f"cockpit: created account {clean(account)!r}", file=sys.stderr)

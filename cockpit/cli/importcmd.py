@@ -45,6 +45,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="the file's encoding when it is not UTF-8 (cp1252, latin-1, utf-16...); a file with no UTF-8 in it at"
         " all is read as cp1252",
     )
+    p.add_argument(
+        "--allow-similar-names",
+        action="store_true",
+        help="create reps and accounts whose names differ from others only by accents (Zoe Muller beside Zoë Müller);"
+        " by default the import refuses them",
+    )
     p.add_argument("--dry-run", action="store_true", help="show what would be created and updated; write nothing")
     p.add_argument("--skip-bad", action="store_true", help="import the readable rows and list the others")
     p.set_defaults(func=run)
@@ -102,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
                 encoding=args.encoding,
                 lost_from_lead=args.lost_from_lead,
                 outcome_map=outcome_map,
+                allow_similar_names=args.allow_similar_names,
             )
     except ImportFailed as exc:
         for error in exc.errors:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import argparse
 
-from cockpit.cli.common import add_db_option, now_for, open_store, settings_for
+from cockpit.cli.common import (
+    account_to_create,
+    add_db_option,
+    now_for,
+    open_store,
+    rep_or_own,
+    say_created,
+    settings_for,
+)
+from cockpit.cli.completion import completes
 from cockpit.cli.deal import deal_id
 from cockpit.core.actions import (
     ACTIVITY_OUTCOMES,
@@ -25,10 +34,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("log", help="log a call, email or meeting")
     p.add_argument("kind", choices=LOGGABLE_KINDS)
     add_db_option(p)
-    p.add_argument("--rep", required=True, metavar="NAME", help="who did it (a rep logs only as themselves)")
+    rep_help = "who did it (default: the rep of your Unix login; a rep logs only as themselves)"
+    completes("reps", p.add_argument("--rep", metavar="NAME", help=rep_help))
     target = p.add_mutually_exclusive_group(required=True)
     target.add_argument("--deal", type=deal_id, metavar="ID", help="the deal it was about")
-    target.add_argument("--account", metavar="NAME", help="the account (exact name)")
+    account = target.add_argument("--account", metavar="NAME", help="the account (case and accents need not match)")
+    completes("accounts", account)
     p.add_argument("--new-account", action="store_true", help="create the account when no account has that name")
     said = "; ".join(f"{kind}: {', '.join(ACTIVITY_OUTCOMES[kind])}" for kind in LOGGABLE_KINDS)
     p.add_argument("--outcome", metavar="O", help=f"the kind's own ({said})")
@@ -55,7 +66,9 @@ def run(args: argparse.Namespace) -> int:
     at = parse_when(args.at, now=now, tz=settings.timezone) if args.at else now
     follow_up = parse_when(args.follow_up, now=now, tz=settings.timezone) if args.follow_up else None
     with open_store(settings, clock=Clock.frozen_at(now)) as store:
-        actor = resolve_actor(store, args.rep)
+        rep = rep_or_own(store, args.rep, "who did it")
+        actor = resolve_actor(store, rep)
+        created = account_to_create(store, args.account, create=args.new_account)
         entry = ActivityEntry(
             kind=args.kind,
             account=args.account,
@@ -66,7 +79,8 @@ def run(args: argparse.Namespace) -> int:
             note=args.note,
             follow_up_at=int(follow_up.timestamp()) if follow_up else None,
             create_account=args.new_account,
-            rep=args.rep,
+            rep=rep,
         )
         print(apply(store, actor, entry))
+        say_created(created)
     return 0

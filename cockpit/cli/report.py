@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 
 from cockpit.cli.common import add_db_option, now_for, open_store, resolve_period, settings_for
+from cockpit.cli.completion import completes
+from cockpit.core.charset import for_terminal
 from cockpit.core.diagnosis import DEFAULT_HISTORY
 from cockpit.core.errors import NotFoundError
+from cockpit.core.forecast import forecasts
 from cockpit.core.insights import insights_for
 from cockpit.core.kpi import dashboard
+from cockpit.core.movement import movement, slipped_deals
 from cockpit.core.report import FORMATS, anchor_note, build_report, render
-from cockpit.core.text import clean, inert, inert_json
+from cockpit.core.text import clean, did_you_mean, fold, inert, inert_json
 from cockpit.core.verdict import compute_verdict
 from cockpit.core.views import cohorts, pipeline_at
 
@@ -20,8 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("report", help="print every KPI for the team and each rep")
     add_db_option(p)
     add_period_options(p)
-    p.add_argument("--team", help="only this team")
-    p.add_argument("--rep", help="only this rep's row (the team row stays)")
+    completes("teams", p.add_argument("--team", help="only this team"))
+    completes("reps", p.add_argument("--rep", help="only this rep's row (the team row stays)"))
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("--trend", type=int, default=12, help=argparse.SUPPRESS)
     p.set_defaults(func=run)
@@ -40,11 +45,12 @@ def run(args: argparse.Namespace) -> int:
         demo = store.is_demo
         period, anchored = resolve_period(store, settings, args, now)
         if args.team is not None:
-            # The stored spelling (teams match case-insensitively, also beyond ASCII, which SQL's NOCASE does not).
-            teams = {t.casefold(): t for t in store.teams()}
-            if not args.team.strip() or args.team.casefold() not in teams:
-                raise NotFoundError(f"no team named {args.team!r} (teams: {', '.join(store.teams()) or 'none'})")
-            args.team = teams[args.team.casefold()]
+            # The stored spelling (teams match as names do, without case or accents, which SQL's NOCASE does not).
+            teams = {fold(t): t for t in store.teams()}
+            if not args.team.strip() or fold(args.team) not in teams:
+                hint = did_you_mean(args.team, teams.values())
+                raise NotFoundError(f"no team named {args.team!r}{hint} (teams: {', '.join(store.teams()) or 'none'})")
+            args.team = teams[fold(args.team)]
         rep_name, rep_id = None, None
         if args.rep:
             rep = store.rep_by_name(args.rep)
@@ -66,6 +72,16 @@ def run(args: argparse.Namespace) -> int:
         pipeline = pipeline_at(store, period.end_ts, team=args.team)
         mine = pipeline_at(store, period.end_ts, rep_id=rep_id) if rep_id is not None else None
         cohort = cohorts(store, dash)
+        # Issue 23: the forecast of the team and of every rep row shown, what moved, what slipped.
+        now_ts = int(now.timestamp())
+        quotas = {row.rep_id: row.values["quota"] or 0 for row in dash.reps if row.rep_id is not None}
+        if rep_id is not None:
+            quotas = {k: v for k, v in quotas.items() if k == rep_id}
+        ahead = forecasts(
+            store, period, now_ts, team=args.team, team_quota=dash.team.values["quota"] or 0, rep_quotas=quotas
+        )
+        moved = movement(store, period, now_ts, team=args.team)
+        slipped = slipped_deals(store, period, now_ts, team=args.team)
     # The team's verdict is in the insights; with --rep, the rep's own, read against the same targets (no SQL).
     verdict = insights.verdict
     if rep_id is not None:
@@ -80,10 +96,17 @@ def run(args: argparse.Namespace) -> int:
         rep_pipeline=mine,
         cohorts=cohort,
         verdict=verdict,
+        forecast=ahead,
+        movement=moved,
+        slipped=slipped,
     )
     if anchored and args.format == "csv":
         print(f"cockpit: {clean(anchor_note(dash))}", file=sys.stderr)
     # Names and titles are other people's text: nothing in them may act on the terminal (JSON escapes them).
-    text = render(report, args.format, currency=settings.currency)
+    # The table fits the terminal (COLUMNS, else the terminal's size, else 80 when it is a pipe or a file).
+    width = shutil.get_terminal_size().columns if args.format == "table" else None
+    text = render(report, args.format, currency=settings.currency, width=width)
+    if args.format in ("table", "markdown"):
+        text = for_terminal(text)  # issue 21: "—" as "-" where the locale is not UTF-8, columns kept
     print(inert_json(text) if args.format == "json" else inert(text))
     return 0

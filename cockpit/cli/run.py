@@ -6,6 +6,7 @@ import argparse
 import os
 
 from cockpit.cli.common import add_db_option, ensure_demo_database, now_for, open_store, settings_for
+from cockpit.cli.completion import completes
 from cockpit.core.clock import Clock
 
 MOUSE_HELP = (
@@ -25,13 +26,14 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     """The options of the cockpit screen. ``cockpit`` alone runs it, so the top-level parser has them too
     (``cockpit --as NAME``, as README writes it). Unset, they stay out of the namespace (``argparse.SUPPRESS``):
     an option given before ``run`` is not overwritten by ``run``'s unset one."""
-    parser.add_argument(
+    as_rep = parser.add_argument(
         "--as",
         dest="as_rep",
         metavar="NAME",
         default=argparse.SUPPRESS,
         help="act as this rep (default: your Unix login)",
     )
+    completes("reps", as_rep)
     parser.add_argument("--mouse", action=argparse.BooleanOptionalAction, default=argparse.SUPPRESS, help=MOUSE_HELP)
 
 

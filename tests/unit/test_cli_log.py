@@ -99,7 +99,8 @@ def test_deal_add_move_void_restore_and_undo(db: Path, capsys: pytest.CaptureFix
     code, out, err = run(capsys, "deal", "move", str(deal_id), "lost", "--db", str(db))
     assert code == 2 and "lost deal needs a reason" in err
     code, out, _ = run(capsys, "deal", "move", str(deal_id), "lost", "--reason", "budget cut", "--db", str(db))
-    assert (code, out) == (0, str(deal_id))
+    assert (code, out) == (0, f'Moved deal #{deal_id} "Expansion" (Globex, Alice, $12,500.00) from qualified to lost: '
+                              "budget cut.")  # fmt: skip
     assert rows(db, f"SELECT from_stage, to_stage FROM stage_history WHERE deal_id = {deal_id} ORDER BY id") == [
         (None, "qualified"),
         ("qualified", "lost"),

@@ -37,7 +37,7 @@ TZ = "America/New_York"
 NOW = "2026-03-25T10:00:00"
 
 # The contract's KPI names, written out from issue 2 §4 (not imported from the code under test).
-INSIGHT_KEYS = {"diagnosis", "channels", "segments", "funnel"}
+INSIGHT_KEYS = {"diagnosis", "channels", "segments", "funnel", "movement", "slipped"}  # + issue 23
 # Issue 19: every row says how mature the period's cohort is and the last closed window's conversion; the team (and
 # the rep of --rep) carries the pipeline by stage at the period's end.
 COHORT_KEYS = {"cohort_closed", "cohort_maturity", "window_conversion_rate"}
@@ -143,6 +143,8 @@ def cli_env(folder: Path) -> dict[str, str]:
         XDG_DATA_HOME=str(folder / "data"),
         XDG_STATE_HOME=str(folder / "state"),
         PYTHONPATH=str(ROOT),
+        # Each table in one block, as these tests read them (tests/unit/test_cli_report_width.py splits them).
+        COLUMNS="1000",
     )
     return env
 
@@ -209,11 +211,12 @@ def test_json_contract(cockpit: Runner, dbs) -> None:
     assert set(data) == {"period", "team", "reps", "verdict"} | INSIGHT_KEYS
     assert data["period"]["label"] == "2026-03"
     assert (data["period"]["start"], data["period"]["end"]) == ("2026-03-01", "2026-03-31")  # end = last day in
-    assert set(data["team"]) == CONTRACT_KPIS | {"pace", "plan", "pipeline_by_stage"} | COHORT_KEYS
+    assert set(data["team"]) == CONTRACT_KPIS | {"pace", "plan", "pipeline_by_stage", "forecast"} | COHORT_KEYS
     assert_kpis(data["team"], TEAM_MARCH, "team, March 2026, JSON")
     assert [r["rep"] for r in data["reps"]] == ["Ana", "Bo", "Cy"]
     for rep in data["reps"]:
-        assert set(rep) == CONTRACT_KPIS | {"rep", "team", "pace", "plan"} | COHORT_KEYS  # no --rep: no stages
+        # no --rep: no stages
+        assert set(rep) == CONTRACT_KPIS | {"rep", "team", "pace", "plan", "forecast"} | COHORT_KEYS
     ana, bo, cy = data["reps"]
     assert (ana["team"], bo["team"], cy["team"]) == ("East", "East", "West")
     # Ana: 12_345 won, 1 win, quota 10_000 -> attainment 1.2345; costs are not attributed to reps -> null.
