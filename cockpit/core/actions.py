@@ -395,7 +395,9 @@ def _log_activity(store: Store, actor: Actor, entry: ActivityEntry) -> int:
         found = store.account_by_name(entry.account)
         if found is None:
             if not entry.create_account:
-                raise NotFoundError(f"no account named {entry.account.strip()!r}")
+                raise NotFoundError(
+                    f"no account named {entry.account.strip()!r}{store.name_hint('accounts', entry.account.strip())}"
+                )
             return store.log_activity_for_account(account=entry.account, deal_id=entry.deal_id, **common)
         account_id = found.id
     elif entry.deal_id is None:
@@ -413,7 +415,9 @@ def _edit_deal(store: Store, actor: Actor, entry: DealEdit) -> int:
     if entry.account is not None:
         found = store.account_by_name(entry.account)
         if found is None:
-            raise NotFoundError(f"no account named {entry.account.strip()!r}")
+            raise NotFoundError(
+                f"no account named {entry.account.strip()!r}{store.name_hint('accounts', entry.account.strip())}"
+            )
         changes["account_id"] = found.id
     if entry.rep is not None:
         rep = store.rep_by_name(entry.rep)

@@ -45,6 +45,7 @@ from cockpit.core.store.validation import (
     find_outcome,
     rep_values,
 )
+from cockpit.core.text import fold
 
 __all__ = [
     "FIELDS",
@@ -53,6 +54,7 @@ __all__ = [
     "ImportFailed",
     "ImportResult",
     "RowError",
+    "SimilarNames",
     "Table",
     "format_history",
     "import_file",
@@ -348,6 +350,19 @@ class ImportFailed(CockpitError):
         )
 
 
+class SimilarNames(CockpitError):
+    """The import would create reps or accounts whose names differ from others only by case or accents (Zoe Muller
+    beside Zoë Müller): refused, nothing written, unless the caller allows them (``--allow-similar-names``)."""
+
+    def __init__(self, similar: Sequence[str]) -> None:
+        self.similar = list(similar)
+        more = f" (and {len(self.similar) - 1} more)" if len(self.similar) > 1 else ""
+        super().__init__(
+            f"{self.similar[0]}{more}; nothing was imported: fix the names in the file, or pass"
+            " --allow-similar-names to create them (--dry-run lists them all)"
+        )
+
+
 @dataclass
 class ImportResult:
     """What an import did (or, with ``dry_run``, would do)."""
@@ -367,6 +382,8 @@ class ImportResult:
     dry_run: bool = False
     #: The encoding the file was read in (see :func:`read_csv`).
     encoding: str = "utf-8"
+    #: Reps and accounts the import creates whose names fold equal to another's (see :class:`SimilarNames`).
+    similar: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """A few lines for people: counts, then the new reps and accounts."""
@@ -389,6 +406,9 @@ class ImportResult:
             lines.append(f"stage history replaced for {self.history_replaced} deals")
         if self.ignored_columns:
             lines.append(f"ignored columns: {', '.join(self.ignored_columns)}")
+        lines.extend(self.similar)
+        if self.similar and self.dry_run:
+            lines.append("the import refuses these unless --allow-similar-names (or fix the names in the file)")
         lines.extend(f"skipped {e}" for e in self.skipped)
         return "\n".join(lines)
 
@@ -530,9 +550,13 @@ class _Context:
     lost_from_lead: bool = False
     #: --outcome-map: their outcome (normalised as a header is) → ours.
     outcome_names: dict[str, str] = field(default_factory=dict)
+    #: --allow-similar-names: create reps and accounts whose names differ from others only by accents.
+    allow_similar: bool = False
     dates: dict[str, int] = field(default_factory=dict)
     reps: dict[str, int] = field(default_factory=dict)
     accounts: dict[str, int] = field(default_factory=dict)
+    #: Per table, each name folded (:func:`~cockpit.core.text.fold`) → the first name stored or created with it.
+    folded: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def ts(self, text: str) -> int:
         # Exports repeat the same few hundred dates thousands of times: parse each once.
@@ -587,6 +611,28 @@ class _Context:
     def load_names(self) -> None:
         self.reps = self.out.ids_by_name("reps")
         self.accounts = self.out.ids_by_name("accounts")
+        for table in ("reps", "accounts"):
+            names = self.folded.setdefault(table, {})
+            for row in self.out.rows(table):
+                names.setdefault(fold(row["name"]), row["name"])
+
+    def creating(self, table: str, name: str) -> None:
+        """Note a rep or account about to be created whose name differs from another only by case or accents.
+
+        Names equal but for case already are the same rep or account (imports have always matched them so); a
+        name that folds equal is probably the same one typed on another keyboard (Zoe Muller for Zoë Müller):
+        created beside it, it would split the rep's numbers, so :func:`import_file` refuses it by default."""
+        names = self.folded.setdefault(table, {})
+        key = fold(name)
+        other = names.get(key)
+        if other is None:
+            names[key] = name
+            return
+        what = "rep" if table == "reps" else "account"
+        verb = "would create" if self.result.dry_run or not self.allow_similar else "created"
+        note = f"{verb} {what} {name!r}, which differs from existing {other!r} only by case or accents"
+        if note not in self.result.similar:
+            self.result.similar.append(note)
 
     def rep_id(self, row: _Row, name: str, team: str = "") -> int:
         found = self.reps.get(name.casefold())
@@ -594,6 +640,7 @@ class _Context:
             return found
         values = row.check("rep", lambda: rep_values(name, team, "", None, "rep", True))
         values["created_at"] = self.tx.at
+        self.creating("reps", values["name"])
         rep_id = self.out.insert("reps", values)
         self.reps[name.casefold()] = rep_id
         self.result.new_reps.append(values["name"])
@@ -606,6 +653,7 @@ class _Context:
         clean = row.check("account", lambda: check_text(name, "account name", required=True, max_len=200))
         seg = row.check("segment", lambda: check_text(segment, "segment", max_len=100))
         src = row.check("source", lambda: check_text(source, "lead source", max_len=100))
+        self.creating("accounts", clean)
         account_id = self.out.insert(
             "accounts", {"name": clean, "segment": seg, "lead_source": src, "created_at": self.tx.at}
         )
@@ -739,6 +787,7 @@ def import_file(
     actor: Actor | None = None,
     lost_from_lead: bool = False,
     outcome_map: Sequence[tuple[str, str]] = (),
+    allow_similar_names: bool = False,
 ) -> ImportResult:
     """Import one CSV file of ``kind`` (deals, reps, activities, costs, quotas) in one transaction.
 
@@ -756,6 +805,11 @@ def import_file(
     date, unless ``lost_from_lead`` says the file's lost deals never left the first stage (see
     :func:`_qualified_at`). Activities: an outcome must be one of its kind's (``ACTIVITY_OUTCOMES``, their usual
     synonyms); ``outcome_map`` pairs (their outcome, ours) come first.
+
+    Names: a rep or an account named as a stored one but for case is that one. A new one whose name differs from
+    another (stored, or new in the file) only by accents (``Zoe Muller`` beside ``Zoë Müller``) is listed in
+    ``result.similar``; unless ``allow_similar_names``, the import then raises :class:`SimilarNames` and writes
+    nothing (a dry run lists them and returns).
     """
     if kind not in KINDS:
         raise CockpitError(f"cannot import {kind!r}: expected one of {', '.join(KINDS)}")
@@ -810,11 +864,14 @@ def import_file(
                 stages=stages,
                 lost_from_lead=lost_from_lead,
                 outcome_names=outcome_names,
+                allow_similar=allow_similar_names,
             )
             ctx.load_names()
             handler(ctx, table, skip_bad, progress)
             if result.skipped and not skip_bad:
                 raise ImportFailed(result.skipped, str(path))
+            if result.similar and not allow_similar_names and not dry_run:
+                raise SimilarNames(result.similar)
             # One summary audit row per import that changed something; a re-import that changes nothing leaves
             # every table as it was, audit log included.
             if result.created or result.updated or result.new_reps or result.new_accounts:
@@ -1151,6 +1208,7 @@ def _import_reps(ctx: _Context, table: Table, skip_bad: bool, progress: Any) -> 
             raise _CellError(row.column("unix_login"), f"unix login {login!r} already belongs to {logins[login]!r}")
         if current is None:
             values["created_at"] = ctx.tx.at
+            ctx.creating("reps", values["name"])
             values["id"] = _insert(ctx, "reps", values)
             existing[name.casefold()] = values
             ctx.reps[name.casefold()] = values["id"]

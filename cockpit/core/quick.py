@@ -30,10 +30,11 @@ from cockpit.core.config import DEFAULT_STAGES
 from cockpit.core.errors import CockpitError, ParseError
 from cockpit.core.parse import format_duration, format_money, parse_duration, parse_money, parse_when
 from cockpit.core.store import Store, lies_ahead
-from cockpit.core.text import clean
+from cockpit.core.text import clean, did_you_mean, fold
 
 __all__ = [
     "QUICK_ENTRY_HELP",
+    "AmbiguousName",
     "Catalog",
     "DealRef",
     "QuickAction",
@@ -160,24 +161,49 @@ def row_ref(table: str, row_id: int) -> str:
     return f"a{row_id}" if table == "activities" else f"#{row_id}"
 
 
-def match_name(query: str, names: Sequence[str], what: str) -> str | None:
-    """The one name ``query`` means: exact, else the only prefix match, else the only substring match (casefold).
+class AmbiguousName(ParseError):
+    """``query`` matches several names: ``candidates`` (all of them, in the catalog's order) to choose from.
 
-    None when nothing matches; ParseError naming the candidates when several do.
+    ``span`` is where the name stands in the typed line (start, end), when a quick-entry line named it: choosing a
+    candidate replaces that part of the line."""
+
+    def __init__(self, query: str, candidates: Sequence[str], what: str, span: tuple[int, int] | None = None) -> None:
+        self.query = query
+        self.candidates = tuple(candidates)
+        self.what = what
+        self.span = span
+        shown = ", ".join(clean(n, max_len=40) for n in self.candidates[:5])
+        if len(self.candidates) > 5:
+            shown += ", …"
+        super().__init__(f"{query!r} matches several {what}: {shown}")
+
+
+def match_name(query: str, names: Sequence[str], what: str) -> str | None:
+    """The one name ``query`` means, compared as people type names (:func:`~cockpit.core.text.fold`: no case, no
+    accents; ``krakow`` is Kraków): the name spelled exactly so, else equal but for case, else the only one folding
+    equal, else the only prefix match, else the only substring match.
+
+    None when nothing matches (:func:`~cockpit.core.text.did_you_mean` names a near miss); AmbiguousName (a
+    ParseError) naming the candidates when several do.
     """
-    q = " ".join(query.split()).casefold()
+    wanted = " ".join(query.split())
+    q = fold(wanted)
     if not q:
         return None
     for name in names:
-        if name.casefold() == q:
+        if name == wanted:
             return name
-    for test in (lambda n: n.startswith(q), lambda n: q in n):
-        found = [name for name in names if test(name.casefold())]
+    lower = wanted.casefold()
+    for name in names:
+        if name.casefold() == lower:
+            return name
+    folded = [(name, fold(name)) for name in names]
+    for test in (lambda n: n == q, lambda n: n.startswith(q), lambda n: q in n):
+        found = [name for name, key in folded if test(key)]
         if len(found) == 1:
             return found[0]
         if found:
-            shown = ", ".join(clean(n, max_len=40) for n in found[:5]) + (", …" if len(found) > 5 else "")
-            raise ParseError(f"{query!r} matches several {what}: {shown}")
+            raise AmbiguousName(query, found, what)
     return None
 
 
@@ -188,6 +214,7 @@ def match_name(query: str, names: Sequence[str], what: str) -> str | None:
 class _Tok:
     text: str
     quoted: bool
+    span: tuple[int, int] = (0, 0)  # where it stands in the line, quotes included
 
 
 def _tokens(text: str) -> list[_Tok]:
@@ -195,9 +222,9 @@ def _tokens(text: str) -> list[_Tok]:
     out = []
     for m in _TOKEN.finditer(text):
         if m.group(5) is not None:
-            out.append(_Tok(m.group(5), False))
+            out.append(_Tok(m.group(5), False, m.span()))
         else:
-            out.append(_Tok(m.group(1) if m.group(1) is not None else m.group(3), True))
+            out.append(_Tok(m.group(1) if m.group(1) is not None else m.group(3), True, m.span()))
     return out
 
 
@@ -209,6 +236,7 @@ class _Parser:
         self.tz = tz
         self.currency = currency
         self.i = 0
+        self.account_hint = ""  # "; did you mean Acme Corp?" when the account typed is new but near a known one
 
     # --- token helpers
 
@@ -254,7 +282,7 @@ class _Parser:
         titles = [d.title for d in self.catalog.deals]
         title = match_name(tok.text, titles, "deals")
         if title is None:
-            raise ParseError(f"no deal matches {tok.text!r}")
+            raise ParseError(f"no deal matches {tok.text!r}{did_you_mean(tok.text, titles)}")
         found = [d for d in self.catalog.deals if d.title == title]
         if len(found) > 1:
             raise ParseError(f"{tok.text!r} matches several deals: " + ", ".join(f"#{d.id}" for d in found[:5]))
@@ -265,31 +293,45 @@ class _Parser:
 
         Unquoted names may span words (``call acme corp connected``): the longest run of up to four words that
         matches an account wins. A name that matches nothing is a new account (its first word, or the quoted text).
+        A name several accounts match raises AmbiguousName with the longest such run's candidates and place in the
+        line, so that the prompt can offer them.
         """
         first = self.take("account")
         if first.quoted:
-            found = match_name(first.text, self.catalog.accounts, "accounts")
-            return (found, False) if found else (" ".join(first.text.split()), True)
+            try:
+                found = match_name(first.text, self.catalog.accounts, "accounts")
+            except AmbiguousName as exc:
+                raise AmbiguousName(exc.query, exc.candidates, exc.what, first.span) from None
+            return (found, False) if found else self._new_account(" ".join(first.text.split()))
         start = self.i - 1
-        for n in range(min(4, len(self.tokens) - start), 1, -1):
+        ambiguous: AmbiguousName | None = None
+        for n in range(min(4, len(self.tokens) - start), 0, -1):
             chunk = self.tokens[start : start + n]
             if any(t.quoted for t in chunk):
                 continue
             try:
                 found = match_name(" ".join(t.text for t in chunk), self.catalog.accounts, "accounts")
-            except ParseError:
-                continue  # several accounts match the longer text: try fewer words
+            except AmbiguousName as exc:
+                # Several accounts match the longer text: fewer words may name one; if not, the longest is offered.
+                span = (chunk[0].span[0], chunk[-1].span[1])
+                ambiguous = ambiguous or AmbiguousName(exc.query, exc.candidates, exc.what, span)
+                continue
             if found:
                 self.i = start + n
                 return found, False
-        found = match_name(first.text, self.catalog.accounts, "accounts")
-        return (found, False) if found else (first.text, True)
+        if ambiguous is not None:
+            raise ambiguous
+        return self._new_account(first.text)
+
+    def _new_account(self, name: str) -> tuple[str, bool]:
+        self.account_hint = did_you_mean(name, self.catalog.accounts)
+        return name, True
 
     def rep(self) -> str:
         tok = self.take("rep name after 'by'")
         name = match_name(tok.text, self.catalog.reps, "reps")
         if name is None:
-            raise ParseError(f"no rep matches {tok.text!r}")
+            raise ParseError(f"no rep matches {tok.text!r}{did_you_mean(tok.text, self.catalog.reps)}")
         return name
 
     def stage(self, tok: _Tok) -> str | None:
@@ -389,7 +431,7 @@ class _Parser:
                 raise ParseError(f"deal #{deal.id} is on {deal.account!r}, not {account!r}")
             account = None  # the deal names the account
         if account is not None:
-            parts.append(clean(account) + (" (new account)" if new_account else ""))
+            parts.append(clean(account) + (f" (new account{self.account_hint})" if new_account else ""))
         if outcome:
             parts.append(outcome)
         if duration is not None:
@@ -466,7 +508,7 @@ class _Parser:
             raise ParseError("a deal needs an amount, e.g. 24k")
         parts = [
             "New deal",
-            clean(account) + (" (new account)" if new_account else ""),
+            clean(account) + (f" (new account{self.account_hint})" if new_account else ""),
             f"“{clean(title, max_len=40)}”",
             format_money(amount, self.currency),
             stage or self.catalog.stages[0],

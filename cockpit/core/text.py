@@ -4,16 +4,29 @@ Names, notes and titles come from other people (CSV imports, other reps' entries
 sequence in them could clear the screen, retitle the window or write the clipboard (OSC 52). :func:`clean`
 removes every escape sequence and control character; :func:`cell_width` measures in terminal cells (East
 Asian wide characters take two). :func:`escape_markup` does what ``rich.markup.escape`` does without
-importing rich, so core code and exports can use it.
+importing rich, so core code and exports can use it. :func:`fold` is the one way names are compared (search, lookups,
+imports): without case or accents, in every script; :func:`did_you_mean` names the nearest one for a near miss.
 """
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 import unicodedata
+from collections.abc import Iterable
 
-__all__ = ["cell_width", "clean", "escape_markup", "inert", "inert_json"]
+__all__ = [
+    "cell_width",
+    "clean",
+    "did_you_mean",
+    "escape_markup",
+    "fold",
+    "inert",
+    "inert_json",
+    "lookalike",
+    "nearest",
+]
 
 ELLIPSIS = "…"
 
@@ -122,3 +135,68 @@ def escape_markup(text: str) -> str:
 def plural(count: int, noun: str, nouns: str | None = None) -> str:
     """``1 deal``, ``2 deals``, ``1,200 business days`` (``nouns`` when the plural is not noun + s)."""
     return f"{count:,} {noun if count == 1 else (nouns or noun + 's')}"
+
+
+# Letters that carry their "accent" in the letter itself (no combining mark to drop under NFKD): what people type
+# without them on a keyboard that lacks them (Søren as Soren, Łódź as Lodz).
+# The combining diacritical marks (accents, cedillas, umlauts) of the Latin, Greek and Cyrillic scripts.
+_DIACRITICS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_LETTERS = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ð": "d", "ħ": "h", "ı": "i", "æ": "ae", "œ": "oe", "þ": "th"})
+
+
+@functools.lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """``text`` as names are compared: no case, no accents, one space between words (``Zoë  Müller`` → ``zoe muller``).
+
+    NFKD splits accented letters into letter + combining mark and the diacritical marks are dropped; NFC then puts
+    back what NFKD took apart without a mark to drop, so Hangul syllables (decomposed into jamo) come back whole:
+    ``박지훈`` folds to itself. Only the diacritics blocks are dropped: the marks of other scripts (Japanese
+    voicing marks, Indic vowel signs) spell a different name, not an accented one. Deterministic, so SQLite may
+    call it (the store registers it as ``fold()``)."""
+    if text.isascii():  # most names: no accents to drop
+        return " ".join(text.casefold().split())
+    # Case before and after: casefold can add a mark (İ is i + a dot above) for the next step to drop, and NFKD can
+    # make capitals of other forms (𝕊 is S).
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    bare = _DIACRITICS.sub("", decomposed)
+    return " ".join(unicodedata.normalize("NFC", bare).casefold().translate(_LETTERS).split())
+
+
+def nearest(query: str, names: Iterable[str], *, limit: int = 1) -> list[str]:
+    """The names closest to ``query`` (folded, difflib's ratio of at least 0.75), closest first; [] when none is near.
+
+    A near miss is a typo or a dropped letter (``Ana Toress``, ``acme crop``), not any name sharing a few letters."""
+    wanted = fold(query)
+    if not wanted:
+        return []
+    by_fold: dict[str, str] = {}
+    for name in names:
+        by_fold.setdefault(fold(name), name)
+    close = difflib.get_close_matches(wanted, list(by_fold), n=limit, cutoff=0.75)
+    return [by_fold[key] for key in close]
+
+
+def did_you_mean(query: str, names: Iterable[str]) -> str:
+    """``"; did you mean Ana Torres?"`` for a near miss of one of ``names``, else ``""``: to end a not-found error."""
+    found = nearest(query, names)
+    return f"; did you mean {clean(found[0], max_len=60)}?" if found else ""
+
+
+def lookalike(name: str, names: Iterable[str]) -> str | None:
+    """The one of ``names`` that ``name`` probably means but does not spell so: equal folded (``Google Ads`` typed
+    ``google ads`` is not one: equal but for case is the same name) or but for a plural ``s`` (``Google Ad``).
+
+    None when ``name`` is blank, is one of ``names`` but for case, or looks like none of them. For the cost channels,
+    where a second spelling would split the cost of a channel (and its CAC) in two."""
+    wanted = " ".join(name.split())
+    key = fold(wanted)
+    if not key:
+        return None
+    names = list(names)
+    if any(other.casefold() == wanted.casefold() for other in names):
+        return None
+    for other in names:
+        folded = fold(other)
+        if key in (folded, folded + "s") or folded == key + "s":
+            return other
+    return None

@@ -25,6 +25,13 @@ from cockpit.core.config import DEFAULT_STAGES
 from cockpit.core.errors import BusyError, ReadOnlyError, StoreError, ValidationError
 from cockpit.core.store.schema import CHANGE_TRIGGERS, MIGRATIONS, SCHEMA_VERSION, change_trigger_count, change_triggers
 from cockpit.core.store.transaction import Transaction
+from cockpit.core.text import fold
+
+
+def _fold_sql(text: str | None) -> str | None:
+    """SQL ``fold(x)``: :func:`~cockpit.core.text.fold` of a text, NULL of NULL (numbers as their text)."""
+    return None if text is None else fold(str(text))
+
 
 BUSY_TIMEOUT_MS = 5000
 #: Attempts at BEGIN IMMEDIATE, each waiting up to the busy timeout (read at each write: tests lower it).
@@ -358,6 +365,8 @@ class StoreConnection:
                 conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
             try:
                 conn.row_factory = sqlite3.Row
+                # Names compare folded (no case, no accents) in SQL too: search finds Kraków when typed krakow.
+                conn.create_function("fold", 1, _fold_sql, deterministic=True)
                 conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
                 conn.execute("PRAGMA foreign_keys = ON")
                 self._version = conn.execute("PRAGMA user_version").fetchone()[0]

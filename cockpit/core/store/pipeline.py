@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from cockpit.core.store.measures import OPPORTUNITIES, PIPELINE_CLOSED_LATER, PIPELINE_OPEN, Measure
+from cockpit.core.text import fold
 
 if TYPE_CHECKING:
     from cockpit.core.store import Store
@@ -331,28 +332,24 @@ def idle_open_deals(store: Store, rep_id: int, *, now_ts: int, stale_days: int, 
         return _page(conn, where, params, limit, 0, now_ts, stale_days)
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def search_matches(store: Store, needle: str, *, limit: int) -> tuple[tuple[AccountMatch, ...], tuple[DealMatch, ...]]:
     """Accounts whose name contains ``needle`` (by name), and live deals whose title or account name does (latest
-    change first), case-insensitively; at most ``limit`` of each. ``%`` and ``_`` match themselves."""
-    pattern = _like(needle)
+    change first), as names are compared (:func:`~cockpit.core.text.fold`: ``krakow`` finds Kraków); at most
+    ``limit`` of each. ``%`` and ``_`` match themselves."""
+    folded = fold(needle)
     with store.read() as conn:
         accounts = conn.execute(
             """SELECT a.id, a.name, count(d.id) AS deals FROM accounts a
                LEFT JOIN deals d ON d.account_id = a.id AND d.voided_at IS NULL
-               WHERE a.name LIKE ? ESCAPE '\\' GROUP BY a.id ORDER BY a.name LIMIT ?""",
-            (pattern, limit),
+               WHERE instr(fold(a.name), ?) > 0 GROUP BY a.id ORDER BY a.name LIMIT ?""",
+            (folded, limit),
         ).fetchall()
         deals = conn.execute(
             """SELECT d.id, d.title, coalesce(a.name, '') AS account, d.stage, d.amount, d.rep_id, r.name AS rep
                FROM deals d JOIN reps r ON r.id = d.rep_id LEFT JOIN accounts a ON a.id = d.account_id
-               WHERE d.voided_at IS NULL AND (d.title LIKE ? ESCAPE '\\' OR a.name LIKE ? ESCAPE '\\')
+               WHERE d.voided_at IS NULL AND (instr(fold(d.title), ?) > 0 OR instr(fold(a.name), ?) > 0)
                ORDER BY d.updated_at DESC, d.id DESC LIMIT ?""",
-            (pattern, pattern, limit),
+            (folded, folded, limit),
         ).fetchall()
     return (
         tuple(AccountMatch(r["id"], r["name"], r["deals"]) for r in accounts),

@@ -26,6 +26,7 @@ from cockpit.core.store.records import (
     rep_from_row,
 )
 from cockpit.core.store.validation import check_month
+from cockpit.core.text import did_you_mean, fold
 
 _DEAL_SELECT = """
 SELECT d.id, d.external_id, d.title, d.account_id, a.name AS account, d.rep_id, r.name AS rep, d.amount,
@@ -95,14 +96,36 @@ class Reads(StoreConnection):
         return rep_from_row(rows[0])
 
     def rep_by_name(self, name: str) -> Rep:
-        """Find a rep by name (case-insensitive) or Unix login."""
+        """Find a rep by name or Unix login; the name as people type it (``zoe muller`` finds Zoë Müller).
+
+        NotFoundError ends with "did you mean …" for a near miss; ValidationError when the folded name is several
+        reps' (Zoe and Zoë both stored) and none is spelled exactly so."""
+        wanted = name.strip()
         rows = self.query(
             "SELECT * FROM reps WHERE name = ? COLLATE NOCASE OR unix_login = ? ORDER BY name = ? DESC",
-            (name.strip(), name.strip(), name.strip()),
+            (wanted, wanted, wanted),
         )
         if not rows:
-            raise NotFoundError(f"no rep named {name!r}")
+            rows = self._folded("SELECT * FROM reps", "reps", wanted)
+        if not rows:
+            raise NotFoundError(f"no rep named {wanted!r}{self.name_hint('reps', wanted)}")
         return rep_from_row(rows[0])
+
+    def _folded(self, select: str, table: str, name: str) -> list[Any]:
+        """The rows of ``table`` whose name folds to ``name``'s: [] or one; ValidationError naming them when several."""
+        rows = self.query(f"{select} WHERE fold(name) = ? ORDER BY name", (fold(name),)) if name else []
+        if len(rows) > 1:  # ZOË beside Zoe and Zoë: equal but for case beyond ASCII (which NOCASE misses) wins
+            rows = [r for r in rows if r["name"].casefold() == name.casefold()] or rows
+        if len(rows) > 1:
+            names = ", ".join(repr(r["name"]) for r in rows[:5])
+            raise ValidationError(f"{name!r} matches several {table}: {names}; type the name exactly")
+        return rows
+
+    def name_hint(self, table: str, name: str) -> str:
+        """``"; did you mean Ana Torres?"`` when a rep's or an account's name is near ``name``, else ``""``."""
+        if table not in ("reps", "accounts"):
+            raise ValueError(f"{table} rows have no name")
+        return did_you_mean(name, [r[0] for r in self.query(f"SELECT name FROM {table}")])
 
     def rep_by_login(self, login: str) -> Rep | None:
         """The rep tied to that Unix login, or None."""
@@ -117,11 +140,13 @@ class Reads(StoreConnection):
         return Account(**dict(rows[0]))
 
     def account_by_name(self, name: str) -> Account | None:
-        """The account of that name (case-insensitive), or None."""
-        rows = self.query(
-            "SELECT id, name, segment, lead_source FROM accounts WHERE name = ? COLLATE NOCASE",
-            (name.strip(),),
-        )
+        """The account of that name as people type it (``krakow`` finds Kraków), or None (see :meth:`name_hint`).
+
+        ValidationError when the folded name is several accounts' and none is spelled exactly so."""
+        select = "SELECT id, name, segment, lead_source FROM accounts"
+        rows = self.query(f"{select} WHERE name = ? COLLATE NOCASE", (name.strip(),))
+        if not rows:
+            rows = self._folded(select, "accounts", name.strip())
         return Account(**dict(rows[0])) if rows else None
 
     def deal(self, deal_id: int) -> Deal:

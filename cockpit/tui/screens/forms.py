@@ -42,7 +42,7 @@ from cockpit.core.errors import BusyError, CockpitError, ParseError
 from cockpit.core.parse import format_money, parse_duration, parse_money, parse_percent, parse_when
 from cockpit.core.quick import Catalog, DealRef, match_name, parse_row_ref
 from cockpit.core.store import Deal, lies_ahead
-from cockpit.core.text import clean, truncate
+from cockpit.core.text import clean, did_you_mean, fold, truncate
 
 __all__ = [
     "ActivityForm",
@@ -111,6 +111,11 @@ class FuzzySuggester(Suggester):
         for name in self.names:
             if name.casefold().startswith(typed) and len(name) > len(value):
                 return value + name[len(value) :]
+        # Typed without its accents (krako for Kraków): the stored spelling, which Tab or → puts in the field.
+        folded = fold(value)
+        for name in self.names:
+            if fold(name).startswith(folded) and len(name) > len(value):
+                return name
         return None
 
 
@@ -481,7 +486,8 @@ class ActivityForm(EntryForm[ActivityEntry]):
         deals = [d for d in self.catalog.deals if found is None or d.account == found]
         self.deal_suggester.names = [_deal_text(d) for d in deals]
         if found is None:
-            self.set_message("account", f"new account {clean(value.strip())!r} will be created", hint=True)
+            hint = did_you_mean(value, self.catalog.accounts)  # a typo creates no account unnoticed
+            self.set_message("account", f"new account {clean(value.strip())!r} will be created{hint}", hint=True)
         elif found.casefold() != value.strip().casefold():
             self.set_message("account", f"→ {clean(found)}", hint=True)
 
@@ -710,7 +716,7 @@ class DealEditForm(EntryForm[DealEdit]):
             except ParseError as exc:
                 raise _FieldError("account", field_message(exc)) from None
             if found is None:
-                raise _FieldError("account", f"no account matches {account!r}")
+                raise _FieldError("account", f"no account matches {account!r}{did_you_mean(account, catalog.accounts)}")
             changes["account"] = found
         for name in ("source", "product"):
             if (value := self._changed(name)) is not None:

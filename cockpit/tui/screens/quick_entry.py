@@ -2,7 +2,9 @@
 
 The grammar lives in :mod:`cockpit.core.quick` (core); this screen only parses on each keystroke against a catalog of
 names loaded once by a worker, shows the preview or the reason it cannot be written, and writes in a thread
-worker. A refused write is shown under the line and the line is kept.
+worker. A refused write is shown under the line and the line is kept. A line whose account several accounts match
+offers them in a list under the line: choosing one (arrows, Enter) writes the line with that account, Esc returns to
+the line as typed.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Static
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
 
 from cockpit.core.errors import CockpitError
-from cockpit.core.quick import Catalog, QuickAction, parse_quick
+from cockpit.core.quick import AmbiguousName, Catalog, QuickAction, parse_quick
+from cockpit.core.text import clean
 from cockpit.tui.screens.forms import refusal
 
 __all__ = ["QuickEntryScreen"]
@@ -34,6 +38,8 @@ class QuickEntryScreen(ModalScreen[QuickAction | None]):
     QuickEntryScreen #quick-preview { color: $text-muted; padding: 0 1; height: auto; }
     QuickEntryScreen #quick-preview.-error { color: $error; }
     QuickEntryScreen #quick-preview.-ready { color: $success; }
+    QuickEntryScreen #quick-choices { display: none; height: auto; max-height: 8; border: none; }
+    QuickEntryScreen.-choosing #quick-choices { display: block; }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="quick.cancel")]
 
@@ -59,11 +65,13 @@ class QuickEntryScreen(ModalScreen[QuickAction | None]):
         self.saved_id: int | None = None
         """The id of the row written, set just before the screen dismisses with its action."""
         self._discard_armed = False  # Esc was pressed once on a typed line: the next Esc discards it
+        self._choosing: tuple[str, AmbiguousName] | None = None  # the line and the names its list offers
 
     def compose(self) -> ComposeResult:
         with Vertical(id="quick"):
             yield Input(placeholder='call acme connected 12m "asked for pricing" follow-up fri', id="quick-input")
             yield Static("Type an action; Enter writes it, Esc cancels", id="quick-preview")
+            yield OptionList(id="quick-choices")
 
     def on_mount(self) -> None:
         self._fetch_catalog()
@@ -117,22 +125,72 @@ class QuickEntryScreen(ModalScreen[QuickAction | None]):
     @on(Input.Changed, "#quick-input")
     def _changed(self, event: Input.Changed) -> None:
         self._discard_armed = False
+        if self._choosing is not None and event.value != self._choosing[0]:  # retyped instead of choosing
+            self._choosing = None
+            self.remove_class("-choosing")
         if not self.saving:
             self._preview(event.value)
 
     @on(Input.Submitted, "#quick-input")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        self._submit(event.value)
+
+    def _submit(self, text: str) -> None:
         if self.saving:
             return
         try:
-            action = self.parse(event.value)
+            action = self.parse(text)
+        except AmbiguousName as exc:
+            if exc.span is None:  # not a name this line can be rewritten at (a rep after "by")
+                self._show(str(exc), "error")
+            else:
+                self._offer(text, exc)
+            return
         except CockpitError as exc:
             self._show(str(exc), "error")
             return
         self.saving = True
         self._show(f"Writing: {action.describe()}", "idle")
         self._write(action)
+
+    # ---- choosing among the accounts a name matches
+
+    def _offer(self, text: str, ambiguous: AmbiguousName) -> None:
+        """List the accounts ``text``'s name matches under the line, the first highlighted, the list focused."""
+        self._choosing = (text, ambiguous)
+        choices = self.query_one("#quick-choices", OptionList)
+        choices.clear_options()
+        choices.add_options(Option(Text(clean(name)), id=str(i)) for i, name in enumerate(ambiguous.candidates))
+        self.add_class("-choosing")
+        choices.highlighted = 0
+        choices.focus()
+        what = ambiguous.what
+        self._show(
+            f"{ambiguous.query!r} matches {len(ambiguous.candidates)} {what}: ↑↓ choose, Enter writes, Esc back", "idle"
+        )
+
+    def _close_choices(self) -> None:
+        self._choosing = None
+        self.remove_class("-choosing")
+        self.query_one("#quick-input", Input).focus()
+
+    @on(OptionList.OptionSelected, "#quick-choices")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        """The line with the chosen name in place of the one typed (quoted), written at once."""
+        event.stop()
+        if self._choosing is None or event.option.id is None:
+            return
+        text, ambiguous = self._choosing
+        assert ambiguous.span is not None
+        start, end = ambiguous.span
+        line = f"{text[:start]}{_quoted(ambiguous.candidates[int(event.option.id)])}{text[end:]}"
+        self._close_choices()
+        field = self.query_one("#quick-input", Input)
+        with field.prevent(Input.Changed):  # the preview is the write's own line below, not a re-parse
+            field.value = line
+        field.cursor_position = len(line)
+        self._submit(line)
 
     @work(thread=True, exclusive=True, group="quick-save")
     def _write(self, action: QuickAction) -> None:
@@ -158,11 +216,26 @@ class QuickEntryScreen(ModalScreen[QuickAction | None]):
         return bool(self.query_one("#quick-input", Input).value.strip())
 
     def action_cancel(self) -> None:
-        """Esc: close; with a line typed, only on a second Esc (a stray Esc loses nothing)."""
+        """Esc: close; with a line typed, only on a second Esc (a stray Esc loses nothing). With the list of
+        accounts open, Esc closes the list and returns to the line as typed."""
         if self.saving:
+            return
+        if self._choosing is not None:
+            self._close_choices()
+            self._preview(self.query_one("#quick-input", Input).value)
             return
         if self._discard_armed or not self.has_typed:
             self.dismiss(None)
             return
         self._discard_armed = True
         self._show("Esc again discards the line; Enter writes it", "error")
+
+
+def _quoted(name: str) -> str:
+    """``name`` as the quick-entry line reads it as one name: in double quotes, or single ones when it holds a
+    double quote (a name holding both loses its double quotes; the rest still matches it)."""
+    if '"' not in name:
+        return f'"{name}"'
+    if "'" not in name:
+        return f"'{name}'"
+    return '"' + name.replace('"', "") + '"'

@@ -19,7 +19,7 @@ from cockpit.core.views import SearchHit, search
 
 
 class SearchScreen(ModalScreen[SearchHit | None]):
-    """Type to search; ↓ to the results, Enter opens a deal's owner, Esc closes."""
+    """Type to search; ↓ to the results, Enter opens a deal's page, Esc closes."""
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="search_cancel"),
