@@ -23,7 +23,9 @@ from cockpit.core.parse import currency_digits, format_money
 from cockpit.core.text import cell_width, clean
 
 if TYPE_CHECKING:  # the insights modules import this one (to_major, display_value)
+    from cockpit.core.forecast import Forecasts
     from cockpit.core.insights import Insights
+    from cockpit.core.movement import Movement, Slipped
     from cockpit.core.verdict import Verdict
     from cockpit.core.views import Cohort, Cohorts, PipelineAt
 
@@ -92,6 +94,9 @@ def build_report(
     rep_pipeline: PipelineAt | None = None,
     cohorts: Cohorts | None = None,
     verdict: Verdict | None = None,
+    forecast: Forecasts | None = None,
+    movement: Movement | None = None,
+    slipped: tuple[Slipped, ...] | None = None,
 ) -> dict[str, Any]:
     """The report structure of one dashboard; ``rep`` keeps only that rep's row.
 
@@ -142,7 +147,43 @@ def build_report(
         _add_insights(out, dash, insights, currency, rep)
     if verdict is not None:
         out["verdict"] = verdict.to_json(currency)
+    if forecast is not None or movement is not None or slipped is not None:
+        _add_forecast(out, dash, currency, forecast, movement, slipped, keep_all=rep is None)
     return out
+
+
+def _add_forecast(
+    out: dict[str, Any],
+    dash: Dashboard,
+    currency: str,
+    forecast: Forecasts | None,
+    movement: Movement | None,
+    slipped: tuple[Slipped, ...] | None,
+    *,
+    keep_all: bool,
+) -> None:
+    """Issue 23's keys (docs/INSIGHTS.md, ``forecast``): ``"forecast"`` in the team and in each rep row that has one,
+    the top-level ``"movement"`` (the team's waterfall and each listed rep's) and ``"slipped"``."""
+    ids = {row.rep: row.rep_id for row in dash.reps}
+    if forecast is not None:
+        out["team"]["forecast"] = forecast.team.to_json(currency)
+        for row in out["reps"]:
+            mine = forecast.reps.get(ids[row["rep"]])
+            if mine is not None:
+                row["forecast"] = mine.to_json(currency)
+    listed = {ids[row["rep"]]: row["rep"] for row in out["reps"]}
+    if movement is not None:
+        out["movement"] = {
+            "period": movement.period,
+            "team": movement.team.to_json(currency),
+            "reps": [
+                {"rep": name, **movement.reps[rep_id].to_json(currency)}
+                for rep_id, name in listed.items()
+                if rep_id in movement.reps
+            ],
+        }
+    if slipped is not None:
+        out["slipped"] = [s.to_json(currency) for s in slipped if keep_all or s.rep_id in listed]
 
 
 def _add_insights(out: dict[str, Any], dash: Dashboard, insights: Insights, currency: str, rep: str | None) -> None:
@@ -212,8 +253,9 @@ def _rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     return [team, *report["reps"]]
 
 
-def render(report: dict[str, Any], fmt: str, *, currency: str) -> str:
-    """Render a report structure in one of FORMATS."""
+def render(report: dict[str, Any], fmt: str, *, currency: str, width: int | None = None) -> str:
+    """Render a report structure in one of FORMATS; ``width`` (terminal cells) splits the table format's wide
+    tables into blocks of the columns that fit, each block led by the row's name (None: one block each)."""
     if fmt == "json":
         return json.dumps(report, ensure_ascii=False, indent=2)
     rows = _rows(report)
@@ -261,17 +303,11 @@ def render(report: dict[str, Any], fmt: str, *, currency: str) -> str:
             + _insight_sections(report, fmt, currency)
         )
 
-    widths = [max(cell_width(h), *(cell_width(r[i]) for r in cells)) for i, h in enumerate(headers)]
-
-    def line(values: list[str]) -> str:
-        out = []
-        for i, v in enumerate(values):
-            pad = " " * (widths[i] - cell_width(v))
-            out.append(v + pad if i < 2 else pad + v)
-        return "  ".join(out).rstrip()
-
-    body = [line(headers), line(["-" * w for w in widths]), *(line(r) for r in cells)]
-    extra = _cohort_and_pipeline_sections(report, fmt, currency) + _insight_sections(report, fmt, currency)
+    # Rep and team read left-aligned; the team column goes in the first block only (the rep's name leads each).
+    body = _text_table(headers, cells, left=2, lead=1, width=width)
+    extra = _cohort_and_pipeline_sections(report, fmt, currency, width) + _insight_sections(
+        report, fmt, currency, width
+    )
     return opening + title + "\n\n" + "\n".join(body) + extra
 
 
@@ -297,7 +333,7 @@ def _csv_safe(value: Any) -> Any:
 # --------------------------------------------------------------------------------- insight sections (table, markdown)
 
 
-def _grid(headers: list[str], rows: list[list[str]], fmt: str) -> list[str]:
+def _grid(headers: list[str], rows: list[list[str]], fmt: str, width: int | None = None) -> list[str]:
     """A small table: first column left-aligned, the others right-aligned."""
 
     if fmt == "markdown":
@@ -306,19 +342,55 @@ def _grid(headers: list[str], rows: list[list[str]], fmt: str) -> list[str]:
             "|" + "|".join("---" if i == 0 else "---:" for i in range(len(headers))) + "|",
         ]
         return out + ["| " + " | ".join(md_text(c) for c in row) + " |" for row in rows]
+    return _text_table(headers, rows, left=1, width=width)
+
+
+def column_blocks(widths: list[int], width: int | None, *, lead: int = 0) -> list[list[int]]:
+    """The columns (indexes) of each block of a table split to fit ``width`` cells, two spaces between columns.
+
+    Column 0 (the row's name) leads every block, the next ``lead`` columns only the first; then as many of the
+    others, in order, as fit. A block always takes one, however narrow the terminal: a row must not vanish, and a
+    column cut in half would lie. None: one block of every column."""
+    if width is None:
+        return [list(range(len(widths)))]
+    rest = list(range(1 + lead, len(widths)))
+    blocks: list[list[int]] = []
+    while True:
+        block = list(range(1 + lead)) if not blocks else [0]
+        used = sum(widths[i] for i in block) + 2 * (len(block) - 1)
+        taken = 0
+        while taken < len(rest) and (taken == 0 or used + 2 + widths[rest[taken]] <= width):
+            used += 2 + widths[rest[taken]]
+            taken += 1
+        blocks.append(block + rest[:taken])
+        rest = rest[taken:]
+        if not rest:
+            return blocks
+
+
+def _text_table(headers: list[str], rows: list[list[str]], *, left: int, width: int | None, lead: int = 0) -> list[str]:
+    """A plain-text table: the first ``left`` columns left-aligned, the others right-aligned; wider than ``width``,
+    it is split into blocks (:func:`column_blocks`) one under the other, a blank line between them. A terminal
+    would wrap each long line instead, and a 250-cell row folded over four lines cannot be read as a table."""
     widths = [max(cell_width(h), *(cell_width(r[i]) for r in rows)) for i, h in enumerate(headers)]
 
-    def line(values: list[str]) -> str:
-        cells = []
-        for i, v in enumerate(values):
-            pad = " " * (widths[i] - cell_width(v))
-            cells.append(v + pad if i == 0 else pad + v)
-        return "  ".join(cells).rstrip()
+    def line(values: list[str], columns: list[int]) -> str:
+        out = []
+        for i in columns:
+            pad = " " * (widths[i] - cell_width(values[i]))
+            out.append(values[i] + pad if i < left else pad + values[i])
+        return "  ".join(out).rstrip()
 
-    return [line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)]
+    lines: list[str] = []
+    for columns in column_blocks(widths, width, lead=lead):
+        if lines:
+            lines.append("")
+        rule = ["-" * w for w in widths]
+        lines += [line(headers, columns), line(rule, columns), *(line(r, columns) for r in rows)]
+    return lines
 
 
-def _cohort_and_pipeline_sections(report: dict[str, Any], fmt: str, currency: str) -> str:
+def _cohort_and_pipeline_sections(report: dict[str, Any], fmt: str, currency: str, width: int | None = None) -> str:
     """The cohort's maturity beside the last closed window's conversion, and the pipeline by stage at the period's
     end (team, and the rep of --rep), when the report has them."""
     scale = 10 ** currency_digits(currency)
@@ -351,7 +423,7 @@ def _cohort_and_pipeline_sections(report: dict[str, Any], fmt: str, currency: st
             "",
             heading("Conversion: the period's opportunities (cohort), closed now, and the last closed window"),
         ]
-        parts += _grid(headers, cells, fmt)
+        parts += _grid(headers, cells, fmt, width)
     scopes = [("team", report["team"]), *((clean(r["rep"], max_len=24), r) for r in report["reps"])]
     for name, row in scopes:
         stages = row.get("pipeline_by_stage")
@@ -368,11 +440,11 @@ def _cohort_and_pipeline_sections(report: dict[str, Any], fmt: str, currency: st
         )
         label = md_text(name) if fmt == "markdown" else name
         parts += ["", heading(f"Pipeline by stage at period end ({label})")]
-        parts += _grid(["Stage", "Deals", "Value", "Weighted"], cells, fmt)
+        parts += _grid(["Stage", "Deals", "Value", "Weighted"], cells, fmt, width)
     return "\n" + "\n".join(parts) if parts else ""
 
 
-def _insight_sections(report: dict[str, Any], fmt: str, currency: str) -> str:
+def _insight_sections(report: dict[str, Any], fmt: str, currency: str, width: int | None = None) -> str:
     if "diagnosis" not in report:
         return ""
     scale = 10 ** currency_digits(currency)
@@ -422,7 +494,7 @@ def _insight_sections(report: dict[str, Any], fmt: str, currency: str) -> str:
             if key == "channels":
                 row += [money(m["cost"]), money(m["cac"]), number(m["basket_to_cac"])]
             cells.append(row)
-        parts += ["", heading(title), *_grid(headers, cells, fmt)]
+        parts += ["", heading(title), *_grid(headers, cells, fmt, width)]
     funnel = report["funnel"]
     cells = [
         [s["stage"], s["next"], str(s["deals"]), str(s["advanced"]), share(s["conversion"]), number(s["median_days"])]
@@ -431,7 +503,7 @@ def _insight_sections(report: dict[str, Any], fmt: str, currency: str) -> str:
     parts += [
         "",
         heading("Funnel (team)"),
-        *_grid(["Stage", "Next", "Deals", "Advanced", "Conv", "Median days"], cells, fmt),
+        *_grid(["Stage", "Next", "Deals", "Advanced", "Conv", "Median days"], cells, fmt, width),
     ]
     if funnel["stale"]:
         parts += ["", heading(f"Stale deals (idle over {funnel['stale_days']} days)")]

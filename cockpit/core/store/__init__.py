@@ -11,8 +11,9 @@ Times are stored as Unix epoch seconds (UTC); money as integer minor units (cent
 - :mod:`.validation` the checks of what callers hand the store;
 - :mod:`.connection` opening, pragmas, read/write transactions, retries, error mapping, read-only detection;
 - :mod:`.transaction` the audited inserts and updates a write action works through;
-- :mod:`.reads`, :mod:`.writes` the :class:`Store` methods; :mod:`.pipeline`, :mod:`.mix`, :mod:`.funnel`,
-  :mod:`.bulk`, :mod:`.inspection` the larger reads and writes of the screens, reports, import, demo and checks.
+- :mod:`.reads`, :mod:`.writes` the :class:`Store` methods; :mod:`.pipeline`, :mod:`.deal_page`, :mod:`.mix`,
+  :mod:`.funnel`, :mod:`.bulk`, :mod:`.inspection` the larger reads and writes of the screens, reports, import, demo
+  and checks.
 """
 
 from __future__ import annotations

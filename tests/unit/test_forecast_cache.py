@@ -1,0 +1,133 @@
+"""The forecast's kept history (issue 23, cockpit/core/forecast_cache.py): a write into a past period reaches it, a
+write of today's pipeline does not, another process reads the same from the cache file, and the counts made in SQL
+give the backtest of every deal one by one."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pendulum
+import pytest
+
+from cockpit.core import forecast as F
+from cockpit.core import forecast_cache
+from cockpit.core.periods import parse_period
+from cockpit.core.store import Store
+
+TZ = "UTC"
+NOV = parse_period("2026-11", tz=TZ)
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def ts(text: str) -> int:
+    return int(pendulum.parse(text, tz=TZ).timestamp())
+
+
+NOW = ts("2026-11-16T10:00")
+
+
+@pytest.fixture
+def history(tmp_path: Path) -> tuple[Store, int, list[int], int]:
+    """Ana's October: 12 proposals created on 1 October, all won on 25 October; her November: one proposal of
+    $1,000 created on 10 November, expected on 25 November."""
+    clock = [ts("2026-10-01")]
+    store = Store(tmp_path / "c.db", create=True, user="tester", now=lambda: clock[0])
+    ana = store.add_rep("Ana", team="East")
+    october = [
+        store.add_deal(rep_id=ana, title=f"oct {i}", amount=500, stage="proposal", created_at=ts("2026-10-01"))
+        for i in range(12)
+    ]
+    clock[0] = ts("2026-10-26")
+    for deal in october:
+        store.move_deal(deal, "won", at=ts("2026-10-25"))
+    clock[0] = ts("2026-11-10")
+    now_deal = store.add_deal(
+        rep_id=ana,
+        title="nov",
+        amount=100_000,
+        stage="proposal",
+        created_at=ts("2026-11-10"),
+        expected_close=ts("2026-11-25"),
+    )
+    clock[0] = NOW
+    return store, ana, october, now_deal
+
+
+def _learned_entries(store: Store) -> dict:
+    return {k: v for k, v in forecast_cache.forecast_cache_for(store).entries.items() if k[0] == "learn"}
+
+
+def test_a_write_into_a_past_period_reaches_the_kept_history(history: tuple[Store, int, list[int], int]) -> None:
+    store, ana, october, now_deal = history
+    # Mid-November, the proposal is 6 days old (band 0); at mid-October the 12 were 15 days old (band 0), all won
+    # by the month's end: chance 12/12, so $1,000 expected from Ana's own history.
+    first = F.forecasts(store, NOV, NOW, rep_quotas={ana: 0})
+    assert first.reps[ana].expected == 100_000 and first.reps[ana].basis.own == 1
+    kept = _learned_entries(store)
+    assert len(kept) == 1
+    # Today's pipeline changes (an amount, a stage move today, a call): the history is not recomputed.
+    store.edit_deal(now_deal, amount=200_000)
+    store.move_deal(now_deal, "negotiation")
+    store.move_deal(now_deal, "proposal")
+    store.log_activity(kind="call", rep_id=ana, deal_id=now_deal)
+    again = F.forecasts(store, NOV, NOW, rep_quotas={ana: 0})
+    assert again.reps[ana].expected == 200_000
+    assert _learned_entries(store) == kept
+    assert next(iter(_learned_entries(store).values())) is next(iter(kept.values()))
+    # One October win turned into a loss on 26 October, written today: 11 of 12 won, $2,000 × 11/12 = $1,833.33.
+    store.move_deal(october[0], "lost", at=ts("2026-10-26"), reason="price")
+    after = F.forecasts(store, NOV, NOW, rep_quotas={ana: 0})
+    assert after.reps[ana].expected == round(200_000 * 11 / 12)
+    assert _learned_entries(store) != kept
+
+
+def test_an_unaudited_write_drops_the_kept_history(history: tuple[Store, int, list[int], int]) -> None:
+    store, ana, october, _ = history
+    assert F.forecasts(store, NOV, NOW, rep_quotas={ana: 0}).reps[ana].expected == 100_000
+    # Another program reopens an October win: no audit row, but kpi_changes counts the change.
+    with sqlite3.connect(store.path) as conn:
+        conn.execute("UPDATE deals SET stage = 'lost', closed_at = ? WHERE id = ?", (ts("2026-10-25"), october[0]))
+    assert F.forecasts(store, NOV, NOW, rep_quotas={ana: 0}).reps[ana].expected == round(100_000 * 11 / 12)
+
+
+def test_a_new_process_reads_the_kept_history_from_the_file(history: tuple[Store, int, list[int], int]) -> None:
+    store, ana, _, _ = history
+    first = F.forecasts(store, NOV, NOW, rep_quotas={ana: 0})
+    forecast_cache.forecast_cache_for(store).flush()  # what happens when the Store goes
+    path = store.path
+    store.close()
+    other = Store(path, readonly=True)
+    cache = forecast_cache.forecast_cache_for(other)
+    with other.read() as conn:
+        cache.sync(conn)
+    assert {k[0] for k in cache.entries} == {"learn", "backtest"} and cache.ranges
+    assert F.forecasts(other, NOV, NOW, rep_quotas={ana: 0}) == first
+    other.close()
+
+
+def test_counted_backtest_equals_the_deal_by_deal_one(tmp_path: Path) -> None:
+    # The sample's year, with edits made afterwards (they must not change the past) and one backdated close.
+    db = tmp_path / "sample.db"
+    shutil.copy(ROOT / "sample.db", db)
+    clock = [ts("2026-11-28")]
+    store = Store(db, user="tester", now=lambda: clock[0])
+    open_ids = [r[0] for r in store.query("SELECT id FROM deals WHERE closed_at IS NULL ORDER BY id LIMIT 6")]
+    reps = [r.id for r in store.reps()]
+    store.edit_deal(open_ids[0], amount=123_456)
+    store.edit_deal(open_ids[1], rep_id=reps[-1], expected_close=ts("2027-01-10"))
+    store.void("deals", open_ids[2], reason="dup")
+    store.move_deal(open_ids[3], "won", at=ts("2026-11-27"))
+    for team in (None, "North"):
+        run = F.backtest_inputs(store, NOV, team=team)
+        tracks = F._tracks(store, NOV, team)
+        assert len(tracks[None]) == F.BACKTEST
+        for scope in (None, *reps):
+            expected = [(p.period, p.forecast, p.actual) for p in F.backtest(run, scope)]
+            got = [(p.period, p.forecast, p.actual) for p in tracks.get(scope, ())] or [
+                (label, 0, 0) for label, _f, _a in expected
+            ]
+            assert [(a, c) for a, _b, c in got] == [(a, c) for a, _b, c in expected]
+            assert all(abs(g[1] - e[1]) <= 1 for g, e in zip(got, expected, strict=True))  # float sums' order
+    store.close()
