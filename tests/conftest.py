@@ -33,12 +33,25 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
 hypothesis_settings.register_profile("cockpit", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 hypothesis_settings.load_profile("cockpit")
 
+# The app draws ASCII where the locale cannot show UTF-8 (cockpit/core/charset.py), and a fresh CI machine may have
+# no locale set at all: the suite runs in a UTF-8 locale, as the snapshots were made, and the processes it starts
+# inherit it (the ASCII fallback's own pty test unsets it).
+os.environ["LC_ALL"] = "C.UTF-8"
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _kpi_cache_files_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
     """KPI cache files (cockpit/kpi_cache.py) go to this session's temporary folder, not the user's cache folder;
     cockpit processes the tests start inherit it."""
     os.environ["COCKPIT_CACHE_DIR"] = str(tmp_path_factory.mktemp("kpi-cache"))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _preferences_in_a_temporary_file(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Column choices (cockpit/core/preferences.py) go to this session's temporary folder, never the user's file; a
+    test that chooses columns points COCKPIT_PREFERENCES at a file of its own (monkeypatch), so that the tests after
+    it see the default columns."""
+    os.environ["COCKPIT_PREFERENCES"] = str(tmp_path_factory.mktemp("preferences") / "preferences.json")
 
 
 @pytest.fixture(scope="session")

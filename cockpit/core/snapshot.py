@@ -14,6 +14,7 @@ from cockpit.core.insights import Insights, insights_for
 from cockpit.core.kpi import Dashboard, dashboard, default_period
 from cockpit.core.periods import Period, PeriodKind, period_containing
 from cockpit.core.store import Store
+from cockpit.core.store.deal_page import DealDetail, deal_detail
 from cockpit.core.targets import Targets, targets
 from cockpit.core.verdict import Verdict, compute_verdict, team_and_rep_verdicts
 from cockpit.core.views import (
@@ -47,6 +48,7 @@ class Request:
     # ``period`` is the one the cockpit opened on because the current one held no data: the header keeps saying so
     # (checked again at each read: once the current period holds data, it no longer does).
     anchored: bool = False
+    deal_id: int | None = None  # the deal whose own page is open, if any
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,10 @@ class Snapshot:
     current: Period | None = None  # when the period is anchored on the latest data: the period holding today
     verdict: Verdict | None = None  # the team's (or the team filter's): the team cockpit's verdict line
     my_verdict: Verdict | None = None  # My day's rep's own (None without My day, or when the rep has no row)
+    # The open deal page's deal (None without one, or when that deal no longer exists). In the snapshot, not read by
+    # the page itself, so that any change to it (a colleague's note, this user's edit) makes the snapshot differ.
+    deal: DealDetail | None = None
+    deal_id: int | None = None  # the deal asked for (Request.deal_id): with ``deal`` None, that deal is gone
 
 
 def build_snapshot(store: Store, settings: Settings, request: Request, now: pendulum.DateTime) -> Snapshot:
@@ -143,6 +149,8 @@ def build_snapshot(store: Store, settings: Settings, request: Request, now: pend
         pipeline_moment=pipeline_moment(period, now_ts),
         cohorts=cohort,
         current=current,
+        deal=deal_detail(store, request.deal_id) if request.deal_id is not None else None,
+        deal_id=request.deal_id,
     )
 
 

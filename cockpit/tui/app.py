@@ -21,6 +21,7 @@ from rich.console import Console
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding
+from textual.filter import LineFilter
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -28,18 +29,22 @@ from textual.widgets import DataTable
 from textual.worker import get_current_worker
 
 from cockpit.core.actor import Actor, resolve_actor
+from cockpit.core.charset import terminal_glyphs
 from cockpit.core.clock import Clock
 from cockpit.core.config import Settings
 from cockpit.core.errors import CockpitError, log_internal_error
+from cockpit.core.forecast_view import ForecastAsk, ForecastView, ask_for, data_stamp, forecast_view
 from cockpit.core.periods import Period
 from cockpit.core.report import build_report, render
 from cockpit.core.snapshot import Request, Snapshot, build_snapshot
 from cockpit.core.store import Rep, Store
 from cockpit.core.text import clean
+from cockpit.tui.charset import AsciiFilter, ascii_key_display
 from cockpit.tui.logging_bindings import LOGGING_BINDINGS, LoggingActions
 from cockpit.tui.money_bindings import MONEY_BINDINGS, MoneyActions
 from cockpit.tui.screens.common import ActivityTable, OneRepScreen, OpenDealTable
 from cockpit.tui.screens.dashboard import HEADLINE_KPIS, DashboardScreen
+from cockpit.tui.screens.deal import DealScreen
 from cockpit.tui.screens.help import HelpScreen
 from cockpit.tui.screens.insights import InsightsScreen, insights_title
 from cockpit.tui.screens.myday import MyDayScreen
@@ -58,6 +63,10 @@ POLL_SECONDS = 0.5
 READY_MARKER = "Team total"
 
 
+#: "[ ] Period" in the footer: one entry for the two keys.
+PERIOD_KEYS = Binding.Group("Period")
+
+
 class CockpitApp(LoggingActions, MoneyActions, App[None]):
     """The sales cockpit: team dashboard, rep drill-down, My day, search and exports over one Store."""
 
@@ -66,13 +75,13 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
     # Screens get -narrow or -wide: the team cockpit shows one pane at a time below 110 columns, all of them above.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     # c e m n a w l f u : E are left free for the logging forms (issue 4).
-    # The footer shows the few keys a newcomer needs (one line: more would be cut at 80 columns);
-    # every binding is on the help screen (?) and in the command palette (ctrl+p).
+    # The footer shows the few keys a newcomer needs, whole at 80 columns (one line: Textual's footer cuts what does
+    # not fit mid-word); every binding is on the help screen (?) and in the command palette (ctrl+p).
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit"),
         Binding("question_mark", "help", "Help", id="help"),
-        Binding("left_square_bracket", "shift_period(-1)", "Prev period", id="period_prev"),
-        Binding("right_square_bracket", "shift_period(1)", "Next period", id="period_next"),
+        Binding("left_square_bracket", "shift_period(-1)", "Prev period", id="period_prev", group=PERIOD_KEYS),
+        Binding("right_square_bracket", "shift_period(1)", "Next period", id="period_next", group=PERIOD_KEYS),
         Binding("p", "choose_period", "Period kind", id="period_kind", show=False),
         Binding("t", "choose_team", "Team filter", id="team_filter", show=False),
         Binding("slash", "search", "Search", id="search"),
@@ -101,17 +110,31 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
     myday_rep_id: reactive[int | None] = reactive(None, init=False, repaint=False)
     """The rep whose My day is open, if any."""
 
+    deal_page_id: reactive[int | None] = reactive(None, init=False, repaint=False)
+    """The deal whose page is on top of the other deal pages (the one the refreshes read), if any."""
+
     trend_kpi: reactive[str] = reactive("revenue", init=False, repaint=False)
     """The KPI the trend charts and the selected tile show."""
 
     snapshot: reactive[Snapshot | None] = reactive(None, init=False, repaint=False)
     """The data every screen renders; replaced only by a different snapshot."""
 
+    forecast: reactive[ForecastView | None] = reactive(None, init=False, repaint=False)
+    """The latest forecast run (issue 23), computed after the snapshot it follows; replaced only by a different one."""
+
     class SnapshotReady(Message):
         """A refresh worker finished reading."""
 
         def __init__(self, snapshot: Snapshot) -> None:
             self.snapshot = snapshot
+            super().__init__()
+
+    class ForecastReady(Message):
+        """A forecast worker finished; ``key`` is what it was computed from (the ask, the day, the data stamp)."""
+
+        def __init__(self, key: tuple[object, ...], view: ForecastView) -> None:
+            self.key = key
+            self.view = view
             super().__init__()
 
     class LoadFailed(Message):
@@ -133,6 +156,11 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         # NO_COLOR (no-color.org): Textual then turns its colours into greys unless the app draws with the
         # terminal's own ANSI colours, which it then drops altogether: no colour, only bold, reverse and borders.
         super().__init__(ansi_color=bool(os.environ.get("NO_COLOR")))
+        # Issue 21: a locale that is not UTF-8 (LANG=C, POSIX, Latin-1) gets ASCII glyphs, borders and scrollbars.
+        self.glyphs = terminal_glyphs()
+        self._ascii_filter = AsciiFilter(enabled=self.glyphs.ascii)
+        if self.glyphs.ascii:
+            self.add_class("-ascii")  # cockpit.tcss: ascii borders
         self.store = store
         self.settings = settings
         self.clock = clock  # the one clock: the refreshes', the logging forms' (LoggingHost) and the store's
@@ -152,11 +180,21 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         self.mouse_reporting = True
         self.crashed: Exception | None = None  # an exception that stopped the app; `cockpit run` re-raises it
         self._quit_armed: Screen | None = None  # the screen whose typed values a first ctrl+q warned about
+        self._forecast_key: tuple[object, ...] | None = None  # what the forecast shown was computed from
 
     def run(self, *, mouse: bool = True, **kwargs: Any) -> Any:  # type: ignore[override]
         """Run the app; ``mouse=False`` leaves the terminal's mouse reporting off (the default over SSH)."""
         self.mouse_reporting = mouse
         return super().run(mouse=mouse, **kwargs)
+
+    def get_line_filters(self) -> list[LineFilter]:
+        """Textual's filters (NO_COLOR's among them), then, in an ASCII locale, the glyphs made ASCII."""
+        return [*super().get_line_filters(), *((self._ascii_filter,) if self._ascii_filter.enabled else ())]
+
+    def get_key_display(self, binding: Binding) -> str:
+        """Textual's key names (← for left, ⏎ for enter), spelled out in an ASCII locale."""
+        display = super().get_key_display(binding)
+        return ascii_key_display(display, binding) if self.glyphs.ascii else display
 
     async def on_event(self, event: events.Event) -> None:
         # With mouse reporting off, a terminal still sends reports if a program before us left them on: every
@@ -218,6 +256,7 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
             tuple(sorted(self.deal_offsets.items())),
             self.detail_offset,
             anchored=self.period is not None and self.period == self.opened_on,
+            deal_id=self.deal_page_id,
         )
 
     @work(thread=True, exclusive=True, group="refresh")
@@ -250,10 +289,43 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
                 self.page_offset(page.stage, page.offset)
         if snap.detail is not None and snap.detail.rep.id == self.detail_rep_id:
             self.detail_offset = snap.detail.deals_offset  # the same for the drill-down's deals
+        # After every read, even an unchanged one (a change the snapshot does not show may move the forecast); the
+        # worker reruns it only when its inputs changed. After this frame: the first paint does not wait for it.
+        self.call_after_refresh(self._start_forecast, snap)
         if snap == self.snapshot:
             return  # nothing changed: nothing repaints
         self.refreshes += 1
         self.snapshot = snap  # the screens follow it: self.watch(self.app, "snapshot", ...)
+
+    def _start_forecast(self, snap: Snapshot) -> None:
+        if snap is not self.snapshot and snap != self.snapshot:
+            return  # a newer read came in meanwhile: its own call starts the forecast
+        rep_id = snap.my_day.rep.id if snap.my_day is not None else None
+        self._load_forecast(ask_for(snap.dashboard, rep_id=rep_id, insights=self.insights_open), snap.today)
+
+    @work(thread=True, exclusive=True, group="forecast")
+    def _load_forecast(self, ask: ForecastAsk, today: str) -> None:
+        # Not in the snapshot: at the large size it costs more than a refresh may take (docs/INSIGHTS.md).
+        try:
+            key = (ask, today, data_stamp(self.store))
+            if key == self._forecast_key:
+                return  # same scope, same day, no write since: the same numbers
+            view = forecast_view(self.store, ask, int(self.clock.now().timestamp()))
+        except CockpitError:
+            return  # locked or damaged: the refresh says so; the next refresh tries again
+        except Exception as exc:  # a bug: one line on screen, the traceback in the error log
+            where = log_internal_error(exc)
+            detail = f"details in {where}" if where else "the error log could not be written"
+            if not get_current_worker().is_cancelled:
+                self.post_message(self.LoadFailed(f"Forecast: {type(exc).__name__}: {exc} ({detail})"))
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.ForecastReady(key, view))
+
+    def on_cockpit_app_forecast_ready(self, message: ForecastReady) -> None:
+        self._forecast_key = message.key
+        if message.view != self.forecast:  # an equal run repaints nothing
+            self.forecast = message.view  # the screens follow it: self.watch(self.app, "forecast", ...)
 
     def on_cockpit_app_load_failed(self, message: LoadFailed) -> None:
         self.notify(clean(message.error), title="Could not read the database", severity="error", markup=False)
@@ -323,6 +395,10 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         if rep_id is not None:
             self.refresh_data()
 
+    def watch_deal_page_id(self, deal_id: int | None) -> None:
+        if deal_id is not None:
+            self.refresh_data()
+
     # ------------------------------------------------------------------------------------------ actions
 
     def action_shift_period(self, delta: int) -> None:
@@ -350,15 +426,8 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         self.push_screen(SearchScreen(self.store), self._search_done)
 
     def _search_done(self, hit: object) -> None:
-        rep_id = getattr(hit, "rep_id", None)
-        if rep_id is not None:
-            self.open_rep(rep_id)
-            stage = getattr(hit, "stage", None)
-            if stage in ("won", "lost"):  # the drill-down lists open deals: say where this one went
-                self.notify(clean(f"#{hit.id} {hit.title} is {stage}"), markup=False)  # type: ignore[attr-defined]
-            else:
-                # The cursor on it once listed, that list focused: the deal found is the selected deal (a, w, l…).
-                self.highlight("deals", hit.id, focus=True)  # type: ignore[attr-defined]
+        if getattr(hit, "kind", None) == "deal":
+            self.open_deal(hit.id)  # type: ignore[attr-defined]  # open, won or lost: its page shows it all
         elif hit is not None:
             self.notify(clean(f"{hit.title}: {hit.detail}"), title="Account", markup=False)  # type: ignore[attr-defined]
 
@@ -381,6 +450,7 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
             self.pop_screen()
         self.set_reactive(CockpitApp.detail_rep_id, None)
         self.set_reactive(CockpitApp.myday_rep_id, None)
+        self.set_reactive(CockpitApp.deal_page_id, None)
 
     def action_my_day(self) -> None:
         rep_id = self._rep_id_in_view()
@@ -398,6 +468,16 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         """Open the drill-down of one rep."""
         self.push_screen(RepScreen(rep_id))
         self.detail_rep_id = rep_id
+
+    def open_deal(self, deal_id: int) -> None:
+        """Open a deal's own page (Enter on a deal in the pipeline, a drill-down, My day or search)."""
+        self.push_screen(DealScreen(deal_id))
+        self.deal_page_id = deal_id
+
+    def deal_page_closed(self) -> None:
+        """A deal page went: the refreshes read the deal page now on top (one opened from another), if any."""
+        pages = [s for s in self.screen_stack if isinstance(s, DealScreen)]
+        self.deal_page_id = pages[-1].deal_id if pages else None
 
     # ------------------------------------------------------------------------------------------ logging host
 
@@ -419,7 +499,10 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
 
     @property
     def selected_deal_id(self) -> int | None:
-        """The deal under the cursor of the focused deal table (pipeline, drill-down or My day), if any."""
+        """The deal under the cursor of the focused deal table (pipeline, drill-down or My day), if any; on a
+        deal's page, that deal (the logging keys act on it)."""
+        if isinstance(self.screen, DealScreen):
+            return self.screen.deal_id
         table = self.screen.focused
         if not isinstance(table, DealTable | OpenDealTable) or not table.row_count:
             return None

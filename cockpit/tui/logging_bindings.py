@@ -103,7 +103,7 @@ class LoggingHost(Protocol):
     actor: Actor
     settings: Settings
     clock: Clock  # what "now" is for the forms (frozen in tests and snapshots)
-    selected_deal_id: int | None  # the deal under the cursor, None when no deal is selected
+    selected_deal_id: int | None  # the deal under the cursor (on a deal's page: its deal), None when none is
     selected_activity_id: int | None  # the activity under the cursor, None when no activity is selected
 
     def refresh_data(self) -> None:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+import pendulum
 from textual.binding import Binding
 
 from cockpit.core.actor import Actor
 from cockpit.core.clock import Clock
 from cockpit.core.config import Settings
-from cockpit.core.periods import period_containing
+from cockpit.core.periods import Period, period_containing
 from cockpit.core.store import Store
 from cockpit.tui.logging_bindings import logging_disabled
 from cockpit.tui.screens.money import CostsQuotasScreen
@@ -32,6 +33,14 @@ MONEY_BINDINGS: list[Binding] = [
         show=False,
     ),
 ]
+
+
+def viewed_month(period: Period | None, now: pendulum.DateTime, *, tz: str | None) -> str:
+    """The month the costs and quotas screen opens on: this month while the period viewed holds today, else the
+    viewed period's first month (a manager looking at March fixes March's quotas, not today's month's)."""
+    if period is None or period.contains(now.int_timestamp):
+        return period_containing("month", now, tz=tz).months()[0]
+    return period.first_day.format("YYYY-MM")
 
 
 class MoneyHost(Protocol):
@@ -61,7 +70,7 @@ class MoneyActions:
         if logging_disabled(self):
             return
         now = self.clock.now()
-        month = period_containing("month", now, tz=self.settings.timezone).months()[0]
+        month = viewed_month(getattr(self, "period", None), now, tz=self.settings.timezone)
         screen = CostsQuotasScreen(
             store=self.store,
             actor=self.actor,

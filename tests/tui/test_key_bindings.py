@@ -12,6 +12,7 @@ from cockpit.core.report import build_report, render
 from cockpit.core.store import Store
 from cockpit.tui.app import CockpitApp
 from cockpit.tui.screens.dashboard import DashboardScreen
+from cockpit.tui.screens.deal import DealScreen
 from cockpit.tui.screens.forms import StageMoveForm
 from cockpit.tui.screens.help import HelpScreen
 from cockpit.tui.screens.myday import MyDayScreen
@@ -55,7 +56,7 @@ async def test_a_rep_opens_on_my_day(make_cockpit) -> None:
         assert isinstance(app.screen, MyDayScreen)
         followups = app.screen.query_one("#myday-followups")
         # Overdue (Nov 16) and today (Nov 18 15:00); the Nov 25 one is not due.
-        notes = [followups.get_row_at(i)[4].plain for i in range(followups.row_count)]
+        notes = [followups.get_row_at(i)[-1].plain for i in range(followups.row_count)]
         assert notes == ["send proposal v2", "call back Wayne CFO"]
         await pilot.press("escape")
         assert isinstance(app.screen, DashboardScreen)
@@ -191,7 +192,7 @@ async def test_enter_opens_the_rep_drill_down_and_escape_goes_back(make_cockpit)
         assert app.detail_rep_id is None
 
 
-async def test_slash_searches_and_opens_the_deal_owner(make_cockpit) -> None:
+async def test_slash_searches_and_opens_the_deals_page(make_cockpit) -> None:
     app = make_cockpit()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -202,12 +203,9 @@ async def test_slash_searches_and_opens_the_deal_owner(make_cockpit) -> None:
         assert [h.kind for h in app.screen.hits] == ["account", "deal"]
         await pilot.press("down", "down", "enter")
         await settle(pilot)
-        assert isinstance(app.screen, RepScreen)
-        assert app.screen.rep_id == app.store.rep_by_name("Ana Lima").id
-        deals = app.screen.query_one("#rep-deals", DealTable)
-        assert deals.get_row(deals.cursor_key)[1].plain == "Wayne expansion"  # the cursor on the deal found
-        # ... and it is the selected deal: its list has the focus, so `a` advances it (issue 21).
-        assert app.screen.focused is deals
+        # The deal's own page (issue 21): its deal is the selected deal, so `a` advances it.
+        assert isinstance(app.screen, DealScreen) and app.screen.detail is not None
+        assert app.screen.detail.deal.title == "Wayne expansion"
         await pilot.press("a")
         await settle(pilot)
         assert isinstance(app.screen, StageMoveForm) and app.screen.deal.title == "Wayne expansion"
@@ -215,10 +213,10 @@ async def test_slash_searches_and_opens_the_deal_owner(make_cockpit) -> None:
         await settle(pilot)
         await pilot.press("escape", "slash", *"initech")
         await settle(pilot)
-        await pilot.press("down", "down", "enter")  # Zoé's Initech deal, won in October
+        await pilot.press("down", "down", "enter")  # Zoé's Initech deal, won in October: its page says so
         await settle(pilot)
-        assert app.screen.rep_id == app.store.rep_by_name("Zoé Martin").id
-        assert any(n.message.endswith("Initech is won") for n in app._notifications)
+        assert isinstance(app.screen, DealScreen) and app.screen.detail is not None
+        assert (app.screen.detail.deal.title, app.screen.detail.deal.stage) == ("Initech", "won")
 
 
 async def test_question_mark_shows_help(make_cockpit) -> None:
@@ -265,10 +263,10 @@ async def test_k_cycles_the_trend_kpi(make_cockpit) -> None:
         assert app.trend_kpi == "attainment"
         strip = app.screen.query_one(KpiStrip)
         assert strip.selected == "attainment"
-        # The mark follows the selection: on the attainment tile only (ten tiles in one row at 120 columns, each
-        # 10-11 cells wide, so its label is cut: "▸ Attainme…").
+        # The mark follows the selection: on the attainment tile only (eleven tiles in one row at 120 columns, each
+        # 9-10 cells wide, so its label is cut: "▸ Attainm…").
         first_line = strip.render_line(0).text
-        assert "▸ Attainme…" in first_line and first_line.count("▸") == 1
+        assert "▸ Attainm…" in first_line and first_line.count("▸") == 1
 
 
 async def test_v_and_d_switch_between_my_day_and_the_team(make_cockpit) -> None:

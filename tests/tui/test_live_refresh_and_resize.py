@@ -13,7 +13,7 @@ from textual.pilot import Pilot
 from cockpit.core.store import Store
 from cockpit.tui.app import POLL_SECONDS, CockpitApp
 from cockpit.tui.screens.dashboard import DashboardScreen
-from cockpit.tui.screens.rep import RepScreen
+from cockpit.tui.screens.deal import DealScreen
 from cockpit.tui.widgets.kpi_tile import KpiStrip
 from cockpit.tui.widgets.pipeline import NEXT_PAGE, PREVIOUS_PAGE, DealTable, StageTable
 from cockpit.tui.widgets.scorecard import Scorecards
@@ -188,9 +188,11 @@ async def test_paging_forward_to_the_last_page_and_back(make_cockpit, db_path: P
         await pilot.press("ctrl+home", "enter")
         await settle(pilot)
         assert deals.border_title == "lead: open deals now, idlest first · 51–100 of 122"
-        await pilot.press("down", "enter")  # Enter on a deal still opens its rep
+        await pilot.press("down")
+        chosen = deals.cursor_key
+        await pilot.press("enter")  # Enter on a deal still opens it: its own page (issue 21)
         await settle(pilot)
-        assert isinstance(app.screen, RepScreen)
+        assert isinstance(app.screen, DealScreen) and str(app.screen.deal_id) == chosen
 
 
 async def test_a_page_that_shrinks_elsewhere_shows_the_last_page_left(make_cockpit, db_path: Path) -> None:

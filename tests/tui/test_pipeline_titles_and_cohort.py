@@ -136,13 +136,13 @@ async def test_a_young_cohort_is_shown_with_its_maturity_and_the_last_window(mak
         # The conversion tile says it is the cohort's, how much of it is closed and the window's conversion.
         strip = app.screen.query_one(KpiStrip)
         tile = strip.tiles["conversion_rate"]
-        assert (tile.label, tile.change_note, tile.aside) == ("Conv cohort", "0% closed", "3mo 67%")
+        assert (tile.label, tile.change_note, tile.aside) == ("Conv coh", "0% closed", "3mo 67%")
         index = list(strip.tiles).index("conversion_rate")
         columns = strip._columns()
         offset, width = tile_columns(strip.content_size.width, columns)[index % columns]
         top = (index // columns) * TILE_HEIGHT
         lines = [strip.render_line(top + i).text[offset : offset + width].rstrip() for i in range(3)]
-        assert lines == ["Conv cohort", "0% 3mo 67%", "0% closed"]
+        assert lines == ["Conv coh", "0% 3mo 67%", "0% closed"]
         # The drill-down: under the cohort conversion, its maturity and the window's conversion, with the medians
         # of the four reps (maturity: Ana's 0% alone; window: 100%, 33%, 67% -> 67%).
         app.open_rep(next(r for r, n in ids.items() if n == "Ana Lima"))

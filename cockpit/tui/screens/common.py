@@ -17,6 +17,7 @@ from cockpit.core.report import cohort_values, display_value
 from cockpit.core.store import Activity
 from cockpit.core.text import clean
 from cockpit.core.views import Cohorts, IdleDeal, window_short
+from cockpit.tui.widgets.fitted import Cut, FittedTable
 from cockpit.tui.widgets.kpi_tile import change_text
 from cockpit.tui.widgets.table import Table
 
@@ -128,43 +129,54 @@ def when(ts: int | None, tz: str | None) -> str:
     return moment.format("YYYY-MM-DD HH:mm")
 
 
-class ActivityTable(Table):
-    """Activities, newest first; notes shown literally and truncated (stored whole)."""
+class ActivityTable(FittedTable):
+    """Activities, newest first; notes shown literally and truncated (stored whole), cut to the box's width: the
+    note first, then the account or deal, then the outcome."""
+
+    CUTS = (None, None, Cut(9, 3), Cut(16, 2), Cut(6, 1))
+    #: A follow-up's note is what to do ("send proposal v2"): the account or deal is cut first, the note last. It
+    #: has no outcome column: the outcome is of the activity it came from, and a half-width box needs the room.
+    FOLLOW_UP_CUTS = (None, None, Cut(12, 1), Cut(20, 2))
 
     def __init__(self, *, follow_up: bool = False, **kwargs: object) -> None:
         super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
         self.follow_up = follow_up
+        if follow_up:
+            self.CUTS = self.FOLLOW_UP_CUTS
 
     def on_mount(self) -> None:
         self.add_column("Due" if self.follow_up else "When", key="when")
         self.add_column("Kind", key="kind")
-        self.add_column("Outcome", key="outcome")  # short, before the names a half-width box cuts off
-        self.add_column("Account / deal", key="what")
+        if not self.follow_up:
+            self.add_column("Outcome", key="outcome")  # short, before the names a half-width box cuts off
+        self.add_column("About", key="what")  # the account or deal: a short header leaves the note room
         self.add_column("Note", key="note")
 
     def show(self, activities: tuple[Activity, ...], tz: str | None, *, empty: str = "nothing") -> None:
-        with self.refilling():
-            self._fill(activities, tz, empty)
-
-    def _fill(self, activities: tuple[Activity, ...], tz: str | None, empty: str) -> None:
+        rows: list[tuple[str | None, list[Text]]] = []
         for a in activities:
             what = a.deal or a.account or ""
             if a.deal and a.account and not a.deal.startswith(a.account):  # "Acme — Renewal" names its account
                 what = f"{a.account}: {a.deal}"
-            self.add_row(
+            outcome = [] if self.follow_up else [Text(clean(a.outcome, max_len=16))]
+            cells = [
                 Text(when(a.follow_up_at if self.follow_up else a.at, tz)),
                 Text(a.kind),
-                Text(clean(a.outcome, max_len=16)),
-                Text(clean(what, max_len=36)),
-                Text(clean(a.note, max_len=40)),
-                key=str(a.id),
-            )
+                *outcome,
+                Text(clean(what, max_len=48)),
+                Text(clean(a.note, max_len=60)),
+            ]
+            rows.append((str(a.id), cells))
         if not activities:
-            self.add_row(Text(empty, style="italic"), Text(""), Text(""), Text(""), Text(""))
+            rows.append((None, [Text(empty, style="italic"), *[Text("")] * (len(self.columns) - 1)]))
+        self.fill(rows)
 
 
-class OpenDealTable(Table):
-    """A rep's open deals in stage order, with how long each sat idle (STALE past the configured days)."""
+class OpenDealTable(FittedTable):
+    """A rep's open deals in stage order, with how long each sat idle (STALE past the configured days); the account,
+    then the title, are cut to the box's width."""
+
+    CUTS = (Cut(8, 3), None, None, Cut(14, 2), Cut(8, 1))
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
@@ -177,19 +189,17 @@ class OpenDealTable(Table):
         self.add_column("Account", key="account")
 
     def show(self, deals: tuple[IdleDeal, ...], currency: str) -> None:
-        with self.refilling():
-            self._fill(deals, currency)
-
-    def _fill(self, deals: tuple[IdleDeal, ...], currency: str) -> None:
+        rows: list[tuple[str | None, list[Text]]] = []
         for d in deals:
             idle = right(f"STALE {d.idle_days}d", "bold") if d.stale else right(f"{d.idle_days}d")
-            self.add_row(
+            cells = [
                 Text(clean(d.stage)),
                 idle,
                 right(format_money(d.amount, currency, compact=True)),
-                Text(clean(d.title, max_len=32)),
-                Text(clean(d.account or "", max_len=24)),
-                key=str(d.id),
-            )
+                Text(clean(d.title, max_len=60)),
+                Text(clean(d.account or "", max_len=40)),
+            ]
+            rows.append((str(d.id), cells))
         if not deals:
-            self.add_row(Text("no open deals", style="italic"), Text(""), Text(""), Text(""), Text(""))
+            rows.append((None, [Text("no open deals", style="italic"), Text(""), Text(""), Text(""), Text("")]))
+        self.fill(rows)

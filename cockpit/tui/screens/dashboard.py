@@ -17,18 +17,22 @@ from textual.widgets import Footer, Header, Static
 from cockpit.core.kpi import KPI_LABELS, MONEY_KPIS, Dashboard, median
 from cockpit.core.parse import currency_digits, format_money
 from cockpit.core.periods import Period
+from cockpit.core.preferences import available_columns, load_columns, save_columns
 from cockpit.core.report import display_value
 from cockpit.core.targets import Pace
 from cockpit.core.text import clean, truncate
 from cockpit.core.verdict import Verdict
 from cockpit.core.views import window_short
+from cockpit.tui.screens.columns import ColumnsScreen
 from cockpit.tui.screens.common import quiet_hover
+from cockpit.tui.widgets.forecast import forecast_tile
 from cockpit.tui.widgets.kpi_tile import KpiStrip, TileData
 from cockpit.tui.widgets.pipeline import DealTable, PipelineView, StageTable
 from cockpit.tui.widgets.scorecard import Scorecards
 from cockpit.tui.widgets.trend import TrendChart, TrendData
 
 if TYPE_CHECKING:
+    from cockpit.core.forecast_view import ForecastView
     from cockpit.core.snapshot import Snapshot
     from cockpit.tui.app import CockpitApp
 
@@ -51,7 +55,7 @@ TILE_LABELS = {
     "opportunities": "Opps",
     "calls_per_opportunity": "Calls/opp",
     "revenue_per_rep": "Rev/rep",
-    "conversion_rate": "Conv cohort",
+    "conversion_rate": "Conv coh",  # the scorecards' header too: a tile is 9-10 cells at 120 columns
 }
 
 #: A period kind in words, for the header's note on an anchored period.
@@ -194,7 +198,9 @@ def tiles_for(snapshot: Snapshot, kpis: tuple[str, ...], currency: str, rep_id: 
             float(v or 0)
             for v in (dash.team_trend if rep_id is None else dash.rep_trends.get(rep_id, {})).get("attainment", [])
         )
-        tiles.append(TileData("pace", "Pace", pace.pace, None, trend, currency, note=note))
+        # "gap $253.3k" is 11 cells; with the forecast tile a tile is 9-10 at 120 columns: the amount alone then.
+        short = (note, note.removeprefix("gap ")) if note.startswith("gap ") else ()
+        tiles.append(TileData("pace", "Pace", pace.pace, None, trend, currency, note=note, change_choices=short))
     return tiles
 
 
@@ -260,6 +266,14 @@ class DashboardScreen(Screen):
     BINDINGS = [
         Binding("tab", "focus_pane(1)", "Next pane", id="pane_next"),
         Binding("shift+tab", "focus_pane(-1)", "Prev pane", id="pane_prev", show=False),
+        Binding(
+            "o",
+            "choose_columns",
+            "Columns",
+            id="scorecard_columns",
+            tooltip="Choose the scorecard columns (remembered for you)",
+            show=False,
+        ),
     ]
 
     def __init__(self) -> None:
@@ -280,7 +294,7 @@ class DashboardScreen(Screen):
                 yield PipelineView(id="pipeline")
             with Vertical(id="trend-pane", classes="pane"):
                 yield TrendChart(id="trend")
-        yield Footer()
+        yield Footer(show_command_palette=False, compact=True)  # whole at 80 columns; ctrl+p is in help
 
     @property
     def cockpit(self) -> CockpitApp:
@@ -296,10 +310,50 @@ class DashboardScreen(Screen):
         if reason:
             banner.update(Text(f"READ-ONLY: {clean(reason)}. Logging is disabled."))
         self.query_one(PaneTabs).show(0)
+        self._load_columns()
         quiet_hover(self)
         self.query_one(Scorecards).focus()
         self.watch(self.app, "snapshot", self.show_snapshot)
         self.watch(self.app, "trend_kpi", self.show_trend_kpi, init=False)
+        self.watch(self.app, "forecast", self.show_forecast, init=False)
+
+    # ------------------------------------------------------------------------------------------ scorecard columns
+
+    @property
+    def _user(self) -> str:
+        """Whose column choice this is: the acting rep's (managers sharing a Unix account keep their own)."""
+        actor = self.cockpit.actor
+        return actor.rep.name if actor.rep is not None else actor.unix_user
+
+    def _load_columns(self) -> None:
+        # A few hundred bytes read once, before the first snapshot: the scorecards are built once, in their columns.
+        columns, notice = load_columns(self._user)
+        self.query_one(Scorecards).choose_columns(columns)
+        if notice:
+            self.notify(clean(notice), severity="warning", markup=False)
+
+    def action_choose_columns(self) -> None:
+        """Open the column chooser (CAC offered only when costs are recorded per rep)."""
+        snapshot = self.cockpit.snapshot
+        reps = snapshot.dashboard.reps if snapshot is not None else ()
+        rep_costs = any(row.values.get("cost") is not None for row in reps)
+        table = self.query_one(Scorecards)
+        self.app.push_screen(ColumnsScreen(available_columns(rep_costs=rep_costs), table.chosen), self._columns_chosen)
+
+    def _columns_chosen(self, columns: tuple[str, ...] | None) -> None:
+        if columns is None:
+            return
+        self.query_one(Scorecards).choose_columns(columns)
+        try:
+            save_columns(self._user, columns)
+        except OSError as exc:
+            # Shown for this session all the same; the next start shows the columns last saved.
+            self.notify(clean(f"Columns not remembered: {exc}"), severity="warning", markup=False)
+
+    def on_scorecards_columns_fitted(self, message: Scorecards.ColumnsFitted) -> None:
+        hidden = len(message.hidden)
+        pane = self.query_one("#scorecard-pane")
+        pane.border_subtitle = f"+{hidden} more column{'s' if hidden > 1 else ''} (o: choose)" if hidden else ""
 
     def show_trend_kpi(self) -> None:
         """The tiles and the chart follow the KPI chosen for the trend."""
@@ -325,6 +379,7 @@ class DashboardScreen(Screen):
         tiles = tiles_for(snapshot, HEADLINE_KPIS, app.currency)
         if self._changed("tiles", (tiles, app.trend_kpi)):
             self.query_one(KpiStrip).show(tiles, app.trend_kpi)
+        self.show_forecast(app.forecast)  # another period or team: "…" until its own forecast comes
         paces = None
         if snapshot.targets is not None:
             paces = {rep_id: p.pace for rep_id, p in snapshot.targets.rep_pace.items()}
@@ -336,6 +391,16 @@ class DashboardScreen(Screen):
             self.query_one("#pipeline-pane").border_title = f"Pipeline {snapshot.pipeline_moment}  (←/→ stage)"
             self.query_one(PipelineView).show(snapshot.pipeline, snapshot.stage_deals, app.currency)
         self._show_trend(snapshot)
+
+    def show_forecast(self, view: ForecastView | None) -> None:
+        """The forecast tile: the app's latest forecast run when it is of the period and team shown, else "…"."""
+        snapshot = self.cockpit.snapshot
+        tile = None
+        if view is not None and snapshot is not None:
+            dash = snapshot.dashboard
+            if view.shows(dash.period, dash.team_filter):
+                tile = forecast_tile(view.team, self.cockpit.currency, ascii_only=self.cockpit.glyphs.ascii)
+        self.query_one(KpiStrip).show_forecast(tile)  # an unchanged tile repaints nothing
 
     def _show_trend(self, snapshot: Snapshot) -> None:
         """The team's trend, or the highlighted rep's beside the team median (redrawn only when it changed)."""
@@ -404,7 +469,7 @@ class DashboardScreen(Screen):
         self.cockpit.open_rep(message.rep_id)
 
     def on_deal_table_deal_chosen(self, message: DealTable.DealChosen) -> None:
-        self.cockpit.open_rep(message.deal.rep_id)
+        self.cockpit.open_deal(message.deal.id)  # its page; `o` there opens the owner's drill-down
 
     def on_pipeline_view_deals_paged(self, message: PipelineView.DealsPaged) -> None:
         self.cockpit.page_deals(message.stage, message.offset)

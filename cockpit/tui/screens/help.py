@@ -13,6 +13,7 @@ from textual.widgets import Static
 from cockpit.core.quick import QUICK_ENTRY_HELP
 from cockpit.core.views import PAGE_SIZE, REP_DEALS_PAGE
 from cockpit.tui.screens.dashboard import DashboardScreen
+from cockpit.tui.screens.deal import DealScreen
 from cockpit.tui.screens.rep import RepScreen
 from cockpit.tui.widgets.scorecard import REPS_PAGE, Scorecards
 
@@ -71,14 +72,26 @@ class HelpScreen(ModalScreen[None]):
                 [
                     ("← →", "Choose a stage (one column each)"),
                     ("↑ ↓", "Choose a deal"),
-                    ("enter", "Open the deal owner's drill-down"),
+                    ("enter", "Open the deal's page"),
                     ("enter", f'On "… N more" / "↑ N before": the next / previous {PAGE_SIZE} deals'),
                 ],
             ),
             (
                 "Drill-down, My day",
                 binding_rows(RepScreen.BINDINGS, seen)
-                + [("enter", f'On "… N more" / "↑ N before": the next / previous {REP_DEALS_PAGE} deals')],
+                + [
+                    ("enter", "On a deal: open the deal's page (search too: enter on a deal)"),
+                    ("enter", f'On "… N more" / "↑ N before": the next / previous {REP_DEALS_PAGE} deals'),
+                ],
+            ),
+            (
+                "Deal page",
+                binding_rows(DealScreen.BINDINGS, seen)
+                + [
+                    ("esc q", "Back to where the page was opened from"),
+                    ("a w l E f", "Advance, won, lost, edit, follow-up: on this deal"),
+                    ("c e m x", "Log a call, an email, a meeting on it; void it (X restores)"),
+                ],
             ),
         ]
         text = Text()

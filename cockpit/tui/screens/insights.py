@@ -24,9 +24,11 @@ from cockpit.core.parse import format_money
 from cockpit.core.report import percent
 from cockpit.core.text import clean, plural
 from cockpit.tui.widgets.diagnosis import NO_SIGNAL, DiagnosisList, PacePlan, VerdictView
+from cockpit.tui.widgets.forecast import ForecastSection, SlippedTable
 from cockpit.tui.widgets.table import Table
 
 if TYPE_CHECKING:
+    from cockpit.core.forecast_view import ForecastView
     from cockpit.core.snapshot import Snapshot
 
 
@@ -61,7 +63,7 @@ class InsightsScreen(Screen[None]):
 
     BINDINGS = [
         Binding("escape", "dismiss", "Back", id="insights.back"),
-        Binding("r", "toggle_reps", "Reps' funnel", id="insights.rep_funnel"),
+        Binding("r", "toggle_reps", "Reps' funnel", id="insights.rep_funnel", show=False),  # the funnel's title says r
     ]
 
     DEFAULT_CSS = """
@@ -85,6 +87,7 @@ class InsightsScreen(Screen[None]):
         self.heading = title
         self.show_reps = False
         self._mounted = False
+        self._forecast_shown: object = None  # the forecast run and currency the section shows
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -95,6 +98,7 @@ class InsightsScreen(Screen[None]):
             yield DiagnosisList(id="insights-problems", limit=PROBLEMS_SHOWN)
             yield Static("Strengths", id="insights-strengths-title", classes="section-title")
             yield DiagnosisList(id="insights-strengths", limit=STRENGTHS_SHOWN)
+            yield ForecastSection(id="insights-forecast")  # issue 23: from the app's forecast worker
             yield Static("Channels", classes="section-title")
             yield Table(id="insights-channels", zebra_stripes=True, cursor_type="row")
             yield Static("Segments", classes="section-title")
@@ -102,18 +106,41 @@ class InsightsScreen(Screen[None]):
             yield Static("Funnel", id="insights-funnel-title", classes="section-title")
             yield Table(id="insights-funnel", zebra_stripes=True, cursor_type="row")
             yield Static(id="insights-stale", classes="section-title")
-        yield Footer()
+        yield Footer(show_command_palette=False, compact=True)  # whole at 80 columns; ctrl+p is in help
 
     def on_mount(self) -> None:
         self._mounted = True  # Textual's is_mounted turns true only after this handler
         self.show(self.insights, title=self.heading)
         # In the cockpit, each new snapshot's insights (on another app, e.g. a test's, the attribute never changes).
         self.watch(self.app, "snapshot", self.show_snapshot, init=False)
+        if hasattr(self.app, "forecast"):
+            self.watch(self.app, "forecast", self.show_forecast)
+        else:
+            self.show_forecast(None)
+
+    def show_forecast(self, view: ForecastView | None) -> None:
+        """Show the app's forecast run once it has the backtest of the scope shown ("computing…" until then)."""
+        if view is not None and self.insights is not None:
+            dash = getattr(getattr(self.app, "snapshot", None), "dashboard", None)
+            if dash is not None and not view.shows(dash.period, dash.team_filter):
+                view = None  # an earlier period's or team's: its successor is on its way
+        currency = getattr(self.app, "currency", None) or (self.insights.currency if self.insights else "USD")
+        if self._forecast_shown == (view, currency):
+            return  # each snapshot asks again: an unchanged forecast repaints nothing
+        self._forecast_shown = (view, currency)
+        self.query_one(ForecastSection).show(view, currency)
+
+    def on_slipped_table_deal_chosen(self, message: SlippedTable.DealChosen) -> None:
+        open_deal = getattr(self.app, "open_deal", None)
+        if open_deal is not None:
+            message.stop()
+            open_deal(message.deal_id)  # the deal's own page, as from the pipeline or My day
 
     def show_snapshot(self, snapshot: Snapshot | None) -> None:
         """Show the insights of the app's new snapshot (one read before the screen opened has none: kept as is)."""
         if snapshot is not None and snapshot.insights is not None:
             self.show(snapshot.insights, title=insights_title(snapshot))
+            self.show_forecast(getattr(self.app, "forecast", None))  # another period or team: "computing…"
 
     def show(self, insights: Insights | None, *, title: str | None = None) -> None:
         """Render new data. Before the screen is mounted it only keeps them: its mount shows what it was given

@@ -36,7 +36,7 @@ from cockpit.core.parse import format_money, parse_money
 from cockpit.core.periods import parse_period
 from cockpit.core.report import percent
 from cockpit.core.store import COST_CATEGORIES, Cost, Quota, Store
-from cockpit.core.text import clean
+from cockpit.core.text import clean, lookalike
 from cockpit.tui.screens.forms import EntryForm, FieldError, FuzzySuggester
 from cockpit.tui.widgets.table import Table
 
@@ -108,6 +108,7 @@ class CostForm(_MoneyForm[SetCost]):
         self.cost = cost
         self.channel_suggester = FuzzySuggester()
         self.channel_suggester.names = channels
+        self._questioned: str | None = None  # a channel like an existing one, asked about once: Enter again saves it
 
     def fields(self) -> ComposeResult:
         editing = self.cost is not None
@@ -133,6 +134,13 @@ class CostForm(_MoneyForm[SetCost]):
         channel = " ".join(self.value("channel").split())
         # The same channel typed in another case is the same channel: keep the spelling already stored.
         channel = next((c for c in self.channels if c.casefold() == channel.casefold()), channel)
+        # One spelling away from a known channel (accents, a plural s) would split its cost, and its CAC, in two:
+        # asked once; Enter again with the same text saves the new channel, anything else keeps the form.
+        similar = lookalike(channel, self.channels)
+        if similar is not None and self._questioned != channel:
+            self._questioned = channel
+            self.show_error(f"Enter again saves {clean(channel)!r} as a new channel", hint=True)
+            raise FieldError("channel", f"{clean(channel)!r} looks like existing {clean(similar)!r}: a new channel?")
         return SetCost(month, self.selected("category"), amount, channel=channel)
 
 
@@ -146,6 +154,7 @@ class QuotaForm(_MoneyForm[SetQuota]):
         reps: Sequence[str] = (),
         teams: Sequence[str] = (),
         quota: Quota | None = None,
+        rep: str | None = None,
         **kwargs: Any,
     ) -> None:
         title = f"Edit quota: {quota.month} · {quota.holder}" if quota else "Set a quota"
@@ -154,6 +163,7 @@ class QuotaForm(_MoneyForm[SetQuota]):
         self.reps = reps
         self.teams = teams
         self.quota = quota
+        self.rep = rep  # the rep chosen beforehand (a row of the month's reps without a quota)
 
     def fields(self) -> ComposeResult:
         editing = self.quota is not None
@@ -165,10 +175,12 @@ class QuotaForm(_MoneyForm[SetQuota]):
             current = ("rep", self.quota.rep) if self.quota.rep is not None else ("team", self.quota.team or "")
             if current not in [value for _, value in options]:
                 options.append((Text(clean(self.quota.holder)), current))
+        elif self.rep is not None and ("rep", self.rep) in [value for _, value in options]:
+            current = ("rep", self.rep)
         select: Select[Holder] = Select(
             options,
             prompt="(choose a rep or a team)",
-            allow_blank=current is None,
+            allow_blank=current is None or self.quota is None,
             value=current if current is not None else Select.NULL,
         )
         yield from _locked(self.field("holder", "Rep or team", select), editing)
@@ -209,6 +221,7 @@ class MoneyView:
     reps: tuple[str, ...]
     teams: tuple[str, ...]
     channels: tuple[str, ...]
+    sellers: tuple[str, ...] = ()  # the active reps with role rep: who a month without quotas lists to fill in
 
     @property
     def total_cost(self) -> int:
@@ -229,13 +242,15 @@ def read_money_view(store: Store, month: str, *, tz: str | None = None) -> Money
             by_rep.get(quota.rep_id, 0) if quota.rep_id is not None else by_team.get((quota.team or "").casefold(), 0)
         )
         lines.append(QuotaLine(quota, revenue, ratio(revenue, quota.amount)))
+    active = store.reps(active_only=True)
     return MoneyView(
         month=month,
         costs=tuple(store.costs(month)),
         quotas=tuple(lines),
-        reps=tuple(r.name for r in store.reps(active_only=True)),
+        reps=tuple(r.name for r in active),
         teams=tuple(store.teams()),
         channels=tuple(store.channel_names()),
+        sellers=tuple(r.name for r in active if r.role == "rep"),
     )
 
 
@@ -243,15 +258,23 @@ def _money_cell(amount: int, currency: str) -> Text:
     return Text(format_money(amount, currency), justify="right")
 
 
+#: "[ ] Month" in the footer: one entry for the two keys.
+MONTH_KEYS = Binding.Group("Month")
+
+
 class CostsQuotasScreen(Screen[None]):
     """One month's costs and quotas; managers add and edit them here (``k`` cost, ``o`` quota, Enter edits)."""
 
     BINDINGS = [
-        Binding("left_square_bracket", "move_month(-1)", "Prev month", id="money.previous_month"),
-        Binding("right_square_bracket", "move_month(1)", "Next month", id="money.next_month"),
+        Binding("left_square_bracket", "move_month(-1)", "Prev month", id="money.previous_month", group=MONTH_KEYS),
+        Binding("right_square_bracket", "move_month(1)", "Next month", id="money.next_month", group=MONTH_KEYS),
         Binding("k", "add_cost", "Add cost", id="money.add_cost", tooltip="Add a monthly cost"),
         Binding("o", "set_quota", "Set quota", id="money.set_quota", tooltip="Set a rep's or a team's quota"),
         Binding("escape", "app.pop_screen", "Back", id="money.back"),
+        # Still working here, out of this screen's footer (whole at 80 columns): the keys of other work.
+        Binding("i", "app.insights", "Insights", show=False),
+        Binding("c", "app.log_call", "Call", show=False),
+        Binding("colon", "app.quick_entry", "Quick entry", show=False),
     ]
     DEFAULT_CSS = """
     CostsQuotasScreen .section-title { text-style: bold; padding: 1 1 0 1; }
@@ -295,7 +318,7 @@ class CostsQuotasScreen(Screen[None]):
                 "k add a cost · o set a quota · Enter edit the selected row · [ ] month · Esc back",
                 classes="section-note",
             )
-        yield Footer()
+        yield Footer(show_command_palette=False, compact=True)  # whole at 80 columns; ctrl+p is in help
 
     def on_mount(self) -> None:
         self.query_one("#money-costs", Table).add_columns("Category", "Channel", "Amount")
@@ -354,6 +377,17 @@ class CostsQuotasScreen(Screen[None]):
                     Text(shown, justify="right"),
                     key=f"quota:{q.id}",
                 )
+            if not view.quotas:
+                # A month without quotas: its reps, each a row to fill in (Enter sets that rep's quota), rather
+                # than an empty table that leaves the manager to recall who needs one.
+                for index, name in enumerate(view.sellers):
+                    quotas.add_row(
+                        Text(clean(name, max_len=40)),
+                        Text("to fill in", style="italic", justify="right"),
+                        Text(""),
+                        Text(""),
+                        key=f"fill:{index}",
+                    )
         if self._select_after_load is not None:
             table_id, row_id = self._select_after_load
             self._select_after_load = None
@@ -423,6 +457,12 @@ class CostsQuotasScreen(Screen[None]):
                 month=self.month, channels=self.view.channels, cost=cost, **self._form_kwargs()
             )
             self._open(form, "#money-costs")
+        elif kind == "fill":
+            name = self.view.sellers[int(row_id)]
+            form = QuotaForm(
+                month=self.month, reps=self.view.reps, teams=self.view.teams, rep=name, **self._form_kwargs()
+            )
+            self._open(form, "#money-quotas")
         elif kind == "quota":
             line = next(q for q in self.view.quotas if q.quota.id == int(row_id))
             form = QuotaForm(

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Grid
-from textual.widgets import Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header, Static
 
 from cockpit.core.report import display_value
 from cockpit.core.text import clean
@@ -20,8 +20,10 @@ from cockpit.tui.screens.common import (
 )
 from cockpit.tui.screens.dashboard import VerdictLine, anchored_note
 from cockpit.tui.widgets.diagnosis import PacePlan
+from cockpit.tui.widgets.forecast import myday_text
 
 if TYPE_CHECKING:
+    from cockpit.core.forecast_view import ForecastView
     from cockpit.core.snapshot import Snapshot
 
 
@@ -35,17 +37,20 @@ class MyDayScreen(OneRepScreen):
         "a follow-up": "tab to “Follow-ups: overdue and today” and pick one",
     }
 
+    _forecast_text: Text | None = None  # what the forecast lines show
+
     def compose(self) -> ComposeResult:
         yield Header(icon="◧")
         yield Static("Loading…", id="myday-status", classes="status")
         yield VerdictLine(id="myday-verdict", classes="verdict-line")
         yield PacePlan(id="myday-pace", label="Me", currency=self.cockpit.currency)
+        yield Static(id="myday-forecast", classes="forecast-lines")  # issue 23: the rep's forecast, slipped deals
         with Grid(id="myday-grid", classes="detail-grid"):
             yield CompareTable(id="myday-kpis", classes="box")
             yield ActivityTable(id="myday-followups", follow_up=True, classes="box")
             yield OpenDealTable(id="myday-deals", classes="box")
             yield ActivityTable(id="myday-latest", classes="box")
-        yield Footer()
+        yield Footer(show_command_palette=False, compact=True)  # whole at 80 columns; ctrl+p is in help
 
     def on_mount(self) -> None:
         for widget_id, title in (
@@ -60,6 +65,19 @@ class MyDayScreen(OneRepScreen):
         # the top of the KPI box to show the whole follow-up box; the screen opens at its top.
         self.query_one("#myday-followups").focus(scroll_visible=False)
         self.watch(self.app, "snapshot", self.show_snapshot)
+        self.watch(self.app, "forecast", self.show_forecast)
+
+    def show_forecast(self, view: ForecastView | None) -> None:
+        """The rep's own forecast and slipped deals, from the app's forecast run ("computing…" until it has them)."""
+        snapshot = self.cockpit.snapshot
+        if view is not None and snapshot is not None:
+            dash = snapshot.dashboard
+            if not view.shows(dash.period, dash.team_filter):
+                view = None  # another period's: this one's is on its way
+        text = myday_text(view, self.rep_id, self.cockpit.currency, self.cockpit.glyphs.ellipsis)
+        if text != self._forecast_text:  # an unchanged forecast repaints nothing
+            self._forecast_text = text
+            self.query_one("#myday-forecast", Static).update(text)
 
     def show_snapshot(self, snapshot: Snapshot | None) -> None:
         """Render the app's snapshot (whenever it changes)."""
@@ -99,6 +117,14 @@ class MyDayScreen(OneRepScreen):
         self.query_one(OpenDealTable).show(mine.open_deals, app.currency)
         latest = self.query_one("#myday-latest", ActivityTable)
         latest.show(mine.latest, app.settings.timezone, empty="no activities yet")
+        self.show_forecast(app.forecast)  # another period: "computing…" until its own forecast comes
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        # Enter on one of my open deals opens its page (a row key is a deal id; "no open deals" has none).
+        key = event.row_key.value
+        if isinstance(event.data_table, OpenDealTable) and key is not None and str(key).isdigit():
+            event.stop()
+            self.cockpit.open_deal(int(key))
 
     def action_back(self) -> None:
         if self.cockpit.has_screen_below:

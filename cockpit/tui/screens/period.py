@@ -40,9 +40,13 @@ class PeriodScreen(ModalScreen[Period | None]):
         with Vertical(classes="dialog"):
             yield Label(f"Period kind (now {self.current.label})")
             yield OptionList(*(Option(Text(label), id=kind) for kind, label in KINDS), id="period-kinds")
+            # Labelled fields with the format as placeholder: a placeholder that looks like a date was taken for a
+            # value typed already. Enter in From goes to To, Enter in To applies; tab and shift+tab move as usual.
             with Horizontal(id="custom-range"):
-                yield Input(self.current.first_day.to_date_string(), placeholder="from YYYY-MM-DD", id="from")
-                yield Input(self.current.last_day.to_date_string(), placeholder="to YYYY-MM-DD", id="to")
+                yield Label("From", classes="field-label")
+                yield Input(self.current.first_day.to_date_string(), placeholder="YYYY-MM-DD", id="from")
+                yield Label("To", classes="field-label")
+                yield Input(self.current.last_day.to_date_string(), placeholder="YYYY-MM-DD", id="to")
             yield Label("", id="period-error")
 
     def on_mount(self) -> None:

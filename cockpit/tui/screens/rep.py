@@ -37,10 +37,10 @@ class RepScreen(OneRepScreen):
         with Grid(id="rep-grid", classes="detail-grid"):
             yield CompareTable(id="rep-kpis", classes="box")
             yield StageTable(id="rep-stages", classes="box")
-            yield DealTable(id="rep-deals", show_stage=True, show_rep=False, title_len=26, classes="box")
+            yield DealTable(id="rep-deals", show_stage=True, show_rep=False, classes="box")
             yield ActivityTable(id="rep-activities", classes="box")
             yield TrendChart(id="rep-trend", classes="box")
-        yield Footer()
+        yield Footer(show_command_palette=False, compact=True)  # whole at 80 columns; ctrl+p is in help
 
     def on_mount(self) -> None:
         for widget_id, title in (
@@ -89,6 +89,10 @@ class RepScreen(OneRepScreen):
         self.query_one("#rep-deals").border_title = title
         self.query_one(ActivityTable).show(detail.activities, app.settings.timezone, empty="no activities")
         self.query_one(TrendChart).data = trend_for(snapshot, app.trend_kpi, self.rep_id, detail.rep.name)
+
+    def on_deal_table_deal_chosen(self, message: DealTable.DealChosen) -> None:
+        message.stop()
+        self.cockpit.open_deal(message.deal.id)
 
     def on_deal_table_page_requested(self, message: DealTable.PageRequested) -> None:
         message.stop()

@@ -22,8 +22,10 @@ from textual.renderables.sparkline import Sparkline
 from textual.strip import Strip
 from textual.widget import Widget
 
+from cockpit.core.charset import UNICODE, Glyphs, spark_ascii
 from cockpit.core.kpi import LOWER_IS_BETTER, RATE_KPIS, RATIO_KPIS
 from cockpit.core.report import display_value, percent_points
+from cockpit.tui.charset import glyphs as app_glyphs
 
 #: Lines of one tile: label, value, change, sparkline.
 TILE_HEIGHT = 4
@@ -44,19 +46,28 @@ class TileData:
     note: str = ""  # a short addition to the change line, e.g. the pace on the attainment tile
     change_note: str = ""  # shown instead of the change, e.g. how much of a young cohort is closed
     aside: str = ""  # after the value, when it fits, e.g. the conversion of the last closed window
+    # A tile that is not a report KPI (the forecast, issue 23) brings its own text: the value as drawn, the change
+    # line's spellings and the bottom line's (instead of a sparkline), longest first: the first that fits is drawn.
+    text: str = ""
+    change_choices: tuple[str, ...] = ()
+    foot_choices: tuple[str, ...] = ()
+    foot_better: bool | None = None  # the bottom line's colour: better (True), worse (False), plain (None)
 
 
-def change_text(kpi: str, value: float | int | None, previous: float | int | None, currency: str) -> str:
-    """▲/▼ and the difference, so the change reads without colour; rates change in percentage points."""
+def change_text(
+    kpi: str, value: float | int | None, previous: float | int | None, currency: str, glyphs: Glyphs = UNICODE
+) -> str:
+    """▲/▼ (^/v in ASCII) and the difference, so the change reads without colour; rates change in percentage
+    points."""
     if value is None or previous is None:
-        return "—"
+        return glyphs.none
     diff = value - previous
     points = kpi in RATE_KPIS or kpi in RATIO_KPIS
     shown = f"{percent_points(abs(diff))} pt" if points else display_value(kpi, abs(diff), currency)
     zero = "0 pt" if points else display_value(kpi, 0.0 if isinstance(diff, float) else 0, currency)
     if shown == zero:
         return "= 0"  # not "▲0.0": a change too small to show is shown as none
-    return f"{'▲' if diff > 0 else '▼'}{shown}"
+    return f"{glyphs.up if diff > 0 else glyphs.down}{shown}"
 
 
 def better(data: TileData) -> bool | None:
@@ -64,6 +75,11 @@ def better(data: TileData) -> bool | None:
     if data.value is None or data.previous is None or data.value == data.previous:
         return None
     return (data.value > data.previous) != (data.kpi in LOWER_IS_BETTER)
+
+
+def _first_fitting(choices: tuple[str, ...], width: int) -> str:
+    """The first of ``choices`` (longest first) that fits ``width`` cells, else the last (then cut)."""
+    return next((c for c in choices if Text(c).cell_len <= width), choices[-1])
 
 
 def tile_columns(width: int, count: int) -> list[tuple[int, int]]:
@@ -115,7 +131,8 @@ class KpiStrip(Widget, can_focus=True):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         # Pace (issue 8): the attainment expected at period end at the current rate; not a trend KPI.
         self.kpis = kpis
-        self.tiles: dict[str, TileData | None] = dict.fromkeys((*kpis, "pace"))
+        # The forecast (issue 23) arrives after the snapshot, from a worker of its own: "…" until then.
+        self.tiles: dict[str, TileData | None] = dict.fromkeys((*kpis, "pace", "forecast"))
         """What each tile shows, by KPI (None until the first snapshot)."""
         self.selected: str | None = None
         """The KPI the trend chart shows (its tile is marked)."""
@@ -129,6 +146,12 @@ class KpiStrip(Widget, can_focus=True):
             self.tiles[data.kpi] = data
         self.selected = selected
         self.refresh()
+
+    def show_forecast(self, data: TileData | None) -> None:
+        """Show the forecast tile (None: "…", a run for the scope shown is on its way)."""
+        if self.tiles.get("forecast") != data:
+            self.tiles["forecast"] = data
+            self.refresh()
 
     def select(self, kpi: str) -> None:
         """Mark ``kpi``'s tile as the one the trend chart shows."""
@@ -148,11 +171,12 @@ class KpiStrip(Widget, can_focus=True):
     # ------------------------------------------------------------------------------------------ drawing
 
     def _columns(self) -> int:
-        """Tiles a row: all of them on a screen as wide as the app's "-wide" breakpoint, else five."""
+        """Tiles a row: all of them on a screen as wide as the app's "-wide" breakpoint, else half (two rows: at
+        80x24 a third row of tiles would take the scorecards' last rows)."""
         breakpoints = {name: width for width, name in getattr(self.app, "HORIZONTAL_BREAKPOINTS", None) or ()}
         wide = breakpoints.get("-wide")
         # The screen's size, not its -wide class: the class is set after the first layout asked for our height.
-        return len(self.tiles) if wide is not None and self.screen.size.width >= wide else 5
+        return len(self.tiles) if wide is not None and self.screen.size.width >= wide else -(-len(self.tiles) // 2)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         columns = self._columns()
@@ -210,24 +234,28 @@ class KpiStrip(Widget, can_focus=True):
         """The four lines of one tile, each exactly ``width`` cells."""
         plain = self._text_style(background)
         selected = kpi == self.selected
+        glyphs = app_glyphs(self)
         label_style = self._text_style(background, "kpi-strip--label")
         if selected:
             label_style += self._text_style(background, "kpi-strip--selected-label")
         if data is None:
-            texts = [Text("", style=label_style), Text("…", style=plain), Text("", style=plain)]
+            texts = [Text("", style=label_style), Text(glyphs.ellipsis, style=plain), Text("", style=plain)]
             trend: tuple[float, ...] = ()
         else:
-            label = Text(("▸ " if selected else "") + data.label, style=label_style)
-            value = Text(display_value(data.kpi, data.value, data.currency), style=plain + Style(bold=True))
+            label = Text((glyphs.selected if selected else "") + data.label, style=label_style)
+            shown = data.text or display_value(data.kpi, data.value, data.currency)
+            value = Text(shown, style=plain + Style(bold=True))
             if data.aside and value.cell_len + 1 + Text(data.aside).cell_len <= width:
                 value.append(" " + data.aside, style=self._text_style(background, "kpi-strip--label"))
-            change = change_text(data.kpi, data.value, data.previous, data.currency)
+            change = change_text(data.kpi, data.value, data.previous, data.currency, glyphs)
             if data.note and data.previous is None:
                 change = data.note  # a tile with no previous value (pace) says something else there
             moved = better(data)
             if data.change_note:
                 # Not a comparison with the previous period (a young cohort against an older one reads as a fall).
                 change, moved = data.change_note, None
+            if data.change_choices:
+                change, moved = _first_fitting(data.change_choices, width), None
             change_style = plain
             if moved is not None:
                 change_style = self._text_style(background, "kpi-strip--better" if moved else "kpi-strip--worse")
@@ -236,8 +264,20 @@ class KpiStrip(Widget, can_focus=True):
         lines = []
         fill = Style(bgcolor=background.rich_color)  # after the text, as a Static pads its lines
         for text, overflow in zip(texts, ("ellipsis", "crop", "ellipsis"), strict=True):
+            if glyphs.ascii and overflow == "ellipsis" and text.cell_len > width > len(glyphs.ellipsis):
+                # Rich's ellipsis is "…": cut room for "..." instead.
+                text.truncate(width - len(glyphs.ellipsis), overflow="crop")
+                text.append(glyphs.ellipsis)
             text.truncate(width, overflow=overflow)  # type: ignore[arg-type]
             lines.append([Segment(text.plain, text.style), Segment(" " * (width - text.cell_len), fill)])  # type: ignore[arg-type]
+        if data is not None and data.foot_choices:
+            foot = Text(_first_fitting(data.foot_choices, width), style=plain)
+            if data.foot_better is not None:
+                way = "kpi-strip--better" if data.foot_better else "kpi-strip--worse"
+                foot.style = self._text_style(background, way)
+            foot.truncate(width, overflow="crop")
+            lines.append([Segment(foot.plain, foot.style), Segment(" " * (width - foot.cell_len), fill)])  # type: ignore[arg-type]
+            return lines
         spark_min = background + self._component("kpi-strip--spark-min").color
         spark_max = background + self._component("kpi-strip--spark-max").color
         # One bar a period, the current one at the right edge: a narrower tile drops the oldest periods, a wider one
@@ -252,7 +292,11 @@ class KpiStrip(Widget, can_focus=True):
             summary_function=max,
         )
         bars = list(self.app.console.render(spark, self.app.console.options.update_width(width)))
-        line = [Segment(s.text, fill + s.style if s.style else fill) for s in bars if s.text != "\n"]
+        line = [
+            Segment(spark_ascii(s.text) if glyphs.ascii else s.text, fill + s.style if s.style else fill)
+            for s in bars
+            if s.text != "\n"
+        ]
         if shown and len(shown) < width:
             line.insert(0, Segment(" " * (width - len(shown)), fill))
         lines.append(line)

@@ -13,6 +13,7 @@ from textual.widgets import DataTable
 from cockpit.core.parse import format_money
 from cockpit.core.text import clean
 from cockpit.core.views import PAGE_SIZE, DealPage, IdleDeal, PipelineAt
+from cockpit.tui.widgets.fitted import Cut, fit_rows, reset_widths, room_for
 from cockpit.tui.widgets.table import NEXT_PAGE, PREVIOUS_PAGE, Table
 
 
@@ -92,12 +93,14 @@ class DealTable(Table):
             super().__init__()
 
     def __init__(
-        self, *, show_stage: bool = False, show_rep: bool = True, title_len: int = 32, **kwargs: object
+        self, *, show_stage: bool = False, show_rep: bool = True, title_len: int = 60, **kwargs: object
     ) -> None:
         super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
         self.show_stage = show_stage
         self.show_rep = show_rep  # not in one rep's drill-down, where every deal is theirs
-        self.title_len = title_len  # titles longer than this are cut with an ellipsis
+        self.title_len = title_len  # titles longer than this are cut with an ellipsis (and shorter to fit the width)
+        self._page_rows: list[tuple[str, list[Text]]] = []  # the rows shown, whole (cut again to each new width)
+        self._room = 0  # the width they were cut to
         self._deals: dict[str, IdleDeal] = {}
         self._before = 0  # deals before the page shown
         self._of: object = None  # the list shown (a stage)
@@ -113,6 +116,31 @@ class DealTable(Table):
             self.add_column("Rep", key="rep")
         self.add_column("Account", key="account")
 
+    def _cuts(self) -> list[Cut | None]:
+        """How each column may be cut to fit: the account first, then the rep's name, the title, the stage last;
+        days and amounts never."""
+        cuts: list[Cut | None] = [None, Cut(14, 3), None]
+        if self.show_stage:
+            cuts.append(Cut(8, 4))
+        if self.show_rep:
+            cuts.append(Cut(8, 2))
+        return [*cuts, Cut(8, 1)]
+
+    def _add_fitted(self) -> None:
+        """Add the page's rows, their text cut to the table's width (a wider table scrolled sideways under its
+        scrollbar, and every column right of the cut was out of sight)."""
+        reset_widths(self)
+        self._room = room_for(self, len(self._page_rows))
+        headers = [column.label.plain for column in self.columns.values()]
+        fitted = fit_rows(headers, [cells for _, cells in self._page_rows], self._cuts(), self._room)
+        for (key, _), cells in zip(self._page_rows, fitted, strict=True):
+            self.add_row(*cells, key=key)
+
+    def on_resize(self) -> None:
+        if self._page_rows and room_for(self, len(self._page_rows)) != self._room:
+            with self.refilling():
+                self._add_fitted()
+
     def show(
         self, deals: tuple[IdleDeal, ...], currency: str, *, more: int = 0, before: int = 0, of: object = None
     ) -> None:
@@ -126,10 +154,11 @@ class DealTable(Table):
         self._before, self._of = before, of
         self.clear()
         self._deals = {}
+        rows = self._page_rows = []
         blank = [Text("")] * (len(self.columns) - 2)
         if before > 0:
             label = f"↑ {before} before (Enter: previous page)"
-            self.add_row(Text(""), Text(label, style="italic"), *blank, key=PREVIOUS_PAGE)
+            rows.append((PREVIOUS_PAGE, [Text(""), Text(label, style="italic"), *blank]))
         for d in deals:
             idle = Text(f"{d.idle_days}d", justify="right")
             if d.stale:
@@ -138,12 +167,13 @@ class DealTable(Table):
             if self.show_stage:
                 cells.append(Text(clean(d.stage)))
             if self.show_rep:
-                cells.append(Text(clean(d.rep, max_len=18)))
-            cells.append(Text(clean(d.account, max_len=24)))
-            self.add_row(*cells, key=str(d.id))
+                cells.append(Text(clean(d.rep, max_len=24)))
+            cells.append(Text(clean(d.account, max_len=40)))
+            rows.append((str(d.id), cells))
             self._deals[str(d.id)] = d
         if more > 0:
-            self.add_row(Text(""), Text(f"… {more} more (Enter: next page)", style="italic"), *blank, key=NEXT_PAGE)
+            rows.append((NEXT_PAGE, [Text(""), Text(f"… {more} more (Enter: next page)", style="italic"), *blank]))
+        self._add_fitted()
         first = 1 if before > 0 else 0  # the page's first deal, not the paging row
         last = first + len(deals) - 1
         if same_page and current is not None and current in self.rows:

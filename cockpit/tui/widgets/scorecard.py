@@ -12,29 +12,21 @@ from textual.reactive import reactive
 from textual.widgets import DataTable
 
 from cockpit.core.kpi import Dashboard, KpiRow
+from cockpit.core.preferences import DEFAULT_COLUMNS, SCORECARD_COLUMNS, fit_columns, ordered
 from cockpit.core.report import cohort_values, display_value
-from cockpit.core.text import clean
+from cockpit.core.text import cell_width, clean
 from cockpit.core.views import Cohorts, page_start, window_short
 from cockpit.tui.widgets.table import NEXT_PAGE, PREVIOUS_PAGE, Table
 
-#: (column key, header) of the scorecard columns after the rep's name.
-SCORE_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("revenue", "Revenue"),
-    ("attainment", "Attain."),
-    ("pace", "Pace"),
-    ("won", "Won"),
-    ("opportunities", "Opps"),
-    ("win_rate", "Win %"),
-    # The conversion of the period's opportunities (its cohort), how many of them are closed by now, and the
-    # conversion of the last closed window the plan uses ("Conv 3mo" for a month): a young cohort converts little
-    # because its deals are still open.
-    ("conversion_rate", "Conv coh"),
-    ("cohort_maturity", "Closed"),
-    ("window_conversion_rate", "Conv prev"),
-    ("calls", "Calls"),
-    ("calls_per_opportunity", "Calls/opp"),
-    ("avg_basket", "Basket"),
-)
+#: Each column's header (the catalogue, its order and what each means are in cockpit.core.preferences). The
+#: cohort's conversion ("Conv coh"), how many of its opportunities are closed by now ("Closed"), and the conversion
+#: of the last closed window the plan uses ("Conv 3mo" for a month): a young cohort converts little because its
+#: deals are still open.
+HEADERS: dict[str, str] = {column.key: column.header for column in SCORECARD_COLUMNS}
+#: (column key, header) of the columns shown to a user who chose none.
+SCORE_COLUMNS: tuple[tuple[str, str], ...] = tuple((key, HEADERS[key]) for key in DEFAULT_COLUMNS)
+#: DataTable's cell padding: one cell each side of every column.
+CELL_PADDING = 2
 #: The values of these columns are not KPIs of the dashboard: read beside it (see Scorecards._value).
 _COHORT_COLUMNS = frozenset({"cohort_maturity", "window_conversion_rate"})
 TEAM_KEY = "team"
@@ -63,12 +55,16 @@ def sort_rows(
 class Scorecards(Table):
     """Per-rep scorecards with a team total row; `s` cycles the sort column, `S` reverses, Enter drills down.
 
+    The columns are the user's choice (:meth:`choose_columns`), in priority order; those that do not fit the width
+    are left out, least important first, and said so (``ColumnsFitted``): a table wider than its pane would be
+    scrolled sideways under the names, its scrollbar drawn over the last row.
+
     More than REPS_PAGE reps are shown a page at a time, in the sort order: the last row says how many more there
     are and Enter on it shows the next page; past the first page, the row under the team total goes back. The rep
     under the cursor is followed across pages when a sort or a refresh moves it."""
 
     BINDINGS = [
-        Binding("s", "sort_next", "Sort by", id="sort_next"),
+        Binding("s", "sort_next", "Sort by", id="sort_next", show=False),  # the pane's title says "s sort"
         Binding("S", "sort_reverse", "Reverse sort", id="sort_reverse", show=False),
     ]
 
@@ -77,6 +73,13 @@ class Scorecards(Table):
 
     sort_reverse: reactive[bool] = reactive(False)
     """False: largest first (names A to Z); True: the other way."""
+
+    class ColumnsFitted(Message):
+        """The chosen columns that do not fit the width now (none: every chosen column shows)."""
+
+        def __init__(self, hidden: tuple[str, ...]) -> None:
+            self.hidden = hidden
+            super().__init__()
 
     class RepChosen(Message):
         """Enter on a rep's row."""
@@ -99,8 +102,28 @@ class Scorecards(Table):
         self._layout: tuple[str, bool, list[str]] | None = None  # sort and row order of what is shown
         self._rows: list[tuple[str, list[Text]]] = []
         self._made: dict[str, tuple[tuple[object, ...], list[Text]]] = {}  # row key -> (what it shows, its cells)
-        self._column_keys = ["rep", *(key for key, _ in SCORE_COLUMNS)]
+        self._chosen: tuple[str, ...] = DEFAULT_COLUMNS  # the user's columns, in priority order
+        self.shown_columns: tuple[str, ...] = ()
+        """The chosen columns shown (those that fit the width)."""
+        self.hidden_columns: tuple[str, ...] = ()
+        """The chosen columns left out for want of width."""
         self._offset = 0  # reps before the page shown, in the sort order
+        self._room = 0  # the width the columns were last fitted to
+
+    @property
+    def chosen(self) -> tuple[str, ...]:
+        """The columns the user chose, in priority order."""
+        return self._chosen
+
+    def choose_columns(self, keys: tuple[str, ...] | list[str]) -> None:
+        """Show these columns (in priority order, as many as fit); the sort falls back to revenue (or the names)
+        when its column is no longer chosen."""
+        self._chosen = ordered(keys)
+        self._layout = None
+        if self.sort_column != "rep" and self.sort_column not in self._chosen:
+            # set_reactive: the one rebuild below, not one more from the watcher
+            self.set_reactive(Scorecards.sort_column, "revenue" if "revenue" in self._chosen else "rep")
+        self._rebuild()
 
     def on_mount(self) -> None:
         self._add_columns()
@@ -109,19 +132,43 @@ class Scorecards(Table):
         self.clear(columns=True)
         self._layout, self._rows = None, []  # nothing shown: the next rebuild adds every row
         self.fixed_rows = 0  # DataTable cannot draw a fixed row of an empty table
-        names = ["rep", *(key for key, _ in SCORE_COLUMNS)]
-        headers = ["Rep", *(self._header(key, label) for key, label in SCORE_COLUMNS)]
-        for key, label in zip(names, headers, strict=True):
-            mark = ""
-            if key == self.sort_column:
-                mark = "▲" if (self.sort_reverse != (key == "rep")) else "▼"
-            self.add_column(Text(label + mark, justify="left" if key == "rep" else "right"), key=key)
+        for key in ["rep", *self.shown_columns]:
+            self.add_column(Text(self._header(key), justify="left" if key == "rep" else "right"), key=key)
 
-    def _header(self, key: str, label: str) -> str:
-        """A column's header; the last closed window's says which window ("Conv 3mo" for a month)."""
+    def _header(self, key: str) -> str:
+        """A column's header with the sort mark; the last closed window's says which window ("Conv 3mo")."""
+        label = "Rep" if key == "rep" else HEADERS[key]
         if key == "window_conversion_rate" and self._dash is not None:
-            return f"Conv {window_short(self._dash.period)}"
+            label = f"Conv {window_short(self._dash.period)}"
+        if key == self.sort_column:
+            label += "▲" if (self.sort_reverse != (key == "rep")) else "▼"
         return label
+
+    def _width_for_columns(self, rows: int) -> int:
+        """The cells the columns of ``rows`` rows may take: the table's width, less a vertical scrollbar when the
+        rows (and the header) need one."""
+        width = self.size.width or max(self.app.size.width - 2, 1)  # before the first layout: the pane's
+        if self.size.height and rows + 1 > self.size.height:
+            width -= self.styles.scrollbar_size_vertical
+        return width
+
+    def _fit(self, name_width: int, rows: list[tuple[str, KpiRow]], count: int) -> tuple[str, ...]:
+        """The chosen columns that fit beside the names, most important first (the values of ``rows`` measured;
+        ``count`` rows shown in all)."""
+        widths = {}
+        for key in self._chosen:
+            texts = [display_value(key, self._value(row, key), self._currency) for _, row in rows]
+            widths[key] = max(cell_width(self._header(key)), *map(cell_width, texts)) + CELL_PADDING
+        self._room = self._width_for_columns(count)
+        visible, hidden = fit_columns(self._chosen, widths, self._room - name_width)
+        if hidden != self.hidden_columns:
+            self.hidden_columns = hidden
+            self.post_message(self.ColumnsFitted(hidden))
+        return visible
+
+    def on_resize(self) -> None:
+        if self._dash is not None and self._width_for_columns(len(self._rows)) != self._room:
+            self._rebuild()
 
     def show(
         self,
@@ -175,25 +222,31 @@ class Scorecards(Table):
         # its cell objects, which the table's drawn-cell cache recognises.
         made, self._made = self._made, {}
         # The team total is the first row, pinned: with 200 reps it stays on screen, whatever the sort.
+        named = [(label, team), *((clean(row.rep or "", max_len=24), row) for row in page)]
+        before = f"↑ {self._offset} before (Enter)" if self._offset else ""
+        after = f"↓ {more} more (Enter)" if more > 0 else ""
+        name_width = max(cell_width(text) for text in [self._header("rep"), before, after, *(n for n, _ in named)])
+        self.shown_columns = self._fit(name_width + CELL_PADDING, named, len(named) + bool(before) + bool(after))
         rows = [(TEAM_KEY, self._row_cells(made, TEAM_KEY, label, team, bold=True))]
         if self._offset:
-            rows.append((PREVIOUS_PAGE, self._paging_cells(f"↑ {self._offset} before (Enter)")))
-        for row in page:
+            rows.append((PREVIOUS_PAGE, self._paging_cells(before)))
+        for name, row in named[1:]:
             key = str(row.rep_id)
-            rows.append((key, self._row_cells(made, key, clean(row.rep or "", max_len=24), row)))
+            rows.append((key, self._row_cells(made, key, name, row)))
         if more > 0:
-            rows.append((NEXT_PAGE, self._paging_cells(f"↓ {more} more (Enter)")))
-        layout = (self.sort_column, self.sort_reverse, [key for key, _ in rows])
+            rows.append((NEXT_PAGE, self._paging_cells(after)))
+        layout = (self.sort_column, self.sort_reverse, [key for key, _ in rows], self.shown_columns)
         if layout == self._layout:
             # Same rows in the same order (a live refresh after somebody logged a call): change only the cells
             # that differ, so the terminal gets those cells and not the whole table again.
+            keys = ["rep", *self.shown_columns]
             for (key, cells), (_, old) in zip(rows, self._rows, strict=True):
                 if cells is old:
                     continue
                 for column, (new_cell, old_cell) in enumerate(zip(cells, old, strict=True)):
                     if new_cell != old_cell:
                         # A longer name or a wider number widens its column (the table repaints only then).
-                        self.update_cell(key, self._column_keys[column], new_cell, update_width=True)
+                        self.update_cell(key, keys[column], new_cell, update_width=True)
             self._rows = rows
             return
         keep = self.cursor_row
@@ -211,7 +264,7 @@ class Scorecards(Table):
 
     def _paging_cells(self, label: str) -> list[Text]:
         # Row objects of their own each time (not cached): the label changes with the page and the rep count.
-        return [Text(label, style="italic"), *(Text("") for _ in SCORE_COLUMNS)]
+        return [Text(label, style="italic"), *(Text("") for _ in self.shown_columns)]
 
     def _row_cells(
         self,
@@ -223,7 +276,8 @@ class Scorecards(Table):
         bold: bool = False,
     ) -> list[Text]:
         """The cells of one row: those ``made`` last time when its name and numbers are the same."""
-        shown = (name, self._currency, bold, *(self._value(row, column) for column, _ in SCORE_COLUMNS))
+        columns = self.shown_columns
+        shown = (name, self._currency, bold, columns, *(self._value(row, column) for column in columns))
         previous = made.get(key)
         cells = previous[1] if previous is not None and previous[0] == shown else self._cells(name, row, bold=bold)
         self._made[key] = (shown, cells)
@@ -232,12 +286,14 @@ class Scorecards(Table):
     def _cells(self, name: str, row: KpiRow, *, bold: bool = False) -> list[Text]:
         style = "bold" if bold else ""
         cells = [Text(name, style=style)]
-        for key, _ in SCORE_COLUMNS:
+        for key in self.shown_columns:
             cells.append(Text(display_value(key, self._value(row, key), self._currency), style=style, justify="right"))
         return cells
 
     def action_sort_next(self) -> None:
-        keys = ["rep", *(key for key, _ in SCORE_COLUMNS)]
+        keys = ["rep", *self.shown_columns]
+        if self.sort_column not in keys:
+            keys.insert(1, self.sort_column)  # sorted by a column cut for width: the next is the first shown
         self.sort_column = keys[(keys.index(self.sort_column) + 1) % len(keys)]
 
     def action_sort_reverse(self) -> None:

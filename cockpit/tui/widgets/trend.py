@@ -10,6 +10,9 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from cockpit.core.charset import asciify
+from cockpit.tui.charset import glyphs as app_glyphs
+
 
 @dataclass(frozen=True)
 class TrendData:
@@ -30,22 +33,25 @@ class TrendChart(Widget, can_focus=True):
     def render(self) -> Text:
         data = self.data
         width, height = self.content_size
+        glyphs = app_glyphs(self)
         if data is None or width < 20 or height < 5:
-            return Text(data.title if data else "Trend: loading…")
+            return Text(data.title if data else f"Trend: loading{glyphs.ellipsis}")
         plt.clear_figure()  # plotext keeps one global figure: start from nothing
         plt.limitsize(False, False)  # size the plot to this widget, not to the real terminal
         plt.plotsize(width, height - 1)  # the title line is ours (chart_title)
         plt.theme("clear")  # no colours of its own: the Textual theme's shows through
         xs = list(range(1, len(data.labels) + 1))
-        markers = ("hd", "dot", "x")
-        glyphs = ("▚", "•", "x")  # what each marker draws, for the key in the title
+        # What each line is drawn with, and the glyph the key in the title shows for it. plotext takes any one
+        # character as a marker: in ASCII, plain characters instead of its quadrant blocks and bullet.
+        markers = ("*", "o", "x") if glyphs.ascii else ("hd", "dot", "x")
+        marks = ("*", "o", "x") if glyphs.ascii else ("▚", "•", "x")
         key = []
         for i, (name, values) in enumerate(data.series):
             points = [(x, v / data.scale) for x, v in zip(xs, values, strict=True) if v is not None]
             if points:
                 # No plotext label: its legend box sat on the first periods' points; the key goes in the title.
                 plt.plot([p[0] for p in points], [p[1] for p in points], marker=markers[i % 3])
-                key.append(f"{glyphs[i % 3]} {name}")
+                key.append(f"{marks[i % 3]} {name}")
         if not key:
             return Text(f"{data.title}\n\nno values in these periods")
         step = max(1, -(-len(xs) * 9 // max(1, width - 8)))  # a label is 7-8 cells wide: keep them apart
@@ -70,17 +76,21 @@ class TrendChart(Widget, can_focus=True):
             plt.yticks([low], [compact_number(low)])
         chart = Text.from_ansi(plt.build()).plain  # theme "clear": plotext's only codes are resets
         lines = label_x_axis(chart.split("\n"), [data.labels[t - 1] for t in ticks])
-        return Text("\n".join([chart_title(data.title, key if len(data.series) > 1 else [], width), *lines]))
+        title = chart_title(data.title, key if len(data.series) > 1 else [], width, glyphs.ellipsis)
+        if glyphs.ascii:
+            # plotext's frame and tick marks (└ ┬ │ ─), after the labels were placed under the ┬ marks.
+            lines = [asciify(line) for line in lines]
+        return Text("\n".join([title, *lines]))
 
 
-def chart_title(title: str, key: list[str], width: int) -> str:
+def chart_title(title: str, key: list[str], width: int, ellipsis: str = "…") -> str:
     """The chart's title line, centred in ``width`` cells: the title and the key to its lines when both fit, else
     the title alone, cut with "…" if need be. (plotext left out a title too long for the chart: a narrow trend
     pane showed no line saying which KPI and which rep.)"""
     full = f"{title}   {'  '.join(key)}" if key else title
     text = full if cell_len(full) <= width else title
     if cell_len(text) > width:
-        text = set_cell_size(text, width - 1).rstrip() + "…"
+        text = set_cell_size(text, max(0, width - len(ellipsis))).rstrip() + ellipsis
     return " " * ((width - cell_len(text)) // 2) + text
 
 

@@ -1,0 +1,96 @@
+"""Rows cut to the width of their table: the least useful text is cut first, numbers never (see core.layout)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from cockpit.core.layout import fit_widths
+from cockpit.core.text import cell_width, truncate
+from cockpit.tui.widgets.table import Table
+
+#: DataTable's cell padding: one cell each side of every column.
+CELL_PADDING = 2
+
+
+@dataclass(frozen=True)
+class Cut:
+    """How a text column may be cut: down to ``minimum`` cells, the lowest ``rank`` first (account before title)."""
+
+    minimum: int
+    rank: int
+
+
+def room_for(table: DataTable, rows: int) -> int:
+    """The cells a table's text may take: its width less each column's padding, less a vertical scrollbar when
+    ``rows`` rows (and the header) are more than it shows, so the scrollbar never lies over a cell."""
+    width = table.size.width or max(table.app.size.width - 2, 1)  # before the first layout: about the screen's
+    if table.size.height and rows + int(table.show_header) > table.size.height:
+        width -= table.styles.scrollbar_size_vertical
+    return width - CELL_PADDING * len(table.columns)
+
+
+def reset_widths(table: DataTable) -> None:
+    """Let a cleared table's columns narrow to their new rows: DataTable only ever widens a column (clear() keeps
+    the widths of the rows it removed), so rows cut to a narrower box kept the widths of the uncut ones."""
+    for column in table.columns.values():
+        column.content_width = cell_width(column.label.plain)
+
+
+def fit_rows(
+    headers: Sequence[str], rows: Sequence[Sequence[Text]], cuts: Sequence[Cut | None], room: int
+) -> list[list[Text]]:
+    """``rows`` with the text of the columns that ``cuts`` allows cut to fit ``room`` cells (each cut text ends in
+    "…"). Columns without a :class:`Cut` (amounts, days) are shown whole."""
+    header_widths = [cell_width(header) for header in headers]  # a column is never narrower than its header
+    natural = list(header_widths)
+    for row in rows:
+        for index, cell in enumerate(row):
+            natural[index] = max(natural[index], cell_width(cell.plain))
+    minimum = [max(min(cut.minimum, natural[i]), header_widths[i]) if cut else natural[i] for i, cut in enumerate(cuts)]
+    order = sorted((i for i, cut in enumerate(cuts) if cut), key=lambda i: cuts[i].rank)  # type: ignore[union-attr]
+    widths = fit_widths(natural, minimum, order, room, header_widths)
+    fitted = []
+    for row in rows:
+        cells = []
+        for index, cell in enumerate(row):
+            if cell_width(cell.plain) > widths[index]:
+                cell = Text(truncate(cell.plain, widths[index]), style=cell.style, justify=cell.justify)
+            cells.append(cell)
+        fitted.append(cells)
+    return fitted
+
+
+class FittedTable(Table):
+    """A table whose rows are added whole through :meth:`fill` and shown cut to its width (again on resize).
+
+    ``CUTS`` says how each column may be cut (None: never)."""
+
+    CUTS: tuple[Cut | None, ...] = ()
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._whole: list[tuple[str | None, list[Text]]] = []  # the rows shown, whole
+        self._room = 0  # the width they were cut to
+
+    def fill(self, rows: list[tuple[str | None, list[Text]]]) -> None:
+        """Show ``rows`` (key, cells), the cursor kept on its row (see :meth:`Table.refilling`)."""
+        self._whole = rows
+        with self.refilling():
+            self._add_fitted()
+
+    def _add_fitted(self) -> None:
+        reset_widths(self)
+        self._room = room_for(self, len(self._whole))
+        headers = [column.label.plain for column in self.columns.values()]
+        fitted = fit_rows(headers, [cells for _, cells in self._whole], self.CUTS, self._room)
+        for (key, _), cells in zip(self._whole, fitted, strict=True):
+            self.add_row(*cells, key=key)
+
+    def on_resize(self) -> None:
+        if self._whole and room_for(self, len(self._whole)) != self._room:
+            with self.refilling():
+                self._add_fitted()
