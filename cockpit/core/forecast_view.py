@@ -14,14 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cockpit.core.forecast import (
-    BacktestRun,
-    Forecast,
-    backtest,
-    backtest_inputs,
-    forecast_inputs,
-    forecast_scope,
-)
+from cockpit.core.forecast import Forecast, forecasts
 from cockpit.core.kpi import Dashboard
 from cockpit.core.movement import STEPS, Movement, Slipped, movement, slipped_deals
 from cockpit.core.parse import format_money
@@ -79,21 +72,31 @@ def data_stamp(store: Store) -> tuple[int, int | None]:
 
 
 def forecast_view(store: Store, ask: ForecastAsk, now_ts: int) -> ForecastView:
-    """Run the forecast of ``ask`` as of ``now_ts`` (in a worker thread: 100-250 ms at the large size)."""
-    inputs = forecast_inputs(store, ask.period, now_ts, team=ask.team)
-    run = backtest_inputs(store, ask.period, team=ask.team) if ask.insights else BacktestRun()
-    team = forecast_scope(inputs, quota=ask.team_quota, backtest=backtest(run))
+    """Run the forecast of ``ask`` as of ``now_ts`` (in a worker thread). Through :func:`forecasts`, as the report:
+    finished periods' learning, the backtest and unchanged ranges are kept between runs, not recomputed."""
+    quotas = {ask.rep_id: ask.rep_quota} if ask.rep_id is not None else None
+    both = forecasts(
+        store,
+        ask.period,
+        now_ts,
+        team=ask.team,
+        team_quota=ask.team_quota,
+        rep_quotas=quotas if ask.team is None else None,
+        with_backtest=ask.insights,
+    )
     rep = None
     rep_slipped: tuple[Slipped, ...] = ()
     if ask.rep_id is not None:
         # The rep's own forecast, as `cockpit report --rep` gives it: a team filter the rep is not in must not
         # leave their day without one.
-        mine = inputs if ask.team is None else forecast_inputs(store, ask.period, now_ts)
-        rep = forecast_scope(mine, rep_id=ask.rep_id, quota=ask.rep_quota)
+        mine = (
+            both if ask.team is None else forecasts(store, ask.period, now_ts, rep_quotas=quotas, with_backtest=False)
+        )
+        rep = mine.reps[ask.rep_id]
         rep_slipped = tuple(s for s in slipped_deals(store, ask.period, now_ts) if s.rep_id == ask.rep_id)
     moved = movement(store, ask.period, now_ts, team=ask.team) if ask.insights else None
     slipped = slipped_deals(store, ask.period, now_ts, team=ask.team) if ask.insights else ()
-    return ForecastView(ask, team, rep, moved, slipped, rep_slipped)
+    return ForecastView(ask, both.team, rep, moved, slipped, rep_slipped)
 
 
 # ------------------------------------------------------------------------------------------------ in words
