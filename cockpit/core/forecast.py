@@ -27,7 +27,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from cockpit.core.forecast_cache import ForecastCache, forecast_cache_for
 from cockpit.core.periods import Period
@@ -129,23 +129,22 @@ class ForecastInputs:
     complete: bool  # the period is over: nothing left to forecast
 
     @cached_property
-    def by_rep(self) -> dict[int, tuple[DealAt, ...]]:
-        """The open deals of each rep (pricing 200 reps must not walk every deal 200 times)."""
-        found: dict[int, list[DealAt]] = defaultdict(list)
-        for d in self.deals:
-            found[d.rep_id].append(d)
-        return {rep_id: tuple(deals) for rep_id, deals in found.items()}
-
-    @cached_property
-    def keyed(self) -> dict[int | None, list[tuple[DealAt, int, bool]]]:
-        """Each open deal with its age band and whether it is due by the period's end, for the team (None) and
-        by rep: worked out once, not once for the team and again for the rep."""
+    def keyed(self) -> dict[int | None, list[tuple[DealAt, tuple[str, int, bool]]]]:
+        """Each open deal with its pricing key (stage, age band, whether it is due by the period's end), for the
+        team (None) and by rep: worked out once, not once for the team and again for the rep."""
         end = self.period.end_ts
         team = [
-            (d, bisect_right(_EDGES, self.at - d.created_at), d.expected_close is not None and d.expected_close < end)
+            (
+                d,
+                (
+                    d.stage,
+                    bisect_right(_EDGES, self.at - d.created_at),
+                    d.expected_close is not None and d.expected_close < end,
+                ),
+            )
             for d in self.deals
         ]
-        found: dict[int | None, list[tuple[DealAt, int, bool]]] = defaultdict(list)
+        found: dict[int | None, list[tuple[DealAt, tuple[str, int, bool]]]] = defaultdict(list)
         for item in team:
             found[item[0].rep_id].append(item)
         found[None] = team
@@ -341,8 +340,8 @@ def _learned_cached(
     if cache is None:
         return _learn(store, period, share[0] / share[1], team)
     key = ("learn", period.start_ts, period.end_ts, share[0], share[1], team)
-    return _learned_from_json(
-        cache.get(key, lambda: _learned_to_json(_learn(store, period, share[0] / share[1], team)))
+    return cache.get_decoded(
+        key, lambda: _learned_to_json(_learn(store, period, share[0] / share[1], team)), _learned_from_json
     )
 
 
@@ -423,9 +422,10 @@ def _forecast_inputs(
 # ------------------------------------------------------------------------------------------------ the model
 
 
-@dataclass(frozen=True)
-class Priced:
-    """An open deal with its chance of being won before the period ends, and where the chance came from."""
+class Priced(NamedTuple):
+    """An open deal with its chance of being won before the period ends, and where the chance came from.
+
+    A named tuple for :class:`DealAt`'s reason: one per open deal and scope at every refresh."""
 
     deal: DealAt
     chance: float
@@ -434,14 +434,20 @@ class Priced:
 
 def price(inputs: ForecastInputs, rep_id: int | None = None) -> tuple[Priced, ...]:
     """The chance of each open deal of the scope (a rep, or the whole team filter with None)."""
+    return tuple(Priced(d, chance, source) for d, chance, source, _due in _priced(inputs, rep_id))
+
+
+def _priced(inputs: ForecastInputs, rep_id: int | None) -> list[tuple[DealAt, float, str, bool]]:
+    """:func:`price` as plain tuples (deal, chance, source, due by the period's end): the forecast of 200 reps
+    prices every open deal twice (its rep's scope and the team's) at each refresh."""
     own = inputs.learned.scope_cells(rep_id)
     team = inputs.learned.scope_cells(None) if rep_id is not None else {}
     chances: dict[tuple[str, int, bool], tuple[float, str]] = {}  # a scope's deals share a few dozen keys
     out = []
-    for d, band, due in inputs.keyed.get(rep_id, ()):
-        key = (d.stage, band, due)
+    for d, key in inputs.keyed.get(rep_id, ()):
         found = chances.get(key)
         if found is None:
+            stage, _band, due = key
             mine, theirs = own.get(key[:2]), team.get(key[:2])
             if mine is not None and mine.deals >= MIN_DEALS:
                 found = (mine.won / mine.deals, "own")
@@ -449,10 +455,10 @@ def price(inputs: ForecastInputs, rep_id: int | None = None) -> tuple[Priced, ..
                 found = (theirs.won / theirs.deals, "team")
             else:
                 # No history to say when it closes: the configured probability, for a deal expected in the period.
-                found = (inputs.probabilities.get(d.stage, 0.0) if due else 0.0, "configured")
+                found = (inputs.probabilities.get(stage, 0.0) if due else 0.0, "configured")
             chances[key] = found
-        out.append(Priced(d, *found))
-    return tuple(out)
+        out.append((d, found[0], found[1], key[2]))
+    return out
 
 
 def outcome_quantiles(
@@ -487,7 +493,7 @@ def outcome_quantiles(
     return tuple(round(totals[max(0, math.ceil(q * sims) - 1)]) for q in quantiles)
 
 
-def _parts(inputs: ForecastInputs, rep_id: int | None) -> tuple[int, int, tuple[Priced, ...]]:
+def _parts(inputs: ForecastInputs, rep_id: int | None) -> tuple[int, int, list[tuple[DealAt, float, str, bool]]]:
     """Won so far, the run rate of new deals, and the priced open deals of one scope."""
     won = (inputs.won.get(rep_id, 0) if rep_id is not None else sum(inputs.won.values())) or 0
     learned = inputs.learned
@@ -495,13 +501,13 @@ def _parts(inputs: ForecastInputs, rep_id: int | None) -> tuple[int, int, tuple[
     new = 0
     if learned.periods and not inputs.complete:
         new = round(learned.scope_sum(learned.new_won, rep_id) / learned.periods)
-    return won, new, price(inputs, rep_id)
+    return won, new, _priced(inputs, rep_id)
 
 
 def expected_revenue(inputs: ForecastInputs, rep_id: int | None = None) -> int:
     """The expected period-end revenue of one scope (no simulation): won + Σ amount × chance + new deals."""
     won, new, priced = _parts(inputs, rep_id)
-    return round(won + new + sum(p.deal.amount * p.chance for p in priced))
+    return round(won + new + sum(d.amount * chance for d, chance, _source, _due in priced))
 
 
 def forecast_scope(
@@ -541,16 +547,15 @@ def _forecast_scope(
 ) -> Forecast:
     won, new, priced = _parts(inputs, rep_id)
     learned = inputs.learned
-    pairs = [(p.deal.amount, p.chance) for p in priced]
+    pairs = [(d.amount, chance) for d, chance, _source, _due in priced]
     p10, p50, p90 = simulate(pairs)
     base = won + new
-    end = inputs.period.end_ts
     due = 0
     counts = {"own": 0, "team": 0, "configured": 0}
-    for p in priced:  # one pass: 200 reps' scopes are priced at every refresh
-        counts[p.source] += 1
-        if p.deal.expected_close is not None and p.deal.expected_close < end:
-            due += p.deal.amount
+    for d, _chance, source, is_due in priced:  # one pass: 200 reps' scopes are priced at every refresh
+        counts[source] += 1
+        if is_due:
+            due += d.amount
     gap = max(int(quota or 0) - won, 0)
     due_amount = learned.scope_sum(learned.due_amount, rep_id)
     due_won = learned.scope_sum(learned.due_won, rep_id)
@@ -698,7 +703,8 @@ def forecasts(
             tracks = {}
             if with_backtest:
                 key = ("backtest", period.start_ts, period.end_ts, BACKTEST, team)
-                tracks = _tracks_from_json(cache.get(key, lambda: _tracks_to_json(_tracks(store, period, team))))
+                compute = lambda: _tracks_to_json(_tracks(store, period, team))  # noqa: E731
+                tracks = cache.get_decoded(key, compute, _tracks_from_json)
         simulate = _kept_ranges(cache)
 
     def track(rep_id: int | None) -> tuple[BacktestPoint, ...]:

@@ -80,6 +80,9 @@ class ForecastCache:
     def __init__(self, file: Path | None = None) -> None:
         self.entries: dict[Key, Any] = {}
         self.ranges: dict[str, tuple[int, ...]] = {}
+        # Entries as the forecast uses them, by key, with the saved form they came from: decoding a 200-rep history
+        # at every refresh cost more than the rest of a warm forecast's arithmetic.
+        self.decoded: dict[Key, tuple[Any, Any]] = {}
         self.seen_audit: int | None = None
         self.seen_changes: int | None = None
         self.fingerprint: str | None = None
@@ -142,6 +145,18 @@ class ForecastCache:
             if time.monotonic() - started >= SAVE_AFTER_S:
                 self.save()
         return found
+
+    def get_decoded(self, key: Key, compute: Callable[[], Any], decode: Callable[[Any], Any]) -> Any:
+        """:meth:`get`, then ``decode`` of the entry, decoded once while the entry stays (``lock`` held)."""
+        raw = self.get(key, compute)
+        memo = self.decoded.get(key)
+        if memo is not None and memo[0] is raw:
+            return memo[1]
+        if len(self.decoded) >= MAX_ENTRIES:
+            self.decoded.clear()  # holds dropped entries alive only until here
+        value = decode(raw)
+        self.decoded[key] = (raw, value)
+        return value
 
     def quantiles(self, key: str, compute: Callable[[], tuple[int, ...]]) -> tuple[int, ...]:
         """A simulated range by the digest of its inputs, simulated when missing."""

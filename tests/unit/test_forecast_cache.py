@@ -83,6 +83,22 @@ def test_a_write_into_a_past_period_reaches_the_kept_history(history: tuple[Stor
     assert _learned_entries(store) != kept
 
 
+def test_the_kept_history_is_decoded_once_while_it_stays(history: tuple[Store, int, list[int], int]) -> None:
+    store, ana, october, now_deal = history
+    F.forecasts(store, NOV, NOW, rep_quotas={ana: 0})
+    cache = forecast_cache.forecast_cache_for(store)
+    (key,) = _learned_entries(store)
+    learned = cache.decoded[key][1]
+    store.edit_deal(now_deal, amount=200_000)  # today's pipeline: the history stays, decoded as it was
+    assert F.forecasts(store, NOV, NOW, rep_quotas={ana: 0}).reps[ana].expected == 200_000
+    assert cache.decoded[key][1] is learned
+    # A write that reaches October: the entry is learned again under the same key, and what is used is the new one
+    # (11 of 12 won: $2,000 × 11/12), not the decoded copy of the old.
+    store.move_deal(october[0], "lost", at=ts("2026-10-26"), reason="price")
+    assert F.forecasts(store, NOV, NOW, rep_quotas={ana: 0}).reps[ana].expected == round(200_000 * 11 / 12)
+    assert cache.decoded[key][1] is not learned
+
+
 def test_an_unaudited_write_drops_the_kept_history(history: tuple[Store, int, list[int], int]) -> None:
     store, ana, october, _ = history
     assert F.forecasts(store, NOV, NOW, rep_quotas={ana: 0}).reps[ana].expected == 100_000

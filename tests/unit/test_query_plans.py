@@ -28,6 +28,7 @@ from cockpit.core.kpi import collect, dashboard
 from cockpit.core.kpi_cache import cache_for
 from cockpit.core.periods import last_n, parse_period
 from cockpit.core.store import SCHEMA_V1, SCHEMA_VERSION, Store, run_script
+from cockpit.core.store.forecasting import open_deals_at
 from cockpit.core.views import pipeline_with_deals
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -85,6 +86,30 @@ def test_idle_deal_lists_probe_each_deal_on_its_index(tmp_path: Path) -> None:
     assert "COVERING INDEX activities_deal_touch" in text, text
     assert "COVERING INDEX stage_history_at_end" in text, text
     assert not re.search(r"^SCAN (activities|x|h)\b", text, re.M), text
+    store.close()
+
+
+def test_forecast_open_deals_read_on_their_indexes(tmp_path: Path) -> None:
+    """The forecast's pipeline at a moment (every refresh of the forecast tile, for the team and for a team filter):
+    the deals not closed before it found on deals_open_at_end, each one's stage then by one probe of
+    stage_history_at_end; no scan of deals or the stage history."""
+    db = tmp_path / "sample.db"
+    shutil.copy(ROOT / "sample.db", db)
+    store = Store(db)
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    moment = ORIGIN + 320 * DAY
+    found = open_deals_at(store, [moment])[moment]
+    open_deals_at(store, [moment], team="North")
+    store.conn.set_trace_callback(None)
+    assert found  # the sample has deals open then, so the read ran
+    sql = [s for s in statements if "json_each" in s]
+    assert len(sql) == 2, statements
+    for plan in _plans(store.conn, sql):
+        text = "\n".join(plan)
+        assert "INDEX deals_open_at_end" in text, text
+        assert "COVERING INDEX stage_history_at_end" in text, text
+        assert not re.search(r"^SCAN (deals|stage_history|d|h)\b", text, re.M), text
     store.close()
 
 
