@@ -28,6 +28,7 @@ from cockpit.core.kpi import collect, dashboard
 from cockpit.core.kpi_cache import cache_for
 from cockpit.core.periods import last_n, parse_period
 from cockpit.core.store import SCHEMA_V1, SCHEMA_VERSION, Store, run_script
+from cockpit.core.store.deal_page import deal_detail
 from cockpit.core.store.forecasting import open_deals_at
 from cockpit.core.views import pipeline_with_deals
 
@@ -110,6 +111,27 @@ def test_forecast_open_deals_read_on_their_indexes(tmp_path: Path) -> None:
         assert "INDEX deals_open_at_end" in text, text
         assert "COVERING INDEX stage_history_at_end" in text, text
         assert not re.search(r"^SCAN (deals|stage_history|d|h)\b", text, re.M), text
+    store.close()
+
+
+def test_the_audit_trail_is_read_by_row_and_by_time_not_scanned(tmp_path: Path) -> None:
+    """The deal page's audit rows (a deal and its activities) and the forecast's audited changes since a moment: the
+    audit log grows by a row per write for the life of a database, so neither may scan it (schema 4's indexes)."""
+    db = tmp_path / "sample.db"
+    shutil.copy(ROOT / "sample.db", db)
+    store = Store(db)
+    deal_id = store.query("SELECT id FROM deals ORDER BY id LIMIT 1")[0][0]
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    assert deal_detail(store, deal_id) is not None
+    open_deals_at(store, [ORIGIN + 320 * DAY])
+    store.conn.set_trace_callback(None)
+    audit = [s for s in statements if "FROM audit_log" in s]
+    assert len(audit) >= 2, statements
+    for plan in _plans(store.conn, audit):
+        text = "\n".join(plan)
+        assert not re.search(r"^SCAN audit_log\b", text, re.M), text
+        assert "INDEX audit_rows" in text or "INDEX audit_table_at" in text, text
     store.close()
 
 
@@ -353,10 +375,10 @@ def test_v1_database_upgrades_with_rollup_backfilled(tmp_path: Path) -> None:
     conn.execute("PRAGMA user_version = 1")
     conn.close()
     store = Store(path)
-    assert store.query("PRAGMA user_version")[0][0] == SCHEMA_VERSION == 3
+    assert store.query("PRAGMA user_version")[0][0] == SCHEMA_VERSION == 4
     assert [tuple(r) for r in store.query("SELECT * FROM deal_calls")] == [(7, 2)]
     names = {r[0] for r in store.query("SELECT name FROM sqlite_master WHERE type = 'index'")}
-    assert {"activities_calls", "deals_open_at_end", "stage_history_at_end"} <= names
+    assert {"activities_calls", "deals_open_at_end", "stage_history_at_end", "audit_rows", "audit_table_at"} <= names
     assert not {"deals_open", "stage_history_deal"} & names
     # March: deal 7 won on 7 March with its 2 live calls → calls_to_win = 2 / 1; 3 live calls in March (one unlinked).
     board = dashboard(store, PERIOD, trend=3)
