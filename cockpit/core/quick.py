@@ -30,7 +30,7 @@ from cockpit.core.config import DEFAULT_STAGES
 from cockpit.core.errors import CockpitError, ParseError
 from cockpit.core.parse import format_duration, format_money, parse_duration, parse_money, parse_when
 from cockpit.core.store import Store, lies_ahead
-from cockpit.core.text import clean, did_you_mean, fold
+from cockpit.core.text import clean, did_you_mean, fold, folded_names
 
 __all__ = [
     "QUICK_ENTRY_HELP",
@@ -197,7 +197,7 @@ def match_name(query: str, names: Sequence[str], what: str) -> str | None:
     for name in names:
         if name.casefold() == lower:
             return name
-    folded = [(name, fold(name)) for name in names]
+    folded = folded_names(names if isinstance(names, tuple) else tuple(names))
     for test in (lambda n: n == q, lambda n: n.startswith(q), lambda n: q in n):
         found = [name for name, key in folded if test(key)]
         if len(found) == 1:

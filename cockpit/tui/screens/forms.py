@@ -11,6 +11,7 @@ Names from the database are shown literally (rich ``Text``), never parsed as mar
 
 from __future__ import annotations
 
+import bisect
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -98,25 +99,52 @@ class ParserValidator(Validator):
 
 
 class FuzzySuggester(Suggester):
-    """Completes a typed prefix from names loaded later (by a worker); keeps the case the user typed."""
+    """Completes a typed prefix from names loaded later (by a worker); keeps the case the user typed.
+
+    The names are sorted once by their casefolded and their folded spelling, so a key typed looks a prefix up by
+    bisection: scanning 105,000 deal names at each key (the large benchmark size) blocked typing for ~0.15 s."""
 
     def __init__(self) -> None:
         super().__init__(use_cache=False, case_sensitive=True)
-        self.names: Sequence[str] = ()
+        self._cased: list[tuple[str, str]] = []  # (casefolded, name), sorted
+        self._folded: list[tuple[str, str]] = []  # (folded, name), sorted
+
+    @property
+    def names(self) -> Sequence[str]:
+        """The names offered, in no particular order."""
+        return [name for _, name in self._cased]
+
+    @names.setter
+    def names(self, names: Sequence[str]) -> None:
+        self._cased = sorted((name.casefold(), name) for name in names)
+        self._folded = sorted((fold(name), name) for name in names)
+
+    def sorted_names(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+        """The names as sorted (to give back with :meth:`use` without sorting them again)."""
+        return self._cased, self._folded
+
+    def use(self, kept: tuple[list[tuple[str, str]], list[tuple[str, str]]]) -> None:
+        """Offer names kept by :meth:`sorted_names`."""
+        self._cased, self._folded = kept
+
+    @staticmethod
+    def _first_longer(keys: list[tuple[str, str]], typed: str, length: int) -> str | None:
+        """The first name whose key starts with ``typed`` and that is longer than what was typed."""
+        for key, name in keys[bisect.bisect_left(keys, (typed, "")) :]:
+            if not key.startswith(typed):
+                return None
+            if len(name) > length:
+                return name
+        return None
 
     async def get_suggestion(self, value: str) -> str | None:
         typed = value.casefold()
         if not typed:
             return None
-        for name in self.names:
-            if name.casefold().startswith(typed) and len(name) > len(value):
-                return value + name[len(value) :]
+        if (name := self._first_longer(self._cased, typed, len(value))) is not None:
+            return value + name[len(value) :]
         # Typed without its accents (krako for Kraków): the stored spelling, which Tab or → puts in the field.
-        folded = fold(value)
-        for name in self.names:
-            if fold(name).startswith(folded) and len(name) > len(value):
-                return name
-        return None
+        return self._first_longer(self._folded, fold(value), len(value))
 
 
 class FieldError(Exception):
@@ -322,14 +350,15 @@ class EntryForm(ModalScreen[T], Generic[T]):
     def _fetch_catalog(self) -> None:
         assert self._load_catalog is not None
         catalog = self._load_catalog()
+        # In this thread too: sorting 100,000 names for the suggesters blocked typing for a second at the large size.
+        self.catalog_loaded(catalog)
         self.app.call_from_thread(self._catalog_ready, catalog)
 
     def _catalog_ready(self, catalog: Catalog) -> None:
         self.catalog = catalog
-        self.catalog_loaded(catalog)
 
     def catalog_loaded(self, catalog: Catalog) -> None:
-        """Feed the suggesters (subclasses)."""
+        """Feed the suggesters (subclasses); runs in the loading worker, so it touches no widget."""
 
     @on(Input.Changed)
     def _show_validation(self, event: Input.Changed) -> None:
@@ -437,6 +466,8 @@ class ActivityForm(EntryForm[ActivityEntry]):
         self.rep = rep
         self.account_suggester = FuzzySuggester()
         self.deal_suggester = FuzzySuggester()
+        self._deals_of: str | None = None  # the account the deal suggestions are of (None: every deal)
+        self._every_deal: tuple[list[tuple[str, str]], list[tuple[str, str]]] | None = None
 
     def fields(self) -> ComposeResult:
         yield from self.text_input(
@@ -473,6 +504,7 @@ class ActivityForm(EntryForm[ActivityEntry]):
     def catalog_loaded(self, catalog: Catalog) -> None:
         self.account_suggester.names = catalog.accounts
         self.deal_suggester.names = [_deal_text(d) for d in catalog.deals]
+        self._every_deal = self.deal_suggester.sorted_names()  # given back, not sorted again, when no account is known
 
     def field_changed(self, name: str, value: str) -> None:
         if name != "account" or not value.strip() or self.catalog is None:
@@ -482,9 +514,15 @@ class ActivityForm(EntryForm[ActivityEntry]):
         except ParseError as exc:
             self.set_message("account", field_message(exc), hint=True)
             return
-        # The deal field suggests the chosen account's deals (all of them while no known account is chosen).
-        deals = [d for d in self.catalog.deals if found is None or d.account == found]
-        self.deal_suggester.names = [_deal_text(d) for d in deals]
+        # The deal field suggests the chosen account's deals (all of them while no known account is chosen), made
+        # again only when that account changes: not at each key typed.
+        if found != self._deals_of:
+            self._deals_of = found
+            if found is None and self._every_deal is not None:
+                self.deal_suggester.use(self._every_deal)
+            else:
+                deals = [d for d in self.catalog.deals if found is None or d.account == found]
+                self.deal_suggester.names = [_deal_text(d) for d in deals]
         if found is None:
             hint = did_you_mean(value, self.catalog.accounts)  # a typo creates no account unnoticed
             self.set_message("account", f"new account {clean(value.strip())!r} will be created{hint}", hint=True)
