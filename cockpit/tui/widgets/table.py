@@ -70,8 +70,12 @@ class Table(DataTable):
         # Textual calls a subclass's handler first: DataTable measures in its own Idle handler, right after this.
         if self._measure_pending:
             self._measure_pending = False
-            self.call_later(self._redraw_if_measured, self.column_widths())
+            self.call_later(self._redraw_if_measured, self.column_widths(), self.virtual_size)
 
-    def _redraw_if_measured(self, before: tuple[int, ...]) -> None:
+    def _redraw_if_measured(self, before: tuple[int, ...], size_before: object) -> None:
         if self.column_widths() != before:
             self.notify_style_update()
+        # The same race for a table sized by its rows (height: auto, the pipeline's stage totals): laid out before
+        # the measurement, it kept the height of no rows, so its container is laid out again once they are measured.
+        if self.virtual_size != size_before:
+            self.refresh(layout=True)
