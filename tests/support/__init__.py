@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pendulum
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from cockpit.core.store import Store
 
@@ -32,6 +33,11 @@ async def settle_screen(pilot: Pilot, *, tries: int = 40) -> None:
     to measure its rows (and lay out again): a snapshot taken then caught a half-laid-out screen. The drawn screen
     itself is the test of being settled."""
     await settle(pilot)
+    # A focused input's cursor blinks every 0.5 s: which phase a screenshot catches depends on the machine's load.
+    # Shown steadily, as a user sees it right after typing.
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False
+    await pilot.pause()
     shot = pilot.app.export_screenshot()
     for _ in range(tries):
         await pilot.pause(0.05)
