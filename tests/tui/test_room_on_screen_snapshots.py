@@ -1,5 +1,6 @@
 """Snapshots of issue 21's screens at 80x24 and 120x40 (frozen clock): the column chooser, the scorecards with a
-column added, the drill-down's tables cut to their boxes, the custom range dialog, and a month without quotas."""
+column added, the custom range dialog, and a month without quotas (the drill-down's tables cut to their boxes are
+test_snapshots.py's test_demo_rep_drill_down)."""
 
 from __future__ import annotations
 
@@ -24,11 +25,6 @@ def test_column_chooser(snap_compare, make_cockpit, size: tuple[int, int]) -> No
 def test_scorecards_with_lost_added(snap_compare, make_cockpit, size: tuple[int, int]) -> None:
     presses = ("o", "down", "down", "down", "down", "space", "ctrl+s")
     assert snap_compare(make_cockpit("Max Boss"), terminal_size=size, run_before=keys(*presses))
-
-
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_demo_rep_drill_down_fits(snap_compare, make_demo_cockpit, size: tuple[int, int]) -> None:
-    assert snap_compare(make_demo_cockpit(), terminal_size=size, run_before=keys("down", "enter"))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
