@@ -627,10 +627,8 @@ class BacktestRun:
     points: tuple[tuple[ForecastInputs, Mapping[int, int]], ...] = field(default=())
 
 
-def backtest_inputs(store: Store, period: Period, *, team: str | None = None, periods: int = BACKTEST) -> BacktestRun:
-    """Read the backtest of the ``periods`` periods before ``period`` (those that end after the first deal): each as
-    of its midpoint, its pipeline rebuilt as it stood then, its chances learned from the :data:`WINDOW` periods before
-    it. The midpoints are shared: each period's pipeline is also the history of the later ones."""
+def _scored_periods(store: Store, period: Period, periods: int) -> list[Period]:
+    """The ``periods`` periods before ``period``, newest first, that end after the first deal was created."""
     first = first_deal_at(store)
     scored: list[Period] = []
     p = period
@@ -639,6 +637,14 @@ def backtest_inputs(store: Store, period: Period, *, team: str | None = None, pe
         if first is None or p.end_ts <= first:
             break
         scored.append(p)
+    return scored
+
+
+def backtest_inputs(store: Store, period: Period, *, team: str | None = None, periods: int = BACKTEST) -> BacktestRun:
+    """Read the backtest of the ``periods`` periods before ``period`` (those that end after the first deal): each as
+    of its midpoint, its pipeline rebuilt as it stood then, its chances learned from the :data:`WINDOW` periods before
+    it. The midpoints are shared: each period's pipeline is also the history of the later ones."""
+    scored = _scored_periods(store, period, periods)
     if not scored:
         return BacktestRun()
     # Every midpoint read once: the scored periods and the window behind the oldest.
@@ -742,14 +748,7 @@ def _tracks(
     """:func:`backtest` of every scope at once, from counts made in SQL (:func:`_learn`'s) instead of every deal:
     each scored period's pipeline at its midpoint priced by (owner, stage, age band, due), as :func:`price` prices
     each of its deals. The team's under None; a rep absent from every scored period is left out (0 against 0)."""
-    first = first_deal_at(store)
-    scored: list[Period] = []
-    p = period
-    for _ in range(periods):
-        p = p.previous()
-        if first is None or p.end_ts <= first:
-            break
-        scored.append(p)
+    scored = _scored_periods(store, period, periods)
     if not scored:
         return {}
     every = list(scored)
