@@ -177,35 +177,17 @@ def slipped_deals(store: Store, period: Period, now_ts: int, *, team: str | None
     out = []
     for r in rows:
         if r.id in moved:
-            out.append(
-                Slipped(
-                    r.id,
-                    r.title,
-                    r.rep_id,
-                    r.rep,
-                    r.stage,
-                    r.amount,
-                    r.expected_close,
-                    "moved out",
-                    moved[r.id] // _DAY,
-                    _day(r.expected_close, zone),
-                )
-            )
+            how, days = "moved out", moved[r.id] // _DAY
         elif r.expected_close is not None and r.expected_close < now_ts:
-            out.append(
-                Slipped(
-                    r.id,
-                    r.title,
-                    r.rep_id,
-                    r.rep,
-                    r.stage,
-                    r.amount,
-                    r.expected_close,
-                    "overdue",
-                    (now_ts - r.expected_close) // _DAY,
-                    _day(r.expected_close, zone),
-                )
+            how, days = "overdue", (now_ts - r.expected_close) // _DAY
+        else:
+            continue
+        out.append(
+            Slipped(
+                r.id, r.title, r.rep_id, r.rep, r.stage, r.amount, r.expected_close, how, days,
+                _day(r.expected_close, zone),
             )
+        )  # fmt: skip
     out.sort(key=lambda s: (-s.days, s.deal_id))
     return tuple(out)
 
