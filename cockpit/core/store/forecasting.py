@@ -131,6 +131,20 @@ _STATE = """SELECT d.id, d.rep_id, d.amount, d.expected_close, d.created_at, d.c
 FROM deals d WHERE d.created_at < ? AND ({candidates}){team}"""
 
 
+def _edited_since(
+    conn: sqlite3.Connection,
+    moment: int,
+    team: str | None,
+    corrections: dict[int, dict[str, object]],
+    open_stage: dict[str, bool],
+) -> list[tuple[sqlite3.Row | tuple, str, bool, bool, int, int, int | None]]:
+    """:func:`_states` of the deals an audited edit changed since ``moment`` that were not closed before it (a deal
+    closed then and reopened since has closed_at NULL; its history says whether it was open)."""
+    ids = ",".join(str(int(i)) for i in corrections)
+    where = f"(d.closed_at IS NULL OR d.closed_at >= ?) AND d.id IN ({ids})"
+    return _states(conn, moment, where, [moment], team, corrections, open_stage)
+
+
 def _states(
     conn: sqlite3.Connection,
     moment: int,
@@ -195,18 +209,7 @@ def open_deals_at(store: Store, moments: Sequence[int], *, team: str | None = No
             cursor.row_factory = None  # plain tuples: each row becomes a DealAt as it is
             found = list(map(DealAt._make, cursor.execute(sql, params)))
             if corrections:
-                # Candidates: not closed before the moment (a deal closed then and reopened since has closed_at
-                # NULL; its history says it was not open).
-                ids = ",".join(str(int(i)) for i in corrections)
-                rows = _states(
-                    conn,
-                    moment,
-                    f"(d.closed_at IS NULL OR d.closed_at >= ?) AND d.id IN ({ids})",
-                    [moment],
-                    team,
-                    corrections,
-                    open_stage,
-                )
+                rows = _edited_since(conn, moment, team, corrections, open_stage)
                 for row, stage, is_open, voided, rep_id, amount, expected in rows:
                     if is_open and not voided:
                         found.append(DealAt(row[0], moment, rep_id, stage, amount, expected, row[4], row[5], row[6]))
@@ -278,16 +281,7 @@ def pipeline_cells_at(
             cells = [PipelineCell(r[0], r[1], r[2], bool(r[3]), bool(r[4]), r[5], r[6]) for r in rows]
             if corrections:
                 # The few deals edited since: rebuilt as they stood, then counted like the rest.
-                ids = ",".join(str(int(i)) for i in corrections)
-                rebuilt = _states(
-                    conn,
-                    moment,
-                    f"(d.closed_at IS NULL OR d.closed_at >= ?) AND d.id IN ({ids})",
-                    [moment],
-                    team,
-                    corrections,
-                    open_stage,
-                )
+                rebuilt = _edited_since(conn, moment, team, corrections, open_stage)
                 extra: dict[tuple[int, str, int, bool, bool], list[int]] = defaultdict(lambda: [0, 0])
                 for row, stage, is_open, voided, rep_id, amount, expected in rebuilt:
                     if not is_open or voided:
