@@ -135,6 +135,24 @@ def test_the_audit_trail_is_read_by_row_and_by_time_not_scanned(tmp_path: Path) 
     store.close()
 
 
+def test_a_reps_follow_ups_due_are_read_from_the_open_ones_only(tmp_path: Path) -> None:
+    """My day reads its rep's follow-ups due at every refresh: done follow-ups pile up for the life of a database
+    (119k at the large size against 1.6k open), so the read goes straight to the rep's open ones (schema 5)."""
+    db = tmp_path / "sample.db"
+    shutil.copy(ROOT / "sample.db", db)
+    store = Store(db)
+    rep_id = store.query("SELECT rep_id FROM activities WHERE follow_up_at IS NOT NULL LIMIT 1")[0][0]
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    store.follow_ups_due(until=ORIGIN + 400 * DAY, rep_id=rep_id)
+    store.follow_ups_due(until=ORIGIN + 400 * DAY)
+    store.conn.set_trace_callback(None)
+    mine, team = _plans(store.conn, [s for s in statements if "follow_up_done_at IS NULL" in s])
+    assert "INDEX activities_open_follow_ups (rep_id=? AND follow_up_at" in "\n".join(mine), mine
+    assert "INDEX activities_open_follow_ups" in "\n".join(team), team
+    store.close()
+
+
 # ------------------------------------------------------------------------------------ reference SQL
 
 
@@ -375,11 +393,12 @@ def test_v1_database_upgrades_with_rollup_backfilled(tmp_path: Path) -> None:
     conn.execute("PRAGMA user_version = 1")
     conn.close()
     store = Store(path)
-    assert store.query("PRAGMA user_version")[0][0] == SCHEMA_VERSION == 4
+    assert store.query("PRAGMA user_version")[0][0] == SCHEMA_VERSION == 5
     assert [tuple(r) for r in store.query("SELECT * FROM deal_calls")] == [(7, 2)]
     names = {r[0] for r in store.query("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert {"activities_calls", "deals_open_at_end", "stage_history_at_end", "audit_rows", "audit_table_at"} <= names
-    assert not {"deals_open", "stage_history_deal"} & names
+    assert "activities_open_follow_ups" in names
+    assert not {"deals_open", "stage_history_deal", "activities_follow_up"} & names
     # March: deal 7 won on 7 March with its 2 live calls → calls_to_win = 2 / 1; 3 live calls in March (one unlinked).
     board = dashboard(store, PERIOD, trend=3)
     assert board.team["calls_to_win"] == 2.0

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 SCHEMA_V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
@@ -269,9 +269,28 @@ def migrate_v4(conn: sqlite3.Connection) -> None:
         conn.execute("ANALYZE audit_log")
 
 
+# Version 5: the open follow-ups by rep (issue 24). My day reads a rep's follow-ups due at every refresh; the index on
+# every follow-up ever set (done ones included, 119k at the large size, of which 1.6k open) made that read visit them
+# all: 80 ms of a refresh at L. The open ones alone, by rep then date, answer it in 0.05 ms; the team's list scans
+# the small partial index and sorts it. The old index had no other reader.
+OPEN_FOLLOW_UPS_V5 = (
+    "CREATE INDEX activities_open_follow_ups ON activities(rep_id, follow_up_at)"
+    " WHERE follow_up_at IS NOT NULL AND follow_up_done_at IS NULL AND voided_at IS NULL"
+)
+
+
+def migrate_v5(conn: sqlite3.Connection) -> None:
+    """Version 4 to 5: the open follow-ups indexed by rep, in place of every follow-up by date."""
+    conn.execute("DROP INDEX IF EXISTS activities_follow_up")
+    conn.execute(OPEN_FOLLOW_UPS_V5)
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
+        conn.execute("ANALYZE activities_open_follow_ups")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     lambda conn: run_script(conn, SCHEMA_V1),
     migrate_v2,
     migrate_v3,
     migrate_v4,
+    migrate_v5,
 ]
