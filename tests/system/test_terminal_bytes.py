@@ -67,12 +67,12 @@ def live_db(db_path: Path) -> Path:
     return db_path
 
 
-def start(db: Path, tmp: Path, *args: str, **env: str) -> RecordingPty:
+def start(db: Path, tmp: Path, *args: str, ready: str = READY_MARKER, **env: str) -> RecordingPty:
     app = RecordingPty(
         [sys.executable, "-m", "cockpit", "run", "--db", str(db), *args], cols=120, rows=40, env=cockpit_env(tmp, **env)
     )
     try:
-        app.wait_for(lambda screen: READY_MARKER in screen, timeout=60)
+        app.wait_for(lambda screen: ready in screen, timeout=60)
         app.settle(1.0)
     except BaseException:
         app.close()
@@ -131,6 +131,27 @@ def test_another_process_commit_shows_within_a_poll_and_costs_little(cockpit: Re
     refresh_bytes = cockpit.total_bytes - before
     assert 0 < refresh_bytes <= 15_000, refresh_bytes
     assert cockpit.bytes_during(1.5) == 0  # and then quiet again: one refresh, not a loop
+
+
+def test_a_colleagues_call_repaints_my_day_not_the_hidden_team_cockpit(live_db: Path, tmp_path: Path) -> None:
+    """A rep on My day (the team cockpit below it): another user's call for the rep redraws the numbers that
+    changed, not the terminal. Before, the hidden team cockpit's repaint was passed up as a repaint of every cell
+    (~48 KB at 120x40) and each table refilled whole."""
+    app = start(live_db, tmp_path, "--as", "Ana Lima", ready="My latest activities")
+    try:
+        app.wait_for(lambda screen: re.search(r"│ Calls\s+2\s", screen) is not None, timeout=15)
+        before = app.total_bytes
+        with Store(live_db, user="someone-else") as other:
+            ana = other.rep_by_name("Ana Lima")
+            other.log_activity(kind="call", rep_id=ana.id, at=ts(2026, 11, 18, 9), outcome="connected")
+        app.wait_for(lambda screen: re.search(r"│ Calls\s+3\s", screen) is not None, timeout=15)
+        app.settle(0.7)
+        refresh_bytes = app.total_bytes - before
+        # Measured 9-12 KB: the KPI box (Textual's update_cell redraws its table whole) and the latest activities,
+        # which gained a row. The whole screen is ~40-48 KB.
+        assert 0 < refresh_bytes <= 15_000, refresh_bytes
+    finally:
+        app.close()
 
 
 def motion_bytes(app: RecordingPty, events: int = 30) -> float:

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 
 from cockpit.core.store import Store
 from cockpit.tui.app import POLL_SECONDS, CockpitApp
@@ -19,6 +20,7 @@ from cockpit.tui.widgets.pipeline import NEXT_PAGE, PREVIOUS_PAGE, DealTable, St
 from cockpit.tui.widgets.scorecard import Scorecards
 from cockpit.tui.widgets.trend import TrendChart
 from tests.support import FROZEN_NOW, settle, ts
+from tests.support.panes import plain
 
 
 async def live_refresh(pilot: Pilot, before: int) -> None:
@@ -328,3 +330,40 @@ async def test_a_live_refresh_keeps_the_deal_cursor_on_its_deal(make_cockpit, db
         assert titles.index("Bulk 000") > 3  # moved below the cursor's deal
         assert deals.coordinate_to_cell_key(deals.cursor_coordinate).row_key.value == before
         assert deals.cursor_row == 2
+
+
+# ------------------------------------------------------------------------------------------ hidden screens
+
+
+async def test_the_team_cockpit_under_my_day_waits_and_catches_up_when_shown(make_cockpit, db_path: Path) -> None:
+    """A rep's My day lies over the team cockpit. A colleague's call is drawn on My day at once; the hidden team
+    cockpit draws nothing until it is back on top (Textual would pass its repaint up as a repaint of the whole
+    terminal), and then shows the same new numbers."""
+    app = make_cockpit("Ana Lima")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        while app._version is None:
+            await pilot.pause(0.1)
+        team = app.screen_stack[0]
+        assert isinstance(team, DashboardScreen) and app.screen is not team
+        scorecards = team.query_one(Scorecards)
+        assert scorecards.row_count == 0  # covered since the start: nothing drawn that nobody sees
+        await pilot.press("escape")  # to the team cockpit: drawn now
+        await settle(pilot)
+        await pilot.press("v")  # My day of the rep under the cursor, over it
+        await settle(pilot)
+        myday = app.screen
+        rep = str(myday.rep_id)  # type: ignore[attr-defined]
+        kpis = myday.query_one("#myday-kpis", DataTable)
+        calls = plain(kpis.get_cell("calls", "rep"))
+        assert plain(scorecards.get_cell(rep, "calls")) == calls
+        with other_process(db_path) as other:
+            other.log_activity(kind="call", rep_id=int(rep), at=ts(2026, 11, 18, 9), outcome="connected")
+        await live_refresh(pilot, app.refreshes)
+        more = str(int(calls) + 1)
+        assert plain(kpis.get_cell("calls", "rep")) == more  # My day: drawn now
+        assert plain(scorecards.get_cell(rep, "calls")) == calls  # the team cockpit: waiting, unseen
+        await pilot.press("escape")  # back to the team cockpit
+        await settle(pilot)
+        assert app.screen is team
+        assert plain(scorecards.get_cell(rep, "calls")) == more

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable
+from textual.widgets.data_table import RowKey
 
 from cockpit.tui.widgets.table import Table
 
@@ -102,3 +104,40 @@ async def test_a_first_fill_drawn_before_it_is_measured_is_redrawn() -> None:
         await pilot.pause()
         assert early == "Rev"  # the label's width (3 cells): the race is reproduced
         assert table.render_line(1).text.strip() == "Revenue"
+
+
+async def test_show_rows_updates_changed_cells_in_place_and_refills_on_a_new_shape() -> None:
+    """Table.show_rows: the same keys at the same widths change only the cells that differ (the rows stay, the cursor
+    stays); a new row, another order or a wider cell refills the table; a narrower one too when the widths are the
+    rows' own (a fitted table)."""
+    app = _TableApp(Table)
+    async with app.run_test(size=(60, 10)) as pilot:
+        table = app.query_one(Table)
+        table.add_column("KPI", key="kpi")
+        table.add_column("Value", key="value")
+        rows = [("calls", [Text("Calls"), Text("87")]), ("won", [Text("Won"), Text("9")])]
+        table.show_rows(rows)
+        await pilot.pause()
+        table.move_cursor(row=1)
+        kept = table.rows[RowKey("calls")]
+
+        table.show_rows([("calls", [Text("Calls"), Text("88")]), ("won", [Text("Won"), Text("9")])])
+        assert table.rows[RowKey("calls")] is kept  # updated in place, not cleared and added again
+        assert str(table.get_cell("calls", "value")) == "88" and table.cursor_row == 1
+
+        table.show_rows([("calls", [Text("Calls"), Text("88", style="bold")]), ("won", [Text("Won"), Text("9")])])
+        assert table.get_cell("calls", "value").style == "bold"  # a style change is a change (Text's == ignores it)
+
+        table.show_rows([("won", [Text("Won"), Text("9")]), ("calls", [Text("Calls"), Text("88")])])
+        assert table.rows[RowKey("calls")] is not kept  # another order: refilled
+        assert [row.key.value for row in table.ordered_rows] == ["won", "calls"]
+        await pilot.pause()
+        again = table.rows[RowKey("calls")]
+        table.show_rows([("won", [Text("Won"), Text("9")]), ("calls", [Text("Calls"), Text("12,088")])])
+        assert table.rows[RowKey("calls")] is not again  # wider than its column: refilled (the column widens)
+        await pilot.pause()
+        wide = table.rows[RowKey("calls")]
+        table.show_rows([("won", [Text("Won"), Text("9")]), ("calls", [Text("Calls"), Text("88")])])
+        assert table.rows[RowKey("calls")] is wide  # narrower: in place, the column keeps its width...
+        table.show_rows([("won", [Text("Won"), Text("9")]), ("calls", [Text("Calls"), Text("89")])], exact_widths=True)
+        assert table.rows[RowKey("calls")] is not wide  # ...unless the widths must be the rows' own

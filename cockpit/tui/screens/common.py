@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pendulum
 from rich.text import Text
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable
 
@@ -17,6 +17,7 @@ from cockpit.core.report import cohort_values, display_value
 from cockpit.core.store import Activity
 from cockpit.core.text import clean
 from cockpit.core.views import Cohorts, IdleDeal, window_short
+from cockpit.tui.screens.following import FollowingScreen
 from cockpit.tui.widgets.fitted import Cut, FittedTable
 from cockpit.tui.widgets.kpi_tile import change_text
 from cockpit.tui.widgets.table import Table
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from cockpit.tui.app import CockpitApp
 
 
-class OneRepScreen(Screen):
+class OneRepScreen(FollowingScreen):
     """A screen about one rep (the drill-down, My day); Esc goes back."""
 
     BINDINGS = [Binding("escape", "back", "Back", id="back")]
@@ -88,37 +89,44 @@ class CompareTable(Table):
     def show(self, dash: Dashboard, rep_id: int, currency: str, cohorts: Cohorts | None = None) -> None:
         """The rep's KPIs; with ``cohorts``, under the cohort conversion, how much of the cohort is closed and the
         conversion of the last closed window (a young cohort's low conversion is not a bad one)."""
-        with self.refilling():
-            self._fill(dash, rep_id, currency, cohorts)
+        self.show_rows(list(self._rows(dash, rep_id, currency, cohorts)))
 
-    def _fill(self, dash: Dashboard, rep_id: int, currency: str, cohorts: Cohorts | None) -> None:
+    def _rows(
+        self, dash: Dashboard, rep_id: int, currency: str, cohorts: Cohorts | None
+    ) -> Iterator[tuple[str, list[Text]]]:
         row = dash.rep_row(rep_id)
         prev = dash.previous_reps.get(rep_id)
         for kpi in REP_KPIS:
             value = row.values[kpi] if row else None
             before = prev.values[kpi] if prev else None
             label = "Conv (cohort)" if kpi == "conversion_rate" and cohorts is not None else KPI_LABELS[kpi]
-            self.add_row(
-                Text(label),
-                right(display_value(kpi, value, currency), "bold"),
-                right(display_value(kpi, dash.median(kpi), currency)),
-                right(change_text(kpi, value, before, currency)),
-                key=kpi,
+            yield (
+                kpi,
+                [
+                    Text(label),
+                    right(display_value(kpi, value, currency), "bold"),
+                    right(display_value(kpi, dash.median(kpi), currency)),
+                    right(change_text(kpi, value, before, currency)),
+                ],
             )
             if kpi == "conversion_rate" and cohorts is not None:
-                self._cohort_rows(dash, rep_id, currency, cohorts)
+                yield from self._cohort_rows(dash, rep_id, currency, cohorts)
 
-    def _cohort_rows(self, dash: Dashboard, rep_id: int, currency: str, cohorts: Cohorts) -> None:
+    def _cohort_rows(
+        self, dash: Dashboard, rep_id: int, currency: str, cohorts: Cohorts
+    ) -> Iterator[tuple[str, list[Text]]]:
         mine = cohort_values(cohorts.reps.get(rep_id))
         counted = [cohort_values(cohorts.reps.get(r.rep_id)) for r in dash.reps if r.values["reps"]]
         labels = {"cohort_maturity": "Cohort closed", "window_conversion_rate": f"Conv {window_short(dash.period)}"}
         for key in COHORT_ROWS:
-            self.add_row(
-                Text(labels[key]),
-                right(display_value(key, mine[key], currency), "bold"),
-                right(display_value(key, median(v[key] for v in counted), currency)),
-                right(""),  # not compared with the previous period: an older cohort had longer to close
-                key=key,
+            yield (
+                key,
+                [
+                    Text(labels[key]),
+                    right(display_value(key, mine[key], currency), "bold"),
+                    right(display_value(key, median(v[key] for v in counted), currency)),
+                    right(""),  # not compared with the previous period: an older cohort had longer to close
+                ],
             )
 
 

@@ -10,7 +10,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.content import Content
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Static
 
@@ -25,9 +24,11 @@ from cockpit.core.verdict import Verdict
 from cockpit.core.views import window_short
 from cockpit.tui.screens.columns import ColumnsScreen
 from cockpit.tui.screens.common import quiet_hover
+from cockpit.tui.screens.following import FollowingScreen
 from cockpit.tui.widgets.forecast import forecast_tile
 from cockpit.tui.widgets.kpi_tile import KpiStrip, TileData
 from cockpit.tui.widgets.pipeline import DealTable, PipelineView, StageTable
+from cockpit.tui.widgets.repaint import show_text
 from cockpit.tui.widgets.scorecard import Scorecards
 from cockpit.tui.widgets.trend import TrendChart, TrendData
 
@@ -244,7 +245,7 @@ class PaneTabs(Static):
         self.update(text)
 
 
-class DashboardScreen(Screen):
+class DashboardScreen(FollowingScreen):
     """The team cockpit (also the manager's home screen)."""
 
     #: Where the keys that act on a selected row find it ("Select a deal first: …").
@@ -313,9 +314,9 @@ class DashboardScreen(Screen):
         self._load_columns()
         quiet_hover(self)
         self.query_one(Scorecards).focus()
-        self.watch(self.app, "snapshot", self.show_snapshot)
-        self.watch(self.app, "trend_kpi", self.show_trend_kpi, init=False)
-        self.watch(self.app, "forecast", self.show_forecast, init=False)
+        self.follow("snapshot", self.show_snapshot)
+        self.follow("trend_kpi", lambda _kpi: self.show_trend_kpi(), init=False)
+        self.follow("forecast", self.show_forecast, init=False)
 
     # ------------------------------------------------------------------------------------------ scorecard columns
 
@@ -374,7 +375,7 @@ class DashboardScreen(Screen):
         if dash.anchored:
             status.append(f"\n{anchored_note(dash, snapshot.current)}", style="italic")
         if self._changed("status", status):
-            self.query_one("#status", Static).update(status)
+            show_text(self.query_one("#status", Static), status)
         self.query_one(VerdictLine).show(snapshot.verdict)
         tiles = tiles_for(snapshot, HEADLINE_KPIS, app.currency)
         if self._changed("tiles", (tiles, app.trend_kpi)):

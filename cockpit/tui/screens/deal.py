@@ -15,7 +15,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from cockpit.core.parse import format_money
@@ -24,7 +23,9 @@ from cockpit.core.store import Activity, AuditEntry
 from cockpit.core.store.deal_page import DealDetail
 from cockpit.core.text import clean, plural
 from cockpit.tui.screens.common import when
+from cockpit.tui.screens.following import FollowingScreen
 from cockpit.tui.screens.rep import RepScreen
+from cockpit.tui.widgets.repaint import show_text
 
 if TYPE_CHECKING:
     from cockpit.core.snapshot import Snapshot
@@ -55,7 +56,7 @@ def day(ts: int | None, tz: str | None) -> str:
     return pendulum.from_timestamp(ts, tz=tz or pendulum.local_timezone()).format("YYYY-MM-DD")
 
 
-class DealScreen(Screen):
+class DealScreen(FollowingScreen):
     """One deal in full; Esc or q goes back to where it was opened from, o opens its owner's drill-down."""
 
     BINDINGS = [
@@ -103,7 +104,7 @@ class DealScreen(Screen):
         ):
             self.query_one(f"#{widget_id}").border_title = title
         self.query_one("#deal-body").focus()  # ↑ ↓ PgUp PgDn scroll the page
-        self.watch(self.app, "snapshot", self.show_snapshot)
+        self.follow("snapshot", self.show_snapshot)
 
     def show_snapshot(self, snapshot: Snapshot | None) -> None:
         """Render the app's snapshot (whenever it changes)."""
@@ -135,16 +136,16 @@ class DealScreen(Screen):
                     " · left out of every KPI · X restores it"
                 )
             )
-        self.query_one("#deal-facts", Static).update(facts(detail, currency, tz))
-        self.query_one("#deal-history", Static).update(history(detail, tz))
-        self.query_one("#deal-followups", Static).update(follow_ups(detail, tz, now_ts))
-        self.query_one("#deal-activities", Static).update(activities(detail, tz))
+        show_text(self.query_one("#deal-facts", Static), facts(detail, currency, tz))
+        show_text(self.query_one("#deal-history", Static), history(detail, tz))
+        show_text(self.query_one("#deal-followups", Static), follow_ups(detail, tz, now_ts))
+        show_text(self.query_one("#deal-activities", Static), activities(detail, tz))
         shown = len(detail.activities)
         title = "Activities, newest first"
         if detail.more_activities:
             title += f" · {shown} of {shown + detail.more_activities:,}"
         self.query_one("#deal-activities").border_title = title
-        self.query_one("#deal-audit", Static).update(audit_trail(detail, currency, tz))
+        show_text(self.query_one("#deal-audit", Static), audit_trail(detail, currency, tz))
 
     def action_back(self) -> None:
         self.dismiss()

@@ -21,6 +21,7 @@ from cockpit.tui.screens.common import (
 from cockpit.tui.screens.dashboard import VerdictLine, anchored_note
 from cockpit.tui.widgets.diagnosis import PacePlan
 from cockpit.tui.widgets.forecast import myday_text
+from cockpit.tui.widgets.repaint import show_text
 
 if TYPE_CHECKING:
     from cockpit.core.forecast_view import ForecastView
@@ -64,8 +65,8 @@ class MyDayScreen(OneRepScreen):
         # No scrolling to it: when the first snapshot is already here (a rep's start), the grid would scroll past
         # the top of the KPI box to show the whole follow-up box; the screen opens at its top.
         self.query_one("#myday-followups").focus(scroll_visible=False)
-        self.watch(self.app, "snapshot", self.show_snapshot)
-        self.watch(self.app, "forecast", self.show_forecast)
+        self.follow("snapshot", self.show_snapshot)
+        self.follow("forecast", self.show_forecast)
 
     def show_forecast(self, view: ForecastView | None) -> None:
         """The rep's own forecast and slipped deals, from the app's forecast run ("computing…" until it has them)."""
@@ -100,7 +101,7 @@ class MyDayScreen(OneRepScreen):
         status.append(f" · {len(mine.overdue)} overdue, {len(mine.due_today)} due today")
         if dash.anchored:
             status.append(f"\n{anchored_note(dash, snapshot.current)}", style="italic")
-        self.query_one("#myday-status", Static).update(status)
+        show_text(self.query_one("#myday-status", Static), status)
         # The rep's own verdict (their numbers against their own usual), not the team's.
         mine_verdict = snapshot.my_verdict
         self.query_one(VerdictLine).show(mine_verdict if mine_verdict and mine_verdict.rep_id == self.rep_id else None)

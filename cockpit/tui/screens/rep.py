@@ -15,6 +15,7 @@ from cockpit.core.views import REP_DEALS_PAGE
 from cockpit.tui.screens.common import ActivityTable, CompareTable, OneRepScreen, quiet_hover
 from cockpit.tui.screens.dashboard import anchored_note, trend_for
 from cockpit.tui.widgets.pipeline import DealTable, StageTable
+from cockpit.tui.widgets.repaint import show_text
 from cockpit.tui.widgets.trend import TrendChart
 
 if TYPE_CHECKING:
@@ -53,8 +54,8 @@ class RepScreen(OneRepScreen):
             self.query_one(f"#{widget_id}").border_title = title
         quiet_hover(self)
         self.query_one(CompareTable).focus()
-        self.watch(self.app, "snapshot", self.show_snapshot)
-        self.watch(self.app, "trend_kpi", self.show_trend_kpi, init=False)
+        self.follow("snapshot", self.show_snapshot)
+        self.follow("trend_kpi", lambda _kpi: self.show_trend_kpi(), init=False)
 
     def show_trend_kpi(self) -> None:
         """The chart follows the KPI chosen for the trend."""
@@ -74,7 +75,7 @@ class RepScreen(OneRepScreen):
             status.append(" · not in the current team filter", style="italic")
         if dash.anchored:
             status.append(f"\n{anchored_note(dash, snapshot.current)}", style="italic")
-        self.query_one("#rep-status", Static).update(status)
+        show_text(self.query_one("#rep-status", Static), status)
         self.query_one(CompareTable).show(dash, self.rep_id, app.currency, snapshot.cohorts)
         self.query_one(StageTable).show(detail.pipeline, app.currency)
         # The same deals and stages as the Pipeline row of the KPIs: those open at the period's end.

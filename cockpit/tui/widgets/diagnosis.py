@@ -17,6 +17,7 @@ from cockpit.core.report import percent
 from cockpit.core.targets import Pace, Plan
 from cockpit.core.text import clean, plural
 from cockpit.core.verdict import Verdict
+from cockpit.tui.widgets.repaint import show_text
 
 #: What the diagnosis says when it found nothing at all.
 NO_SIGNAL = "No strong signal: nothing stands out from the team or its history."
@@ -62,7 +63,7 @@ class PacePlan(Static):
             self.label = label
         if currency is not None:
             self.currency = currency
-        self.update(self.summary())
+        show_text(self, self.summary())
 
     def summary(self) -> Text:
         """The widget's content: two lines of literal text."""

@@ -33,13 +33,6 @@ def room_for(table: DataTable, rows: int) -> int:
     return width - CELL_PADDING * len(table.columns)
 
 
-def reset_widths(table: DataTable) -> None:
-    """Let a cleared table's columns narrow to their new rows: DataTable only ever widens a column (clear() keeps
-    the widths of the rows it removed), so rows cut to a narrower box kept the widths of the uncut ones."""
-    for column in table.columns.values():
-        column.content_width = cell_width(column.label.plain)
-
-
 def fit_rows(
     headers: Sequence[str], rows: Sequence[Sequence[Text]], cuts: Sequence[Cut | None], room: int
 ) -> list[list[Text]]:
@@ -77,20 +70,18 @@ class FittedTable(Table):
         self._room = 0  # the width they were cut to
 
     def fill(self, rows: list[tuple[str | None, list[Text]]]) -> None:
-        """Show ``rows`` (key, cells), the cursor kept on its row (see :meth:`Table.refilling`)."""
+        """Show ``rows`` (key, cells) cut to the table's width: only the changed cells are redrawn when the rows and
+        their widths are the same (see :meth:`Table.show_rows`), else the table is refilled with the cursor kept on
+        its row."""
         self._whole = rows
-        with self.refilling():
-            self._add_fitted()
+        self._show_fitted()
 
-    def _add_fitted(self) -> None:
-        reset_widths(self)
+    def _show_fitted(self) -> None:
         self._room = room_for(self, len(self._whole))
         headers = [column.label.plain for column in self.columns.values()]
         fitted = fit_rows(headers, [cells for _, cells in self._whole], self.CUTS, self._room)
-        for (key, _), cells in zip(self._whole, fitted, strict=True):
-            self.add_row(*cells, key=key)
+        self.show_rows([(key, cells) for (key, _), cells in zip(self._whole, fitted, strict=True)], exact_widths=True)
 
     def on_resize(self) -> None:
         if self._whole and room_for(self, len(self._whole)) != self._room:
-            with self.refilling():
-                self._add_fitted()
+            self._show_fitted()

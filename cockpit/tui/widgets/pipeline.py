@@ -13,7 +13,7 @@ from textual.widgets import DataTable
 from cockpit.core.parse import format_money
 from cockpit.core.text import clean
 from cockpit.core.views import PAGE_SIZE, DealPage, IdleDeal, PipelineAt
-from cockpit.tui.widgets.fitted import Cut, fit_rows, reset_widths, room_for
+from cockpit.tui.widgets.fitted import Cut, fit_rows, room_for
 from cockpit.tui.widgets.table import NEXT_PAGE, PREVIOUS_PAGE, Table
 
 
@@ -129,7 +129,7 @@ class DealTable(Table):
     def _add_fitted(self) -> None:
         """Add the page's rows, their text cut to the table's width (a wider table scrolled sideways under its
         scrollbar, and every column right of the cut was out of sight)."""
-        reset_widths(self)
+        self.reset_widths()
         self._room = room_for(self, len(self._page_rows))
         headers = [column.label.plain for column in self.columns.values()]
         fitted = fit_rows(headers, [cells for _, cells in self._page_rows], self._cuts(), self._room)

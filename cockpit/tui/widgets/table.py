@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Self
 
+from rich.text import Text
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
+
+from cockpit.core.text import cell_width
+from cockpit.tui.widgets.repaint import same_text
 
 #: Row keys of the rows that page a long table (Enter on them shows the previous or the next page); a data row's
 #: key is an id, never these.
@@ -40,6 +44,43 @@ class Table(DataTable):
             self.move_cursor(row=self.get_row_index(key))
         else:
             self.move_cursor(row=min(row, self.row_count - 1))
+
+    def show_rows(self, rows: Sequence[tuple[str | None, Sequence[Text]]], *, exact_widths: bool = False) -> None:
+        """Show ``rows`` (key, cells), redrawing only what changed.
+
+        When the same keys come in the same order and every column keeps its width, only the cells whose text or
+        style changed are updated (a live refresh that moved one number redraws that number: a few hundred bytes
+        on the wire, not the whole box). Otherwise the table is refilled with the cursor kept on its row. With
+        ``exact_widths`` (rows cut to the box's width) each column takes the width of its new rows, narrower too;
+        without, a column never narrows, as DataTable keeps it after clear()."""
+        if self._same_shape(rows, exact_widths):
+            for key, cells in rows:
+                for column_key, cell in zip(self.columns, cells, strict=True):
+                    if not same_text(self.get_cell(key, column_key), cell):  # type: ignore[arg-type]
+                        self.update_cell(key, column_key, cell)  # type: ignore[arg-type]
+            return
+        with self.refilling():
+            if exact_widths:
+                self.reset_widths()
+            for key, cells in rows:
+                self.add_row(*cells, key=key)
+
+    def _same_shape(self, rows: Sequence[tuple[str | None, Sequence[Text]]], exact_widths: bool) -> bool:
+        if not rows or len(rows) != self.row_count or any(key is None for key, _ in rows):
+            return False
+        if [key for key, _ in rows] != [row.key.value for row in self.ordered_rows]:
+            return False
+        for index, column in enumerate(self.columns.values()):
+            width = max([cell_width(column.label.plain), *(cell_width(cells[index].plain) for _, cells in rows)])
+            if width > column.content_width or (exact_widths and width != column.content_width):
+                return False
+        return True
+
+    def reset_widths(self) -> None:
+        """Let a cleared table's columns narrow to their new rows: DataTable only ever widens a column (clear() keeps
+        the widths of the rows it removed), so rows cut to a narrower box kept the widths of the uncut ones."""
+        for column in self.columns.values():
+            column.content_width = cell_width(column.label.plain)
 
     # WORKAROUND for Textual issue #3533 (open; still so in 8.2.8, tests/tui/test_table_widths.py checks it):
     # DataTable measures new rows on its next idle but caches drawn cells under an update count, not under the
