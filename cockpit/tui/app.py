@@ -54,11 +54,13 @@ from cockpit.tui.screens.search import SearchScreen
 from cockpit.tui.screens.team import TeamScreen
 from cockpit.tui.widgets.pipeline import DealTable
 
-__all__ = ["HEADLINE_KPIS", "POLL_SECONDS", "READY_MARKER", "CockpitApp", "make_app"]
+__all__ = ["HEADLINE_KPIS", "POLL_GROUP", "POLL_SECONDS", "READY_MARKER", "CockpitApp", "make_app"]
 
 log = logging.getLogger(__name__)
 
-POLL_SECONDS = 0.5
+POLL_SECONDS = 0.2
+#: The worker group of the data_version watch, which runs for the app's life (tests wait for every other worker).
+POLL_GROUP = "poll"
 #: Drawn by the scorecards' total row once the first snapshot is on screen (the benchmark waits for it).
 READY_MARKER = "Team total"
 
@@ -137,6 +139,9 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
             self.view = view
             super().__init__()
 
+    class DataChanged(Message):
+        """The poll saw another connection's commit."""
+
     class LoadFailed(Message):
         """A refresh worker failed; the message is one line for the user."""
 
@@ -175,7 +180,6 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         # PRAGMA data_version before the first read: a commit elsewhere after it (during the start) is seen by the
         # first poll. None: the first poll only takes its baseline.
         self._version: int | None = data_version
-        self._polling = False
         self.refreshes = 0  # snapshots applied (tests check that an unchanged database repaints nothing)
         self.mouse_reporting = True
         self.crashed: Exception | None = None  # an exception that stopped the app; `cockpit run` re-raises it
@@ -237,7 +241,7 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
             self.set_reactive(CockpitApp.myday_rep_id, self.acting_rep.id)
             self.push_screen(MyDayScreen(self.acting_rep.id))
         self.refresh_data()
-        self.set_interval(POLL_SECONDS, self._poll)
+        self._watch_version()
 
     # ------------------------------------------------------------------------------------------ refresh
 
@@ -340,24 +344,29 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         # Once the screens' own watchers (called after this method) have drawn the new rows.
         self.call_later(self._apply_highlight)
 
-    def _poll(self) -> None:
-        if not self._polling:
-            self._polling = True
-            self._check_version()
+    @work(thread=True, exclusive=True, group=POLL_GROUP)
+    def _watch_version(self) -> None:
+        """Every POLL_SECONDS, ``PRAGMA data_version``: a refresh only when another connection committed.
 
-    @work(thread=True, exclusive=True, group="poll")
-    def _check_version(self) -> None:
-        # In a thread: the store's lock may be held by a refresh, and the UI must never wait on it.
-        try:
-            version = self.store.data_version()
-        except Exception:
-            log.exception("data_version poll failed")
-            version = self._version
-        finally:
-            self._polling = False
-        if self._version is not None and version != self._version:
-            self.call_from_thread(self.refresh_data)
-        self._version = version
+        One thread for the app's life, asleep between polls (a few microseconds of SQLite each): a timer starting
+        a worker per poll cost twice the idle CPU at the same rate. In a thread, because the store's lock may be
+        held by a refresh, and the UI must never wait on it."""
+        worker = get_current_worker()
+        while not worker.is_cancelled:
+            try:
+                version = self.store.data_version()
+            except Exception:
+                log.exception("data_version poll failed")
+                version = self._version
+            if self._version is not None and version != self._version:
+                # A message, not call_from_thread: that waits for the UI thread, which never answers once the
+                # app is exiting, and the process would hang on this thread at exit.
+                self.post_message(self.DataChanged())
+            self._version = version
+            time.sleep(POLL_SECONDS)
+
+    def on_cockpit_app_data_changed(self, _message: DataChanged) -> None:
+        self.refresh_data()
 
     # ------------------------------------------------------------------------------------------ watchers
 

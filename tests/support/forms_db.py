@@ -11,6 +11,7 @@ from textual.app import App
 from textual.widgets import Static
 
 from cockpit.core.store import Store
+from tests.support import workers_done
 
 TZ = "Europe/Paris"
 # Friday 27 November 2026, 10:15 in Paris; the store's clock is frozen at the same moment.
@@ -50,10 +51,7 @@ def run_async(test):
 
 async def settle(pilot) -> None:
     """Let the app's and its screens' workers finish (a form's checks run in workers)."""
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    for screen in pilot.app.screen_stack:
-        await screen.workers.wait_for_complete() if hasattr(screen, "workers") else None
+    await workers_done(pilot.app)  # the screens' workers too: one manager is the app's
     await pilot.pause()
 
 

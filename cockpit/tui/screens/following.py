@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 
 class FollowingScreen(Screen):
@@ -42,9 +42,13 @@ class FollowingScreen(Screen):
         if self not in stack:
             return False
         above = stack[stack.index(self) + 1 :]
-        return any(screen.styles.background.a == 1 for screen in above)
+        # A full screen is opaque (its styles may not be applied yet when it was just pushed); a modal one is
+        # see-through unless its style says otherwise.
+        return any(not isinstance(screen, ModalScreen) or screen.styles.background.a == 1 for screen in above)
 
     def on_screen_resume(self) -> None:
+        if self.covered:
+            return  # a resume handled late, after another screen was pushed over this one: still unseen
         waiting, self._waiting = self._waiting, {}
         for attribute, show in waiting.items():
             show(getattr(self.app, attribute))
