@@ -14,7 +14,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from cockpit.core.analysis import MixRow
@@ -23,6 +22,7 @@ from cockpit.core.insights import Insights
 from cockpit.core.parse import format_money
 from cockpit.core.report import percent
 from cockpit.core.text import clean, plural
+from cockpit.tui.screens.following import FollowingScreen
 from cockpit.tui.widgets.diagnosis import NO_SIGNAL, DiagnosisList, PacePlan, VerdictView
 from cockpit.tui.widgets.forecast import ForecastSection, SlippedTable
 from cockpit.tui.widgets.table import Table
@@ -58,7 +58,7 @@ PROBLEMS_SHOWN = 8
 STRENGTHS_SHOWN = 6
 
 
-class InsightsScreen(Screen[None]):
+class InsightsScreen(FollowingScreen):
     """Control and improve: is the shortfall the team's or a rep's, which channels pay, where deals stall."""
 
     BINDINGS = [
@@ -112,9 +112,9 @@ class InsightsScreen(Screen[None]):
         self._mounted = True  # Textual's is_mounted turns true only after this handler
         self.show(self.insights, title=self.heading)
         # In the cockpit, each new snapshot's insights (on another app, e.g. a test's, the attribute never changes).
-        self.watch(self.app, "snapshot", self.show_snapshot, init=False)
+        self.follow("snapshot", self.show_snapshot, init=False)
         if hasattr(self.app, "forecast"):
-            self.watch(self.app, "forecast", self.show_forecast)
+            self.follow("forecast", self.show_forecast)
         else:
             self.show_forecast(None)
 

@@ -22,7 +22,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Input, Select, Static
 from textual.widgets.data_table import RowDoesNotExist
@@ -37,6 +36,7 @@ from cockpit.core.periods import parse_period
 from cockpit.core.report import percent
 from cockpit.core.store import COST_CATEGORIES, Cost, Quota, Store
 from cockpit.core.text import clean, lookalike
+from cockpit.tui.screens.following import FollowingScreen
 from cockpit.tui.screens.forms import EntryForm, FieldError, FuzzySuggester
 from cockpit.tui.widgets.table import Table
 
@@ -262,7 +262,7 @@ def _money_cell(amount: int, currency: str) -> Text:
 MONTH_KEYS = Binding.Group("Month")
 
 
-class CostsQuotasScreen(Screen[None]):
+class CostsQuotasScreen(FollowingScreen):
     """One month's costs and quotas; managers add and edit them here (``k`` cost, ``o`` quota, Enter edits)."""
 
     BINDINGS = [
@@ -325,7 +325,7 @@ class CostsQuotasScreen(Screen[None]):
         self.query_one("#money-quotas", Table).add_columns("Rep or team", "Quota", "Revenue", "Attainment")
         self.load()
         # In the cockpit, a new snapshot means the database changed: read the month again (no-op on other apps).
-        self.watch(self.app, "snapshot", self.show_snapshot, init=False)
+        self.follow("snapshot", self.show_snapshot, init=False)
 
     # ---- reading
 
