@@ -49,8 +49,9 @@ class Table(DataTable):
         """Show ``rows`` (key, cells), redrawing only what changed.
 
         When the same keys come in the same order and every column keeps its width, only the cells whose text or
-        style changed are updated (a live refresh that moved one number redraws that number: a few hundred bytes
-        on the wire, not the whole box). Otherwise the table is refilled with the cursor kept on its row. With
+        style changed are updated, and a table with none changed is not touched (no repaint, no bytes on the wire;
+        Textual 8.2.8's ``update_cell`` repaints the whole box, still less than a refill and its re-measure).
+        Otherwise the table is refilled with the cursor kept on its row. With
         ``exact_widths`` (rows cut to the box's width) each column takes the width of its new rows, narrower too;
         without, a column never narrows, as DataTable keeps it after clear()."""
         if self._same_shape(rows, exact_widths):
