@@ -25,6 +25,7 @@ from cockpit.core.views import (
     RepDetail,
     cohorts,
     my_day,
+    pipeline_at,
     pipeline_moment,
     pipeline_with_deals,
     rep_detail,
@@ -49,6 +50,10 @@ class Request:
     # (checked again at each read: once the current period holds data, it no longer does).
     anchored: bool = False
     deal_id: int | None = None  # the deal whose own page is open, if any
+    # The team cockpit's deal lists are on screen: read a page of each stage's open deals, idlest first (a fifth of a
+    # refresh at the large size). Under My day or a deal page they are not read; the team cockpit asks again when it
+    # is back on top.
+    deal_pages: bool = True
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,7 @@ class Snapshot:
 
     dashboard: Dashboard
     pipeline: PipelineAt  # open at the period's end, by the stage each deal had then: the pipeline KPIs' deals
-    stage_deals: tuple[DealPage, ...]  # each stage's deals open now
+    stage_deals: tuple[DealPage, ...] | None  # each stage's deals open now; None: not read (Request.deal_pages)
     teams: tuple[str, ...]
     is_demo: bool
     detail: RepDetail | None
@@ -95,14 +100,17 @@ def build_snapshot(store: Store, settings: Settings, request: Request, now: pend
     now_ts = int(now.timestamp())
     # The stage summaries count what the pipeline KPIs count for the period: the deals open at its end.
     at_ts = period.end_ts
-    pipeline, pages = pipeline_with_deals(
-        store,
-        at_ts=at_ts,
-        now_ts=now_ts,
-        stale_days=settings.stale_days,
-        team=request.team,
-        offsets=dict(request.deal_offsets),
-    )
+    if request.deal_pages:
+        pipeline, pages = pipeline_with_deals(
+            store,
+            at_ts=at_ts,
+            now_ts=now_ts,
+            stale_days=settings.stale_days,
+            team=request.team,
+            offsets=dict(request.deal_offsets),
+        )
+    else:
+        pipeline, pages = pipeline_at(store, at_ts, team=request.team), None
     detail = None
     if request.detail_rep_id is not None:
         detail = rep_detail(

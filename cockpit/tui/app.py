@@ -261,7 +261,13 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
             self.detail_offset,
             anchored=self.period is not None and self.period == self.opened_on,
             deal_id=self.deal_page_id,
+            deal_pages=not self._team_cockpit_covered(),
         )
+
+    def _team_cockpit_covered(self) -> bool:
+        """Whether a full screen (My day, a drill-down, a deal page) lies over the team cockpit."""
+        bottom = self.screen_stack[0] if self.screen_stack else None
+        return isinstance(bottom, DashboardScreen) and bottom.covered
 
     @work(thread=True, exclusive=True, group="refresh")
     def _load(self, request: Request) -> None:
@@ -286,7 +292,7 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
             self.set_reactive(CockpitApp.period, snap.dashboard.period)
             if snap.dashboard.anchored:
                 self.opened_on = snap.dashboard.period  # the header says so while it is shown (see Request.anchored)
-        for page in snap.stage_deals:
+        for page in snap.stage_deals or ():
             # A stage that shrank shows its last page left: remember that page, not the one asked for, so that
             # the list does not jump back when the stage grows again.
             if self.deal_offsets.get(page.stage, 0) != page.offset:

@@ -367,3 +367,26 @@ async def test_the_team_cockpit_under_my_day_waits_and_catches_up_when_shown(mak
         await settle(pilot)
         assert app.screen is team
         assert plain(scorecards.get_cell(rep, "calls")) == more
+
+
+async def test_the_team_cockpits_deal_lists_are_read_only_while_it_is_shown(make_cockpit, db_path: Path) -> None:
+    """Under My day the team cockpit's deal lists (a page of each stage's open deals, idlest first) are not read at
+    each refresh; back on top, it reads them, and a deal added meanwhile by another user is in its list."""
+    app = make_cockpit("Ana Lima")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.screen is not app.screen_stack[0]  # My day over the team cockpit
+        assert app.snapshot is not None and app.snapshot.stage_deals is None
+        assert app.snapshot.pipeline.stages  # the stage summary (the report's, the export's) is read all the same
+        with other_process(db_path) as other:
+            zoe = other.rep_by_name("Zoé Martin")
+            other.add_deal(rep_id=zoe.id, title="Added meanwhile", account="Newco", amount=1_000, stage="lead")
+        await live_refresh(pilot, app.refreshes)
+        assert app.snapshot.stage_deals is None
+        await pilot.press("escape")  # to the team cockpit: it asks for its lists
+        await settle(pilot)
+        assert app.snapshot.stage_deals is not None
+        lead = next(page for page in app.snapshot.stage_deals if page.stage == "lead")
+        assert "Added meanwhile" in [deal.title for deal in lead.deals]
+        _, deals = await to_deals_of(pilot, "lead")
+        assert "Added meanwhile" in [plain(deals.get_cell(key, "deal")) for key in keys(deals) if key.isdigit()]

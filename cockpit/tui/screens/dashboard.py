@@ -301,6 +301,12 @@ class DashboardScreen(FollowingScreen):
     def cockpit(self) -> CockpitApp:
         return self.app  # type: ignore[return-value]
 
+    def uncovered(self) -> None:
+        # The reads made while another screen lay over this one skipped the deal lists: read them now.
+        snapshot = self.cockpit.snapshot
+        if snapshot is not None and snapshot.stage_deals is None:
+            self.cockpit.refresh_data()
+
     def on_mount(self) -> None:
         self.query_one("#scorecard-pane").border_title = "Scorecards  (s sort, S reverse, enter: rep)"
         self.query_one("#pipeline-pane").border_title = "Pipeline  (←/→ stage)"
@@ -388,7 +394,9 @@ class DashboardScreen(FollowingScreen):
         if self._changed("scorecards", (dash, app.currency, paces, snapshot.cohorts)):
             self.query_one(Scorecards).show(dash, app.currency, paces, snapshot.cohorts)
         pipeline = (snapshot.pipeline, snapshot.stage_deals, app.currency, snapshot.pipeline_moment)
-        if self._changed("pipeline", pipeline):
+        # Deal lists not read (the snapshot was read while another screen covered this one): the pane keeps what it
+        # shows until the read that uncovered() asks for.
+        if snapshot.stage_deals is not None and self._changed("pipeline", pipeline):
             self.query_one("#pipeline-pane").border_title = f"Pipeline {snapshot.pipeline_moment}  (←/→ stage)"
             self.query_one(PipelineView).show(snapshot.pipeline, snapshot.stage_deals, app.currency)
         self._show_trend(snapshot)

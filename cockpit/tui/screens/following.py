@@ -52,3 +52,7 @@ class FollowingScreen(Screen):
         waiting, self._waiting = self._waiting, {}
         for attribute, show in waiting.items():
             show(getattr(self.app, attribute))
+        self.uncovered()
+
+    def uncovered(self) -> None:
+        """Called when the screen is back on top, after the values that waited are drawn."""
