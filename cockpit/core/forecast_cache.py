@@ -173,13 +173,7 @@ class ForecastCache:
 
     def flush(self) -> None:
         """Save what is not saved yet (when the Store goes away or the process ends)."""
-        if not self.lock.acquire(timeout=2.0):
-            return
-        try:
-            if self.unsaved:
-                self.save()
-        finally:
-            self.lock.release()
+        kpi_cache.flush_cache(self)
 
     def save(self) -> None:
         """Write the cache file (``lock`` held). A failure to write costs only the next start's speed."""

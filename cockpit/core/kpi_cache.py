@@ -118,6 +118,18 @@ class _Dirty:
         return any(start <= t < end for t in self.points)
 
 
+def flush_cache(cache: Any) -> None:
+    """Call ``cache.save()`` if ``cache.unsaved``, under ``cache.lock`` (the KPI and the forecast caches). At exit a
+    refresh thread may still hold the lock for a moment: never hang the exit waiting for it."""
+    if not cache.lock.acquire(timeout=2.0):
+        return
+    try:
+        if cache.unsaved:
+            cache.save()
+    finally:
+        cache.lock.release()
+
+
 class KpiCache:
     """Base measures keyed by (bucket start, bucket end, team filter), valid as of audit row ``seen_audit``."""
 
@@ -204,14 +216,7 @@ class KpiCache:
 
     def flush(self) -> None:
         """Save what is not saved yet (when the Store goes away or the process ends)."""
-        # At exit a refresh thread may still hold the lock for a moment; never hang the exit waiting for it.
-        if not self.lock.acquire(timeout=2.0):
-            return
-        try:
-            if self.unsaved:
-                self.save()
-        finally:
-            self.lock.release()
+        flush_cache(self)
 
     # ------------------------------------------------------------------------------------------ the file
 

@@ -323,30 +323,28 @@ def deals_between(
 
 def won_by_rep(store: Store, spans: Sequence[tuple[int, int]], *, team: str | None = None) -> list[dict[int, int]]:
     """Revenue won in each ``[start, end)`` of ``spans``, by the deal's owner (the ``revenue`` KPI's deals)."""
-    clause, params = _team_clause(team)
-    out = []
-    with store.read() as conn:
-        for start, end in spans:
-            rows = conn.execute(
-                "SELECT d.rep_id, sum(d.amount) FROM deals d WHERE d.stage = 'won' AND d.closed_at >= ?"
-                f" AND d.closed_at < ? AND d.voided_at IS NULL{clause} GROUP BY d.rep_id",
-                [start, end, *params],
-            ).fetchall()
-            out.append({rep_id: amount for rep_id, amount in rows})
-    return out
+    return _won_by_rep(store, spans, team, created_in_span=False)
 
 
 def won_new_by_rep(store: Store, spans: Sequence[tuple[int, int]], *, team: str | None = None) -> list[dict[int, int]]:
     """Revenue of the deals both created and won in each ``[start, end)``, by owner: what a period adds from deals
     that did not exist at its start (the forecast's run rate of new deals)."""
+    return _won_by_rep(store, spans, team, created_in_span=True)
+
+
+def _won_by_rep(
+    store: Store, spans: Sequence[tuple[int, int]], team: str | None, *, created_in_span: bool
+) -> list[dict[int, int]]:
     clause, params = _team_clause(team)
+    created = " AND d.created_at >= ?" if created_in_span else ""
     out = []
     with store.read() as conn:
         for start, end in spans:
             rows = conn.execute(
                 "SELECT d.rep_id, sum(d.amount) FROM deals d WHERE d.stage = 'won' AND d.closed_at >= ?"
-                f" AND d.closed_at < ? AND d.created_at >= ? AND d.voided_at IS NULL{clause} GROUP BY d.rep_id",
-                [start, end, start, *params],
+                f" AND d.closed_at < ?{created} AND d.voided_at IS NULL{clause}"
+                " GROUP BY d.rep_id",
+                [start, end, *([start] if created_in_span else []), *params],
             ).fetchall()
             out.append({rep_id: amount for rep_id, amount in rows})
     return out
