@@ -239,14 +239,10 @@ class Scorecards(Table):
         if layout == self._layout:
             # Same rows in the same order (a live refresh after somebody logged a call): change only the cells
             # that differ, so the terminal gets those cells and not the whole table again.
-            keys = ["rep", *self.shown_columns]
+            # A longer name or a wider number widens its column (the table repaints only then).
             for (key, cells), (_, old) in zip(rows, self._rows, strict=True):
-                if cells is old:
-                    continue
-                for column, (new_cell, old_cell) in enumerate(zip(cells, old, strict=True)):
-                    if new_cell != old_cell:
-                        # A longer name or a wider number widens its column (the table repaints only then).
-                        self.update_cell(key, keys[column], new_cell, update_width=True)
+                if cells is not old:  # rows built again only for the reps whose numbers moved
+                    self.update_changed_cells(key, cells, update_width=True)
             self._rows = rows
             return
         keep = self.cursor_row

@@ -56,15 +56,19 @@ class Table(DataTable):
         without, a column never narrows, as DataTable keeps it after clear()."""
         if self._same_shape(rows, exact_widths):
             for key, cells in rows:
-                for column_key, cell in zip(self.columns, cells, strict=True):
-                    if not same_text(self.get_cell(key, column_key), cell):  # type: ignore[arg-type]
-                        self.update_cell(key, column_key, cell)  # type: ignore[arg-type]
+                self.update_changed_cells(key, cells)  # type: ignore[arg-type]
             return
         with self.refilling():
             if exact_widths:
                 self.reset_widths()
             for key, cells in rows:
                 self.add_row(*cells, key=key)
+
+    def update_changed_cells(self, key: str, cells: Sequence[Text], *, update_width: bool = False) -> None:
+        """Update the cells of row ``key`` (in column order) whose text or style differs from what it shows."""
+        for column_key, cell in zip(self.columns, cells, strict=True):
+            if not same_text(self.get_cell(key, column_key), cell):
+                self.update_cell(key, column_key, cell, update_width=update_width)
 
     def _same_shape(self, rows: Sequence[tuple[str | None, Sequence[Text]]], exact_widths: bool) -> bool:
         if not rows or len(rows) != self.row_count or any(key is None for key, _ in rows):
