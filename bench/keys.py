@@ -105,15 +105,24 @@ def calls(screen: str) -> int | None:
 
 
 def since(app: PtyApp, start: float, predicate: Callable[[str], bool], timeout: float, gap: float = 0.004) -> float:
-    """Milliseconds from ``start`` (perf_counter) until the screen matches at the end of a burst of output.
+    """Milliseconds from ``start`` (perf_counter) until the screen matches at the end of a burst of output."""
+    return until(app, start, {"it": predicate}, timeout, gap)["it"]
+
+
+def until(
+    app: PtyApp, start: float, predicates: dict[str, Callable[[str], bool]], timeout: float, gap: float = 0.004
+) -> dict[str, float]:
+    """Milliseconds from ``start`` (perf_counter) until each predicate first holds at the end of a burst of output.
 
     Textual writes a frame in one write, but a frame larger than the pty's buffer reaches the reader in pieces, and
     pyte shows a half-drawn frame in between (Textual's synchronized-output markers are off: pyte does not answer
     their query). So the screen is judged only once the program has written nothing for ``gap`` seconds, and the
-    time is that of the last byte before the pause.
+    time is that of the last byte before the pause. Several predicates are judged on the same bursts, so that the
+    order in which they come true does not matter (the prompt may close before or after the numbers are drawn).
     """
     deadline = time.perf_counter() + timeout
     last = start
+    times: dict[str, float] = {}
     while time.perf_counter() < deadline:
         batch = []
         while time.perf_counter() < deadline and select.select([app.fd], [], [], gap)[0]:
@@ -129,11 +138,15 @@ def since(app: PtyApp, start: float, predicate: Callable[[str], bool], timeout: 
             chunk = b"".join(batch)
             app.total_bytes += len(chunk)
             app.stream.feed(chunk)
-        if predicate(app.text()):
-            return round((last - start) * 1000, 1)
+        screen = app.text()
+        for name, predicate in predicates.items():
+            if name not in times and predicate(screen):
+                times[name] = round((last - start) * 1000, 1)
+        if len(times) == len(predicates):
+            return times
         if not batch:
             select.select([app.fd], [], [], max(0.0, deadline - time.perf_counter()))
-    raise TimeoutError(f"screen never matched; last screen:\n{app.text()}")
+    raise TimeoutError(f"screen never matched ({sorted(set(predicates) - set(times))}); last screen:\n{app.text()}")
 
 
 def one_write(app: PtyApp, target: Target, kind: str, number: int, quiet: float) -> dict:
@@ -189,10 +202,12 @@ def one_write(app: PtyApp, target: Target, kind: str, number: int, quiet: float)
         finally:
             other.close()
         start = time.perf_counter()  # the commit has returned: from here the app may see it
-    else:
+    drawn = {"numbers": lambda s: calls(s) == before + 1}
+    if kind != "colleague":
         app.send(key)
-        result["close_ms"] = since(app, start, lambda s: gone not in s, timeout=30)
-    result["numbers_ms"] = since(app, start, lambda s: calls(s) == before + 1, timeout=30)
+        drawn["close"] = lambda s: gone not in s
+    for name, ms in until(app, start, drawn, timeout=30).items():
+        result[f"{name}_ms"] = ms
     app.settle(quiet, timeout=15)
     result["bytes"] = app.total_bytes - mark
     # The app's own writes show a toast ("Call logged (#id)") that Textual removes after 5 s; its removal repaints
@@ -213,7 +228,8 @@ def summary(values: list[float]) -> dict:
     return {"p50": round(statistics.median(ordered), 1), "p95": round(p95, 1), "max": ordered[-1], "n": len(ordered)}
 
 
-def start_app(target: Target, cache: Path) -> PtyApp:
+def start_app(target: Target, cache: Path, root: Path = ROOT) -> PtyApp:
+    """The cockpit of the checkout at ``root`` (this one by default) on ``target``'s database, on My day."""
     env: dict[str, str | None] = {
         "COCKPIT_NOW": NOW,
         "COCKPIT_TZ": TZ,
@@ -222,7 +238,7 @@ def start_app(target: Target, cache: Path) -> PtyApp:
     }
     argv = [sys.executable, "-m", "cockpit", "--db", str(target.db), "--as", target.rep]
     here = Path.cwd()
-    os.chdir(ROOT)
+    os.chdir(root)  # python -m cockpit imports the package of the working directory first
     try:
         app = PtyApp(argv, env=env)
     finally:
@@ -241,36 +257,49 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=24)
     parser.add_argument("--inprocess", action="store_true", help="also run bench.run's in-process log -> panes")
     parser.add_argument("--output", type=Path, default=OUT / "keys.json")
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="also run the cockpit of another checkout (e.g. a git worktree of the commit before), interleaved with"
+        " this one in every round; repeatable",
+    )
     args = parser.parse_args(argv)
+    variants = {"": ROOT} | {v.split("=", 1)[0]: Path(v.split("=", 1)[1]).resolve() for v in args.variant}
     sizes = [s.strip().upper() for s in args.sizes.split(",") if s.strip()]
     kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
     if unknown := [k for k in kinds if k not in KINDS]:
         parser.error(f"unknown kind {unknown[0]!r} (kinds: {', '.join(KINDS)})")
-    compileall.compile_dir(str(ROOT / "cockpit"), quiet=1)  # as installed (see bench.run)
+    for root in variants.values():
+        compileall.compile_dir(str(root / "cockpit"), quiet=1)  # as installed (see bench.run)
     result: dict = {"args": {k: str(v) for k, v in vars(args).items()}, "load_start": os.getloadavg()}
     result.update(cores=os.cpu_count(), python=sys.version.split()[0], sqlite=sqlite3.sqlite_version)
     result.update(rounds=[], sizes={})
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory(prefix="bench-keys-") as tmp:
         targets, apps = {}, {}
-        for size in sizes:  # never write the bench's databases: each size runs on a copy
-            work = Path(tmp) / f"{size}.db"
+        # A slot is a size run by one variant: "L" for this checkout, "L/before" for a --variant named "before".
+        slots = [f"{size}/{name}" if name else size for size in sizes for name in variants]
+        for slot in slots:  # never write the bench's databases: each slot runs on a copy
+            size, _, name = slot.partition("/")
+            work = Path(tmp) / f"{slot.replace('/', '-')}.db"
             shutil.copy(OUT / f"{size}.db", work)
-            (cache := Path(tmp) / f"cache-{size}").mkdir()
-            targets[size] = target = pick(size, work)
+            (cache := Path(tmp) / f"cache-{slot.replace('/', '-')}").mkdir()
+            targets[slot] = target = pick(size, work)
             target.samples = {k: [] for k in kinds}
-            apps[size] = start_app(target, cache)
-            print(f"{size}: as {target.rep}, account {target.account!r}, deal #{target.deal_id}", file=sys.stderr)
+            apps[slot] = start_app(target, cache, variants[name])
+            print(f"{slot}: as {target.rep}, account {target.account!r}, deal #{target.deal_id}", file=sys.stderr)
         try:
             for number in range(args.rounds):
                 before = os.getloadavg()[0]
-                order = rng.sample(sizes, len(sizes))
+                order = rng.sample(slots, len(slots))
                 done = []
-                for size in order:
+                for slot in order:
                     for kind in rng.sample(kinds, len(kinds)):
-                        sample = one_write(apps[size], targets[size], kind, number, args.quiet)
-                        targets[size].samples[kind].append(sample)
-                        done.append(f"{size}/{kind} {sample['numbers_ms']:.0f}")
+                        sample = one_write(apps[slot], targets[slot], kind, number, args.quiet)
+                        targets[slot].samples[kind].append(sample)
+                        done.append(f"{slot}/{kind} {sample['numbers_ms']:.0f}")
                 after = os.getloadavg()[0]
                 result["rounds"].append({"order": order, "load": [round(before, 2), round(after, 2)]})
                 print(
@@ -278,12 +307,12 @@ def main(argv: list[str] | None = None) -> int:
                     file=sys.stderr,
                 )
         finally:
-            for size, app in apps.items():
-                result["sizes"].setdefault(size, {})["rss_mb"] = round(app.rss_peak_kb() / 1024, 1)
+            for slot, app in apps.items():
+                result["sizes"].setdefault(slot, {})["rss_mb"] = round(app.rss_peak_kb() / 1024, 1)
                 app.quit()
                 app.close()
-        for size, target in targets.items():
-            row = result["sizes"][size]
+        for slot, target in targets.items():
+            row = result["sizes"][slot]
             row.update(rep=target.rep, account=target.account, deal_id=target.deal_id)
             for kind, samples in target.samples.items():
                 row[kind] = {
@@ -303,16 +332,17 @@ def main(argv: list[str] | None = None) -> int:
     result["load_end"] = os.getloadavg()
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"{'size':<5}{'kind':<12}{'numbers p50':>12}{'p95':>8}{'close p50':>10}{'p95':>8}{'bytes p50':>10}{'max':>8}")
-    for size in sizes:
-        row = result["sizes"][size]
+    head = f"{'numbers p50':>12}{'p95':>8}{'close p50':>10}{'p95':>8}{'bytes p50':>10}{'max':>8}"
+    print(f"{'size':<12}{'kind':<12}{head}")
+    for slot in slots:
+        row = result["sizes"][slot]
         for kind in kinds:
             n, c, b = row[kind]["numbers_ms"], row[kind]["close_ms"], row[kind]["bytes"]
             close = f"{c['p50']:>10.0f}{c['p95']:>8.0f}" if c else f"{'':>18}"
-            print(f"{size:<5}{kind:<12}{n['p50']:>12.0f}{n['p95']:>8.0f}{close}{b['p50']:>10.0f}{b['max']:>8.0f}")
+            print(f"{slot:<12}{kind:<12}{n['p50']:>12.0f}{n['p95']:>8.0f}{close}{b['p50']:>10.0f}{b['max']:>8.0f}")
         if "inprocess" in row:
             ip = row["inprocess"]
-            print(f"{size:<5}{'in-process':<12}{ip['median_ms']:>12.0f}{ip['p95_ms']:>8.0f}")
+            print(f"{slot:<12}{'in-process':<12}{ip['median_ms']:>12.0f}{ip['p95_ms']:>8.0f}")
     rss = ", ".join(f"{size} {row['rss_mb']} MB" for size, row in result["sizes"].items())
     print(f"load {result['load_start'][0]:.2f} -> {result['load_end'][0]:.2f}; peak RSS {rss}; JSON: {args.output}")
     return 0

@@ -125,10 +125,11 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
     """The latest forecast run (issue 23), computed after the snapshot it follows; replaced only by a different one."""
 
     class SnapshotReady(Message):
-        """A refresh worker finished reading."""
+        """A refresh worker finished reading; ``load`` counts the reads started, this one's number."""
 
-        def __init__(self, snapshot: Snapshot) -> None:
+        def __init__(self, snapshot: Snapshot, load: int = 0) -> None:
             self.snapshot = snapshot
+            self.load = load
             super().__init__()
 
     class ForecastReady(Message):
@@ -143,10 +144,12 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         """The poll saw another connection's commit."""
 
     class LoadFailed(Message):
-        """A refresh worker failed; the message is one line for the user."""
+        """A refresh worker failed; the message is one line for the user (``load`` as in SnapshotReady; a failed
+        forecast run has none)."""
 
-        def __init__(self, error: str) -> None:
+        def __init__(self, error: str, load: int | None = None) -> None:
             self.error = error
+            self.load = load
             super().__init__()
 
     def __init__(
@@ -185,6 +188,8 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         self.crashed: Exception | None = None  # an exception that stopped the app; `cockpit run` re-raises it
         self._quit_armed: Screen | None = None  # the screen whose typed values a first ctrl+q warned about
         self._forecast_key: tuple[object, ...] | None = None  # what the forecast shown was computed from
+        self._loads = 0  # reads started by refresh_data (each SnapshotReady says which one it is)
+        self._after_load: list[tuple[int, Callable[[], None]]] = []  # refresh_data(then=...): (load, then)
 
     def run(self, *, mouse: bool = True, **kwargs: Any) -> Any:  # type: ignore[override]
         """Run the app; ``mouse=False`` leaves the terminal's mouse reporting off (the default over SSH)."""
@@ -245,9 +250,13 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
 
     # ------------------------------------------------------------------------------------------ refresh
 
-    def refresh_data(self) -> None:
-        """Re-read what the screens need (the logging forms call this after their own writes)."""
-        self._load(self._request())
+    def refresh_data(self, then: Callable[[], None] | None = None) -> None:
+        """Re-read what the screens need (the logging forms call this after their own writes); ``then`` runs once
+        this read (not one started before it) is drawn, or has failed."""
+        self._loads += 1
+        if then is not None:
+            self._after_load.append((self._loads, then))
+        self._load(self._request(), self._loads)
 
     def _request(self) -> Request:
         """What the screens need now."""
@@ -270,21 +279,21 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         return isinstance(bottom, DashboardScreen) and bottom.covered
 
     @work(thread=True, exclusive=True, group="refresh")
-    def _load(self, request: Request) -> None:
+    def _load(self, request: Request, load: int = 0) -> None:
         try:
             snapshot = build_snapshot(self.store, self.settings, request, self.clock.now())
         except CockpitError as exc:  # a user-facing problem (locked, damaged database): its one line says it all
             if not get_current_worker().is_cancelled:
-                self.post_message(self.LoadFailed(str(exc)))
+                self.post_message(self.LoadFailed(str(exc), load))
             return
         except Exception as exc:  # a bug: one line on screen, the traceback in the error log, and where it is
             where = log_internal_error(exc)
             detail = f"details in {where}" if where else "the error log could not be written"
             if not get_current_worker().is_cancelled:
-                self.post_message(self.LoadFailed(f"{type(exc).__name__}: {exc} ({detail})"))
+                self.post_message(self.LoadFailed(f"{type(exc).__name__}: {exc} ({detail})", load))
             return
         if not get_current_worker().is_cancelled:
-            self.post_message(self.SnapshotReady(snapshot))
+            self.post_message(self.SnapshotReady(snapshot, load))
 
     def on_cockpit_app_snapshot_ready(self, message: SnapshotReady) -> None:
         snap = message.snapshot
@@ -302,10 +311,18 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         # After every read, even an unchanged one (a change the snapshot does not show may move the forecast); the
         # worker reruns it only when its inputs changed. After this frame: the first paint does not wait for it.
         self.call_after_refresh(self._start_forecast, snap)
-        if snap == self.snapshot:
-            return  # nothing changed: nothing repaints
-        self.refreshes += 1
-        self.snapshot = snap  # the screens follow it: self.watch(self.app, "snapshot", ...)
+        if snap != self.snapshot:  # else nothing changed: nothing repaints
+            self.refreshes += 1
+            self.snapshot = snap  # the screens follow it: self.watch(self.app, "snapshot", ...)
+        self._loaded(message.load)
+
+    def _loaded(self, load: int) -> None:
+        """Read ``load`` (and every one before it) is applied: what waited for it runs after the next frame."""
+        due = [then for number, then in self._after_load if number <= load]
+        if due:
+            self._after_load = [(number, then) for number, then in self._after_load if number > load]
+            for then in due:
+                self.call_after_refresh(then)
 
     def _start_forecast(self, snap: Snapshot) -> None:
         if snap is not self.snapshot and snap != self.snapshot:
@@ -339,6 +356,8 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
 
     def on_cockpit_app_load_failed(self, message: LoadFailed) -> None:
         self.notify(clean(message.error), title="Could not read the database", severity="error", markup=False)
+        if message.load is not None:
+            self._loaded(message.load)
 
     def watch_snapshot(self, snapshot: Snapshot | None) -> None:
         if snapshot is None:

@@ -106,8 +106,8 @@ class LoggingHost(Protocol):
     selected_deal_id: int | None  # the deal under the cursor (on a deal's page: its deal), None when none is
     selected_activity_id: int | None  # the activity under the cursor, None when no activity is selected
 
-    def refresh_data(self) -> None:
-        """Reload what the panes show (after a write)."""
+    def refresh_data(self, then: Callable[[], None] | None = None) -> None:
+        """Reload what the panes show (after a write); ``then`` runs once the reloaded data is drawn."""
 
     def highlight(self, table: str, row_id: int) -> None:
         """Bring row ``row_id`` of ``table`` ("deals" or "activities") into view and mark it; may do nothing."""
@@ -182,6 +182,7 @@ class LoggingActions:
         return {
             "save": lambda entry: apply(self.store, self.actor, entry),
             "load_catalog": lambda: Catalog.from_store(self.store),
+            "saved": self._saved,
             "now": self.clock.now(),
             "tz": self.settings.timezone,
             "currency": self.settings.currency,
@@ -228,13 +229,25 @@ class LoggingActions:
         self._in_worker(read, then, group="logging-read", severity="error")
 
     def _open(self: Any, screen: ModalScreen[Any]) -> None:
-        def done(result: Any) -> None:
-            if result is None or screen.saved_id is None:  # type: ignore[attr-defined]
-                return
-            entry = result.entry if isinstance(result, QuickAction) else result
-            self._after_save(entry, screen.saved_id)  # type: ignore[attr-defined]
+        self.push_screen(screen)
 
-        self.push_screen(screen, callback=done)
+    def _saved(self: Any, entry: Entry | QuickAction, row_id: int, close: Callable[[], None]) -> None:
+        """A form's write committed: re-read, and close the form once the new numbers are drawn.
+
+        The screen below shows through the form's backdrop, so the numbers change in place first; closing a screen
+        makes Textual repaint the whole screen below (``Screen`` refreshes itself on resume), which therefore comes
+        after the numbers a rep waits for, not before them."""
+        if isinstance(entry, QuickAction):
+            entry = entry.entry
+        message, table = saved_message(entry, row_id)
+
+        def closed() -> None:
+            close()
+            if table is not None:
+                self.call_later(self.highlight, table, row_id)
+            self.notify(message, markup=False)
+
+        self.refresh_data(then=closed)
 
     def _after_save(self: Any, entry: Entry, row_id: int) -> None:
         message, table = saved_message(entry, row_id)

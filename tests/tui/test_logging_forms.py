@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -37,8 +38,10 @@ class LogApp(LoggingActions, App):
         self.highlighted: list[tuple[str, int]] = []
         self.notes: list[str] = []
 
-    def refresh_data(self) -> None:
+    def refresh_data(self, then: Callable[[], None] | None = None) -> None:
         self.refreshed += 1
+        if then is not None:
+            self.call_after_refresh(then)
 
     def highlight(self, table: str, row_id: int) -> None:
         self.highlighted.append((table, row_id))

@@ -4,6 +4,7 @@ away from a known one is questioned before it splits CAC."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -39,8 +40,9 @@ class NamesApp(LoggingActions, MoneyActions, App):
         self.selected_deal_id: int | None = None
         self.selected_activity_id: int | None = None
 
-    def refresh_data(self) -> None:
-        pass
+    def refresh_data(self, then: Callable[[], None] | None = None) -> None:
+        if then is not None:
+            self.call_after_refresh(then)
 
     def highlight(self, table: str, row_id: int) -> None:
         pass

@@ -2,9 +2,10 @@
 
 Each form is a ``ModalScreen[Entry | None]``. Inputs validate with the core parsers as you type and show the
 reason beside the field; Enter (or Ctrl+S) saves, Esc cancels with ``None``, Tab moves. The form writes through the
-``save`` callable it is given (in a thread worker) and dismisses with the entry only once the write succeeded; a
-refused write (busy database, permission, validation) is shown in the form and every typed value stays. The row
-id written is left in :attr:`EntryForm.saved_id` for the caller's callback.
+``save`` callable it is given (in a thread worker) and dismisses with the entry only once the write succeeded: at once,
+or, given ``saved``, once the host has redrawn the new numbers (:func:`after_write`); a refused write (busy database,
+permission, validation) is shown in the form and every typed value stays. The row id written is left in
+:attr:`EntryForm.saved_id`.
 
 Names from the database are shown literally (rich ``Text``), never parsed as markup.
 """
@@ -63,6 +64,26 @@ T = TypeVar("T")
 
 #: The characters a field's message has under a 72-column form (borders and padding off): one line, never more.
 MESSAGE_WIDTH = 66
+
+
+#: What a form calls once its write committed: (what it wrote, the row id, the function that closes the form).
+Saved = Callable[[T, int, Callable[[], None]], None]
+
+
+def after_write(screen: Any, result: Any, row_id: int, saved: Saved[Any] | None) -> None:
+    """Close ``screen`` (a form or the quick-entry prompt) whose write of ``result`` committed: at once, or when
+    ``saved`` calls back (the host re-reads first, so the new numbers are drawn before the close repaints the screen
+    below). Until then the screen stays ``saving``: Enter writes nothing twice and Esc does nothing."""
+
+    def close() -> None:
+        screen.saving = False
+        if screen.is_active:  # not when something else was opened over it meanwhile (it stays, and says so)
+            screen.dismiss(result)
+
+    if saved is None:
+        close()
+    else:
+        saved(result, row_id, close)
 
 
 def refusal(exc: Exception) -> str:
@@ -196,6 +217,7 @@ class EntryForm(ModalScreen[T], Generic[T]):
         *,
         save: Callable[[T], int],
         load_catalog: Callable[[], Catalog] | None = None,
+        saved: Saved[T] | None = None,
         now: pendulum.DateTime | None = None,
         tz: str | None = None,
         currency: str = "USD",
@@ -203,6 +225,7 @@ class EntryForm(ModalScreen[T], Generic[T]):
         super().__init__()
         self.form_title = title
         self._save = save
+        self._saved = saved
         self._load_catalog = load_catalog
         self.catalog: Catalog | None = None
         self.now = now or pendulum.now(tz)
@@ -419,9 +442,8 @@ class EntryForm(ModalScreen[T], Generic[T]):
         self.show_error(f"Not saved: {message}")
 
     def _done(self, entry: T, row_id: int) -> None:
-        self.saving = False
         self.saved_id = row_id
-        self.dismiss(entry)
+        after_write(self, entry, row_id, self._saved)
 
 
 def _deal_id(text: str, catalog: Catalog, account: str | None = None) -> int:

@@ -24,7 +24,7 @@ from textual.widgets.option_list import Option
 from cockpit.core.errors import CockpitError
 from cockpit.core.quick import AmbiguousName, Catalog, QuickAction, parse_quick
 from cockpit.core.text import clean
-from cockpit.tui.screens.forms import refusal
+from cockpit.tui.screens.forms import Saved, after_write, refusal
 
 __all__ = ["QuickEntryScreen"]
 
@@ -49,6 +49,7 @@ class QuickEntryScreen(ModalScreen[QuickAction | None]):
         save: Callable[[QuickAction], int],
         load_catalog: Callable[[], Catalog],
         check: Callable[[QuickAction], None] | None = None,
+        saved: Saved[QuickAction] | None = None,
         now: pendulum.DateTime,
         tz: str | None = None,
         currency: str = "USD",
@@ -57,6 +58,7 @@ class QuickEntryScreen(ModalScreen[QuickAction | None]):
         self._save = save
         self._load_catalog = load_catalog
         self._check = check  # who may write it (reads the store): run in a worker after each parsed line
+        self._saved = saved  # the host's redraw before the prompt closes (forms.after_write)
         self.catalog: Catalog | None = None
         self.now = now
         self.tz = tz
@@ -206,9 +208,9 @@ class QuickEntryScreen(ModalScreen[QuickAction | None]):
         self._show(f"Not saved: {message}", "error")
 
     def _done(self, action: QuickAction, row_id: int) -> None:
-        self.saving = False
         self.saved_id = row_id
-        self.dismiss(action)
+        self._show(f"Saved: {action.describe()}", "ready")
+        after_write(self, action, row_id, self._saved)
 
     @property
     def has_typed(self) -> bool:
