@@ -41,6 +41,7 @@ import select
 import shutil
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -55,7 +56,7 @@ from bench.ptyrun import PtyApp
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 NOW, TZ = "2026-11-27T15:00:00", "UTC"
-KINDS = ("quick", "quick_deal", "form", "colleague")
+KINDS = ("quick", "quick_deal", "form", "colleague", "colleague_cli")
 DEFAULT_KINDS = ("quick", "quick_deal", "colleague")  # "form" at L: see PERFORMANCE.md (seconds on the UI thread)
 # The rep's own Calls row of "My KPIs" (not "Calls/opp"): "│ Calls   87   87   ▼4".
 CALLS_ROW = re.compile(r"│ Calls\s+([\d,]+)\s")
@@ -202,8 +203,17 @@ def one_write(app: PtyApp, target: Target, kind: str, number: int, quiet: float)
         finally:
             other.close()
         start = time.perf_counter()  # the commit has returned: from here the app may see it
+    elif kind == "colleague_cli":
+        argv = [sys.executable, "-m", "cockpit", "log", "call", "--db", str(target.db), "--rep", target.rep]
+        argv += ["--account", target.account, "--outcome", "connected", "--note", note]
+        env = {**os.environ, "COCKPIT_NOW": NOW, "COCKPIT_TZ": TZ, "COCKPIT_CONFIG": "/nonexistent/none.toml"}
+        done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        if done.returncode:
+            raise RuntimeError(f"cockpit log call failed: {done.stderr.strip()}")
+        result["cli_ms"] = round((time.perf_counter() - start) * 1000, 1)
+        start = time.perf_counter()  # the process has exited: its commit is done
     drawn = {"numbers": lambda s: calls(s) == before + 1}
-    if kind != "colleague":
+    if not kind.startswith("colleague"):
         app.send(key)
         drawn["close"] = lambda s: gone not in s
     for name, ms in until(app, start, drawn, timeout=30).items():

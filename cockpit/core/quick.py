@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pendulum
 
@@ -27,7 +27,7 @@ from cockpit.core.actions import (
     find_outcome,
 )
 from cockpit.core.config import DEFAULT_STAGES
-from cockpit.core.errors import CockpitError, ParseError
+from cockpit.core.errors import CockpitError, NotFoundError, ParseError
 from cockpit.core.parse import format_duration, format_money, parse_duration, parse_money, parse_when
 from cockpit.core.store import Store, lies_ahead
 from cockpit.core.text import clean, did_you_mean, fold, folded_names
@@ -38,6 +38,8 @@ __all__ = [
     "Catalog",
     "DealRef",
     "QuickAction",
+    "UnknownDeal",
+    "look_up_deal",
     "match_name",
     "parse_quick",
     "parse_row_ref",
@@ -108,28 +110,69 @@ class DealRef:
 
 @dataclass(frozen=True)
 class Catalog:
-    """Names quick entry and form completion match against, read from the store in one go."""
+    """Names quick entry and form completion match against, read from the store in one go.
+
+    From the store (:meth:`from_store`) ``deals`` holds the open deals only, so the catalog grows with the pipeline,
+    not with the history (every deal ever took 2.5-6 s and ~150 MB at the large benchmark size): deal titles match
+    open deals, and any other deal is named by its id. Such a deal is looked up when named (:class:`UnknownDeal`,
+    :meth:`with_deal`), in the caller's worker; ``missing`` remembers the ids no live deal has.
+    """
 
     accounts: tuple[str, ...] = ()
     deals: tuple[DealRef, ...] = ()
     stages: tuple[str, ...] = tuple(name for name, _ in DEFAULT_STAGES)  # pipeline order, won and lost last
     reps: tuple[str, ...] = ()
+    open_only: bool = False  # True: ``deals`` holds the open deals (and those looked up), not every deal
+    missing: frozenset[int] = frozenset()
 
     @classmethod
     def from_store(cls, store: Store) -> Catalog:
-        deals = store.deals(order="id", limit=1_000_000)
         return cls(
             accounts=tuple(store.account_names()),
-            deals=tuple(DealRef(d.id, d.title, d.account, d.stage, d.rep) for d in deals),
+            deals=tuple(DealRef(*row) for row in store.open_deal_names()),
             stages=tuple(s.name for s in store.stages()),
             reps=tuple(r.name for r in store.reps(active_only=True)),
+            open_only=True,
         )
 
+    def find(self, deal_id: int) -> DealRef | None:
+        """The deal of that id if the catalog holds it."""
+        return next((ref for ref in self.deals if ref.id == deal_id), None)
+
     def deal(self, deal_id: int) -> DealRef:
-        for ref in self.deals:
-            if ref.id == deal_id:
-                return ref
+        """The deal of that id; ParseError when there is none, UnknownDeal when it must be looked up first."""
+        ref = self.find(deal_id)
+        if ref is not None:
+            return ref
+        if self.open_only and deal_id not in self.missing:
+            raise UnknownDeal(deal_id)
         raise ParseError(f"no deal #{deal_id}")
+
+    def with_deal(self, deal_id: int, ref: DealRef | None) -> Catalog:
+        """This catalog knowing deal ``deal_id`` as looked up: ``ref``, or None when no live deal has that id."""
+        if ref is None:
+            return replace(self, missing=self.missing | {deal_id})
+        return replace(self, deals=(*self.deals, ref))
+
+
+class UnknownDeal(ParseError):
+    """A deal named by id that the catalog does not hold (it holds the open deals): look it up (:func:`look_up_deal`,
+    in a worker), add it (:meth:`Catalog.with_deal`) and parse again."""
+
+    def __init__(self, deal_id: int) -> None:
+        super().__init__(f"looking up deal #{deal_id}…")
+        self.deal_id = deal_id
+
+
+def look_up_deal(store: Store, deal_id: int) -> DealRef | None:
+    """The live (not voided) deal of that id as quick entry shows it, None when there is none."""
+    try:
+        deal = store.deal(deal_id)
+    except NotFoundError:
+        return None
+    if deal.voided_at is not None:
+        return None
+    return DealRef(deal.id, deal.title, deal.account, deal.stage, deal.rep)
 
 
 @dataclass(frozen=True)
@@ -282,7 +325,10 @@ class _Parser:
         titles = [d.title for d in self.catalog.deals]
         title = match_name(tok.text, titles, "deals")
         if title is None:
-            raise ParseError(f"no deal matches {tok.text!r}{did_you_mean(tok.text, titles)}")
+            hint = did_you_mean(tok.text, titles) or (
+                "; titles match open deals: name another by its #id" if self.catalog.open_only else ""
+            )
+            raise ParseError(f"no {'open ' if self.catalog.open_only else ''}deal matches {tok.text!r}{hint}")
         found = [d for d in self.catalog.deals if d.title == title]
         if len(found) > 1:
             raise ParseError(f"{tok.text!r} matches several deals: " + ", ".join(f"#{d.id}" for d in found[:5]))

@@ -33,7 +33,7 @@ from cockpit.core.actor import Actor
 from cockpit.core.clock import Clock
 from cockpit.core.config import Settings
 from cockpit.core.errors import CockpitError
-from cockpit.core.quick import Catalog, DealRef, QuickAction, row_ref
+from cockpit.core.quick import Catalog, DealRef, QuickAction, look_up_deal, row_ref
 from cockpit.core.store import Activity, AuditEntry, Deal, Store
 from cockpit.core.text import clean
 from cockpit.tui.screens.forms import (
@@ -355,6 +355,7 @@ class LoggingActions:
         kwargs = self._form_kwargs()
         kwargs["save"] = lambda action: apply(self.store, self.actor, action.entry)
         kwargs["check"] = lambda action: check(self.store, self.actor, action.entry)
+        kwargs["find_deal"] = lambda deal_id: look_up_deal(self.store, deal_id)
         self._open(QuickEntryScreen(**kwargs))
 
     # --- voids, restores and follow-ups done

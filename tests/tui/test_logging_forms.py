@@ -648,5 +648,5 @@ async def test_a_title_no_deal_of_the_chosen_account_has_is_refused_in_its_field
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, EntryForm)  # still open, nothing lost
-        assert message(app, "deal") == "no deal of 'Globex' matches 'analytics'"
+        assert message(app, "deal") == "no open deal of 'Globex' matches 'analytics'; #id for a closed one"
     assert count(store, "activities") == before

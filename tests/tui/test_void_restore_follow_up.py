@@ -69,7 +69,7 @@ def test_void_and_restore_lines(catalog: Catalog) -> None:
         ('void 1 ""', "a void needs a reason in quotes"),
         ("void 1 duplicate", "unexpected 'duplicate'"),
         ('void 1 "a" "b"', "unexpected 'b'"),
-        ('void 99 "x"', "no deal #99"),
+        ('void 99 "x"', "looking up deal #99"),  # not open: the prompt looks it up (test_quick_entry_closed_deals)
         ("restore", "missing what to restore"),
         ("restore renewal", "cannot read 'renewal'"),
         ("restore 1 2", "unexpected '2'"),

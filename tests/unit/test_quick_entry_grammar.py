@@ -134,8 +134,8 @@ def test_won_lost_move_advance_follow_up_undo(catalog: Catalog) -> None:
         ("call globex follow-up someday", "follow-up date"),
         ("call globex 99h", "longer than 24h"),
         ("lost 1", "needs a reason"),
-        ("won 99", "no deal #99"),
-        ("won nothing", "no deal matches 'nothing'"),
+        ("won 99", "looking up deal #99"),  # not open: looked up (test_quick_entry_closed_deals.py)
+        ("won nothing", "no open deal matches 'nothing'"),
         ("move 1", "missing stage"),
         ("move 1 proposal", "already proposal"),
         ('deal globex "X"', "needs an amount"),

@@ -274,6 +274,17 @@ class Reads(StoreConnection):
         )[0]
         return row[0]
 
+    def open_deal_names(self) -> list[tuple[int, str, str | None, str, str]]:
+        """(id, title, account, stage, rep) of each open deal not voided, by id: what quick entry and the forms match
+        deal titles against. Read through the index of open deals (closed_at first), so it grows with the pipeline,
+        not with the history (at the large benchmark size 4,300 open deals of 105,000)."""
+        rows = self.query(
+            "SELECT d.id, d.title, a.name, d.stage, r.name FROM deals d"
+            " LEFT JOIN accounts a ON a.id = d.account_id LEFT JOIN reps r ON r.id = d.rep_id"
+            " WHERE d.closed_at IS NULL AND d.stage NOT IN ('won', 'lost') AND d.voided_at IS NULL ORDER BY d.id"
+        )
+        return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
     def account_names(self) -> list[str]:
         """Every account name, alphabetically (for completion in forms and quick entry)."""
         return [r[0] for r in self.query("SELECT name FROM accounts ORDER BY name COLLATE NOCASE")]

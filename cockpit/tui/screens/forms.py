@@ -42,7 +42,7 @@ from cockpit.core.actions import (
 )
 from cockpit.core.errors import BusyError, CockpitError, ParseError
 from cockpit.core.parse import format_money, parse_duration, parse_money, parse_percent, parse_when
-from cockpit.core.quick import Catalog, DealRef, match_name, parse_row_ref
+from cockpit.core.quick import Catalog, DealRef, UnknownDeal, match_name, parse_row_ref
 from cockpit.core.store import Deal, lies_ahead
 from cockpit.core.text import clean, did_you_mean, fold, truncate
 
@@ -451,12 +451,17 @@ def _deal_id(text: str, catalog: Catalog, account: str | None = None) -> int:
     ``account`` when one is chosen (an account's "analytics" deal, not another account's)."""
     m = re.match(r"#?(\d+)\b", text.strip())
     if m:
-        return catalog.deal(int(m.group(1))).id if catalog.deals else int(m.group(1))
+        deal_id = int(m.group(1))
+        try:
+            return catalog.deal(deal_id).id if catalog.deals else deal_id
+        except UnknownDeal:  # not an open deal: the store checks that it exists when the form saves
+            return deal_id
     deals = [d for d in catalog.deals if account is None or d.account == account]
     title = match_name(text, [d.title for d in deals], "deals")
     if title is None:
         where = f" of {clean(account)!r}" if account is not None else ""
-        raise ParseError(f"no deal{where} matches {text!r}")
+        other = "; #id for a closed one" if catalog.open_only else ""  # titles match open deals (Catalog)
+        raise ParseError(f"no {'open ' if catalog.open_only else ''}deal{where} matches {text!r}{other}")
     return next(d.id for d in deals if d.title == title)
 
 
@@ -566,7 +571,7 @@ class ActivityForm(EntryForm[ActivityEntry]):
         known = None if create else account  # a new account has no deals yet: look among all of them
         deal_id = self.parsed("deal", lambda text: _deal_id(text, catalog, known))
         if deal_id is not None and account is not None and not create:
-            deal = catalog.deal(deal_id) if catalog.deals else None
+            deal = catalog.find(deal_id)
             if deal is not None and deal.account and deal.account != account:
                 raise _FieldError("deal", f"deal #{deal_id} is on {deal.account!r}, not {account!r}")
         if deal_id is None and account is None:

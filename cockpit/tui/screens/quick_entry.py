@@ -22,7 +22,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from cockpit.core.errors import CockpitError
-from cockpit.core.quick import AmbiguousName, Catalog, QuickAction, parse_quick
+from cockpit.core.quick import AmbiguousName, Catalog, DealRef, QuickAction, UnknownDeal, parse_quick
 from cockpit.core.text import clean
 from cockpit.tui.screens.forms import Saved, after_write, refusal
 
@@ -49,6 +49,7 @@ class QuickEntryScreen(ModalScreen[QuickAction | None]):
         save: Callable[[QuickAction], int],
         load_catalog: Callable[[], Catalog],
         check: Callable[[QuickAction], None] | None = None,
+        find_deal: Callable[[int], DealRef | None] | None = None,
         saved: Saved[QuickAction] | None = None,
         now: pendulum.DateTime,
         tz: str | None = None,
@@ -59,6 +60,7 @@ class QuickEntryScreen(ModalScreen[QuickAction | None]):
         self._load_catalog = load_catalog
         self._check = check  # who may write it (reads the store): run in a worker after each parsed line
         self._saved = saved  # the host's redraw before the prompt closes (forms.after_write)
+        self._find_deal = find_deal  # a deal the catalog does not hold (not open), by id: run in a worker
         self.catalog: Catalog | None = None
         self.now = now
         self.tz = tz
@@ -68,6 +70,7 @@ class QuickEntryScreen(ModalScreen[QuickAction | None]):
         """The id of the row written, set just before the screen dismisses with its action."""
         self._discard_armed = False  # Esc was pressed once on a typed line: the next Esc discards it
         self._choosing: tuple[str, AmbiguousName] | None = None  # the line and the names its list offers
+        self._submit_when_ready: str | None = None  # a line Enter was pressed on before the names were read
 
     def compose(self) -> ComposeResult:
         with Vertical(id="quick"):
@@ -85,11 +88,15 @@ class QuickEntryScreen(ModalScreen[QuickAction | None]):
 
     def _catalog_ready(self, catalog: Catalog) -> None:
         self.catalog = catalog
-        self._preview(self.query_one("#quick-input", Input).value)
+        line = self.query_one("#quick-input", Input).value
+        if self._submit_when_ready is not None and self._submit_when_ready == line:
+            self._submit(line)  # Enter was pressed before the names were read, on this line
+        else:
+            self._preview(line)
+        self._submit_when_ready = None
 
     def parse(self, text: str) -> QuickAction:
-        if self.catalog is None:  # Enter pressed before the worker finished: read the names now
-            self.catalog = self._load_catalog()
+        assert self.catalog is not None
         return parse_quick(text, store_lookup=self.catalog, now=self.now, tz=self.tz, currency=self.currency)
 
     def _show(self, message: str, state: str) -> None:
@@ -104,12 +111,33 @@ class QuickEntryScreen(ModalScreen[QuickAction | None]):
             return
         try:
             action = self.parse(text)
+        except UnknownDeal as exc:
+            self._show(str(exc), "idle")
+            self._look_up(exc.deal_id, text, submit=False)
         except CockpitError as exc:
             self._show(str(exc), "error")
         else:
             self._show(f"→ {action.describe()}", "ready")
             if self._check is not None:
                 self._check_allowed(text, action)
+
+    @work(thread=True, exclusive=True, group="quick-deal")
+    def _look_up(self, deal_id: int, text: str, *, submit: bool) -> None:
+        if self._find_deal is None:
+            return
+        ref = self._find_deal(deal_id)
+        self.app.call_from_thread(self._looked_up, deal_id, ref, text, submit)
+
+    def _looked_up(self, deal_id: int, ref: DealRef | None, text: str, submit: bool) -> None:
+        """The deal named by id is known now (or known not to exist): the line as it is now is parsed again, and
+        written when Enter was what asked and the line is unchanged."""
+        assert self.catalog is not None
+        self.catalog = self.catalog.with_deal(deal_id, ref)
+        line = self.query_one("#quick-input", Input).value
+        if submit and line == text:
+            self._submit(line)
+        elif not self.saving:
+            self._preview(line)
 
     @work(thread=True, exclusive=True, group="quick-check")
     def _check_allowed(self, text: str, action: QuickAction) -> None:
@@ -141,8 +169,16 @@ class QuickEntryScreen(ModalScreen[QuickAction | None]):
     def _submit(self, text: str) -> None:
         if self.saving:
             return
+        if self.catalog is None:  # the names are still being read (in a worker): written once they are
+            self._submit_when_ready = text
+            self._show("Reading names…", "idle")
+            return
         try:
             action = self.parse(text)
+        except UnknownDeal as exc:
+            self._show(str(exc), "idle")
+            self._look_up(exc.deal_id, text, submit=True)
+            return
         except AmbiguousName as exc:
             if exc.span is None:  # not a name this line can be rewritten at (a rep after "by")
                 self._show(str(exc), "error")

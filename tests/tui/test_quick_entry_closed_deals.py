@@ -1,0 +1,85 @@
+"""The quick-entry prompt names a deal that is not open by its id: looked up in a worker, shown with its title, written
+on Enter; and Enter pressed before the prompt has read its names writes the line once they are read."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+from textual.widgets import Input, Static
+
+from cockpit.core.quick import Catalog
+from cockpit.core.store import Store
+from cockpit.tui.screens.quick_entry import QuickEntryScreen
+from tests.support import settle
+
+
+def won_deal_id(db_path: Path, title: str) -> int:
+    with sqlite3.connect(db_path) as conn:
+        return conn.execute("SELECT id FROM deals WHERE title = ? AND stage = 'won'", (title,)).fetchone()[0]
+
+
+def latest_call(db_path: Path) -> tuple[int | None, str]:
+    with sqlite3.connect(db_path) as conn:
+        return conn.execute("SELECT deal_id, note FROM activities WHERE kind = 'call' ORDER BY id DESC").fetchone()
+
+
+async def test_a_won_deal_by_id_is_looked_up_shown_and_written(make_cockpit, db_path: Path) -> None:
+    deal_id = won_deal_id(db_path, "Acme renewal")  # Ana's, won on 5 November (tests.support.build_cockpit_db)
+    app = make_cockpit(as_rep="Ana Lima")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press(":")
+        await settle(pilot)
+        await pilot.press(*f'call #{deal_id} connected "thanks for the order"')
+        await settle(pilot)
+        preview = str(app.screen.query_one("#quick-preview", Static).render())
+        assert preview.startswith(f"→ Call · #{deal_id} Acme renewal (Acme)"), preview
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, QuickEntryScreen)
+    assert latest_call(db_path) == (deal_id, "thanks for the order")
+
+
+async def test_a_won_deal_by_title_is_refused_with_how_to_name_it(make_cockpit, db_path: Path) -> None:
+    app = make_cockpit(as_rep="Ana Lima")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press(":")
+        await settle(pilot)
+        await pilot.press(*'won "acme renewal"')
+        await settle(pilot)
+        preview = str(app.screen.query_one("#quick-preview", Static).render())
+        assert preview == "no open deal matches 'acme renewal'; titles match open deals: name another by its #id"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, QuickEntryScreen)  # nothing written, the line kept
+        assert app.screen.query_one("#quick-input", Input).value == 'won "acme renewal"'
+
+
+async def test_enter_before_the_names_are_read_writes_once_they_are(make_cockpit, db_path: Path, monkeypatch) -> None:
+    go = threading.Event()
+    read = Catalog.from_store
+
+    def held(store: Store) -> Catalog:
+        go.wait(10)  # the names are read only when the test says so
+        return read(store)
+
+    monkeypatch.setattr(Catalog, "from_store", staticmethod(held))
+    app = make_cockpit(as_rep="Ana Lima")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press(":")
+        await pilot.pause()
+        prompt = app.screen
+        assert isinstance(prompt, QuickEntryScreen) and prompt.catalog is None
+        prompt.query_one("#quick-input", Input).value = 'call acme connected "typed fast"'
+        await pilot.press("enter")
+        await pilot.pause()
+        assert str(prompt.query_one("#quick-preview", Static).render()) == "Reading names…"
+        assert latest_call(db_path)[1] != "typed fast"  # nothing written yet, and the UI did not wait
+        go.set()
+        await settle(pilot)
+        assert not isinstance(app.screen, QuickEntryScreen)
+    assert latest_call(db_path) == (None, "typed fast")
