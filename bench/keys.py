@@ -52,11 +52,21 @@ from pathlib import Path
 import pendulum
 
 from bench.ptyrun import PtyApp
+from cockpit.core.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 NOW, TZ = "2026-11-27T15:00:00", "UTC"
-KINDS = ("quick", "quick_deal", "form", "colleague", "colleague_cli")
+KINDS = (
+    "quick",
+    "quick_deal",
+    "form",
+    "colleague",
+    "colleague_cli",
+    "colleague_move",
+    "colleague_win",
+    "colleague_void",
+)
 DEFAULT_KINDS = ("quick", "quick_deal", "colleague")  # "form" at L: see PERFORMANCE.md (seconds on the UI thread)
 # The rep's own Calls row of "My KPIs" (not "Calls/opp"): "│ Calls   87   87   ▼4".
 CALLS_ROW = re.compile(r"│ Calls\s+([\d,]+)\s")
@@ -194,9 +204,15 @@ def one_write(app: PtyApp, target: Target, kind: str, number: int, quiet: float)
         key = b"\x13"  # ctrl+s
     mark = app.total_bytes
     start = time.perf_counter()
-    if kind == "colleague":
-        from cockpit.core.store import Store
-
+    screen_before = app.text()
+    drawn = {"numbers": lambda s: calls(s) == before + 1}  # every kind but these three adds one call
+    if kind == "colleague_void":
+        drawn = {"numbers": lambda s: calls(s) == before - 1}
+    elif kind in ("colleague_move", "colleague_win"):
+        drawn = {"numbers": lambda s: s != screen_before}
+    if kind in ("colleague_move", "colleague_win", "colleague_void"):
+        start = colleague_change(target, kind)
+    elif kind == "colleague":
         other = Store(target.db, user="bench-colleague")
         try:
             other.log_activity(kind="call", rep_id=target.rep_id, note=note, at=int(pendulum.parse(NOW).timestamp()))
@@ -212,7 +228,6 @@ def one_write(app: PtyApp, target: Target, kind: str, number: int, quiet: float)
             raise RuntimeError(f"cockpit log call failed: {done.stderr.strip()}")
         result["cli_ms"] = round((time.perf_counter() - start) * 1000, 1)
         start = time.perf_counter()  # the process has exited: its commit is done
-    drawn = {"numbers": lambda s: calls(s) == before + 1}
     if not kind.startswith("colleague"):
         app.send(key)
         drawn["close"] = lambda s: gone not in s
@@ -228,6 +243,31 @@ def one_write(app: PtyApp, target: Target, kind: str, number: int, quiet: float)
         app.settle(quiet, timeout=15)
         result["toast_gone_bytes"] = app.total_bytes - mark
     return result
+
+
+def colleague_change(target: Target, kind: str) -> float:
+    """Another user's move, win or void for the target rep; returns perf_counter once the commit has returned."""
+    other = Store(target.db, user="bench-colleague")
+    try:
+        at = int(pendulum.parse(NOW).timestamp())
+        if kind == "colleague_void":
+            (call_id,) = other.query(
+                "SELECT id FROM activities WHERE rep_id = ? AND kind = 'call' AND voided_at IS NULL"
+                " ORDER BY at DESC, id DESC LIMIT 1",
+                (target.rep_id,),
+            )[0]
+            other.void("activities", call_id, reason="bench")
+        else:
+            deal_id, stage = other.query(
+                "SELECT id, stage FROM deals WHERE rep_id = ? AND stage NOT IN ('won', 'lost') AND voided_at IS NULL"
+                " ORDER BY id LIMIT 1",
+                (target.rep_id,),
+            )[0]
+            to = "won" if kind == "colleague_win" else ("qualified" if stage == "proposal" else "proposal")
+            other.move_deal(deal_id, to, at=at)
+    finally:
+        other.close()
+    return time.perf_counter()
 
 
 def summary(values: list[float]) -> dict:
