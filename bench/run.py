@@ -45,7 +45,7 @@ OUT = ROOT / "bench" / "out"
 END = "2026-11-27"
 NOW = "2026-11-27T15:00:00"
 TZ = "UTC"
-SIZES = {"S": None, "M": (50, 24), "L": (200, 24)}
+SIZES = {"S": None, "M": (50, 24), "L": (200, 24), "XL": (400, 36)}
 
 
 def database(size: str) -> Path:
