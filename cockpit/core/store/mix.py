@@ -76,12 +76,17 @@ def deal_mix(
             params,
         ).fetchall()
         # New customers: the account's first won deal ever closes in the period; credited to that deal (lowest id
-        # on a tie) so that an account counts once.
+        # on a tie) so that an account counts once. Read from the period's wins (deals_closed), each account checked
+        # for an earlier win (deals_account): the first win of every account ever, grouped, cost ~90 ms a call at
+        # 200 reps and grew with the history.
         new = conn.execute(
             f"""WITH first AS (
-                  SELECT account_id, min(closed_at) AS first_at FROM deals
-                  WHERE stage = 'won' AND voided_at IS NULL AND account_id IS NOT NULL GROUP BY account_id
-                  HAVING min(closed_at) >= :s AND min(closed_at) < :e),
+                  SELECT w.account_id, min(w.closed_at) AS first_at FROM deals w
+                  WHERE w.stage = 'won' AND w.closed_at >= :s AND w.closed_at < :e AND w.voided_at IS NULL
+                    AND w.account_id IS NOT NULL
+                    AND NOT EXISTS (SELECT 1 FROM deals p WHERE p.account_id = w.account_id AND p.stage = 'won'
+                                    AND p.closed_at < :s AND p.voided_at IS NULL)
+                  GROUP BY w.account_id),
                 deal AS (SELECT (SELECT d2.id FROM deals d2 WHERE d2.account_id = f.account_id AND d2.stage = 'won'
                     AND d2.voided_at IS NULL AND d2.closed_at = f.first_at ORDER BY d2.id LIMIT 1) AS id FROM first f)
                 SELECT {key_sql} AS k, count(*) FROM deal x JOIN deals d ON d.id = x.id
