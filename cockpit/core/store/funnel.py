@@ -27,15 +27,6 @@ class StageCohort:
 
 
 @dataclass(frozen=True)
-class EndedStay:
-    """One stay of a rep's deal in an open stage that ended in the period, and how long it lasted."""
-
-    stage: str
-    rep_id: int
-    days: float
-
-
-@dataclass(frozen=True)
 class StaleDeals:
     """A rep's open deals last updated before the cutoff: how many, their amount, the oldest update."""
 
@@ -52,7 +43,7 @@ class FunnelCounts:
 
     open_stages: tuple[str, ...]  # in pipeline order
     cohorts: tuple[StageCohort, ...]
-    ended: tuple[EndedStay, ...]
+    ended: dict[tuple[int, str], list[float]]  # (rep id, open stage) -> days of each stay that ended in the period
     stale: tuple[StaleDeals, ...]  # most stale deals first, then by rep name
     rep_names: dict[int, str]
 
@@ -63,7 +54,7 @@ class FunnelCounts:
 # per deal: the work follows the period's deals, not the history. (Joined the other way, the planner scanned every
 # history row ever written; computing the stays with a window function then cost a sort of all of them in SQLite,
 # ~100 ms at 200 reps, where sorting each deal's few rows below costs a few.)
-_HISTORY = """SELECT a.id, a.rep_id, h.id, h.at, h.to_stage FROM (
+_HISTORY = """SELECT a.id, h.at, h.id, h.to_stage, a.rep_id FROM (
     SELECT d.id, d.rep_id FROM deals d
     WHERE d.closed_at IS NULL AND d.created_at < :e AND d.voided_at IS NULL{flt}
     UNION ALL
@@ -83,9 +74,12 @@ def funnel_counts(
         params["team"] = team
     with store.read() as conn:
         stages = conn.execute("SELECT name, position, is_open FROM stages ORDER BY position").fetchall()
-        histories: dict[int, list[tuple[int, int, str, int]]] = defaultdict(list)
-        for deal_id, rep_id, row_id, at, to_stage in conn.execute(_HISTORY.format(flt=flt), params):
-            histories[deal_id].append((at, row_id, to_stage, rep_id))
+        # ~20k rows at 200 reps: plain tuples (not the connection's Row objects), each kept whole in its deal's list.
+        cursor = conn.cursor()
+        cursor.row_factory = None
+        histories: dict[int, list[tuple[int, int, int, str, int]]] = defaultdict(list)
+        for row in cursor.execute(_HISTORY.format(flt=flt), params):
+            histories[row[0]].append(row)
         # From the open stages to their deals (deals_rep_stage): the open deals only. Joined from deals, the planner
         # read every deal ever made and its row for updated_at (~200 ms at 200 reps).
         stale_rows = conn.execute(
@@ -109,47 +103,45 @@ def funnel_counts(
 
 
 def _stays(
-    histories: dict[int, list[tuple[int, int, str, int]]],
+    histories: dict[int, list[tuple[int, int, int, str, int]]],
     position: dict[str, int],
     open_position: dict[str, int],
     start_ts: int,
     end_ts: int,
-) -> tuple[tuple[StageCohort, ...], tuple[EndedStay, ...]]:
-    """The cohorts and ended stays from each deal's history rows (at, id, to_stage, rep id).
+) -> tuple[tuple[StageCohort, ...], dict[tuple[int, str], list[float]]]:
+    """The cohorts and the days of the ended stays, from each deal's history rows (deal id, at, id, to_stage, rep id).
 
     A stay begins at a history row and ends at the deal's next one in (at, id) order. It is in the cohort of its
     stage when that stage is open and the stay overlaps ``[start_ts, end_ts)``; it counts as advanced when a later row
     of the deal (by at, then id) reaches a stage further on than lost. A stay of an open stage that ended in the
-    period gives its length in days. Cohorts come in (stage position, rep id) order, ended stays in deal order."""
+    period gives its length in days, under (rep id, stage). Cohorts come in (stage position, rep id) order."""
+    nowhere = float("-inf")
+    # The position a later row counts for: lost, and a stage no longer configured, reach nowhere.
+    reach = {name: p for name, p in position.items() if name != "lost"}
     members: dict[tuple[str, int], set[int]] = defaultdict(set)
     advanced: dict[tuple[str, int], set[int]] = defaultdict(set)
-    ended: list[EndedStay] = []
+    ended: dict[tuple[int, str], list[float]] = defaultdict(list)
     for deal_id, rows in histories.items():
-        rows.sort()
-        # The furthest stage (not lost) any later row reaches, for each row: one pass from the end.
-        furthest: list[int | None] = [None] * len(rows)
-        best: int | None = None
-        for i in range(len(rows) - 1, -1, -1):
-            furthest[i] = best
-            to_stage = rows[i][2]
-            reached = position.get(to_stage)
-            if to_stage != "lost" and reached is not None and (best is None or reached > best):
-                best = reached
-        for i, (entered, _row_id, stage, rep_id) in enumerate(rows):
+        if len(rows) > 1:
+            rows.sort()
+        # From the last row back: the furthest stage any later row reaches, and when the stay of each row ended.
+        best = nowhere
+        left: int | None = None
+        for row in reversed(rows):
+            _deal, entered, _row_id, stage, rep_id = row
             here = open_position.get(stage)
-            if here is None:
-                continue
-            left = rows[i + 1][0] if i + 1 < len(rows) else None
-            if entered < end_ts and (left is None or left >= start_ts):
-                members[(stage, rep_id)].add(deal_id)
-                later = furthest[i]
-                if later is not None and later > here:
-                    advanced[(stage, rep_id)].add(deal_id)
-            if left is not None and start_ts <= left < end_ts:
-                ended.append(EndedStay(stage, rep_id, (left - entered) / 86400.0))
+            if here is not None:
+                if entered < end_ts and (left is None or left >= start_ts):
+                    key = (stage, rep_id)
+                    members[key].add(deal_id)
+                    if best > here:
+                        advanced[key].add(deal_id)
+                if left is not None and start_ts <= left < end_ts:
+                    ended[(rep_id, stage)].append((left - entered) / 86400.0)
+            reached = reach.get(stage, nowhere)
+            if reached > best:
+                best = reached
+            left = entered
     keys = sorted(members, key=lambda k: (open_position[k[0]], k[1]))
-    cohorts = tuple(
-        StageCohort(stage, rep_id, len(members[(stage, rep_id)]), len(advanced[(stage, rep_id)]))
-        for stage, rep_id in keys
-    )
-    return cohorts, tuple(ended)
+    cohorts = tuple(StageCohort(key[0], key[1], len(members[key]), len(advanced[key])) for key in keys)
+    return cohorts, ended
