@@ -412,10 +412,12 @@ def open_deal_rows(
         values.append(overdue_before)
     if not conditions:
         return []
+    # From the open stages to their deals (deals_rep_stage): the deals open now, not every deal ever made (the
+    # planner scanned deals in id order for the ORDER BY, 27 ms at 200 reps against 5).
     rows = store.query(
         f"""SELECT d.id, d.title, d.rep_id, r.name, d.stage, d.amount, d.expected_close
-            FROM deals d JOIN reps r ON r.id = d.rep_id
-            WHERE d.voided_at IS NULL AND d.stage IN (SELECT name FROM stages WHERE is_open = 1)
+            FROM stages s CROSS JOIN deals d ON d.stage = s.name JOIN reps r ON r.id = d.rep_id
+            WHERE s.is_open = 1 AND d.voided_at IS NULL
               AND ({" OR ".join(conditions)}){clause} ORDER BY d.id""",
         [*values, *params],
     )
