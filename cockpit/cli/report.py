@@ -105,7 +105,9 @@ def run(args: argparse.Namespace) -> int:
     # Names and titles are other people's text: nothing in them may act on the terminal (JSON escapes them).
     # The table fits the terminal (COLUMNS, else the terminal's size, else 80 when it is a pipe or a file).
     width = shutil.get_terminal_size().columns if args.format == "table" else None
-    text = render(report, args.format, currency=settings.currency, width=width)
+    # JSON is indented for a person at a terminal and compact for a pipe or a file, as gh does (docs/KPIS.md).
+    compact = not sys.stdout.isatty()
+    text = render(report, args.format, currency=settings.currency, width=width, compact=compact)
     if args.format in ("table", "markdown"):
         text = for_terminal(text)  # issue 21: "—" as "-" where the locale is not UTF-8, columns kept
     print(inert_json(text) if args.format == "json" else inert(text))

@@ -10,8 +10,8 @@
   now, and the median days spent in the stage over the stays that ended in the period. Team and per rep.
 * **Stale deals**: open deals whose last update is older than ``stale_days`` before now, per rep.
 
-All aggregation runs in SQL, in the store (:mod:`cockpit.core.store.mix`, :mod:`cockpit.core.store.funnel`: GROUP BY,
-stays by window functions); this module divides and takes medians. Money in minor units.
+All counting runs in the store (:mod:`cockpit.core.store.mix`: GROUP BY; :mod:`cockpit.core.store.funnel`: the
+stays of the period's deals); this module divides and takes medians. Money in minor units.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from cockpit.core.periods import Period, month_shares
 from cockpit.core.report import to_major
 from cockpit.core.store import Store
 from cockpit.core.store.funnel import funnel_counts
-from cockpit.core.store.mix import deal_mix
+from cockpit.core.store.mix import DealMix, deal_mixes
 
 NO_VALUE = "(none)"  # the label of deals with no source, or no account segment
 
@@ -65,17 +65,16 @@ class MixRow:
         }
 
 
-def _mix(
-    store: Store, period: Period, by: Literal["channel", "segment"], *, team: str | None, with_costs: bool
-) -> list[MixRow]:
-    mix = deal_mix(
-        store,
-        by=by,
-        start_ts=period.start_ts,
-        end_ts=period.end_ts,
-        team=team,
-        cost_months=[share.month for share in month_shares(period)] if with_costs else None,
-    )
+def _mix(store: Store, period: Period, by: Literal["channel", "segment"], *, team: str | None) -> list[MixRow]:
+    return _rows(period, _read(store, period, team)[by], with_costs=by == "channel")
+
+
+def _read(store: Store, period: Period, team: str | None) -> dict[str, DealMix]:
+    months = [share.month for share in month_shares(period)]
+    return deal_mixes(store, start_ts=period.start_ts, end_ts=period.end_ts, team=team, cost_months=months)
+
+
+def _rows(period: Period, mix: DealMix, *, with_costs: bool) -> list[MixRow]:
     found, costs, new_by_key = mix.counts, mix.costs, mix.new_customers
     keys = sorted(set(found) | set(costs) | set(new_by_key), key=lambda k: (k == "", k))
     out: list[MixRow] = []
@@ -113,12 +112,20 @@ def _mix(
 
 def channels(store: Store, period: Period, *, team: str | None = None) -> list[MixRow]:
     """Deals by source/channel in ``period``, with CAC from the costs tagged with that channel."""
-    return _mix(store, period, "channel", team=team, with_costs=True)
+    return _mix(store, period, "channel", team=team)
 
 
 def segments(store: Store, period: Period, *, team: str | None = None) -> list[MixRow]:
     """Deals by their account's segment in ``period`` (no CAC: costs are not tagged by segment)."""
-    return _mix(store, period, "segment", team=team, with_costs=False)
+    return _mix(store, period, "segment", team=team)
+
+
+def channels_and_segments(
+    store: Store, period: Period, *, team: str | None = None
+) -> tuple[list[MixRow], list[MixRow]]:
+    """:func:`channels` and :func:`segments` from one read of the period's deals."""
+    mixes = _read(store, period, team)
+    return _rows(period, mixes["channel"], with_costs=True), _rows(period, mixes["segment"], with_costs=False)
 
 
 @dataclass(frozen=True)
@@ -201,8 +208,8 @@ def funnel(store: Store, period: Period, *, now: int, stale_days: int = 14, team
     days: dict[int, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for cohort in found.cohorts:
         counts[cohort.rep_id][cohort.stage] = (cohort.deals, cohort.advanced)
-    for stay in found.ended:
-        days[stay.rep_id][stay.stage].append(stay.days)
+    for (rep_id, stage), spent in found.ended.items():
+        days[rep_id][stage].extend(spent)
 
     def steps(rep_ids: Iterable[int]) -> tuple[FunnelStep, ...]:
         """The funnel over the stays of ``rep_ids`` (the team: every rep with a stay)."""

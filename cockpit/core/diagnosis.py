@@ -119,11 +119,24 @@ def robust_z(x: float, values: Sequence[float], *, floor: float = 0.0) -> float:
     ``floor`` is the smallest spread allowed: the sampling noise of ``x`` itself (see :func:`noise`)."""
     if not values:
         return 0.0
+    return z_against(x, robust_spread(values), floor=floor)
+
+
+def robust_spread(values: Sequence[float]) -> tuple[float, float]:
+    """(median, spread) of non-empty ``values``: the spread is 1.4826 · MAD, or with MAD 0, 1.2533 · mean absolute
+    deviation (0 when all values agree). Worked out once when many values are scored against the same ones (every
+    rep against the team): per score, the two medians made the diagnosis quadratic in the number of reps."""
     mid = statistics.median(values)
-    mad = statistics.median([abs(v - mid) for v in values])
-    scale = _MAD_SCALE * mad
+    deviations = [abs(v - mid) for v in values]
+    scale = _MAD_SCALE * statistics.median(deviations)
     if scale == 0:
-        scale = _MEAN_AD_SCALE * statistics.fmean([abs(v - mid) for v in values])
+        scale = _MEAN_AD_SCALE * statistics.fmean(deviations)
+    return mid, scale
+
+
+def z_against(x: float, spread: tuple[float, float], *, floor: float = 0.0) -> float:
+    """:func:`robust_z` of ``x`` against a :func:`robust_spread`, the spread no smaller than ``floor``."""
+    mid, scale = spread
     scale = max(scale, floor)
     if scale == 0:
         return 0.0
@@ -211,6 +224,9 @@ def diagnose(
         trend = dash.rep_trends[rep_id]
         return {k: series[i] for k, series in trend.items()}
 
+    # Each rep's KPI values in each past period, built once for every KPI below.
+    past_rows = {r.rep_id: [rep_values(r.rep_id, i) for i in past] for r in reps}
+
     def usual_revenue(series: Sequence[float | int | None], current: float | int | None) -> float | None:
         """The median revenue of the past periods; without any, this period's (projected while it runs)."""
         seen = [series[i] for i in past if series[i] is not None]
@@ -237,11 +253,9 @@ def diagnose(
         scale = 1 / progress if kpi in PROJECTED and 0 < progress < 1 else 1.0
         projected = {rid: v * scale for rid, v in current.items()}
         compare_history = kpi not in IMMATURE or (mature and progress >= 1)
-        past_values: dict[int, list[float]] = {}
-        for r in reps:
-            seen = [_measurable(kpi, rep_values(r.rep_id, i)) for i in past]
-            past_values[r.rep_id] = [v for v in seen if v is not None]
-        team_past = [median(_measurable(kpi, rep_values(r.rep_id, i)) for r in reps) for i in past]
+        measured = {r.rep_id: [_measurable(kpi, row) for row in past_rows[r.rep_id]] for r in reps}
+        past_values = {rid: [v for v in seen if v is not None] for rid, seen in measured.items()}
+        team_past = [median(measured[r.rep_id][j] for r in reps) for j in range(len(past))]
         team_past = [v for v in team_past if v is not None]
 
         # How each measurable rep moved against their own history (the "most reps moved" test and signal 3).
@@ -296,12 +310,12 @@ def diagnose(
         # 2. Each rep against the team's distribution this period.
         flagged: set[int] = set()
         if len(current) >= MIN_REPS and team_now is not None and kpi not in NOT_BETWEEN_REPS:
-            values = list(current.values())
+            spread = robust_spread(list(current.values()))
             for r in reps:
                 value = current.get(r.rep_id)
                 if value is None:
                     continue
-                z = robust_z(value, values, floor=noise(kpi, team_now, r.values))
+                z = z_against(value, spread, floor=noise(kpi, team_now, r.values))
                 far = abs(value - team_now) >= MIN_RELATIVE * abs(team_now) if team_now else value != 0
                 if abs(z) < Z_THRESHOLD or not far:
                     continue

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import pendulum
 
-from cockpit.core.analysis import Funnel, MixRow, channels, funnel, segments
+from cockpit.core.analysis import Funnel, MixRow, channels_and_segments, funnel
 from cockpit.core.config import Settings
 from cockpit.core.diagnosis import DEFAULT_HISTORY, DIAGNOSED_KPIS, Signal, diagnose
 from cockpit.core.kpi import Dashboard
@@ -75,12 +75,13 @@ def compute_insights(
         dash, currency=currency, history=history, progress=progress, mature=mature, team_wide=TEAM_WIDE_KPIS
     )
     verdict = compute_verdict(dash, tgt, currency=currency, window=window)
+    by_channel, by_segment = channels_and_segments(store, dash.period, team=dash.team_filter)
     return Insights(
         verdict=verdict,
         targets=tgt,
         diagnosis=tuple(signals),
-        channels=tuple(channels(store, dash.period, team=dash.team_filter)),
-        segments=tuple(segments(store, dash.period, team=dash.team_filter)),
+        channels=tuple(by_channel),
+        segments=tuple(by_segment),
         funnel=funnel(store, dash.period, now=_epoch(now), stale_days=stale_days, team=dash.team_filter),
         currency=currency,
     )

@@ -81,18 +81,24 @@ def _exit(d: DealEnd) -> str:
 
 def waterfalls(at_start: list[DealEnd], at_end: list[DealEnd], start_ts: int) -> tuple[Waterfall, dict[int, Waterfall]]:
     """The team's and each rep's waterfall from the deals as they stood at the start (open ones) and at the end."""
-    team: dict[str, Step] = defaultdict(Step)
-    reps: dict[int, dict[str, Step]] = defaultdict(lambda: defaultdict(Step))
+    # Each line's [money, deals] summed in place, made Steps once at the end: a new Step per deal and line (two or
+    # three per deal, each a frozen dataclass) was most of the waterfall's 70 ms at 200 reps.
+    team: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    reps: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     began = {d.id: d for d in at_start}
     ended = {d.id: d for d in at_end}
 
-    def add(rep_id: int, line: str, step: Step, *, team_too: bool = True) -> None:
-        reps[rep_id][line] = reps[rep_id][line] + step
+    def add(rep_id: int, line: str, value: int, count: int, *, team_too: bool = True) -> None:
+        cell = reps[rep_id][line]
+        cell[0] += value
+        cell[1] += count
         if team_too:
-            team[line] = team[line] + step
+            cell = team[line]
+            cell[0] += value
+            cell[1] += count
 
     for d in at_start:
-        add(d.rep_id, "start", Step(d.amount, 1))
+        add(d.rep_id, "start", d.amount, 1)
     for d in at_end:
         before = began.get(d.id)
         now_open = d.is_open and not d.voided
@@ -100,28 +106,29 @@ def waterfalls(at_start: list[DealEnd], at_end: list[DealEnd], start_ts: int) ->
             created = d.created_at >= start_ts and not d.voided
             if created and d.stage in ("won", "lost"):
                 # Created and closed within the period: in and out again, shown on both lines.
-                add(d.rep_id, "created", Step(d.amount, 1))
-                add(d.rep_id, d.stage, Step(-d.amount, -1))
+                add(d.rep_id, "created", d.amount, 1)
+                add(d.rep_id, d.stage, -d.amount, -1)
             continue
         if before is None:  # entered: new, or reopened, restored, or in a stage not configured before
-            add(d.rep_id, "created" if d.created_at >= start_ts else "other", Step(d.amount, 1))
+            add(d.rep_id, "created" if d.created_at >= start_ts else "other", d.amount, 1)
         elif before.rep_id != d.rep_id:
             # Moved to another rep: out of one rep's waterfall and into the other's; the team sees an amount change.
-            add(before.rep_id, "other", Step(-before.amount, -1), team_too=False)
-            add(d.rep_id, "other", Step(before.amount, 1), team_too=False)
+            add(before.rep_id, "other", -before.amount, -1, team_too=False)
+            add(d.rep_id, "other", before.amount, 1, team_too=False)
             before = DealEnd(before.id, d.rep_id, before.stage, True, False, before.amount, before.created_at)
         if before is not None and d.amount != before.amount:
-            add(d.rep_id, "amount_changes", Step(d.amount - before.amount, 0))
+            add(d.rep_id, "amount_changes", d.amount - before.amount, 0)
         if now_open:
-            add(d.rep_id, "end", Step(d.amount, 1))
+            add(d.rep_id, "end", d.amount, 1)
         elif before is not None or d.created_at >= start_ts:
-            add(d.rep_id, _exit(d), Step(-d.amount, -1))
+            add(d.rep_id, _exit(d), -d.amount, -1)
     for deal_id, d in began.items():
         if deal_id not in ended:  # not a candidate at the end any more (cannot happen with the store's rules)
-            add(d.rep_id, "other", Step(-d.amount, -1))
+            add(d.rep_id, "other", -d.amount, -1)
 
-    def fall(lines: Mapping[str, Step]) -> Waterfall:
-        return Waterfall(lines.get("start", Step()), {k: lines.get(k, Step()) for k in STEPS}, lines.get("end", Step()))
+    def fall(lines: Mapping[str, list[int]]) -> Waterfall:
+        steps = {name: Step(*lines[name]) if name in lines else Step() for name in ("start", *STEPS, "end")}
+        return Waterfall(steps["start"], {k: steps[k] for k in STEPS}, steps["end"])
 
     return fall(team), {rep_id: fall(lines) for rep_id, lines in reps.items()}
 

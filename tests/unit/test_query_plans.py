@@ -29,7 +29,9 @@ from cockpit.core.kpi_cache import cache_for
 from cockpit.core.periods import last_n, parse_period
 from cockpit.core.store import SCHEMA_V1, SCHEMA_VERSION, Store, run_script
 from cockpit.core.store.deal_page import deal_detail
-from cockpit.core.store.forecasting import open_deals_at
+from cockpit.core.store.forecasting import deals_between, open_deals_at
+from cockpit.core.store.funnel import funnel_counts
+from cockpit.core.store.mix import deal_mix
 from cockpit.core.views import pipeline_with_deals
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -418,4 +420,42 @@ def test_call_logged_in_another_bucket_updates_calls_to_win_of_the_won_bucket(tm
     assert board.team_trend["calls"] == [1, 0, 0]  # the call itself counts in January
     store.void("activities", call, reason="wrong deal")
     assert dashboard(store, PERIOD, trend=3).team["calls_to_win"] == 0.0
+    store.close()
+
+
+def test_the_reports_reads_follow_the_period_not_the_history(tmp_path: Path) -> None:
+    """`cockpit report`'s funnel, new customers, movement and default period (issue 24): each read starts from the
+    period's deals on an index (deals alive in it, its wins, the open stages, the last entry of each activity kind),
+    so the report does not grow with the years of history behind the period; no scan of deals, the stage history or
+    activities."""
+    db = tmp_path / "sample.db"
+    shutil.copy(ROOT / "sample.db", db)
+    store = Store(db)
+    period = parse_period("2026-11", tz=TZ)
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    for team in (None, "North"):
+        found = funnel_counts(
+            store, start_ts=period.start_ts, end_ts=period.end_ts, stale_before=period.end_ts, team=team
+        )
+        mix = deal_mix(store, by="channel", start_ts=period.start_ts, end_ts=period.end_ts, team=team)
+        at_start, at_end = deals_between(store, period.start_ts, period.end_ts, team=team)
+    assert store.latest_activity_ts() is not None
+    store.conn.set_trace_callback(None)
+    assert found.cohorts and mix.counts and at_start and at_end  # the sample has data then: the reads ran
+    wanted = {
+        "CROSS JOIN stage_history h ON": ["COVERING INDEX deals_open_at_end", "COVERING INDEX stage_history_at_end"],
+        "count(*), sum(d.amount), min(d.updated_at)": ["INDEX deals_rep_stage"],
+        "NOT EXISTS": ["COVERING INDEX deals_closed", "INDEX deals_account"],
+        "AS at_start": ["INDEX deals_open_at_end", "COVERING INDEX stage_history_at_end"],
+        "SELECT max(m)": ["COVERING INDEX activities_kind_at"],
+    }
+    for marker, indexes in wanted.items():
+        sql = [s for s in statements if marker in s]
+        assert sql, marker
+        for plan in _plans(store.conn, sql):
+            text = "\n".join(plan)
+            for index in indexes:
+                assert index in text, (marker, text)
+            assert not re.search(r"^SCAN (deals|stage_history|activities|d|h|w|p|x|a)\b", text, re.M), text
     store.close()

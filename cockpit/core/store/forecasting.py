@@ -156,24 +156,34 @@ def _states(
 ) -> list[tuple[sqlite3.Row | tuple, str, bool, bool, int, int, int | None]]:
     clause, team_params = _team_clause(team)
     sql = _STATE.format(candidates=candidates, team=clause)
-    out = []
-    for row in conn.execute(sql, [moment, moment, *params, *team_params]):
-        deal_id, rep_id, amount, expected, _created, _closed, stage, voided_at, at_stage = row
-        fix = corrections.get(deal_id)
-        if fix:
-            rep_id = fix.get("rep_id", rep_id)
-            amount = fix.get("amount", amount)
-            expected = fix.get("expected_close", expected)
-            voided_at = fix.get("voided_at", voided_at)
-        # The pipeline KPIs' rule: the stage of the last history row before the moment when it is a configured one,
-        # else the deal's own (open unless won or lost).
-        if at_stage in open_stage:
-            name, is_open = at_stage, open_stage[at_stage]
-        else:
-            name, is_open = stage, stage not in ("won", "lost")
-        voided = voided_at is not None and int(voided_at) < moment
-        out.append((row, name, is_open, voided, int(rep_id), int(amount), None if expected is None else int(expected)))
-    return out
+    rows = conn.execute(sql, [moment, moment, *params, *team_params])
+    return [_state(row, row[8], moment, corrections, open_stage) for row in rows]
+
+
+def _state(
+    row: sqlite3.Row | tuple,
+    at_stage: str | None,
+    moment: int,
+    corrections: dict[int, dict[str, object]],
+    open_stage: dict[str, bool],
+) -> tuple[sqlite3.Row | tuple, str, bool, bool, int, int, int | None]:
+    """One deal as it stood at ``moment`` from its row (id, rep_id, amount, expected_close, created_at, closed_at,
+    stage, voided_at, ...) and ``at_stage``, the stage of its last history row before the moment."""
+    deal_id, rep_id, amount, expected, _created, _closed, stage, voided_at = row[:8]
+    fix = corrections.get(deal_id)
+    if fix:
+        rep_id = fix.get("rep_id", rep_id)
+        amount = fix.get("amount", amount)
+        expected = fix.get("expected_close", expected)
+        voided_at = fix.get("voided_at", voided_at)
+    # The pipeline KPIs' rule: the stage of the last history row before the moment when it is a configured one,
+    # else the deal's own (open unless won or lost).
+    if at_stage in open_stage:
+        name, is_open = at_stage, open_stage[at_stage]
+    else:
+        name, is_open = stage, stage not in ("won", "lost")
+    voided = voided_at is not None and int(voided_at) < moment  # type: ignore[call-overload]
+    return row, name, is_open, voided, int(rep_id), int(amount), None if expected is None else int(expected)  # type: ignore[call-overload]
 
 
 _OPEN_AT = """SELECT d.id, :m, d.rep_id, coalesce(st.name, d.stage), d.amount, d.expected_close, d.created_at,
@@ -298,26 +308,38 @@ def pipeline_cells_at(
     return out
 
 
+# Each deal not closed before ``start`` and created before ``end``, with the stage of its last history row before the
+# start (for those created before it) and before the end.
+_BETWEEN = """SELECT d.id, d.rep_id, d.amount, d.expected_close, d.created_at, d.closed_at, d.stage, d.voided_at,
+       CASE WHEN d.created_at < ?1 THEN (SELECT h.to_stage FROM stage_history h WHERE h.deal_id = d.id AND h.at < ?1
+        ORDER BY h.at DESC, h.id DESC LIMIT 1) END AS at_start,
+       (SELECT h.to_stage FROM stage_history h WHERE h.deal_id = d.id AND h.at < ?2
+        ORDER BY h.at DESC, h.id DESC LIMIT 1) AS at_end
+FROM deals d WHERE d.created_at < ?2 AND (d.closed_at IS NULL OR d.closed_at >= ?1){team}"""
+
+
 def deals_between(
     store: Store, start: int, end: int, *, team: str | None = None
 ) -> tuple[list[DealEnd], list[DealEnd]]:
     """For the movement of ``[start, end)``: the deals open at ``start`` and the deals created in the period, each as
     it stood at ``start`` (first list, open ones only) and at ``end`` (second list, open or not: every deal open at
     the start, created in the period, or open at the end)."""
+    clause, team_params = _team_clause(team)
     with store.read() as conn:
         open_stage = _stage_rows(conn)
         changes = _changes_since(conn, start)
-
-        def ends(moment: int, candidates: str, params: list[object]) -> list[DealEnd]:
-            rows = _states(conn, moment, candidates, params, team, _as_of(changes, moment), open_stage)
-            return [
-                DealEnd(row[0], rep_id, stage, is_open, voided, amount, row[4])
-                for row, stage, is_open, voided, rep_id, amount, _expected in rows
-            ]
-
-        at_start = [d for d in ends(start, "d.closed_at IS NULL OR d.closed_at >= ?", [start]) if d.is_open]
-        # At the end: every deal not closed before the start (open at the start, created since, or reopened).
-        at_end = ends(end, "d.closed_at IS NULL OR d.closed_at >= ?", [start])
+        at_start_fix, at_end_fix = _as_of(changes, start), _as_of(changes, end)
+        at_start: list[DealEnd] = []
+        at_end: list[DealEnd] = []
+        # Both states of every deal not closed before the start, in one read (each list was one read of the same deals).
+        for row in conn.execute(_BETWEEN.format(team=clause), [start, end, *team_params]):
+            created_at = row[4]
+            if created_at < start:
+                state = _state(row, row[8], start, at_start_fix, open_stage)
+                if state[2]:
+                    at_start.append(DealEnd(row[0], state[4], state[1], state[2], state[3], state[5], created_at))
+            state = _state(row, row[9], end, at_end_fix, open_stage)
+            at_end.append(DealEnd(row[0], state[4], state[1], state[2], state[3], state[5], created_at))
     return at_start, at_end
 
 
@@ -390,10 +412,12 @@ def open_deal_rows(
         values.append(overdue_before)
     if not conditions:
         return []
+    # From the open stages to their deals (deals_rep_stage): the deals open now, not every deal ever made (the
+    # planner scanned deals in id order for the ORDER BY, 27 ms at 200 reps against 5).
     rows = store.query(
         f"""SELECT d.id, d.title, d.rep_id, r.name, d.stage, d.amount, d.expected_close
-            FROM deals d JOIN reps r ON r.id = d.rep_id
-            WHERE d.voided_at IS NULL AND d.stage IN (SELECT name FROM stages WHERE is_open = 1)
+            FROM stages s CROSS JOIN deals d ON d.stage = s.name JOIN reps r ON r.id = d.rep_id
+            WHERE s.is_open = 1 AND d.voided_at IS NULL
               AND ({" OR ".join(conditions)}){clause} ORDER BY d.id""",
         [*values, *params],
     )

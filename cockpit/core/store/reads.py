@@ -12,6 +12,7 @@ from typing import Any
 from cockpit.core.errors import NotFoundError, ValidationError
 from cockpit.core.store.connection import StoreConnection
 from cockpit.core.store.records import (
+    ACTIVITY_KINDS,
     Account,
     Activity,
     AuditEntry,
@@ -265,12 +266,22 @@ class Reads(StoreConnection):
         return [audit_from_row(r) for r in rows]
 
     def latest_activity_ts(self) -> int | None:
-        """The latest recorded moment (a closed deal, a creation or an activity), to anchor an archive's report."""
+        """The latest recorded moment (a closed deal, a creation or an activity), to anchor an archive's report.
+
+        The latest live activity is the latest of each kind's, each read from the end of its range of the covering
+        activities_kind_at index (a kind is one of ACTIVITY_KINDS, the table's CHECK), and the latest close from the
+        end of deals_open_at_end: max(at) over all activities visited every index entry (~100 ms at 200 reps), for
+        the report's default period whenever the current month is empty. The latest creation is still a scan of a
+        covering index of deals (a deal's creation may follow its close in imported data), ~10 ms at 200 reps."""
+        kinds = " UNION ALL ".join("SELECT ? AS kind" for _ in ACTIVITY_KINDS)
         row = self.query(
-            """SELECT max(m) FROM (
-                 SELECT max(at) AS m FROM activities WHERE voided_at IS NULL
-                 UNION ALL SELECT max(closed_at) FROM deals WHERE voided_at IS NULL
-                 UNION ALL SELECT max(created_at) FROM deals WHERE voided_at IS NULL)"""
+            f"""SELECT max(m) FROM (
+                 SELECT (SELECT x.at FROM activities x WHERE x.kind = k.kind AND x.voided_at IS NULL
+                         ORDER BY x.at DESC LIMIT 1) AS m FROM ({kinds}) k
+                 UNION ALL SELECT (SELECT closed_at FROM deals WHERE voided_at IS NULL AND closed_at IS NOT NULL
+                                   ORDER BY closed_at DESC LIMIT 1)
+                 UNION ALL SELECT max(created_at) FROM deals WHERE voided_at IS NULL)""",
+            ACTIVITY_KINDS,
         )[0]
         return row[0]
 
