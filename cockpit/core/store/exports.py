@@ -1,14 +1,16 @@
-"""The rows an export writes, streamed as dicts keyed by column name (``cockpit export``).
+"""The rows an export writes, streamed as dicts through sqlite-utils (``cockpit export``).
 
-Each query names every column once (no two alike), so a row is ``dict(zip(columns, row))`` of the read cursor.
-sqlite-utils' ``Database.query`` did this before, at the price of its import (~65 ms, with click, dateutil and
-pluggy) at every start of every command: the command line imports each sub-command's modules to build its parser.
+sqlite-utils' ``Database.query`` yields each row as a dict keyed by column name, which is what the export's CSV
+writer wants; it is imported here, by the one module that needs it, so that the interface's start never loads it.
+Plugins are not run: a shared server's members must not make each other run code through an installed plugin.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
+
+import sqlite_utils
 
 if TYPE_CHECKING:
     from cockpit.core.store import Store
@@ -36,7 +38,5 @@ def export_rows(store: Store, what: str) -> Iterator[dict[str, Any]]:
     """The rows of ``what`` (a key of :data:`EXPORT_QUERIES`), one dict each, read in one read transaction."""
     sql = EXPORT_QUERIES[what]
     with store.read() as conn:
-        cursor = conn.execute(sql)
-        columns = [d[0] for d in cursor.description]
-        for row in cursor:
-            yield dict(zip(columns, row, strict=True))
+        db = sqlite_utils.Database(conn, recursive_triggers=False, execute_plugins=False)
+        yield from db.query(sql)
