@@ -64,8 +64,11 @@ def _rewrite_test_modules_once(config: pytest.Config) -> None:
         pyc = get_cache_dir(source) / (source.name[:-3] + PYC_TAIL)
         if _read_pyc(source, pyc) is not None:  # written by an earlier run and still up to date
             continue
+        try:
+            stat, code = _rewrite_test(source, config)
+        except (OSError, SyntaxError, ValueError):  # the worker that imports it reports the error as a test's
+            continue
         pyc.parent.mkdir(exist_ok=True)
-        stat, code = _rewrite_test(source, config)
         _write_pyc(state, code, stat, pyc)
 
 
