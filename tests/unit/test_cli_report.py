@@ -3,8 +3,9 @@
 The CLI runs in-process through ``cockpit.cli.main`` with capsys; the JSON contract, each output format, the
 archive's note on stderr and one error of each stage also run in a subprocess (``python -m cockpit``, as a user or a
 script would): what only a real process shows (exit status, the real stdout and stderr, anything printed at exit)
-depends on the output path, not on which filter or period a query takes (~0.45 s of a core per process). The clock is frozen with COCKPIT_NOW and the zone set with COCKPIT_TZ; the
-config, data and state directories point into the test's temporary folder so no user file is read or written.
+depends on the output path, not on which filter or period a query takes (~0.45 s of a core per process). The
+clock is frozen with COCKPIT_NOW and the zone set with COCKPIT_TZ; the config, data and state directories point into
+the test's temporary folder so no user file is read or written.
 
 The small database (America/New_York, USD, amounts in cents), March 2026:
   Ana (East)  won 1_234_500 Acme   qualified Mar 2, won Mar 10; 2 calls on it (Mar 5)
