@@ -20,6 +20,7 @@ from cockpit.tui.screens.deal import DealScreen
 from cockpit.tui.screens.forms import StageMoveForm
 from cockpit.tui.screens.myday import MyDayScreen
 from cockpit.tui.screens.rep import RepScreen
+from cockpit.tui.screens.search import SearchScreen
 from cockpit.tui.widgets.pipeline import DealTable
 from tests.support import FROZEN_NOW, settle
 
@@ -124,15 +125,26 @@ async def test_enter_on_one_of_my_open_deals_opens_its_page(make_cockpit) -> Non
 
 
 async def test_a_search_hit_opens_the_deals_page_open_or_closed(make_cockpit) -> None:
+    """`/` searches (tests/tui/test_key_bindings.py has the other keys); Enter on a deal hit opens that deal's page,
+    whose deal is the selected deal, so `a` advances it; a closed deal's page says when it closed."""
     app = make_cockpit()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("slash", *"stark")
+        await pilot.press("slash")
+        assert isinstance(app.screen, SearchScreen)
+        await pilot.press(*"stark")
         await settle(pilot)
+        assert [(hit.kind, hit.title) for hit in app.screen.hits] == [("account", "Stark"), ("deal", "Stark trial")]
         await pilot.press("down", "down", "enter")  # account Stark, then the deal Stark trial
         await settle(pilot)
         assert isinstance(app.screen, DealScreen) and app.screen.deal_id == STARK
         assert "Owner    Zoé Martin (South)" in page(app, "facts")
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, StageMoveForm) and app.screen.deal.id == STARK
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, DealScreen)
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, DashboardScreen)

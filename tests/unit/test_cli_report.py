@@ -1,8 +1,11 @@
 """`cockpit report` end to end: every format, the JSON contract, filters, periods, anchoring and errors.
 
-The CLI runs both in a subprocess (``python -m cockpit``, as a user or a script would) and in-process through
-``cockpit.cli.main`` with capsys. The clock is frozen with COCKPIT_NOW and the zone set with COCKPIT_TZ; the
-config, data and state directories point into the test's temporary folder so no user file is read or written.
+The CLI runs in-process through ``cockpit.cli.main`` with capsys; the JSON contract, each output format, the
+archive's note on stderr and one error of each stage also run in a subprocess (``python -m cockpit``, as a user or a
+script would): what only a real process shows (exit status, the real stdout and stderr, anything printed at exit)
+depends on the output path, not on which filter or period a query takes (~0.45 s of a core per process). The
+clock is frozen with COCKPIT_NOW and the zone set with COCKPIT_TZ; the config, data and state directories point into
+the test's temporary folder so no user file is read or written.
 
 The small database (America/New_York, USD, amounts in cents), March 2026:
   Ana (East)  won 1_234_500 Acme   qualified Mar 2, won Mar 10; 2 calls on it (Mar 5)
@@ -277,8 +280,8 @@ def test_default_period_is_the_current_month(inproc: Runner, dbs) -> None:
     assert not data["period"].get("anchored")
 
 
-def test_team_filter(cockpit: Runner, dbs) -> None:
-    data = report_json(cockpit, "--db", str(dbs["march"]), "--period", "2026-03", "--team", "East")
+def test_team_filter(inproc: Runner, dbs) -> None:
+    data = report_json(inproc, "--db", str(dbs["march"]), "--period", "2026-03", "--team", "East")
     # Issue 2's contract keys, plus issue 8's insights keys and issue 22's verdict.
     assert set(data) == {"period", "team", "reps", "verdict"} | INSIGHT_KEYS
     assert data["verdict"]["scope"] == "team:East"
@@ -305,18 +308,18 @@ def test_team_filter(cockpit: Runner, dbs) -> None:
     )
 
 
-def test_rep_filter_keeps_the_team_row(cockpit: Runner, dbs) -> None:
-    data = report_json(cockpit, "--db", str(dbs["march"]), "--period", "2026-03", "--rep", "cy")
+def test_rep_filter_keeps_the_team_row(inproc: Runner, dbs) -> None:
+    data = report_json(inproc, "--db", str(dbs["march"]), "--period", "2026-03", "--rep", "cy")
     assert [r["rep"] for r in data["reps"]] == ["Cy"]
     assert_kpis(data["team"], TEAM_MARCH, "team row under --rep")
 
 
-def test_rep_filter_on_an_inactive_rep_without_data_gives_a_zero_row(cockpit: Runner, dbs, tmp_path: Path) -> None:
+def test_rep_filter_on_an_inactive_rep_without_data_gives_a_zero_row(inproc: Runner, dbs, tmp_path: Path) -> None:
     db = tmp_path / "copy.db"
     shutil.copy(dbs["march"], db)
     with Store(db, user="tester") as store:
         store.add_rep("Dee", team="West", active=False)
-    data = report_json(cockpit, "--db", str(db), "--period", "2026-03", "--rep", "Dee")
+    data = report_json(inproc, "--db", str(db), "--period", "2026-03", "--rep", "Dee")
     # Asked for by name, Dee gets a row although she is inactive and recorded nothing: zeros, and null ratios.
     assert [r["rep"] for r in data["reps"]] == ["Dee"]
     dee = data["reps"][0]
@@ -388,17 +391,17 @@ def stages(lead=(0, 0, 0), qualified=(0, 0, 0), proposal=(0, 0, 0), negotiation=
     return [{"stage": k, "count": c, "value": v, "weighted": w} for k, (c, v, w) in rows.items()]
 
 
-def test_pipeline_by_stage_at_the_period_end_for_the_team_and_the_rep(cockpit: Runner, dbs) -> None:
-    data = report_json(cockpit, "--db", str(dbs["march"]), "--period", "2026-03", "--rep", "Cy")
+def test_pipeline_by_stage_at_the_period_end_for_the_team_and_the_rep(inproc: Runner, dbs) -> None:
+    data = report_json(inproc, "--db", str(dbs["march"]), "--period", "2026-03", "--rep", "Cy")
     # At the end of March only Cy's Delta is open: $3,000 in proposal (0.5) -> $1,500 weighted. The stages add up
     # to pipeline_value and weighted_pipeline.
     assert data["team"]["pipeline_by_stage"] == stages(proposal=(1, 3_000.0, 1_500.0))
     assert [r["rep"] for r in data["reps"]] == ["Cy"]
     assert data["reps"][0]["pipeline_by_stage"] == stages(proposal=(1, 3_000.0, 1_500.0))
-    ana = report_json(cockpit, "--db", str(dbs["march"]), "--period", "2026-03", "--rep", "Ana")
+    ana = report_json(inproc, "--db", str(dbs["march"]), "--period", "2026-03", "--rep", "Ana")
     assert ana["reps"][0]["pipeline_by_stage"] == stages()  # Ana's only deal is won
     # The team filter: East (Ana, Bo) holds no open deal.
-    east = report_json(cockpit, "--db", str(dbs["march"]), "--period", "2026-03", "--team", "East")
+    east = report_json(inproc, "--db", str(dbs["march"]), "--period", "2026-03", "--team", "East")
     assert east["team"]["pipeline_by_stage"] == stages()
 
 
@@ -417,8 +420,8 @@ def test_a_deal_won_after_the_period_counts_in_its_pipeline_in_the_stage_it_had(
     assert april["team"]["pipeline_by_stage"] == stages()  # won on Apr 8: nothing open at April's end
 
 
-def test_cohort_maturity_and_the_last_closed_window(cockpit: Runner, dbs) -> None:
-    data = report_json(cockpit, "--db", str(dbs["march"]), "--period", "2026-03")
+def test_cohort_maturity_and_the_last_closed_window(inproc: Runner, dbs) -> None:
+    data = report_json(inproc, "--db", str(dbs["march"]), "--period", "2026-03")
     window = {"label": "2025-12-01..2026-02-28", "start": "2025-12-01", "end": "2026-02-28"}
     assert data["period"]["conversion_window"] == window
     # March's four opportunities: a and b won, c lost, d still open -> 3 closed of 4. The window (Dec..Feb) has no
@@ -429,7 +432,7 @@ def test_cohort_maturity_and_the_last_closed_window(cockpit: Runner, dbs) -> Non
     # Ana's a and Bo's b are closed (won); Cy's c is closed (lost), d is open.
     assert by_rep == {"Ana": (1, 1.0, None), "Bo": (1, 1.0, None), "Cy": (1, 0.5, None)}
     # A year later the window is 2026-01..2026-03 (the March cohort and nothing else): 2 won of 4 -> 0.5.
-    april = report_json(cockpit, "--db", str(dbs["march"]), "--period", "2026-04")
+    april = report_json(inproc, "--db", str(dbs["march"]), "--period", "2026-04")
     assert april["team"]["window_conversion_rate"] == 0.5 and april["team"]["cohort_maturity"] is None
 
 
@@ -516,9 +519,19 @@ ERRORS = [
 ]
 
 
-@pytest.mark.parametrize("case", ERRORS)
-def test_errors_are_one_line_exit_2(cockpit: Runner, dbs, case: str) -> None:
-    code, out, err = cockpit(*_error_cases(dbs)[case])
+#: One case for each stage a report can fail at (the argument parser; opening the file; the period; the rep and team
+#: lookups, after the KPI module is loaded), run in a real process too: exit status 2 through ``python -m cockpit``, one
+#: line on the real stderr, nothing printed as the interpreter exits. In-process, each of ERRORS runs its own lines
+#: (coverage line sets all differ); a second process per case would run the same lines as the in-process run plus
+#: ``cockpit/__main__.py``, which these four cases already run.
+IN_A_PROCESS = ["bad format", "not sqlite", "bad period", "rep outside team"]
+
+
+@pytest.mark.parametrize(
+    ("mode", "case"), [("inprocess", case) for case in ERRORS] + [("subprocess", case) for case in IN_A_PROCESS]
+)
+def test_errors_are_one_line_exit_2(dbs, monkeypatch, capsys, mode: str, case: str) -> None:
+    code, out, err = Runner(mode, dbs["folder"], monkeypatch, capsys)(*_error_cases(dbs)[case])
     assert code == 2, (code, err)
     assert "Traceback" not in err
     assert len(err.strip().splitlines()) == 1, err
