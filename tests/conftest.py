@@ -30,58 +30,6 @@ def pytest_configure(config: pytest.Config) -> None:
     if not hasattr(config, "workerinput"):  # the controller (or a run without xdist), not each worker
         compileall.compile_dir(Path(__file__).resolve().parent.parent / "cockpit", quiet=1)
         compileall.compile_dir(Path(__file__).resolve().parent / "support", quiet=1)
-        if config.pluginmanager.has_plugin("xdist") and config.getoption("numprocesses", None):
-            _rewrite_test_modules_once(config)
-
-
-def _rewrite_test_modules_once(config: pytest.Config) -> None:
-    """Rewrite the asserts of every test module once, in the controller, into pytest's own ``.pyc`` cache.
-
-    Each xdist worker imports every test module to collect, and pytest rewrites its asserts (parse, rewrite,
-    compile: ~5 s of a core for this suite) and caches the result only when bytecode may be written. With
-    ``PYTHONDONTWRITEBYTECODE`` set (CI) each of README's four workers paid those 5 s again; a worker reads a cached
-    rewrite whatever the variable says (pytest checks the source's size and time), so the controller writes the
-    cache once and the workers collect in ~2.5 s instead of ~7.5 s. The helpers are pytest's private ones: should a
-    pytest release rename them, the workers simply rewrite as before."""
-    try:
-        from _pytest.assertion.rewrite import (
-            PYC_TAIL,
-            _read_pyc,
-            _rewrite_test,
-            _write_pyc,
-            assertstate_key,
-            get_cache_dir,
-        )
-    except ImportError:
-        return
-    if config.getoption("assertmode") != "rewrite":
-        return
-    state = config.stash[assertstate_key]
-    patterns = config.getini("python_files")
-    for source in _test_sources(config):
-        if source.name != "conftest.py" and not any(source.match(pattern) for pattern in patterns):
-            continue
-        pyc = get_cache_dir(source) / (source.name[:-3] + PYC_TAIL)
-        if _read_pyc(source, pyc) is not None:  # written by an earlier run and still up to date
-            continue
-        try:
-            stat, code = _rewrite_test(source, config)
-        except (OSError, SyntaxError, ValueError):  # the worker that imports it reports the error as a test's
-            continue
-        pyc.parent.mkdir(exist_ok=True)
-        _write_pyc(state, code, stat, pyc)
-
-
-def _test_sources(config: pytest.Config) -> set[Path]:
-    """The ``.py`` files under the paths this run collects (README's command: all of ``tests``), and the conftest."""
-    sources = {Path(__file__).resolve()}
-    for arg in config.args:
-        path = (config.invocation_params.dir / arg.split("::")[0]).resolve()
-        if path.is_dir():
-            sources.update(path.rglob("*.py"))
-        elif path.suffix == ".py":
-            sources.add(path)
-    return sources
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
