@@ -7,9 +7,11 @@ open (it shows through the prompt's backdrop), and the prompt closes after.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 
 from textual.pilot import Pilot
+from textual.screen import ModalScreen
 
 from cockpit.core.snapshot import Snapshot, build_snapshot
 from cockpit.tui import app as app_module
@@ -85,3 +87,34 @@ async def test_a_read_started_before_the_write_does_not_close_the_prompt(make_co
         go.set()
         await settle(pilot)
         assert ran == ["drawn"]
+
+
+async def test_a_prompt_covered_when_its_numbers_come_closes_once_shown(make_cockpit, db_path, monkeypatch) -> None:
+    """The command palette (any screen) opened over the prompt while it re-reads: the prompt stays under it, still
+    "saving" (Enter writes nothing twice), and closes when it is shown again."""
+    app = make_cockpit(as_rep="Ana Lima")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        go = threading.Event()
+
+        def held_read(*args: object, **kwargs: object) -> Snapshot:
+            go.wait(10)
+            return build_snapshot(*args, **kwargs)
+
+        await pilot.press(":", *'call acme connected 5m "covered"')
+        await settle(pilot)
+        prompt = app.screen
+        assert isinstance(prompt, QuickEntryScreen)
+        monkeypatch.setattr(app_module, "build_snapshot", held_read)
+        await pilot.press("enter")
+        while prompt.saved_id is None:  # written; the re-read is held
+            await pilot.pause(0.01)
+        app.push_screen(ModalScreen())
+        go.set()
+        await settle(pilot)
+        assert prompt in app.screen_stack and prompt.saving  # covered: not closed, no second write
+        app.pop_screen()
+        await settle(pilot)
+        assert prompt not in app.screen_stack
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT count(*) FROM activities WHERE note = 'covered'").fetchone()[0] == 1

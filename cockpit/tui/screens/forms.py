@@ -73,17 +73,27 @@ Saved = Callable[[T, int, Callable[[], None]], None]
 def after_write(screen: Any, result: Any, row_id: int, saved: Saved[Any] | None) -> None:
     """Close ``screen`` (a form or the quick-entry prompt) whose write of ``result`` committed: at once, or when
     ``saved`` calls back (the host re-reads first, so the new numbers are drawn before the close repaints the screen
-    below). Until then the screen stays ``saving``: Enter writes nothing twice and Esc does nothing."""
+    below). Until then the screen stays ``saving``: Enter writes nothing twice and Esc does nothing. Should another
+    screen lie over it by then (the command palette), it closes when it is shown again (:func:`close_when_shown`)."""
 
     def close() -> None:
-        screen.saving = False
-        if screen.is_active:  # not when something else was opened over it meanwhile (it stays, and says so)
+        if screen.is_active:
+            screen.saving = False
             screen.dismiss(result)
+        else:
+            screen.pending_close = close
 
     if saved is None:
         close()
     else:
         saved(result, row_id, close)
+
+
+def close_when_shown(screen: Any) -> None:
+    """On a form's (or the prompt's) resume: the close :func:`after_write` could not make while it was covered."""
+    close, screen.pending_close = screen.pending_close, None
+    if close is not None:
+        close()
 
 
 def refusal(exc: Exception) -> str:
@@ -235,6 +245,7 @@ class EntryForm(ModalScreen[T], Generic[T]):
         self.saving = False
         self.saved_id: int | None = None
         """The id of the row written, set just before the form dismisses with its entry."""
+        self.pending_close: Callable[[], None] | None = None  # see after_write
         self._initial: dict[str | None, object] = {}  # the fields' values when the form opened
         self._discard_armed = False  # Esc was pressed once on typed values: the next Esc discards them
         self._field_count = 0  # inputs and selects, counted at compose (the layout they need depends on it)
@@ -444,6 +455,9 @@ class EntryForm(ModalScreen[T], Generic[T]):
     def _done(self, entry: T, row_id: int) -> None:
         self.saved_id = row_id
         after_write(self, entry, row_id, self._saved)
+
+    def on_screen_resume(self) -> None:
+        close_when_shown(self)
 
 
 def _deal_id(text: str, catalog: Catalog, account: str | None = None) -> int:

@@ -24,7 +24,7 @@ from textual.widgets.option_list import Option
 from cockpit.core.errors import CockpitError
 from cockpit.core.quick import AmbiguousName, Catalog, DealRef, QuickAction, UnknownDeal, parse_quick
 from cockpit.core.text import clean
-from cockpit.tui.screens.forms import Saved, after_write, refusal
+from cockpit.tui.screens.forms import Saved, after_write, close_when_shown, refusal
 
 __all__ = ["QuickEntryScreen"]
 
@@ -68,6 +68,7 @@ class QuickEntryScreen(ModalScreen[QuickAction | None]):
         self.saving = False
         self.saved_id: int | None = None
         """The id of the row written, set just before the screen dismisses with its action."""
+        self.pending_close: Callable[[], None] | None = None  # see forms.after_write
         self._discard_armed = False  # Esc was pressed once on a typed line: the next Esc discards it
         self._choosing: tuple[str, AmbiguousName] | None = None  # the line and the names its list offers
         self._submit_when_ready: str | None = None  # a line Enter was pressed on before the names were read
@@ -80,6 +81,9 @@ class QuickEntryScreen(ModalScreen[QuickAction | None]):
 
     def on_mount(self) -> None:
         self._fetch_catalog()
+
+    def on_screen_resume(self) -> None:
+        close_when_shown(self)
 
     @work(thread=True, exclusive=True, group="quick-catalog")
     def _fetch_catalog(self) -> None:
