@@ -9,6 +9,7 @@ from pathlib import Path
 
 from textual.widgets import Input, Static
 
+from cockpit.core.errors import BusyError
 from cockpit.core.quick import Catalog
 from cockpit.core.store import Store
 from cockpit.tui.screens.quick_entry import QuickEntryScreen
@@ -83,3 +84,29 @@ async def test_enter_before_the_names_are_read_writes_once_they_are(make_cockpit
         await settle(pilot)
         assert not isinstance(app.screen, QuickEntryScreen)
     assert latest_call(db_path) == (None, "typed fast")
+
+
+async def test_names_that_cannot_be_read_are_said_and_read_on_enter(make_cockpit, db_path: Path, monkeypatch) -> None:
+    """A busy database when the prompt reads its names (or looks a deal up): one line under the prompt, the line kept,
+    no crash; Enter reads the names again and writes."""
+    read = Catalog.from_store
+    failures = ["names"]
+
+    def busy_once(store: Store) -> Catalog:
+        if failures:
+            failures.pop()
+            raise BusyError("the database is busy (another program holds a lock)")
+        return read(store)
+
+    monkeypatch.setattr(Catalog, "from_store", staticmethod(busy_once))
+    app = make_cockpit(as_rep="Ana Lima")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press(":", *'call acme connected "after a busy moment"')
+        await settle(pilot)
+        prompt = app.screen.query_one("#quick-preview", Static)
+        assert str(prompt.render()).startswith("Could not read the names: the database is busy")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.is_running and not isinstance(app.screen, QuickEntryScreen)
+    assert latest_call(db_path) == (None, "after a busy moment")

@@ -72,6 +72,7 @@ class QuickEntryScreen(ModalScreen[QuickAction | None]):
         self._discard_armed = False  # Esc was pressed once on a typed line: the next Esc discards it
         self._choosing: tuple[str, AmbiguousName] | None = None  # the line and the names its list offers
         self._submit_when_ready: str | None = None  # a line Enter was pressed on before the names were read
+        self._names_failed: str | None = None  # why the last read of the names failed (Enter reads them again)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="quick"):
@@ -87,8 +88,17 @@ class QuickEntryScreen(ModalScreen[QuickAction | None]):
 
     @work(thread=True, exclusive=True, group="quick-catalog")
     def _fetch_catalog(self) -> None:
-        catalog = self._load_catalog()
+        try:
+            catalog = self._load_catalog()
+        except CockpitError as exc:  # busy, locked, unreadable: said under the line; Enter asks again
+            self.app.call_from_thread(self._catalog_failed, str(exc))
+            return
         self.app.call_from_thread(self._catalog_ready, catalog)
+
+    def _catalog_failed(self, message: str) -> None:
+        self._names_failed = message
+        self._submit_when_ready = None
+        self._preview(self.query_one("#quick-input", Input).value)
 
     def _catalog_ready(self, catalog: Catalog) -> None:
         self.catalog = catalog
@@ -110,6 +120,9 @@ class QuickEntryScreen(ModalScreen[QuickAction | None]):
         preview.set_class(state == "ready", "-ready")
 
     def _preview(self, text: str) -> None:
+        if self._names_failed is not None:
+            self._show(f"Could not read the names: {self._names_failed}; Enter tries again", "error")
+            return
         if not text.strip() or self.catalog is None:
             self._show("Type an action; Enter writes it, Esc cancels", "idle")
             return
@@ -129,7 +142,11 @@ class QuickEntryScreen(ModalScreen[QuickAction | None]):
     def _look_up(self, deal_id: int, text: str, *, submit: bool) -> None:
         if self._find_deal is None:
             return
-        ref = self._find_deal(deal_id)
+        try:
+            ref = self._find_deal(deal_id)
+        except CockpitError as exc:  # busy, locked, unreadable: said under the line, which is kept
+            self.app.call_from_thread(self._show, f"Could not look up deal #{deal_id}: {exc}", "error")
+            return
         self.app.call_from_thread(self._looked_up, deal_id, ref, text, submit)
 
     def _looked_up(self, deal_id: int, ref: DealRef | None, text: str, submit: bool) -> None:
@@ -176,6 +193,9 @@ class QuickEntryScreen(ModalScreen[QuickAction | None]):
         if self.catalog is None:  # the names are still being read (in a worker): written once they are
             self._submit_when_ready = text
             self._show("Reading names…", "idle")
+            if self._names_failed is not None:
+                self._names_failed = None
+                self._fetch_catalog()
             return
         try:
             action = self.parse(text)
