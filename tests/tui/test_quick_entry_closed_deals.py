@@ -12,6 +12,7 @@ from textual.widgets import Input, Static
 from cockpit.core.errors import BusyError
 from cockpit.core.quick import Catalog
 from cockpit.core.store import Store
+from cockpit.tui.screens.forms import ActivityForm
 from cockpit.tui.screens.quick_entry import QuickEntryScreen
 from tests.support import settle
 
@@ -110,3 +111,31 @@ async def test_names_that_cannot_be_read_are_said_and_read_on_enter(make_cockpit
         await settle(pilot)
         assert app.is_running and not isinstance(app.screen, QuickEntryScreen)
     assert latest_call(db_path) == (None, "after a busy moment")
+
+
+async def test_a_form_whose_names_cannot_be_read_says_so_and_saves(make_cockpit, db_path: Path, monkeypatch) -> None:
+    read = Catalog.from_store
+    failures = ["names"]
+
+    def busy_once(store: Store) -> Catalog:
+        if failures:
+            failures.pop()
+            raise BusyError("the database is busy (another program holds a lock)")
+        return read(store)
+
+    monkeypatch.setattr(Catalog, "from_store", staticmethod(busy_once))
+    app = make_cockpit(as_rep="Ana Lima")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, ActivityForm)
+        error = str(app.screen.query_one("#form-error", Static).render())
+        assert error.startswith("Could not read the names: the database is busy"), error
+        await pilot.press(*"acme")
+        await pilot.press("ctrl+s")  # the names are read again as it saves
+        await settle(pilot)
+        assert app.is_running and not isinstance(app.screen, ActivityForm)
+    assert latest_call(db_path)[0] is None
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT count(*) FROM activities WHERE kind = 'call'").fetchone()[0] == 5

@@ -383,7 +383,11 @@ class EntryForm(ModalScreen[T], Generic[T]):
     @work(thread=True, exclusive=True, group="form-catalog")
     def _fetch_catalog(self) -> None:
         assert self._load_catalog is not None
-        catalog = self._load_catalog()
+        try:
+            catalog = self._load_catalog()
+        except CockpitError as exc:  # busy, locked, unreadable: said in the form; saving reads the names again
+            self.app.call_from_thread(self.show_error, f"Could not read the names: {exc}", hint=True)
+            return
         # In this thread too: sorting 100,000 names for the suggesters blocked typing for a second at the large size.
         self.catalog_loaded(catalog)
         self.app.call_from_thread(self._catalog_ready, catalog)
