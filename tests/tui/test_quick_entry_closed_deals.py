@@ -1,5 +1,6 @@
-"""The quick-entry prompt names a deal that is not open by its id: looked up in a worker, shown with its title, written
-on Enter; and Enter pressed before the prompt has read its names writes the line once they are read."""
+"""The names behind the quick-entry prompt and the forms: a deal that is not open is named by its id, looked up in a
+worker, shown with its title and written; Enter pressed before the prompt has read its names writes the line once they
+are read; names that cannot be read (a busy database) are said in the prompt or the form, and read again."""
 
 from __future__ import annotations
 
