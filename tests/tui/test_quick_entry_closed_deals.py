@@ -8,6 +8,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input, Static
 
 from cockpit.core.errors import BusyError
@@ -88,9 +89,9 @@ async def test_enter_before_the_names_are_read_writes_once_they_are(make_cockpit
     assert latest_call(db_path) == (None, "typed fast")
 
 
-async def test_names_that_cannot_be_read_are_said_and_read_on_enter(make_cockpit, db_path: Path, monkeypatch) -> None:
-    """A busy database when the prompt reads its names (or looks a deal up): one line under the prompt, the line kept,
-    no crash; Enter reads the names again and writes."""
+@pytest.fixture
+def names_busy_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first read of the names finds the database busy; later ones read it."""
     read = Catalog.from_store
     failures = ["names"]
 
@@ -101,6 +102,12 @@ async def test_names_that_cannot_be_read_are_said_and_read_on_enter(make_cockpit
         return read(store)
 
     monkeypatch.setattr(Catalog, "from_store", staticmethod(busy_once))
+
+
+@pytest.mark.usefixtures("names_busy_once")
+async def test_names_that_cannot_be_read_are_said_and_read_on_enter(make_cockpit, db_path: Path) -> None:
+    """A busy database when the prompt reads its names (or looks a deal up): one line under the prompt, the line kept,
+    no crash; Enter reads the names again and writes."""
     app = make_cockpit(as_rep="Ana Lima")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -114,17 +121,8 @@ async def test_names_that_cannot_be_read_are_said_and_read_on_enter(make_cockpit
     assert latest_call(db_path) == (None, "after a busy moment")
 
 
-async def test_a_form_whose_names_cannot_be_read_says_so_and_saves(make_cockpit, db_path: Path, monkeypatch) -> None:
-    read = Catalog.from_store
-    failures = ["names"]
-
-    def busy_once(store: Store) -> Catalog:
-        if failures:
-            failures.pop()
-            raise BusyError("the database is busy (another program holds a lock)")
-        return read(store)
-
-    monkeypatch.setattr(Catalog, "from_store", staticmethod(busy_once))
+@pytest.mark.usefixtures("names_busy_once")
+async def test_a_form_whose_names_cannot_be_read_says_so_and_saves(make_cockpit, db_path: Path) -> None:
     app = make_cockpit(as_rep="Ana Lima")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
