@@ -148,6 +148,10 @@ class Catalog:
             raise UnknownDeal(deal_id)
         raise ParseError(f"no deal #{deal_id}")
 
+    def no_title_match(self, text: str, where: str = "") -> str:
+        """``no open deal matches 'x'`` (``no deal`` when the catalog holds every deal); ``where`` follows "deal"."""
+        return f"no {'open ' if self.open_only else ''}deal{where} matches {text!r}"
+
     def with_deal(self, deal_id: int, ref: DealRef | None) -> Catalog:
         """This catalog knowing deal ``deal_id`` as looked up: ``ref``, or None when no live deal has that id."""
         if ref is None:
@@ -328,7 +332,7 @@ class _Parser:
             hint = did_you_mean(tok.text, titles) or (
                 "; titles match open deals: name another by its #id" if self.catalog.open_only else ""
             )
-            raise ParseError(f"no {'open ' if self.catalog.open_only else ''}deal matches {tok.text!r}{hint}")
+            raise ParseError(self.catalog.no_title_match(tok.text) + hint)
         found = [d for d in self.catalog.deals if d.title == title]
         if len(found) > 1:
             raise ParseError(f"{tok.text!r} matches several deals: " + ", ".join(f"#{d.id}" for d in found[:5]))

@@ -479,7 +479,7 @@ def _deal_id(text: str, catalog: Catalog, account: str | None = None) -> int:
     if title is None:
         where = f" of {clean(account)!r}" if account is not None else ""
         other = "; #id for a closed one" if catalog.open_only else ""  # titles match open deals (Catalog)
-        raise ParseError(f"no {'open ' if catalog.open_only else ''}deal{where} matches {text!r}{other}")
+        raise ParseError(catalog.no_title_match(text, where) + other)
     return next(d.id for d in deals if d.title == title)
 
 
