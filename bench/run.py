@@ -140,7 +140,7 @@ def bench_snapshot(db: Path, runs: int) -> dict:
         start = time.perf_counter()
         dashboard(store, period, trend=12)
         took = time.perf_counter() - start
-        cache_for(store).flush()
+        cache_for(store).save(store)
         store.close()
         return took
 

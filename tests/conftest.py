@@ -69,10 +69,10 @@ os.environ["LC_ALL"] = "C.UTF-8"
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _kpi_cache_files_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """KPI cache files (cockpit/kpi_cache.py) go to this session's temporary folder, not the user's cache folder;
-    cockpit processes the tests start inherit it."""
-    os.environ["COCKPIT_CACHE_DIR"] = str(tmp_path_factory.mktemp("kpi-cache"))
+def _cache_files_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Cache files (the forecast's, cockpit/core/cache_files.py) go to this session's temporary folder, not the
+    user's cache folder; cockpit processes the tests start inherit it."""
+    os.environ["COCKPIT_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -21,6 +21,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_db_option(c)
     c.add_argument("--quick", action="store_true", help="run quick_check instead of the full integrity_check")
     c.add_argument(
+        "--repair",
+        action="store_true",
+        help="delete the stored KPI buckets that differ from a recount (cockpits count them again)",
+    )
+    c.add_argument(
         "--shared",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -38,7 +43,7 @@ def run_init(args: argparse.Namespace) -> int:
 
 def run_check(args: argparse.Namespace) -> int:
     path = args.path or settings_for(args).db_path
-    report = check_database(path, quick=args.quick, shared=args.shared)
+    report = check_database(path, quick=args.quick, shared=args.shared, repair=args.repair)
     print(clean(str(report.path)))
     for name, value in report.facts:
         print(f"  {name}: {clean(value)}")

@@ -34,8 +34,8 @@ def state_dir() -> Path:
 
 
 def cache_dir() -> Path | None:
-    """Where the KPI cache files and the compiled-code file go (``COCKPIT_CACHE_DIR`` overrides; set to an empty
-    string, no cache files)."""
+    """Where the cache files go (the forecast's; ``COCKPIT_CACHE_DIR`` overrides; set to an empty string, no cache
+    files)."""
     override = os.environ.get("COCKPIT_CACHE_DIR")
     if override is not None:
         return Path(override) if override.strip() else None

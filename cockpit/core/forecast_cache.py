@@ -35,7 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cockpit.core import kpi_cache
+from cockpit.core import cache_files, kpi_cache
+from cockpit.core.cache_files import flush_cache, prune_folder, read_own_file
 from cockpit.core.dirs import replace_file
 from cockpit.core.store import changes
 from cockpit.core.store.forecasting import audit_rows_since, deal_for_history
@@ -108,7 +109,7 @@ class ForecastCache:
         last = changes.last_audit_id(conn)
         count = changes.change_count(conn)
         seen = self.seen_audit
-        seen_print = kpi_cache._fingerprint(conn, seen) if seen is not None else None
+        seen_print = kpi_cache.fingerprint(conn, seen) if seen is not None else None
         if count is None or seen is None or last < seen or seen_print != self.fingerprint:
             self._clear()  # first use, no change count, or the audit log was replaced: trust nothing
         elif last == seen:
@@ -124,7 +125,7 @@ class ForecastCache:
                 for key in [k for k in self.entries if _reaches(reach, k)]:
                     del self.entries[key]
                     self.unsaved = True
-        now_print = seen_print if last == seen and seen_print is not None else kpi_cache._fingerprint(conn, last)
+        now_print = seen_print if last == seen and seen_print is not None else kpi_cache.fingerprint(conn, last)
         self.seen_audit, self.seen_changes, self.fingerprint = last, count, now_print
 
     def _clear(self) -> None:
@@ -173,7 +174,7 @@ class ForecastCache:
 
     def flush(self) -> None:
         """Save what is not saved yet (when the Store goes away or the process ends)."""
-        kpi_cache.flush_cache(self)
+        flush_cache(self)
 
     def save(self) -> None:
         """Write the cache file (``lock`` held). A failure to write costs only the next start's speed."""
@@ -194,14 +195,14 @@ class ForecastCache:
         global _pruned
         if not _pruned:
             _pruned = True
-            kpi_cache.prune_folder(self.file.parent, keep=self.file)
+            prune_folder(self.file.parent, keep=self.file)
 
     def _load(self, conn: Any) -> None:
         self.db_id = changes.db_id(conn)
         if self.file is None or self.db_id is None:
             return
         try:
-            data = json.loads(kpi_cache._read_own_file(self.file))
+            data = json.loads(read_own_file(self.file))
             if data.get("format") != FILE_FORMAT or data.get("db_id") != self.db_id:
                 return
             seen, count, fingerprint = data["seen_audit"], data["seen_changes"], data["fingerprint"]
@@ -286,9 +287,8 @@ _CACHES_LOCK = threading.Lock()
 
 
 def cache_file(db_path: Any) -> Path | None:
-    """The forecast cache file of a database: the KPI cache file's name, in a folder of its own."""
-    kpi_file = kpi_cache.cache_file(db_path)
-    return None if kpi_file is None else kpi_file.parent.parent / "forecast" / kpi_file.name
+    """The forecast cache file of a database, in the user's cache folder."""
+    return cache_files.cache_file(db_path, "forecast")
 
 
 def forecast_cache_for(store: Any) -> ForecastCache:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as _dt
 import sqlite3
 import statistics
-import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -274,13 +273,12 @@ def collect(
                 found = {i: cache.get(key) for i, key in enumerate(keys)}
                 missing = [i for i, hit in found.items() if hit is None]
                 if missing:
-                    began = time.perf_counter()
                     fresh = _Measures()
                     _add_buckets(conn, periods, missing, team, fresh)
                     for i in missing:
                         found[i] = _bucket_of(fresh, i)
                         cache.put(keys[i], found[i])
-                    cache.computed(time.perf_counter() - began)
+                    cache.computed()
         else:
             fresh = _Measures()
             _add_buckets(conn, periods, range(len(periods)), team, fresh)
@@ -297,6 +295,8 @@ def collect(
                 m.team[i] = defaultdict(int, bucket.team)
         months = sorted({share.month for p in periods for share in month_shares(p)})
         money = fresh_reads(conn, months, team)
+    if cache is not None:
+        cache.save(store)  # what was computed here, for every other cockpit on this file (kpi_cache)
     m.reps = money.reps  # type: ignore[attr-defined]
     _add_money_by_month(m, periods, money, days)
     return m
@@ -321,6 +321,22 @@ def _add_buckets(
             m.add_rep_rows(found.rows, found.names)
         else:
             m.add_team_rows(found.rows, found.names)
+
+
+def recount(conn: sqlite3.Connection, keys: Sequence[tuple[int, int, str | None]]) -> list[BucketMeasures]:
+    """The base measures of the buckets ``keys`` ((start, end, team filter)) counted from the rows, in ``keys``
+    order, as the cache would hold them; run inside one read transaction (``cockpit check``'s recount)."""
+    out: dict[int, BucketMeasures] = {}
+    for team in {key[2] for key in keys}:
+        indexes = [i for i, key in enumerate(keys) if key[2] == team]
+        m = _Measures()
+        for found in bucket_rows(conn, [(i, keys[i][0], keys[i][1]) for i in indexes], team):
+            if found.scope == "rep":
+                m.add_rep_rows(found.rows, found.names)
+            else:
+                m.add_team_rows(found.rows, found.names)
+        out.update({i: _bucket_of(m, i) for i in indexes})
+    return [out[i] for i in range(len(keys))]
 
 
 def _add_money_by_month(
@@ -456,15 +472,17 @@ def dashboard(
     anchored: bool = False,
     include_rep: int | None = None,
     holidays: Iterable[str] | frozenset[_dt.date] = (),
+    cached: bool = True,
 ) -> Dashboard:
     """Every KPI for the team and every rep in ``period``, the previous period, and ``trend``-period series.
 
     Rep rows are the active reps and anyone with data in the period or the previous one; ``include_rep`` adds that
     rep's row in any case (a report asked for one rep, even an inactive one with nothing recorded). ``holidays``
     (the configured ones, 'YYYY-MM-DD') are the days a quota is not spread over when a period holds part of a month.
+    ``cached=False`` counts every bucket from the rows (a recount: ``cockpit check``, the tests' reference).
     """
     periods = tuple(last_n(period, max(trend, 2)))
-    m = collect(store, periods, team=team, holidays=holidays)
+    m = collect(store, periods, team=team, holidays=holidays, cached=cached)
     reps = m.reps  # type: ignore[attr-defined]
     counted = _counted(reps)
     rep_base = partial(_rep_base, m, counted)

@@ -24,35 +24,30 @@ a column no measure reads, or a row of a table no cached measure reads, reaches 
 - a table no cached measure reads (accounts; costs and quotas, read afresh on every dashboard; the undo marker row)
   and meta settings: nothing; a stage: everything.
 
-Across processes: the cache of a database is saved to one file in the user's cache directory (JSON, written to a
-temporary file and renamed) after an expensive computation, at most once a minute otherwise, and when the Store goes
-away. A new process loads it and syncs it like any other: the file records the database's random ``db_id``, the last
-audit row it saw (with a fingerprint of the log's last rows up to it, in case the log was replaced) and the change
-count then. A file that is missing, unreadable, of another database or of another format is ignored, and so is one that
-is not this user's alone (another owner, writable by group or others, a symlink, in a folder others can write).
-A file is touched when it is read; once per process, the first save deletes the cache files nobody has read or
-written for ``STALE_FILE_DAYS`` (databases deleted, moved or no longer opened) and temporary files a crashed save
-left behind, so the folder does not grow with every database a user ever opened.
+Across processes and users: the buckets are kept in the database (:mod:`cockpit.core.store.kpi_buckets`, schema v6),
+where triggers delete what each write can reach in the write's own transaction. A cache's first sync starts from
+them, valid as of that read; what it computes (a cold start's buckets at once, calls added to buckets at most once a
+minute) it stores back, in a short write of derived data that no audit row records, and only if no counted row
+changed since it synced. So a user's first start, ``cockpit report`` and every new process read what any cockpit
+computed, and count only the buckets a write reached since.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
-import re
 import sqlite3
 import threading
 import time
 import weakref
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cockpit.core.dirs import cache_dir, is_own_private_file, private_dir, replace_file
-from cockpit.core.store import changes
+from cockpit.core.store import changes, kpi_buckets
 from cockpit.core.store.measures import cached_reads
+
+if TYPE_CHECKING:
+    from cockpit.core.store import Store
 
 #: Past this many new audit rows, dropping everything is cheaper than reading them one by one.
 MAX_AUDIT_ROWS = 5000
@@ -60,17 +55,8 @@ MAX_AUDIT_ROWS = 5000
 MAX_NEW_CALLS = 100
 #: Buckets kept per Store (a month dashboard with 12-period trends and its team filters needs a few dozen).
 MAX_ENTRIES = 1024
-#: A computation at least this long is saved at once (a cold start's buckets); cheaper ones at most every minute.
-SAVE_AFTER_S = 0.1
+#: Buckets computed are stored at once; buckets only updated here (calls added) at most this often.
 SAVE_EVERY_S = 60.0
-#: The cache file's format; a file of another format is ignored.
-FILE_FORMAT = 1
-#: A cache file nobody has read or written for this long is deleted at the next save (of any database).
-STALE_FILE_DAYS = 30
-#: A temporary file of a save this old was left by a save that never finished (a save takes milliseconds).
-STALE_TEMP_S = 3600
-_CACHE_NAME = re.compile(r"[0-9a-f]{24}\.json")  # cache_file()'s names; nothing else in the folder is touched
-_pruned = False  # the folder is pruned once per process, at its first save
 
 _DEAL_TIMES = ("created_at", "qualified_at", "closed_at")
 # The columns each table's cached measures read, as cockpit.core.store.measures declares them (a derived table such
@@ -118,31 +104,21 @@ class _Dirty:
         return any(start <= t < end for t in self.points)
 
 
-def flush_cache(cache: Any) -> None:
-    """Call ``cache.save()`` if ``cache.unsaved``, under ``cache.lock`` (the KPI and the forecast caches). At exit a
-    refresh thread may still hold the lock for a moment: never hang the exit waiting for it."""
-    if not cache.lock.acquire(timeout=2.0):
-        return
-    try:
-        if cache.unsaved:
-            cache.save()
-    finally:
-        cache.lock.release()
-
-
 class KpiCache:
-    """Base measures keyed by (bucket start, bucket end, team filter), valid as of audit row ``seen_audit``."""
+    """Base measures keyed by (bucket start, bucket end, team filter), valid as of audit row ``seen_audit``.
 
-    def __init__(self, file: Path | None = None) -> None:
+    ``shared``: the first sync starts from the buckets stored in the database, and :meth:`save` stores what was
+    computed or updated here (``unsaved``) back."""
+
+    def __init__(self, *, shared: bool = True) -> None:
         self.entries: dict[Key, BucketMeasures] = {}
         self.seen_audit: int | None = None
         self.seen_changes: int | None = None
         self.fingerprint: str | None = None
-        self.db_id: str | None = None
-        self.file = file
-        self.loaded = file is None  # the file is read on the first sync (that is where a connection is)
-        self.unsaved = False
+        self.loaded = not shared  # the stored buckets are read on the first sync (that is where a connection is)
+        self.unsaved: set[Key] = set()
         self.saved_at = time.monotonic()
+        self.save_now = False
         self.hits = 0
         self.misses = 0
         self.lock = threading.Lock()
@@ -160,13 +136,13 @@ class KpiCache:
             # Drop the oldest entries (dicts keep insertion order); the next dashboard recomputes them if needed.
             for old in list(self.entries)[: MAX_ENTRIES // 4]:
                 del self.entries[old]
+                self.unsaved.discard(old)
         self.entries[key] = value
-        self.unsaved = True
+        self.unsaved.add(key)
 
     def clear(self) -> None:
-        if self.entries:
-            self.unsaved = True
         self.entries.clear()
+        self.unsaved.clear()
 
     def sync(self, conn: sqlite3.Connection) -> None:
         """Drop what changed since the last call; run inside the read transaction the measures will come from."""
@@ -174,18 +150,19 @@ class KpiCache:
             self._sync(conn)
         except BaseException:
             # Half-way (a read failed): what is cached may be part-updated; start over at the next sync.
-            self.entries.clear()
+            self.clear()
             self.seen_audit = self.seen_changes = self.fingerprint = None
             raise
 
     def _sync(self, conn: sqlite3.Connection) -> None:
         if not self.loaded:
             self.loaded = True
-            self._load(conn)
+            if self._load(conn):
+                return
         last = changes.last_audit_id(conn)
         count = changes.change_count(conn)
         seen = self.seen_audit
-        seen_print = _fingerprint(conn, seen) if seen is not None else None
+        seen_print = fingerprint(conn, seen) if seen is not None else None
         if count is None or seen is None or last < seen or seen_print != self.fingerprint:
             # First use, a database without the change count, or the audit log was replaced: trust nothing.
             self.clear()
@@ -201,82 +178,51 @@ class KpiCache:
             else:
                 for key in [k for k in self.entries if dirty.reaches(*k)]:
                     del self.entries[key]
-                    self.unsaved = True
+                    self.unsaved.discard(key)
                 if dirty.new_calls:
-                    _add_new_calls(conn, self.entries, dirty.new_calls)
-                    self.unsaved = True
+                    self.unsaved |= _add_new_calls(conn, self.entries, dirty.new_calls)
         # Nothing new in the audit log: the fingerprint of what is seen now is the one just computed.
-        now_print = seen_print if last == seen and seen_print is not None else _fingerprint(conn, last)
+        now_print = seen_print if last == seen and seen_print is not None else fingerprint(conn, last)
         self.seen_audit, self.seen_changes, self.fingerprint = last, count, now_print
 
-    def computed(self, seconds: float) -> None:
-        """Missing buckets took ``seconds`` to compute: save now if that was expensive or the last save is old."""
-        if self.unsaved and (seconds >= SAVE_AFTER_S or time.monotonic() - self.saved_at >= SAVE_EVERY_S):
-            self.save()
+    def _load(self, conn: sqlite3.Connection) -> bool:
+        """Start from the buckets stored in the database, true as of this read; False when there are none to trust."""
+        count = changes.change_count(conn)
+        stored = kpi_buckets.load(conn) if count is not None else []
+        if not stored:
+            return False
+        last = changes.last_audit_id(conn)
+        self.entries = {bucket.key: BucketMeasures(rep=bucket.rep, team=bucket.team) for bucket in stored}
+        self.seen_audit, self.seen_changes, self.fingerprint = last, count, fingerprint(conn, last)
+        return True
 
-    def flush(self) -> None:
-        """Save what is not saved yet (when the Store goes away or the process ends)."""
-        flush_cache(self)
+    def computed(self) -> None:
+        """Missing buckets were computed: store them at the next :meth:`save`. Calls added to a bucket wait up to
+        ``SAVE_EVERY_S`` instead, so that a busy team's calls do not each cost every open cockpit a write."""
+        if self.unsaved:
+            self.save_now = True
 
-    # ------------------------------------------------------------------------------------------ the file
-
-    def save(self) -> None:
-        """Write the cache file (call with ``lock`` held). A failure to write costs only the next start's speed."""
-        self.unsaved = False
-        self.saved_at = time.monotonic()
-        if self.file is None or self.db_id is None or self.seen_audit is None:
-            return
-        data = {
-            "format": FILE_FORMAT,
-            "db_id": self.db_id,
-            "seen_audit": self.seen_audit,
-            "seen_changes": self.seen_changes,
-            "fingerprint": self.fingerprint,
-            "entries": [_entry_to_json(key, value) for key, value in self.entries.items()],
-        }
-        with contextlib.suppress(OSError):  # a full disk or a read-only home: the cache stays in memory
-            replace_file(self.file, json.dumps(data, separators=(",", ":")).encode("utf-8"))
-        global _pruned
-        if not _pruned:
-            _pruned = True
-            prune_folder(self.file.parent, keep=self.file)
-
-    def _load(self, conn: sqlite3.Connection) -> None:
-        self.db_id = changes.db_id(conn)
-        if self.file is None or self.db_id is None:
-            return
-        try:
-            data = json.loads(_read_own_file(self.file))
-            if data.get("format") != FILE_FORMAT or data.get("db_id") != self.db_id:
+    def save(self, store: Store, *, force: bool = False) -> None:
+        """Store the buckets computed or updated here since the last save, if :meth:`computed` asked for it, the
+        last save is a minute old, or ``force``. Call outside a read transaction. Skipped, to be tried again later,
+        when the store is read-only or busy, or another process changed counted rows since this cache synced."""
+        with self.lock:
+            due = force or self.save_now or time.monotonic() - self.saved_at >= SAVE_EVERY_S
+            if not self.unsaved or self.seen_changes is None or not due:
                 return
-            entries = dict(_entry_from_json(item) for item in data["entries"])
-            seen, count, fingerprint = data["seen_audit"], data["seen_changes"], data["fingerprint"]
-            if not isinstance(seen, int) or not isinstance(count, int) or not isinstance(fingerprint, str):
-                return
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
-            return  # no file yet, or one we cannot read: start empty
-        with contextlib.suppress(OSError):
-            os.utime(self.file)  # in use: a database opened read-only every day never saves, and must not be pruned
-        self.entries = entries
-        self.seen_audit, self.seen_changes, self.fingerprint = seen, count, fingerprint
-
-
-def _read_own_file(path: Path) -> bytes:
-    """The bytes of a cache file this user alone could have written; OSError for any other (a member's forged file
-    in a shared cache folder would show the user false numbers), a symlink, or a FIFO."""
-    private_dir(path.parent)  # ours alone, not writable by others: nobody could have swapped the file in it
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    with os.fdopen(fd, "rb") as handle:
-        if not is_own_private_file(os.fstat(fd)):
-            raise PermissionError(f"{path} is not this user's own private file")
-        return handle.read()
+            batch = [(key, self.entries[key].rep, self.entries[key].team) for key in self.unsaved]
+            self.save_now = False
+            self.saved_at = time.monotonic()
+            changes_then, at = self.seen_changes, int(store.clock())
+            if store.write_derived(lambda conn: kpi_buckets.save(conn, batch, changes_then, at)):
+                self.unsaved.clear()
 
 
 #: How many audit rows, up to the last one seen, the fingerprint covers.
 FINGERPRINT_ROWS = 32
 
 
-def _fingerprint(conn: sqlite3.Connection, audit_id: int) -> str:
+def fingerprint(conn: sqlite3.Connection, audit_id: int) -> str:
     """What identifies the audit log up to row ``audit_id``: a hash of its last rows (id, time, user, action, table,
     row and values), or "" for an empty log. A copy of the database that went its own way and was put back in place
     differs there unless its last 32 actions were the same, at the same seconds."""
@@ -287,36 +233,6 @@ def _fingerprint(conn: sqlite3.Connection, audit_id: int) -> str:
         return "missing"
     text = repr(rows)
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _entry_to_json(key: Key, value: BucketMeasures) -> list[Any]:
-    # Column-wise: one list of measure names, then one row per rep (None where the rep has no such measure, which
-    # differs from 0: a rep with any measure in a bucket has data there).
-    names = sorted({name for values in value.rep.values() for name in values})
-    rows = [[rep_id, *(values.get(name) for name in names)] for rep_id, values in value.rep.items()]
-    return [key[0], key[1], key[2], names, rows, value.team]
-
-
-def _entry_from_json(item: list[Any]) -> tuple[Key, BucketMeasures]:
-    start, end, team, names, rows, team_values = item
-    if not (isinstance(start, int) and isinstance(end, int) and (team is None or isinstance(team, str))):
-        raise ValueError("bad cache key")
-    if not all(isinstance(name, str) for name in names) or not isinstance(team_values, dict):
-        raise ValueError("bad cache entry")
-    # Types checked in bulk (a cache file is read on the start path): ids are ints, values ints, floats or None.
-    width = len(names) + 1
-    if any(type(row) is not list or len(row) != width for row in rows):
-        raise ValueError("bad cache row")
-    if {type(row[0]) for row in rows} - {int} or {type(v) for row in rows for v in row[1:]} - _VALUE_TYPES:
-        raise ValueError("bad cache value")
-    if {type(k) for k in team_values} - {str} or {type(v) for v in team_values.values()} - _NUMBER_TYPES:
-        raise ValueError("bad cache value")
-    rep = {row[0]: {name: v for name, v in zip(names, row[1:]) if v is not None} for row in rows}  # noqa: B905
-    return (start, end, team), BucketMeasures(rep=rep, team=team_values)
-
-
-_NUMBER_TYPES = frozenset({int, float})  # exactly: a bool is an int subclass, and not a measure
-_VALUE_TYPES = _NUMBER_TYPES | {type(None)}
 
 
 def _values(text: str | None) -> dict[str, Any]:
@@ -424,7 +340,7 @@ def _still_as_inserted(new: dict[str, Any], current: tuple[Any, ...]) -> bool:
 
 def _add_new_calls(
     conn: sqlite3.Connection, entries: dict[Key, BucketMeasures], calls: list[tuple[int, int, int | None, int]]
-) -> None:
+) -> set[Key]:
     """Add calls logged since the last sync to the cached buckets, as the measures' queries would count them.
 
     Per bucket [s, e) and team filter: the caller's ``calls``, ``calls_linked`` (with a deal) and ``call_deals``
@@ -484,49 +400,13 @@ def _add_new_calls(
         if touched:
             replaced[key] = entry
     entries.update(replaced)  # all or nothing: a query failing above leaves every entry as it was
-
-
-def prune_folder(folder: Path, *, keep: Path | None = None, now: float | None = None) -> list[Path]:
-    """Delete the cache files of ``folder`` not read or written for ``STALE_FILE_DAYS`` and the temporary files of
-    saves older than ``STALE_TEMP_S``, except ``keep``; other files are left alone. Returns what was deleted."""
-    now = time.time() if now is None else now
-    deleted: list[Path] = []
-    try:
-        names = os.listdir(folder)
-    except OSError:
-        return deleted
-    for name in names:
-        if _CACHE_NAME.fullmatch(name):
-            limit = STALE_FILE_DAYS * 86_400
-        elif name.startswith(".") and name.endswith(".tmp") and _CACHE_NAME.fullmatch(name[1:].split("-", 1)[0]):
-            limit = STALE_TEMP_S
-        else:
-            continue
-        path = folder / name
-        if keep is not None and path == keep:
-            continue
-        with contextlib.suppress(OSError):  # gone meanwhile (another process pruned it), or not ours to delete
-            if now - path.stat().st_mtime > limit:
-                path.unlink()
-                deleted.append(path)
-    return deleted
-
-
-def cache_file(db_path: str | os.PathLike[str]) -> Path | None:
-    """The cache file of the database at ``db_path`` (one per database path, in the user's cache directory)."""
-    folder = cache_dir()
-    if folder is None:
-        return None
-    name = hashlib.sha256(str(Path(db_path).resolve()).encode("utf-8", "surrogatepass")).hexdigest()[:24]
-    return folder / "kpi" / f"{name}.json"
+    return set(replaced)
 
 
 def cache_for(store: Any) -> KpiCache:
-    """The cache of one Store object: created on first use from the database's cache file, saved when it goes."""
+    """The cache of one Store object: created on first use, seeded from the buckets stored in the database."""
     with _CACHES_LOCK:
         cache = _CACHES.get(store)
         if cache is None:
-            cache = _CACHES[store] = KpiCache(cache_file(store.path))
-            # Runs when the Store is collected or at interpreter exit, whichever comes first; holds no Store.
-            weakref.finalize(store, cache.flush)
+            cache = _CACHES[store] = KpiCache()
         return cache

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cockpit.core.errors import StoreError
+from cockpit.core.kpi_check import BucketCheck, recount_stored
+from cockpit.core.kpi_check import repair as repair_buckets
 from cockpit.core.store import CHANGE_TRIGGERS, SCHEMA_VERSION, Store
 from cockpit.core.store.connection import SQLITE_HEADER, not_regular, read_header
 from cockpit.core.store.inspection import inspect_database
@@ -328,9 +330,15 @@ def _personal_problems(db: Path, fst: os.stat_result, folder: Path) -> list[str]
 
 
 def check_database(
-    path: str | os.PathLike[str], *, mountinfo: str | None = None, quick: bool = False, shared: bool | None = None
+    path: str | os.PathLike[str],
+    *,
+    mountinfo: str | None = None,
+    quick: bool = False,
+    shared: bool | None = None,
+    repair: bool = False,
 ) -> CheckReport:
-    """Check the database at ``path``; nothing is written to it.
+    """Check the database at ``path``; nothing is written to it unless ``repair``, which deletes the stored KPI
+    buckets that differ from a recount (derived data: cockpits count them again).
 
     ``shared`` says how to judge its permissions: True for a database a Unix group shares (every member must be
     able to write the file, its folder and the -wal/-shm files), False for one person's, None to tell from the
@@ -396,7 +404,7 @@ def check_database(
     wal = db.with_name(db.name + "-wal")
     report.facts.append(("WAL size", _size(wal.stat().st_size) if wal.exists() else "no WAL file"))
     try:
-        found = inspect_database(db, quick=quick)
+        found = inspect_database(db, quick=quick, also=recount_stored)
     except StoreError as exc:
         report.problems.append(str(exc))
         return report
@@ -421,4 +429,33 @@ def check_database(
     if results != ["ok"]:
         shown = "; ".join(results[:3]) + (f" (and {len(results) - 3} more)" if len(results) > 3 else "")
         report.problems.append(f"integrity check failed: {shown}")
+    else:
+        _check_kpi_buckets(db, report, found.also, repair=repair)
     return report
+
+
+def _check_kpi_buckets(db: Path, report: CheckReport, found: BucketCheck | None, *, repair: bool) -> None:
+    """The KPI buckets stored in the database against a recount of each (cockpit/core/kpi_check.py)."""
+    if found is None:
+        return
+    if not found.triggers_intact:
+        report.problems.append(
+            "the triggers that keep the stored KPI buckets true were changed by hand: cockpits ignore the stored"
+            " buckets until someone with write access opens it once, which puts them back and deletes the buckets"
+        )
+    wrong = len(found.wrong)
+    if wrong and repair:
+        try:
+            with Store(db) as store:
+                found.repaired = repair_buckets(store, found.wrong)
+        except StoreError as exc:
+            report.problems.append(str(exc))
+    if not wrong:
+        report.facts.append(("KPI buckets", f"{found.stored} stored, all equal to a recount"))
+    elif found.repaired:
+        report.facts.append(("KPI buckets", f"{found.stored} stored, {wrong} differed from a recount: deleted"))
+    else:
+        report.problems.append(
+            f"{wrong} of {found.stored} stored KPI buckets differ from a recount (fix: cockpit check --repair,"
+            " which deletes them; cockpits count them again)"
+        )

@@ -2,8 +2,8 @@
 
 The cross-check of issue 19 §2 compares the two: the figures are read from the widgets as drawn (table cells, the
 text of a Static, the lines of the KPI strip), the report is the command line's own output (``cockpit.cli.main`` in
-this process, with ``COCKPIT_NOW`` as its clock and no KPI cache file, so it computes everything afresh). The report's
-values are formatted the way the screen shows them with the public helpers, never taken from the app.
+this process, with ``COCKPIT_NOW`` as its clock; it reads the KPI buckets stored in the database as any cockpit does,
+which tests/property/test_kpi_buckets_recount.py holds to a recount). The report's values are formatted the way the screen shows them with the public helpers, never taken from the app.
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ CURRENCY = "USD"
 
 @contextlib.contextmanager
 def cli_environment(now: str, tz: str, config: Path) -> Iterator[None]:
-    """The environment of a `cockpit` command run by hand: a frozen clock, the zone, no config file, no KPI cache
-    file (an empty COCKPIT_CACHE_DIR), so the report shares nothing with the app but the database."""
+    """The environment of a `cockpit` command run by hand: a frozen clock, the zone, no config file, no cache files
+    (an empty COCKPIT_CACHE_DIR), so the report shares nothing with the app but the database."""
     wanted = {
         "COCKPIT_NOW": now,
         "COCKPIT_TZ": tz,

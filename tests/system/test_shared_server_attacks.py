@@ -30,8 +30,9 @@ from cockpit.cli import main
 from cockpit.cli.common import ensure_demo_database
 from cockpit.core.config import Settings
 from cockpit.core.errors import ReadOnlyError, StoreError
-from cockpit.core.kpi import dashboard
-from cockpit.core.kpi_cache import cache_file, cache_for
+from cockpit.core.forecast import forecasts
+from cockpit.core.forecast_cache import cache_file as forecast_cache_file
+from cockpit.core.forecast_cache import forecast_cache_for
 from cockpit.core.periods import parse_period
 from cockpit.core.shared import check_database, init_database
 from cockpit.core.store import Store
@@ -259,47 +260,58 @@ def test_a_manager_acting_as_a_rep_is_audited_as_both(shared_folder: Path) -> No
         assert store.audit(limit=1)[0].unix_user == f"{MANAGER} as Cy"
 
 
-# --------------------------------------------------------------------- 5. a forged KPI cache file is ignored
+# ---------------------------------------------------------------- 5. a forged forecast cache file is ignored
+# (The KPI buckets live in the database itself, where every member's write keeps them true: tests/unit/
+# test_kpi_buckets_shared.py. The forecast's cache is still a per-user file.)
+
+_MARCH = parse_period("2026-03", tz="UTC")
+_NOW = 1_773_000_000  # 2026-03-08
 
 
-def _dashboard_misses(db: Path) -> int:
-    """How many trend buckets a new Store had to compute: 0 when it trusted the cache file."""
+def _forecast_kept(db: Path) -> bool:
+    """Whether a new Store's forecast cache started from the cache file (anything loaded)."""
     with Store(db, readonly=True) as store:
-        dashboard(store, parse_period("2026-03", tz="UTC"), trend=3)
-        return cache_for(store).misses
+        cache = forecast_cache_for(store)
+        with store.read() as conn:
+            cache.sync(conn)
+        return bool(cache.entries)
+
+
+def _forecast_saved(db: Path) -> None:
+    with Store(db) as store:
+        rep = store.rep_by_name("Ann").id
+        forecasts(store, _MARCH, _NOW, rep_quotas={rep: 0})
+        forecast_cache_for(store).flush()
 
 
 def test_a_cache_file_others_could_write_is_not_read(tmp_path: Path, team: dict[str, int]) -> None:
     db = tmp_path / "team.db"
     with Store(db, create=True) as store:
         store.add_rep("Ann")
-        dashboard(store, parse_period("2026-03", tz="UTC"), trend=3)
-        cache_for(store).flush()
-    file = cache_file(db)
+    _forecast_saved(db)
+    file = forecast_cache_file(db)
     assert mode(file) == 0o600 and mode(file.parent) == 0o700
-    assert _dashboard_misses(db) == 0  # our own private file: trusted
+    assert _forecast_kept(db)  # our own private file: trusted
     for forge in (lambda: file.chmod(0o664), lambda: os.chown(file, team[MEMBER], -1)):
-        forge()  # a member could have written it: whatever it says is ignored, the numbers are computed
-        assert _dashboard_misses(db) > 0
+        forge()  # a member could have written it: whatever it says is ignored, the forecast is computed
+        assert not _forecast_kept(db)
         file.chmod(0o600)
         os.chown(file, 0, -1)
 
 
 def test_a_cache_folder_that_is_a_symlink_is_not_used(tmp_path: Path) -> None:
     db = tmp_path / "team.db"
-    Store(db, create=True).close()
+    with Store(db, create=True) as store:
+        store.add_rep("Ann")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir(mode=0o777)
     elsewhere.chmod(0o777)
-    folder = cache_file(db).parent
+    folder = forecast_cache_file(db).parent
     folder.parent.mkdir(parents=True, exist_ok=True)
     if folder.exists():
         shutil.rmtree(folder)
     folder.symlink_to(elsewhere)
-    with Store(db) as store:
-        store.add_rep("Ann")
-        dashboard(store, parse_period("2026-03", tz="UTC"), trend=3)
-        cache_for(store).flush()
+    _forecast_saved(db)
     assert list(elsewhere.iterdir()) == []  # nothing written through the link
     folder.unlink()
 

@@ -2,19 +2,17 @@
 from one computed with no cache, and actions after which the cache throws away more than it must. Each test here
 failed on the first version of the cache kept across processes (its docstring tells how) and passes since the fix.
 
-The reference is always a Store opened with no cache file (COCKPIT_CACHE_DIR="") and a fresh in-memory cache, so
-it computes every bucket.
+The reference is always a Store opened read-only whose dashboard counts every bucket from the rows
+(``cached=False``): no in-memory cache, no stored bucket.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -24,7 +22,7 @@ import cockpit.core.kpi_cache as kc
 from cockpit.core import kpi
 from cockpit.core.errors import CockpitError, StoreError
 from cockpit.core.kpi import dashboard
-from cockpit.core.kpi_cache import cache_file, cache_for
+from cockpit.core.kpi_cache import cache_for
 from cockpit.core.periods import parse_period
 from cockpit.core.store import Store
 
@@ -38,22 +36,9 @@ def _store(path: Path, **kwargs: object) -> Store:
     return Store(path, now=lambda: ORIGIN + 100 * DAY, **kwargs)
 
 
-@contextlib.contextmanager
-def _no_cache_file() -> Iterator[None]:
-    before = os.environ.get("COCKPIT_CACHE_DIR")
-    os.environ["COCKPIT_CACHE_DIR"] = ""
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ["COCKPIT_CACHE_DIR"]
-        else:
-            os.environ["COCKPIT_CACHE_DIR"] = before
-
-
 def _uncached(path: Path, period=PERIOD, trend: int = 3, team: str | None = None) -> kpi.Dashboard:
-    with _no_cache_file(), Store(path, readonly=True) as empty:
-        return dashboard(empty, period, trend=trend, team=team)
+    with Store(path, readonly=True) as empty:
+        return dashboard(empty, period, trend=trend, team=team, cached=False)
 
 
 # ------------------------------------------------------------------------------------------ correctness
@@ -305,13 +290,12 @@ def test_reader_cache_matches_a_recomputation(sequence: list[tuple]) -> None:
         for v in range(len(VIEWS)):
             for t in range(len(TEAMS)):
                 dashboard(reader, VIEWS[v][0], trend=VIEWS[v][1], team=TEAMS[t])
-        cache_for(reader).flush()
         for op in sequence:
             clock[0] += 7
             if op[0] == "refresh":
                 _same_as_uncached(reader, op[1], op[2])
             elif op[0] == "flush":
-                cache_for(reader).flush()
+                cache_for(reader).save(reader, force=True)  # what it updated, stored for the next readers
             elif op[0] == "reader":
                 with Store(path, readonly=True) as fresh:
                     for v in range(len(VIEWS)):
@@ -322,7 +306,6 @@ def test_reader_cache_matches_a_recomputation(sequence: list[tuple]) -> None:
         for v in range(len(VIEWS)):
             for t in range(len(TEAMS)):
                 _same_as_uncached(reader, v, t)
-        cache_for(reader).flush()
         with Store(path, readonly=True) as fresh:
             for v in range(len(VIEWS)):
                 for t in range(len(TEAMS)):
@@ -370,24 +353,22 @@ def test_renaming_a_deal_keeps_the_buckets_after_its_creation(tmp_path: Path) ->
 # ------------------------------------------------------------------------------------------ the file
 
 
-def test_a_file_with_a_measure_of_the_wrong_type_is_ignored(tmp_path: Path) -> None:
-    """_entry_from_json checks keys, names and rep ids but not the values: a well-formed file whose measure is a
-    string (another tool, a hand edit, a future format bug) makes every dashboard of that database raise instead of
-    being ignored like the other unreadable files."""
+def test_a_stored_bucket_with_a_measure_of_the_wrong_type_is_counted_again(tmp_path: Path) -> None:
+    """A well-formed stored bucket whose team-wide measure is a string (another tool, a hand edit, a future format
+    bug) would make every dashboard of that database raise: it is skipped like any bucket that does not decode."""
     path = tmp_path / "t.db"
     store = _store(path, create=True)
     store.log_activity(kind="call", rep_id=store.add_rep("Ann"), at=MAR)
     dashboard(store, PERIOD, trend=3)
-    cache_for(store).flush()
     store.close()
-    file = cache_file(path)
-    data = json.loads(file.read_text(encoding="utf-8"))
-    for entry in data["entries"]:
-        entry[5] = {"customers": "many"}  # team-wide distinct count, not a number
-    file.write_text(json.dumps(data), encoding="utf-8")
+    conn = sqlite3.connect(path)
+    conn.execute("""UPDATE kpi_buckets SET measures = json_set(measures, '$[2]', json('{"customers": "many"}'))""")
+    conn.commit()
+    conn.close()
     with _store(path, readonly=True) as other:
         board = dashboard(other, PERIOD, trend=3)
         assert board.team_trend["calls"] == [0, 0, 1]
+        assert cache_for(other).misses == 3
 
 
 # ------------------------------------------------------------------------------------------ failure half-way
@@ -432,10 +413,9 @@ def test_a_query_failing_while_calls_are_added_does_not_count_them_twice(tmp_pat
 
 
 def test_a_diverged_copy_put_in_place_with_the_same_last_audit_row(tmp_path: Path) -> None:
-    """A database copied (same db_id), both copies written, then the copy moved over the original. The cache file
-    of the original's path matches the copy on db_id, last audit id, change count and the fingerprint of the last
-    audit row, when that row is the same action with the same values in the same second (a script, a frozen clock):
-    the earlier rows differ but are never looked at. Contrived; the fingerprint covers one row only."""
+    """A database copied, both copies written, then the copy moved over the original. A per-user cache file of the
+    original's path once matched the copy on db_id, last audit id, change count and the fingerprint of the last
+    audit row; the buckets now live in the database itself, so the copy brings its own (none here)."""
     a, b = tmp_path / "a.db", tmp_path / "b.db"
     store = _store(a, create=True)
     ann = store.add_rep("Ann")
@@ -447,9 +427,7 @@ def test_a_diverged_copy_put_in_place_with_the_same_last_audit_row(tmp_path: Pat
             s.log_activity(kind="email", rep_id=ann, at=MAR)  # the same last audit row in both
             if path == a:
                 dashboard(s, PERIOD, trend=3)
-                cache_for(s).flush()
     os.replace(b, a)
-    assert cache_file(a).exists()
     with _store(a, readonly=True) as s:
         assert dashboard(s, PERIOD, trend=3).team_trend["calls"] == [0, 1, 0]
 

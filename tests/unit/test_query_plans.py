@@ -11,12 +11,10 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -25,7 +23,6 @@ from hypothesis import strategies as st
 from cockpit.core import kpi
 from cockpit.core.errors import CockpitError
 from cockpit.core.kpi import collect, dashboard
-from cockpit.core.kpi_cache import cache_for
 from cockpit.core.periods import last_n, parse_period
 from cockpit.core.store import SCHEMA_V1, SCHEMA_VERSION, Store, run_script
 from cockpit.core.store.deal_page import deal_detail
@@ -294,28 +291,14 @@ def _apply(store: Store, op: tuple, reps: list[int], accounts: list[int]) -> Non
         store.undo_last()
 
 
-@contextlib.contextmanager
-def _no_cache_file() -> Iterator[None]:
-    """Stores opened in this block start with an empty KPI cache (no cache folder)."""
-    before = os.environ.get("COCKPIT_CACHE_DIR")
-    os.environ["COCKPIT_CACHE_DIR"] = ""
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ["COCKPIT_CACHE_DIR"]
-        else:
-            os.environ["COCKPIT_CACHE_DIR"] = before
-
-
 def _check(store: Store, periods: list) -> None:
     for team in (None, "North"):
         warm = dashboard(store, PERIOD, trend=3, team=team)
-        with _no_cache_file(), Store(store.path, readonly=True) as empty:
-            computed = dashboard(empty, PERIOD, trend=3, team=team)
+        with Store(store.path, readonly=True) as empty:
+            computed = dashboard(empty, PERIOD, trend=3, team=team, cached=False)
         assert warm == computed
-        # Another process: it starts from the cache file the long-lived Store saved earlier (maybe several writes
-        # ago), syncs it from the audit log, and must get the same numbers.
+        # Another process: it starts from the buckets stored in the database (what the triggers of the writes since
+        # left of them) and must get the same numbers.
         with Store(store.path, readonly=True) as fresh:
             assert dashboard(fresh, PERIOD, trend=3, team=team) == computed
             cold = collect(fresh, periods, team=team, cached=False)
@@ -341,7 +324,7 @@ def test_cache_and_rollups_match_a_recomputation(sequence: list[tuple]) -> None:
         periods = last_n(PERIOD, 3)
         dashboard(store, PERIOD, trend=3)  # fill the cache before the writes it must notice
         dashboard(store, PERIOD, trend=3, team="North")
-        cache_for(store).flush()  # and its file, which later processes start from
+        assert store.query("SELECT count(*) FROM kpi_buckets")[0][0] == 6  # and stored, for later processes
         for op in sequence:
             clock[0] += 1
             with contextlib.suppress(CockpitError):  # a refused action (already voided...) changes nothing
@@ -395,7 +378,7 @@ def test_v1_database_upgrades_with_rollup_backfilled(tmp_path: Path) -> None:
     conn.execute("PRAGMA user_version = 1")
     conn.close()
     store = Store(path)
-    assert store.query("PRAGMA user_version")[0][0] == SCHEMA_VERSION == 5
+    assert store.query("PRAGMA user_version")[0][0] == SCHEMA_VERSION == 6
     assert [tuple(r) for r in store.query("SELECT * FROM deal_calls")] == [(7, 2)]
     names = {r[0] for r in store.query("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert {"activities_calls", "deals_open_at_end", "stage_history_at_end", "audit_rows", "audit_table_at"} <= names

@@ -23,6 +23,7 @@ from typing import Any, Self
 
 from cockpit.core.config import DEFAULT_STAGES
 from cockpit.core.errors import BusyError, ReadOnlyError, StoreError, ValidationError
+from cockpit.core.store import kpi_buckets
 from cockpit.core.store.schema import CHANGE_TRIGGERS, MIGRATIONS, SCHEMA_VERSION, change_trigger_count, change_triggers
 from cockpit.core.store.transaction import Transaction
 from cockpit.core.text import fold
@@ -34,6 +35,8 @@ def _fold_sql(text: str | None) -> str | None:
 
 
 BUSY_TIMEOUT_MS = 5000
+#: How long a write of derived data (the stored KPI buckets) waits for the write lock before giving up.
+DERIVED_BUSY_MS = 200
 #: Attempts at BEGIN IMMEDIATE, each waiting up to the busy timeout (read at each write: tests lower it).
 WRITE_RETRIES = 4
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -405,14 +408,16 @@ class StoreConnection:
 
     def _restore_change_triggers(self) -> None:
         # Someone dropped a counting trigger (the sqlite3 shell): put it back, and move the count, since changes
-        # made meanwhile were not counted: every KPI cache of this database starts over.
-        if change_trigger_count(self.conn) == CHANGE_TRIGGERS:
+        # made meanwhile were not counted: every KPI cache of this database starts over. Likewise the triggers
+        # that keep the stored KPI buckets true: made again, and every stored bucket deleted.
+        if change_trigger_count(self.conn) == CHANGE_TRIGGERS and kpi_buckets.triggers_intact(self.conn):
             return
         with self._lock:
             try:
                 self._begin_immediate()
                 for _name, create in change_triggers():
                     self.conn.execute(create.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS", 1))
+                kpi_buckets.restore(self.conn)
                 self.conn.execute("UPDATE kpi_changes SET n = n + 1")
                 self.conn.execute("COMMIT")
             except (sqlite3.Error, StoreError) as exc:
@@ -520,6 +525,31 @@ class StoreConnection:
                 if isinstance(exc, sqlite3.DatabaseError):
                     raise operational_error(self.path, exc) from None
                 raise
+
+    def write_derived(self, work: Callable[[sqlite3.Connection], bool]) -> bool:
+        """Run ``work`` in one short write transaction with no audit row: derived data (the stored KPI buckets),
+        not a user's action. It waits at most ``DERIVED_BUSY_MS`` for the write lock, since a colleague's write
+        matters more and derived data can wait. Returns what ``work`` returns; False when read-only, busy, or the
+        write failed (nothing written)."""
+        if self.readonly:
+            return False
+        with self._lock:
+            try:
+                self.conn.execute(f"PRAGMA busy_timeout = {DERIVED_BUSY_MS}")
+                try:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                finally:
+                    self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            except sqlite3.DatabaseError:
+                return False
+            try:
+                done = work(self.conn)
+                self.conn.execute("COMMIT")
+                return done
+            except sqlite3.DatabaseError:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                return False
 
     def _begin_immediate(self) -> None:
         # BEGIN IMMEDIATE takes the write lock up front: a deferred transaction that reads and then writes gets

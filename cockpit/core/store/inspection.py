@@ -7,8 +7,10 @@ For ``cockpit check`` (:mod:`cockpit.core.shared`), which must report on a file 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cockpit.core.errors import StoreError
 from cockpit.core.store.connection import BUSY_TIMEOUT_MS, read_header, sqlite_uri
@@ -23,11 +25,16 @@ class FileInspection:
     journal_mode: str
     change_triggers: int | None  # counting triggers present; None below version 3 or above ours
     integrity: tuple[str, ...]  # ("ok",) when sound, else SQLite's findings (or the error that stopped the check)
+    also: Any = None  # what inspect_database's ``also`` returned, when it ran
 
 
-def inspect_database(path: Path, *, quick: bool = False) -> FileInspection:
+def inspect_database(
+    path: Path, *, quick: bool = False, also: Callable[[sqlite3.Connection], Any] | None = None
+) -> FileInspection:
     """Read ``path`` (a SQLite file) read-only and report on it; ``quick`` runs ``quick_check`` instead of the full
-    ``integrity_check``. StoreError ("... cannot be read as a database: ...") when SQLite cannot open it."""
+    ``integrity_check``. ``also`` runs on the same connection, in one read transaction, when the file is sound and
+    of this cockpit's schema (its result is ``FileInspection.also``). StoreError ("... cannot be read as a
+    database: ...") when SQLite cannot open it."""
     wal = path.with_name(path.name + "-wal")
     header = read_header(path) or b""  # a FIFO or device is refused here, before SQLite could block on it
     # Read-only, and without leaving -wal/-shm behind: with no -wal file nobody has the database open, so it is
@@ -55,6 +62,13 @@ def inspect_database(path: Path, *, quick: bool = False) -> FileInspection:
             results = tuple(r[0] for r in rows)
         except sqlite3.DatabaseError as exc:
             results = (str(exc),)
+        extra = None
+        if also is not None and results == ("ok",) and version == SCHEMA_VERSION:
+            conn.execute("BEGIN")
+            try:
+                extra = also(conn)
+            finally:
+                conn.execute("COMMIT")
     finally:
         conn.close()
-    return FileInspection(version, mode, triggers, results)
+    return FileInspection(version, mode, triggers, results, extra)

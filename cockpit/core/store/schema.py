@@ -10,7 +10,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-SCHEMA_VERSION = 5
+from cockpit.core.store import kpi_buckets
+
+SCHEMA_VERSION = 6
 
 SCHEMA_V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
@@ -287,10 +289,18 @@ def migrate_v5(conn: sqlite3.Connection) -> None:
         conn.execute("ANALYZE activities_open_follow_ups")
 
 
+# Version 6: the KPI buckets kept in the database (issue 24): the base measures any cockpit computed, shared by every
+# user of the file, kept true by triggers that delete what each write can reach (cockpit/core/store/kpi_buckets.py).
+def migrate_v6(conn: sqlite3.Connection) -> None:
+    """Version 5 to 6: the stored KPI buckets and their triggers."""
+    kpi_buckets.create(conn)
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     lambda conn: run_script(conn, SCHEMA_V1),
     migrate_v2,
     migrate_v3,
     migrate_v4,
     migrate_v5,
+    migrate_v6,
 ]

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from cockpit.core.errors import NotFoundError, ValidationError
+from cockpit.core.store import kpi_buckets
 from cockpit.core.store.schema import ACTIVITIES_DEAL_TOUCH, change_triggers
 from cockpit.core.store.validation import check_amount, check_id, check_prob, check_text, check_ts, rep_values
 
@@ -106,11 +107,13 @@ class Transaction:
         triggers = change_triggers()
         for name, _create in triggers:
             self.conn.execute(f"DROP TRIGGER {name}")
+        kpi_buckets.drop_triggers(self.conn)  # and every stored bucket: the load may reach any
         self.conn.execute("DROP INDEX activities_deal_touch")
         yield
         self.conn.execute(ACTIVITIES_DEAL_TOUCH)
         for _name, create in triggers:
             self.conn.execute(create)
+        kpi_buckets.make_triggers(self.conn)
         self.conn.execute("UPDATE kpi_changes SET n = n + 1 WHERE id = 1")
 
     def history(self, deal_id: int, from_stage: str | None, to_stage: str, at: int) -> int:

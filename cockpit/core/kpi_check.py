@@ -1,0 +1,70 @@
+"""``cockpit check``'s recount of the KPI buckets stored in the database (:mod:`cockpit.core.store.kpi_buckets`).
+
+Every stored bucket is counted again from the rows, in one read transaction, and compared with what is stored: the
+same reps with the same measures (sums of money in floating point compared to a part in 10^9), the same team-wide
+counts. A bucket that differs, or does not decode, is reported; :func:`repair` deletes those (the next cockpit
+counts them again). Whether the triggers that keep the buckets true are intact is reported too.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from cockpit.core.kpi import recount
+from cockpit.core.store import Store, kpi_buckets
+
+
+@dataclass
+class BucketCheck:
+    """What the recount found: how many buckets are stored, which differ from a recount (or do not decode)."""
+
+    stored: int = 0
+    wrong: list[kpi_buckets.Key] = field(default_factory=list)
+    triggers_intact: bool = True
+    repaired: bool = False
+
+
+def _same_values(a: Mapping[str, float], b: Mapping[str, float]) -> bool:
+    return a.keys() == b.keys() and all(math.isclose(a[k], b[k], rel_tol=1e-9, abs_tol=1e-6) for k in a)
+
+
+def _same(
+    rep: Mapping[int, Mapping[str, float]],
+    team: Mapping[str, float],
+    fresh_rep: Mapping[int, Mapping[str, float]],
+    fresh_team: Mapping[str, float],
+) -> bool:
+    return (
+        rep.keys() == fresh_rep.keys()
+        and all(_same_values(rep[r], fresh_rep[r]) for r in rep)
+        and _same_values(team, fresh_team)
+    )
+
+
+def recount_stored(conn: sqlite3.Connection) -> BucketCheck:
+    """Recount every stored KPI bucket, inside the caller's read transaction (``cockpit check`` reads the file
+    without the store, so as to leave no side files behind)."""
+    result = BucketCheck()
+    result.triggers_intact = kpi_buckets.triggers_intact(conn)
+    rows = kpi_buckets.stored_rows(conn)
+    result.stored = len(rows)
+    decoded = []
+    for key, text in rows:
+        try:
+            decoded.append((key, *kpi_buckets.decode(text)))
+        except (ValueError, TypeError, AttributeError):
+            result.wrong.append(key)
+    fresh = recount(conn, [key for key, _rep, _team in decoded])
+    for (key, rep, team), counted in zip(decoded, fresh, strict=True):
+        if not _same(rep, team, counted.rep, counted.team):
+            result.wrong.append(key)
+    return result
+
+
+def repair(store: Store, wrong: Sequence[kpi_buckets.Key]) -> bool:
+    """Delete the stored buckets ``wrong`` (the next cockpit counts them again); False when nothing was deleted."""
+    keys = list(wrong)
+    return store.write_derived(lambda conn: kpi_buckets.delete(conn, keys))
