@@ -205,17 +205,23 @@ class KpiCache:
     def save(self, store: Store, *, force: bool = False) -> None:
         """Store the buckets computed or updated here since the last save, if :meth:`computed` asked for it, the
         last save is a minute old, or ``force``. Call outside a read transaction. Skipped, to be tried again later,
-        when the store is read-only or busy, or another process changed counted rows since this cache synced."""
+        when the store is read-only or busy, or another process changed counted rows since this cache synced.
+
+        The write runs without ``lock``: a dashboard thread takes the store's lock (its read) and then this one, so
+        holding this one while waiting for the store's would deadlock. What is stored is what the cache held when
+        the save began; a bucket replaced meanwhile stays unsaved."""
         with self.lock:
             due = force or self.save_now or time.monotonic() - self.saved_at >= SAVE_EVERY_S
             if not self.unsaved or self.seen_changes is None or not due:
                 return
-            batch = [(key, self.entries[key].rep, self.entries[key].team) for key in self.unsaved]
+            taken = {key: self.entries[key] for key in self.unsaved}
+            changes_then, at = self.seen_changes, int(store.clock())
             self.save_now = False
             self.saved_at = time.monotonic()
-            changes_then, at = self.seen_changes, int(store.clock())
-            if store.write_derived(lambda conn: kpi_buckets.save(conn, batch, changes_then, at)):
-                self.unsaved.clear()
+        batch = [(key, value.rep, value.team) for key, value in taken.items()]
+        if store.write_derived(lambda conn: kpi_buckets.save(conn, batch, changes_then, at)):
+            with self.lock:
+                self.unsaved -= {key for key, value in taken.items() if self.entries.get(key) is value}
 
 
 #: How many audit rows, up to the last one seen, the fingerprint covers.

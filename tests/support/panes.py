@@ -3,7 +3,8 @@
 The cross-check of issue 19 §2 compares the two: the figures are read from the widgets as drawn (table cells, the
 text of a Static, the lines of the KPI strip), the report is the command line's own output (``cockpit.cli.main`` in
 this process, with ``COCKPIT_NOW`` as its clock; it reads the KPI buckets stored in the database as any cockpit does,
-which tests/property/test_kpi_buckets_recount.py holds to a recount). The report's values are formatted the way the screen shows them with the public helpers, never taken from the app.
+which tests/property/test_kpi_buckets_recount.py holds to a recount). The report's values are formatted the way
+the screen shows them with the public helpers, never taken from the app.
 """
 
 from __future__ import annotations

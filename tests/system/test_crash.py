@@ -1,4 +1,6 @@
-"""A writer killed with SIGKILL at random moments: the database stays sound and no action is half-written."""
+"""A writer killed with SIGKILL at random moments: the database stays sound, no action is half-written, and the
+KPI buckets stored in the database (the writer's dashboards store them; its writes' triggers delete them) always equal a
+recount."""
 
 from __future__ import annotations
 
@@ -10,10 +12,14 @@ import sqlite3
 import time
 from pathlib import Path
 
+from cockpit.core.kpi import dashboard
+from cockpit.core.kpi_check import recount_stored
+from cockpit.core.periods import parse_period
 from cockpit.core.store import Store
 
 ROUNDS = 50
 MARCH_15 = 1773576000
+MARCH = parse_period("2026-03", tz="UTC")
 OPEN_STAGES = ("lead", "qualified", "proposal", "negotiation")
 
 
@@ -37,6 +43,8 @@ def crash_writer(path: str, acks: str, seed: int) -> None:
             os.write(fd, f"move {deal} {target}\n".encode())
         call = store.log_activity(kind="call", rep_id=rep, deal_id=deal, at=MARCH_15 + 120, note="x" * 300)
         os.write(fd, f"call {call}\n".encode())
+        if rng.random() < 0.3:
+            dashboard(store, MARCH, trend=3)  # computes and stores the buckets the writes since deleted
 
 
 def acknowledged(acks: Path) -> list[list[str]]:
@@ -45,8 +53,10 @@ def acknowledged(acks: Path) -> list[list[str]]:
     return [line.split() for line in text.split("\n")[:-1]]
 
 
-def verify(path: Path, acks: Path) -> int:
-    conn = sqlite3.connect(path)  # a fresh connection replays the WAL, as the next cockpit to open it would
+def verify(path: Path, acks: Path) -> tuple[int, int]:
+    """(acknowledged writes, stored KPI buckets), once every check passed."""
+    # A fresh connection replays the WAL, as the next cockpit to open it would.
+    conn = sqlite3.connect(path, isolation_level=None)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
@@ -88,7 +98,12 @@ def verify(path: Path, acks: Path) -> int:
                 assert row_id in deals
             elif table == "activities":
                 assert row_id in calls
-        return len(lines)
+        # The stored KPI buckets: each equal to a recount, whatever the kill interrupted (a write, a save).
+        conn.execute("BEGIN")
+        buckets = recount_stored(conn)
+        conn.execute("COMMIT")
+        assert buckets.triggers_intact and buckets.wrong == []
+        return len(lines), buckets.stored
     finally:
         conn.close()
 
@@ -100,7 +115,7 @@ def test_sigkill_at_random_moments_never_half_writes(tmp_path: Path) -> None:
     # fork: a child starts in milliseconds, so 50 kills fit in a few seconds; the parent holds no connection.
     ctx = multiprocessing.get_context("fork")
     rng = random.Random(20261120)
-    counts = []
+    counts, stored = [], []
     for round_ in range(ROUNDS):
         child = ctx.Process(target=crash_writer, args=(str(path), str(acks), round_))
         child.start()
@@ -108,6 +123,9 @@ def test_sigkill_at_random_moments_never_half_writes(tmp_path: Path) -> None:
         os.kill(child.pid, signal.SIGKILL)
         child.join()
         assert child.exitcode == -signal.SIGKILL  # killed mid-work, never finished or crashed on its own
-        counts.append(verify(path, acks))
+        written, buckets = verify(path, acks)
+        counts.append(written)
+        stored.append(buckets)
     assert counts[-1] > 200, "the writer hardly wrote anything before being killed"
+    assert sum(1 for n in stored if n) >= ROUNDS // 4, "buckets were hardly ever stored: nothing was checked"
     assert sum(1 for a, b in zip([0, *counts], counts, strict=False) if b > a) >= ROUNDS // 2

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from cockpit.core.demo import generate
 from cockpit.core.kpi import dashboard
 from cockpit.core.kpi_cache import cache_for
+from cockpit.core.kpi_check import recount_stored
 from cockpit.core.periods import parse_period
 from cockpit.core.store import Store
 
@@ -331,3 +332,53 @@ def test_a_dropped_bucket_trigger_is_noticed_and_repaired(
         assert _stored(db) == 0
         assert dashboard(writable, PERIOD, trend=3).team_trend["revenue"] == revenue
     assert _second_process(db) == (calls, 0)
+
+
+# One write by hand per reach rule (cockpit/core/store/kpi_buckets.py), on a demo history with every kind of row: each
+# leaves no stored bucket that differs from a recount. Each statement changes what some stored bucket holds (the
+# rule's own rows), so a trigger that deleted too little would leave it stale.
+_BY_HAND = {
+    "a call moved a month back": "UPDATE activities SET at = at - 30 * 86400"
+    " WHERE id = (SELECT max(id) FROM activities WHERE kind = 'call' AND deal_id IS NOT NULL)",
+    "a call turned into an email": "UPDATE activities SET kind = 'email'"
+    " WHERE id = (SELECT min(id) FROM activities WHERE kind = 'call')",
+    "a call deleted": "DELETE FROM activities WHERE id = (SELECT max(id) FROM activities WHERE kind = 'call')",
+    "a call added": "INSERT INTO activities (kind, rep_id, deal_id, at, created_at)"
+    " SELECT 'call', rep_id, id, closed_at - 86400, 0 FROM deals WHERE stage = 'won' ORDER BY closed_at DESC LIMIT 1",
+    "a deal's amount": "UPDATE deals SET amount = amount + 700 WHERE stage NOT IN ('won', 'lost')",
+    "a lead's amount": "UPDATE deals SET amount = amount + 700 WHERE qualified_at IS NULL AND closed_at IS NULL",
+    "a win moved earlier": "UPDATE deals SET closed_at = closed_at - 20 * 86400 WHERE stage = 'won'",
+    "a deal deleted": "DELETE FROM deals WHERE id = (SELECT max(id) FROM deals WHERE stage = 'lost')",
+    "a stage move deleted": "DELETE FROM stage_history"
+    " WHERE id IN (SELECT max(id) FROM stage_history GROUP BY deal_id)",
+    "a stage's probability": "UPDATE stages SET probability = 0.35 WHERE name = 'proposal'",
+    "a rep's team": "UPDATE reps SET team = 'Elsewhere' WHERE id = 1",
+    "deal_calls edited": "UPDATE deal_calls SET calls = calls + 5",
+}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    generate(path, reps=4, months=3, seed=3, end=_date(2026, 3, 31), tz="UTC")
+    return path
+
+
+@pytest.mark.parametrize("sql", _BY_HAND.values(), ids=_BY_HAND.keys())
+def test_a_write_by_hand_leaves_no_stale_bucket(demo: Path, tmp_path: Path, sql: str) -> None:
+    path = tmp_path / "d.db"
+    path.write_bytes(demo.read_bytes())
+    with _store(path) as store:
+        team = store.query("SELECT team FROM reps WHERE id = 1")[0][0]
+        for filter_ in (None, team):
+            dashboard(store, PERIOD, trend=3, team=filter_)
+    assert _stored(path) == 6
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        assert conn.execute(sql).rowcount > 0
+        conn.execute("BEGIN")
+        found = recount_stored(conn)
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    assert found.triggers_intact and found.wrong == []

@@ -410,15 +410,26 @@ class StoreConnection:
         # Someone dropped a counting trigger (the sqlite3 shell): put it back, and move the count, since changes
         # made meanwhile were not counted: every KPI cache of this database starts over. Likewise the triggers
         # that keep the stored KPI buckets true: made again, and every stored bucket deleted.
-        if change_trigger_count(self.conn) == CHANGE_TRIGGERS and kpi_buckets.triggers_intact(self.conn):
+        counting = change_trigger_count(self.conn) == CHANGE_TRIGGERS
+        buckets = kpi_buckets.triggers_intact(self.conn)
+        if counting and buckets:
             return
         with self._lock:
             try:
                 self._begin_immediate()
-                for _name, create in change_triggers():
-                    self.conn.execute(create.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS", 1))
-                kpi_buckets.restore(self.conn)
-                self.conn.execute("UPDATE kpi_changes SET n = n + 1")
+                if not counting:
+                    for _name, create in change_triggers():
+                        self.conn.execute(create.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS", 1))
+                    self.conn.execute("UPDATE kpi_changes SET n = n + 1")
+                if not buckets:
+                    self.conn.execute("SAVEPOINT buckets")
+                    try:
+                        kpi_buckets.restore(self.conn)
+                    except sqlite3.Error:
+                        # A schema changed by hand so far that they cannot be made (a table renamed): the stored
+                        # buckets stay unused (kpi_buckets.load trusts none) until it is put right and reopened.
+                        self.conn.execute("ROLLBACK TO buckets")
+                    self.conn.execute("RELEASE buckets")
                 self.conn.execute("COMMIT")
             except (sqlite3.Error, StoreError) as exc:
                 if self.conn.in_transaction:
