@@ -278,7 +278,7 @@ def collect(
                     for i in missing:
                         found[i] = _bucket_of(fresh, i)
                         cache.put(keys[i], found[i])
-                    cache.computed()
+                    cache.computed(len(missing))
         else:
             fresh = _Measures()
             _add_buckets(conn, periods, range(len(periods)), team, fresh)

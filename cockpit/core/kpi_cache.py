@@ -26,10 +26,10 @@ a column no measure reads, or a row of a table no cached measure reads, reaches 
 
 Across processes and users: the buckets are kept in the database (:mod:`cockpit.core.store.kpi_buckets`, schema v6),
 where triggers delete what each write can reach in the write's own transaction. A cache's first sync starts from
-them, valid as of that read; what it computes (a cold start's buckets at once, calls added to buckets at most once a
-minute) it stores back, in a short write of derived data that no audit row records, and only if no counted row
-changed since it synced. So a user's first start, ``cockpit report`` and every new process read what any cockpit
-computed, and count only the buckets a write reached since.
+them, valid as of that read; what it computes (a cold start's buckets at once; one bucket, or calls added to one, at
+most once a minute) it stores back, in a short write of derived data that no audit row records, and only if no
+counted row changed since it synced. So a user's first start, ``cockpit report`` and every new process read what
+any cockpit computed, and count only the buckets a write reached since.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ MAX_AUDIT_ROWS = 5000
 MAX_NEW_CALLS = 100
 #: Buckets kept per Store (a month dashboard with 12-period trends and its team filters needs a few dozen).
 MAX_ENTRIES = 1024
-#: Buckets computed are stored at once; buckets only updated here (calls added) at most this often.
+#: Several buckets computed are stored at once; one, or calls added to a bucket, at most this often.
 SAVE_EVERY_S = 60.0
 
 _DEAL_TIMES = ("created_at", "qualified_at", "closed_at")
@@ -196,10 +196,13 @@ class KpiCache:
         self.seen_audit, self.seen_changes, self.fingerprint = last, count, fingerprint(conn, last)
         return True
 
-    def computed(self) -> None:
-        """Missing buckets were computed: store them at the next :meth:`save`. Calls added to a bucket wait up to
-        ``SAVE_EVERY_S`` instead, so that a busy team's calls do not each cost every open cockpit a write."""
-        if self.unsaved:
+    def computed(self, buckets: int) -> None:
+        """``buckets`` missing buckets were computed: store them at the next :meth:`save` when there were several (a
+        first start, a write that reached back in time). One bucket is what every open cockpit recounts after a
+        colleague's write to the current period: cheap, and were each to store it, each of those writes would also
+        wake every cockpit on the file (their poll sees any commit). It waits for the next save, as calls added to a
+        bucket do, at most ``SAVE_EVERY_S``."""
+        if self.unsaved and buckets >= 2:
             self.save_now = True
 
     def save(self, store: Store, *, force: bool = False) -> None:

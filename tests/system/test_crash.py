@@ -20,6 +20,9 @@ from cockpit.core.store import Store
 ROUNDS = 50
 MARCH_15 = 1773576000
 MARCH = parse_period("2026-03", tz="UTC")
+# Deals created in January, February or March: their moves reach back, so the dashboards after them count (and store)
+# several buckets, and kills land in those saves too.
+CREATED = (MARCH_15 - 59 * 86_400, MARCH_15 - 28 * 86_400, MARCH_15)
 OPEN_STAGES = ("lead", "qualified", "proposal", "negotiation")
 
 
@@ -32,7 +35,7 @@ def crash_writer(path: str, acks: str, seed: int) -> None:
     while True:
         deal = store.add_deal(
             rep_id=rep, title=f"deal {seed}", amount=rng.randrange(1, 10**6), account=f"acct {rng.randrange(50)}",
-            stage=rng.choice(OPEN_STAGES[:2]), created_at=MARCH_15,
+            stage=rng.choice(OPEN_STAGES[:2]), created_at=rng.choice(CREATED),
         )  # fmt: skip
         os.write(fd, f"deal {deal}\n".encode())
         for _ in range(rng.randrange(1, 3)):
