@@ -26,8 +26,8 @@ a column no measure reads, or a row of a table no cached measure reads, reaches 
 
 Across processes and users: the buckets are kept in the database (:mod:`cockpit.core.store.kpi_buckets`, schema v6),
 where triggers delete what each write can reach in the write's own transaction. A cache's first sync starts from
-them, valid as of that read; what it computes (a cold start's buckets at once; one bucket, or calls added to one, at
-most once a minute) it stores back, in a short write of derived data that no audit row records, and only if no
+them, valid as of that read; when it had to count several buckets (a first start, a write that reached back in time)
+it stores them back, with any it updated, in a short write of derived data that no audit row records, and only if no
 counted row changed since it synced. So a user's first start, ``cockpit report`` and every new process read what
 any cockpit computed, and count only the buckets a write reached since.
 """
@@ -38,7 +38,6 @@ import hashlib
 import json
 import sqlite3
 import threading
-import time
 import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -55,8 +54,6 @@ MAX_AUDIT_ROWS = 5000
 MAX_NEW_CALLS = 100
 #: Buckets kept per Store (a month dashboard with 12-period trends and its team filters needs a few dozen).
 MAX_ENTRIES = 1024
-#: Several buckets computed are stored at once; one, or calls added to a bucket, at most this often.
-SAVE_EVERY_S = 60.0
 
 _DEAL_TIMES = ("created_at", "qualified_at", "closed_at")
 # The columns each table's cached measures read, as cockpit.core.store.measures declares them (a derived table such
@@ -117,7 +114,6 @@ class KpiCache:
         self.fingerprint: str | None = None
         self.loaded = not shared  # the stored buckets are read on the first sync (that is where a connection is)
         self.unsaved: set[Key] = set()
-        self.saved_at = time.monotonic()
         self.save_now = False
         self.hits = 0
         self.misses = 0
@@ -199,28 +195,26 @@ class KpiCache:
     def computed(self, buckets: int) -> None:
         """``buckets`` missing buckets were computed: store them at the next :meth:`save` when there were several (a
         first start, a write that reached back in time). One bucket is what every open cockpit recounts after a
-        colleague's write to the current period: cheap, and were each to store it, each of those writes would also
-        wake every cockpit on the file (their poll sees any commit). It waits for the next save, as calls added to a
-        bucket do, at most ``SAVE_EVERY_S``."""
+        colleague's write to the current period: cheap to count again, and were each cockpit to store it, each such
+        write would also wake every cockpit on the file (their poll sees any commit) for nothing to show. It is
+        stored with the next several."""
         if self.unsaved and buckets >= 2:
             self.save_now = True
 
     def save(self, store: Store, *, force: bool = False) -> None:
-        """Store the buckets computed or updated here since the last save, if :meth:`computed` asked for it, the
-        last save is a minute old, or ``force``. Call outside a read transaction. Skipped, to be tried again later,
+        """Store the buckets computed or updated here since the last save, if :meth:`computed` asked for it or
+        ``force``. Call outside a read transaction. Skipped, to be tried again later,
         when the store is read-only or busy, or another process changed counted rows since this cache synced.
 
         The write runs without ``lock``: a dashboard thread takes the store's lock (its read) and then this one, so
         holding this one while waiting for the store's would deadlock. What is stored is what the cache held when
         the save began; a bucket replaced meanwhile stays unsaved."""
         with self.lock:
-            due = force or self.save_now or time.monotonic() - self.saved_at >= SAVE_EVERY_S
-            if not self.unsaved or self.seen_changes is None or not due:
+            if not self.unsaved or self.seen_changes is None or not (force or self.save_now):
                 return
             taken = {key: self.entries[key] for key in self.unsaved}
             changes_then, at = self.seen_changes, int(store.clock())
             self.save_now = False
-            self.saved_at = time.monotonic()
         batch = [(key, value.rep, value.team) for key, value in taken.items()]
         if store.write_derived(lambda conn: kpi_buckets.save(conn, batch, changes_then, at)):
             with self.lock:

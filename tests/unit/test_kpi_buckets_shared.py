@@ -7,6 +7,7 @@ numbers (worked out by hand from what the test wrote) and how many buckets the s
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import tempfile
 from datetime import date as _date
@@ -16,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cockpit.cli import main
 from cockpit.core.demo import generate
 from cockpit.core.kpi import dashboard
 from cockpit.core.kpi_cache import cache_for
@@ -26,6 +28,7 @@ from cockpit.core.store import Store
 DAY = 86_400
 ORIGIN = 1_767_225_600  # 2026-01-01T00:00:00Z
 PERIOD = parse_period("2026-03", tz="UTC")  # trend=3: buckets January, February, March 2026
+JAN_1 = ORIGIN
 JAN, FEB, MAR = ORIGIN + 10 * DAY, ORIGIN + 40 * DAY, ORIGIN + 70 * DAY  # 11 Jan, 10 Feb, 12 Mar
 
 
@@ -174,7 +177,7 @@ def test_a_damaged_stored_bucket_is_counted_again(db: Path, content: str) -> Non
 
 @pytest.mark.parametrize("value", [True, "1", [1], {"n": 1}])
 def test_a_stored_value_that_is_not_a_number_is_counted_again(db: Path, value: object) -> None:
-    text = '[["calls"], [[1, VALUE]], {}]'.replace("VALUE", __import__("json").dumps(value))
+    text = json.dumps([["calls"], [[1, value]], {}])
     _raw(db, ("UPDATE kpi_buckets SET measures = ? WHERE start_ts = ?", (text, PERIOD.start_ts)))
     assert _second_process(db) == ([1, 1, 1], 1)
 
@@ -382,3 +385,23 @@ def test_a_write_by_hand_leaves_no_stale_bucket(demo: Path, tmp_path: Path, sql:
     finally:
         conn.close()
     assert found.triggers_intact and found.wrong == []
+
+
+def test_cockpit_check_recounts_the_stored_buckets_and_repairs(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(db)]) == 0
+    assert "KPI buckets: 3 stored, all equal to a recount" in capsys.readouterr().out
+    # A stored bucket made wrong without a trigger seeing it (an edit of the table itself): Ann's January calls 1 → 5.
+    conn = sqlite3.connect(db)
+    (text,) = conn.execute("SELECT measures FROM kpi_buckets WHERE start_ts = ?", (JAN_1,)).fetchone()
+    names, rows, team = json.loads(text)
+    rows[0][1 + names.index("calls")] = 5  # rows[0] is Ann's (rep id 1)
+    conn.execute("UPDATE kpi_buckets SET measures = ? WHERE start_ts = ?", (json.dumps([names, rows, team]), JAN_1))
+    conn.commit()
+    conn.close()
+    assert _second_process(db) == ([5, 1, 1], 0)  # what a cockpit would show: the reason for the check
+    assert main(["check", str(db)]) == 2
+    assert "1 of 3 stored KPI buckets differ from a recount (fix: cockpit check --repair" in capsys.readouterr().err
+    assert _stored(db) == 3  # check alone changes nothing
+    assert main(["check", "--repair", str(db)]) == 0
+    assert "3 stored, 1 differed from a recount: deleted" in capsys.readouterr().out
+    assert _second_process(db) == ([1, 1, 1], 1)
