@@ -23,9 +23,9 @@ from cockpit.core.errors import CockpitError
 from cockpit.core.importing import import_file
 from cockpit.core.kpi import dashboard
 from cockpit.core.kpi_cache import cache_for
-from cockpit.core.kpi_check import recount_stored
 from cockpit.core.periods import parse_period
 from cockpit.core.store import Store
+from tests.support.kpi_buckets import recount
 
 pytestmark = pytest.mark.slow
 
@@ -122,20 +122,13 @@ def _raw(path: Path, sql: str) -> None:
 
 def _check(path: Path) -> None:
     """Every stored bucket equals a recount; a new process, starting from them, agrees with the rows."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    try:
-        conn.execute("BEGIN")
-        found = recount_stored(conn)
-        conn.execute("COMMIT")
-    finally:
-        conn.close()
+    found = recount(path)
     assert found.triggers_intact and found.wrong == []
     with Store(path, readonly=True) as fresh:
         for period, trend, team in VIEWS:
             assert dashboard(fresh, period, trend=trend, team=team) == dashboard(
                 fresh, period, trend=trend, team=team, cached=False
             )
-    return found.stored
 
 
 # 25 random histories (~0.5 s each): the suite must stay within its 3 minutes.

@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 
 from cockpit.core.kpi import dashboard
-from cockpit.core.kpi_check import recount_stored
 from cockpit.core.periods import parse_period
 from cockpit.core.store import Store
+from tests.support.kpi_buckets import recount
 
 ROUNDS = 50
 MARCH_15 = 1773576000
@@ -59,7 +59,7 @@ def acknowledged(acks: Path) -> list[list[str]]:
 def verify(path: Path, acks: Path) -> tuple[int, int]:
     """(acknowledged writes, stored KPI buckets), once every check passed."""
     # A fresh connection replays the WAL, as the next cockpit to open it would.
-    conn = sqlite3.connect(path, isolation_level=None)
+    conn = sqlite3.connect(path)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
@@ -102,9 +102,7 @@ def verify(path: Path, acks: Path) -> tuple[int, int]:
             elif table == "activities":
                 assert row_id in calls
         # The stored KPI buckets: each equal to a recount, whatever the kill interrupted (a write, a save).
-        conn.execute("BEGIN")
-        buckets = recount_stored(conn)
-        conn.execute("COMMIT")
+        buckets = recount(path)
         assert buckets.triggers_intact and buckets.wrong == []
         return len(lines), buckets.stored
     finally:

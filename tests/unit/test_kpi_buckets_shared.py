@@ -21,9 +21,9 @@ from cockpit.cli import main
 from cockpit.core.demo import generate
 from cockpit.core.kpi import dashboard
 from cockpit.core.kpi_cache import cache_for
-from cockpit.core.kpi_check import recount_stored
 from cockpit.core.periods import parse_period
 from cockpit.core.store import Store
+from tests.support.kpi_buckets import recount
 
 DAY = 86_400
 ORIGIN = 1_767_225_600  # 2026-01-01T00:00:00Z
@@ -376,14 +376,11 @@ def test_a_write_by_hand_leaves_no_stale_bucket(demo: Path, tmp_path: Path, sql:
         for filter_ in (None, team):
             dashboard(store, PERIOD, trend=3, team=filter_)
     assert _stored(path) == 6
-    conn = sqlite3.connect(path, isolation_level=None)
-    try:
-        assert conn.execute(sql).rowcount > 0
-        conn.execute("BEGIN")
-        found = recount_stored(conn)
-        conn.execute("COMMIT")
-    finally:
-        conn.close()
+    conn = sqlite3.connect(path)
+    assert conn.execute(sql).rowcount > 0
+    conn.commit()
+    conn.close()
+    found = recount(path)
     assert found.triggers_intact and found.wrong == []
 
 

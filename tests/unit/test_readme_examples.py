@@ -58,8 +58,9 @@ EXAMPLES = readme_examples()
 
 def test_the_examples_are_found() -> None:
     # Worked out by reading README: 11 in "From the command line", the completion line, "cockpit check
-    # /srv/sales/cockpit.db --quick" in "Checking it" (its init and check repeat earlier lines), and the demo.
-    assert len(EXAMPLES) == 14, EXAMPLES
+    # /srv/sales/cockpit.db --quick" and "cockpit check --repair" in "Checking it" (its init and check repeat
+    # earlier lines), and the demo.
+    assert len(EXAMPLES) == 15, EXAMPLES
     assert EXAMPLES[0] == "cockpit report --db sample.db --format json          # table | json | csv | markdown"
     assert "cockpit completion bash" in EXAMPLES
     assert EXAMPLES[-1] == "cockpit demo sample.db --reps 8 --months 12 --seed 7 --end 2026-11-27"
@@ -115,4 +116,6 @@ def test_every_example_runs_as_written(
     # The deal added above, back in proposal: the undo ran before the export and took back its move to lost.
     assert [line for line in exported if "Renewal 2027" in line and "Acme" in line][0].count(",proposal,") == 1
     assert outputs["cockpit completion bash"].startswith("#compdef cockpit")
+    repaired = next(e for e in EXAMPLES if e.startswith("cockpit check --repair"))
+    assert re.search(r"KPI buckets: \d+ stored, all equal to a recount", outputs[repaired])
     assert (srv / "cockpit.db").exists()
