@@ -196,8 +196,8 @@ class KpiCache:
         """``buckets`` missing buckets were computed: store them at the next :meth:`save` when there were several (a
         first start, a write that reached back in time). One bucket is what every open cockpit recounts after a
         colleague's write to the current period: cheap to count again, and were each cockpit to store it, each such
-        write would also wake every cockpit on the file (their poll sees any commit) for nothing to show. It is
-        stored with the next several."""
+        write would cost every open cockpit a write of its own (the same bucket, stored once). It is stored with the
+        next several."""
         if self.unsaved and buckets >= 2:
             self.save_now = True
 

@@ -160,6 +160,7 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         clock: Clock,
         actor: Actor,
         data_version: int | None = None,
+        changes_seen: int | None = None,
     ) -> None:
         # NO_COLOR (no-color.org): Textual then turns its colours into greys unless the app draws with the
         # terminal's own ANSI colours, which it then drops altogether: no colour, only bold, reverse and borders.
@@ -183,6 +184,9 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         # PRAGMA data_version before the first read: a commit elsewhere after it (during the start) is seen by the
         # first poll. None: the first poll only takes its baseline.
         self._version: int | None = data_version
+        # The count of changes users can see at the same moment (Store.changes_seen): a commit that leaves it as it was
+        # (a cockpit storing KPI buckets) refreshes nothing. None: unknown, any commit refreshes.
+        self._seen: int | None = changes_seen
         self.refreshes = 0  # snapshots applied (tests check that an unchanged database repaints nothing)
         self.mouse_reporting = True
         self.crashed: Exception | None = None  # an exception that stopped the app; `cockpit run` re-raises it
@@ -371,7 +375,8 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
 
     @work(thread=True, exclusive=True, group=POLL_GROUP)
     def _watch_version(self) -> None:
-        """Every POLL_SECONDS, ``PRAGMA data_version``: a refresh only when another connection committed.
+        """Every POLL_SECONDS, ``PRAGMA data_version``: a refresh only when another connection committed a change
+        users can see (``Store.changes_seen`` moved: not a cockpit storing KPI buckets).
 
         One thread for the app's life, asleep between polls (a few microseconds of SQLite each): a timer starting
         a worker per poll cost twice the idle CPU at the same rate. In a thread, because the store's lock may be
@@ -380,14 +385,15 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         while not worker.is_cancelled:
             try:
                 version = self.store.data_version()
+                seen = self.store.changes_seen() if version != self._version else self._seen
             except Exception:
                 log.exception("data_version poll failed")
-                version = self._version
-            if self._version is not None and version != self._version:
+                version, seen = self._version, self._seen
+            if self._version is not None and version != self._version and (seen is None or seen != self._seen):
                 # A message, not call_from_thread: that waits for the UI thread, which never answers once the
                 # app is exiting, and the process would hang on this thread at exit.
                 self.post_message(self.DataChanged())
-            self._version = version
+            self._version, self._seen = version, seen
             time.sleep(POLL_SECONDS)
 
     def on_cockpit_app_data_changed(self, _message: DataChanged) -> None:
@@ -638,4 +644,5 @@ def make_app(
     # the logging keys may do.
     actor = resolve_actor(store, as_rep)
     version = store.data_version()  # before the first read: any commit after it makes the first poll refresh
-    return CockpitApp(store, settings=settings, clock=clock, actor=actor, data_version=version)
+    seen = store.changes_seen()
+    return CockpitApp(store, settings=settings, clock=clock, actor=actor, data_version=version, changes_seen=seen)

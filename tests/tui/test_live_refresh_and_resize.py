@@ -11,6 +11,7 @@ from pathlib import Path
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
+from cockpit.core.kpi import dashboard
 from cockpit.core.store import Store
 from cockpit.tui.app import POLL_SECONDS, CockpitApp
 from cockpit.tui.screens.dashboard import DashboardScreen
@@ -115,6 +116,35 @@ async def test_a_commit_elsewhere_during_the_start_is_not_lost(make_cockpit, db_
         await settle(pilot)
         # Kim had won $8,000 in November; with this $10,000 deal: $18,000.
         assert app.snapshot.dashboard.rep_row(kim.id).values["revenue"] == 1_800_000
+
+
+async def test_a_colleague_storing_kpi_buckets_refreshes_nothing_and_a_cost_by_hand_does(
+    make_cockpit, db_path: Path
+) -> None:
+    """Another cockpit storing the KPI buckets it counted (derived data) is a commit every poll sees; it changes
+    nothing users see, so no refresh. A cost added with the sqlite3 shell (no store, no audit row, a table the
+    KPI change count does not count) is a change users see (the CAC): it refreshes."""
+    async with live_cockpit(make_cockpit) as (app, pilot):
+        before, reads = app.refreshes, app._loads
+        conn = sqlite3.connect(db_path)
+        stored_before = conn.execute("SELECT count(*) FROM kpi_buckets").fetchone()[0]
+        conn.execute("DELETE FROM kpi_buckets")  # a table of derived data only: what a bucket save writes
+        conn.commit()
+        with other_process(db_path) as other:  # another cockpit counts them all again and stores them
+            dashboard(other, app.snapshot.dashboard.period, trend=12)
+        assert conn.execute("SELECT count(*) FROM kpi_buckets").fetchone()[0] == stored_before > 0
+        for _ in range(4):
+            await pilot.pause(POLL_SECONDS)
+            await settle(pilot)
+        assert (app.refreshes, app._loads) == (before, reads)  # not even read again
+        cac = app.snapshot.dashboard.team["cac"]
+        conn.execute(
+            "INSERT INTO costs (month, category, channel, amount) VALUES ('2026-11', 'sales', 'hand', 5000000)"
+        )
+        conn.commit()
+        conn.close()
+        await live_refresh(pilot, before)
+        assert app.snapshot.dashboard.team["cac"] > cac
 
 
 # ------------------------------------------------------------------------------------------ pipeline paging

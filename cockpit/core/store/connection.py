@@ -24,7 +24,16 @@ from typing import Any, Self
 from cockpit.core.config import DEFAULT_STAGES
 from cockpit.core.errors import BusyError, ReadOnlyError, StoreError, ValidationError
 from cockpit.core.store import kpi_buckets
-from cockpit.core.store.schema import CHANGE_TRIGGERS, MIGRATIONS, SCHEMA_VERSION, change_trigger_count, change_triggers
+from cockpit.core.store.schema import (
+    CHANGE_TRIGGERS,
+    DATA_CHANGE_TRIGGERS,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    change_trigger_count,
+    change_triggers,
+    data_change_trigger_count,
+    data_change_triggers,
+)
 from cockpit.core.store.transaction import Transaction
 from cockpit.core.text import fold
 
@@ -412,7 +421,8 @@ class StoreConnection:
         # that keep the stored KPI buckets true: made again, and every stored bucket deleted.
         counting = change_trigger_count(self.conn) == CHANGE_TRIGGERS
         buckets = kpi_buckets.triggers_intact(self.conn)
-        if counting and buckets:
+        seen = data_change_trigger_count(self.conn) == DATA_CHANGE_TRIGGERS
+        if counting and buckets and seen:
             return
         with self._lock:
             try:
@@ -421,6 +431,10 @@ class StoreConnection:
                     for _name, create in change_triggers():
                         self.conn.execute(create.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS", 1))
                     self.conn.execute("UPDATE kpi_changes SET n = n + 1")
+                if not seen:
+                    for _name, create in data_change_triggers():
+                        self.conn.execute(create.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS", 1))
+                    self.conn.execute("UPDATE data_changes SET n = n + 1")
                 if not buckets:
                     self.conn.execute("SAVEPOINT buckets")
                     try:
@@ -509,6 +523,19 @@ class StoreConnection:
         """Changes when another connection commits (PRAGMA data_version): the cheap poll for live refresh."""
         with self._lock:
             return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def changes_seen(self) -> int | None:
+        """The count of row changes users can see (data_changes, schema 7), which a commit of derived data (stored
+        KPI buckets) leaves as it was; None when it cannot be trusted (a counting trigger dropped), so that the
+        caller refreshes on any commit. Read when :meth:`data_version` moved."""
+        with self._lock:
+            try:
+                row = self.conn.execute("SELECT n FROM data_changes WHERE id = 1").fetchone()
+            except sqlite3.OperationalError:
+                return None
+            if row is None or data_change_trigger_count(self.conn) != DATA_CHANGE_TRIGGERS:
+                return None
+            return row[0]
 
     @contextmanager
     def write(self, action: str) -> Iterator[Transaction]:

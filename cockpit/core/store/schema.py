@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from cockpit.core.store import kpi_buckets
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 SCHEMA_V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
@@ -296,6 +296,46 @@ def migrate_v6(conn: sqlite3.Connection) -> None:
     kpi_buckets.create(conn)
 
 
+# Version 7: a count of the changes users can see (issue 24). The live refresh polls PRAGMA data_version, which moves
+# on any commit by another connection, including a cockpit storing KPI buckets (derived data, nothing to show):
+# data_changes.n counts every row inserted, updated or deleted in the tables that hold what users enter and see,
+# by triggers in the same transaction, whoever writes; the poll refreshes only when it moved. Derived tables
+# (deal_calls, kpi_buckets, the counters) are not counted: they change only with a counted table or for no one.
+DATA_TABLES_V7 = ("meta", "stages", "reps", "accounts", "deals", "stage_history", "activities", "costs", "quotas",
+                  "audit_log")  # fmt: skip
+
+
+def data_change_triggers() -> list[tuple[str, str]]:
+    """(name, CREATE TRIGGER statement) of each trigger that counts row changes in data_changes."""
+    return [
+        (
+            f"data_changes_{table}_{event.lower()}",
+            f"CREATE TRIGGER data_changes_{table}_{event.lower()} AFTER {event} ON {table}"
+            " BEGIN UPDATE data_changes SET n = n + 1 WHERE id = 1; END",
+        )
+        for table in DATA_TABLES_V7
+        for event in ("INSERT", "UPDATE", "DELETE")
+    ]
+
+
+def data_change_trigger_count(conn: sqlite3.Connection) -> int:
+    """How many of the counting triggers of data_changes the database has (all of them: DATA_CHANGE_TRIGGERS)."""
+    return conn.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'data\\_changes\\_%' ESCAPE '\\'"
+    ).fetchone()[0]
+
+
+DATA_CHANGE_TRIGGERS = len(data_change_triggers())
+
+
+def migrate_v7(conn: sqlite3.Connection) -> None:
+    """Version 6 to 7: the count of the changes users can see, and its triggers."""
+    conn.execute("CREATE TABLE data_changes (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL)")
+    conn.execute("INSERT INTO data_changes (id, n) VALUES (1, 0)")
+    for _name, create in data_change_triggers():
+        conn.execute(create)
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     lambda conn: run_script(conn, SCHEMA_V1),
     migrate_v2,
@@ -303,4 +343,5 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     migrate_v4,
     migrate_v5,
     migrate_v6,
+    migrate_v7,
 ]

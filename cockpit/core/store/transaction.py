@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from cockpit.core.errors import NotFoundError, ValidationError
 from cockpit.core.store import kpi_buckets
-from cockpit.core.store.schema import ACTIVITIES_DEAL_TOUCH, change_triggers
+from cockpit.core.store.schema import ACTIVITIES_DEAL_TOUCH, change_triggers, data_change_triggers
 from cockpit.core.store.validation import check_amount, check_id, check_prob, check_text, check_ts, rep_values
 
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ class Transaction:
 
         The caller writes one summary audit row, which makes every KPI cache start over. Triggers and index are
         dropped and made again inside the same transaction, so no other connection ever sees them missing."""
-        triggers = change_triggers()
+        triggers = change_triggers() + data_change_triggers()
         for name, _create in triggers:
             self.conn.execute(f"DROP TRIGGER {name}")
         kpi_buckets.drop_triggers(self.conn)  # and every stored bucket: the load may reach any
@@ -115,6 +115,7 @@ class Transaction:
             self.conn.execute(create)
         kpi_buckets.make_triggers(self.conn)
         self.conn.execute("UPDATE kpi_changes SET n = n + 1 WHERE id = 1")
+        self.conn.execute("UPDATE data_changes SET n = n + 1 WHERE id = 1")
 
     def history(self, deal_id: int, from_stage: str | None, to_stage: str, at: int) -> int:
         """Add one audited stage-history row of a deal."""
