@@ -238,6 +238,8 @@ class EntryForm(ModalScreen[T], Generic[T]):
         self._saved = saved
         self._load_catalog = load_catalog
         self.catalog: Catalog | None = None
+        self._reading_names = False  # the names are being read in a worker
+        self._save_when_read = False  # Enter was pressed before they were: save once they are
         self.now = now or pendulum.now(tz)
         self._opened = time.monotonic()  # "now" is when the form opened; what is done may be later than that
         self.tz = tz
@@ -324,10 +326,9 @@ class EntryForm(ModalScreen[T], Generic[T]):
         label.set_class(not message, "-empty")
 
     def ensure_catalog(self) -> Catalog:
-        # Saving before the worker finished loading names: read them now rather than guess a new account.
-        if self.catalog is None:
-            self.catalog = self._load_catalog() if self._load_catalog else Catalog()
-        return self.catalog
+        """The names to match what was typed against: :meth:`action_save` builds only once they are read (a form
+        with no names to read matches against none)."""
+        return self.catalog if self.catalog is not None else Catalog()
 
     # ---- composition and events
 
@@ -378,22 +379,35 @@ class EntryForm(ModalScreen[T], Generic[T]):
         self.query_one("#form").can_focus = False  # Tab moves between fields only
         self._initial = self._values()
         if self._load_catalog is not None:
-            self._fetch_catalog()
+            self._read_names()
+
+    def _read_names(self) -> None:
+        self._reading_names = True
+        self._fetch_catalog()
 
     @work(thread=True, exclusive=True, group="form-catalog")
     def _fetch_catalog(self) -> None:
         assert self._load_catalog is not None
         try:
             catalog = self._load_catalog()
-        except CockpitError as exc:  # busy, locked, unreadable: said in the form; saving reads the names again
-            self.app.call_from_thread(self.show_error, f"Could not read the names: {exc}", hint=True)
+        except CockpitError as exc:  # busy, locked, unreadable: said in the form; Enter reads the names again
+            self.app.call_from_thread(self._names_failed, str(exc))
             return
         # In this thread too: sorting 100,000 names for the suggesters blocked typing for a second at the large size.
         self.catalog_loaded(catalog)
         self.app.call_from_thread(self._catalog_ready, catalog)
 
+    def _names_failed(self, reason: str) -> None:
+        self._reading_names = self._save_when_read = False
+        hint = "; Enter tries again" if self.has_typed else ""
+        self.show_error(f"Could not read the names: {reason}{hint}", hint=True)
+
     def _catalog_ready(self, catalog: Catalog) -> None:
         self.catalog = catalog
+        self._reading_names = False
+        if self._save_when_read:
+            self._save_when_read = False
+            self.action_save()
 
     def catalog_loaded(self, catalog: Catalog) -> None:
         """Feed the suggesters (subclasses); runs in the loading worker, so it touches no widget."""
@@ -434,6 +448,14 @@ class EntryForm(ModalScreen[T], Generic[T]):
         if self.saving:
             return
         self.show_error("")
+        if self.catalog is None and self._load_catalog is not None:
+            # Enter before the names are read: save once they are (a name typed is matched against them, never
+            # guessed to be a new account), reading them again if they could not be. Never on this thread.
+            self._save_when_read = True
+            self.show_error("Reading the names; saving once they are read", hint=True)
+            if not self._reading_names:
+                self._read_names()
+            return
         try:
             entry = self.build()
         except _FieldError as exc:
