@@ -270,7 +270,7 @@ def collect(
             with cache.lock:
                 cache.sync(conn)
                 keys = [(p.start_ts, p.end_ts, team) for p in periods]
-                found = {i: cache.get(key) for i, key in enumerate(keys)}
+                found = cache.find(conn, keys)  # in this process, or stored in the database by any cockpit
                 missing = [i for i, hit in found.items() if hit is None]
                 if missing:
                     fresh = _Measures()

@@ -25,8 +25,9 @@ a column no measure reads, or a row of a table no cached measure reads, reaches 
   and meta settings: nothing; a stage: everything.
 
 Across processes and users: the buckets are kept in the database (:mod:`cockpit.core.store.kpi_buckets`, schema v6),
-where triggers delete what each write can reach in the write's own transaction. A cache's first sync starts from
-them, valid as of that read; when it had to count several buckets (a first start, a write that reached back in time)
+where triggers delete what each write can reach in the write's own transaction. A bucket a cache does not hold is
+read from there, valid as of that read (only the buckets asked for: the table holds every period and team filter
+anyone looked at); when it had to count several buckets (a first start, a write that reached back in time)
 it stores them back, with any it updated, in a short write of derived data that no audit row records, and only if no
 counted row changed since it synced. So a user's first start, ``cockpit report`` and every new process read what
 any cockpit computed, and count only the buckets a write reached since.
@@ -104,27 +105,33 @@ class _Dirty:
 class KpiCache:
     """Base measures keyed by (bucket start, bucket end, team filter), valid as of audit row ``seen_audit``.
 
-    ``shared``: the first sync starts from the buckets stored in the database, and :meth:`save` stores what was
-    computed or updated here (``unsaved``) back."""
+    ``shared``: a bucket not held here is looked for among those stored in the database (:meth:`find`), and
+    :meth:`save` stores what was computed or updated here (``unsaved``) back."""
 
     def __init__(self, *, shared: bool = True) -> None:
         self.entries: dict[Key, BucketMeasures] = {}
         self.seen_audit: int | None = None
         self.seen_changes: int | None = None
         self.fingerprint: str | None = None
-        self.loaded = not shared  # the stored buckets are read on the first sync (that is where a connection is)
+        self.shared = shared  # buckets not held here are looked for in the database, and stored there
         self.unsaved: set[Key] = set()
         self.save_now = False
         self.hits = 0
         self.misses = 0
         self.lock = threading.Lock()
 
-    def get(self, key: Key) -> BucketMeasures | None:
-        found = self.entries.get(key)
-        if found is None:
-            self.misses += 1
-        else:
-            self.hits += 1
+    def find(self, conn: sqlite3.Connection, keys: list[Key]) -> dict[int, BucketMeasures | None]:
+        """The buckets ``keys`` (by index) held here, else stored in the database (true as of this read, which
+        :meth:`sync` has just brought this cache to), else None: the caller counts those (``misses``)."""
+        found: dict[int, BucketMeasures | None] = {i: self.entries.get(key) for i, key in enumerate(keys)}
+        wanted = [key for i, key in enumerate(keys) if found[i] is None]
+        if wanted and self.shared and self.seen_changes is not None:
+            for bucket in kpi_buckets.load(conn, wanted):
+                self.entries[bucket.key] = BucketMeasures(rep=bucket.rep, team=bucket.team)
+            found = {i: self.entries.get(key) for i, key in enumerate(keys)}
+        missing = sum(1 for hit in found.values() if hit is None)
+        self.misses += missing
+        self.hits += len(keys) - missing
         return found
 
     def put(self, key: Key, value: BucketMeasures) -> None:
@@ -151,10 +158,6 @@ class KpiCache:
             raise
 
     def _sync(self, conn: sqlite3.Connection) -> None:
-        if not self.loaded:
-            self.loaded = True
-            if self._load(conn):
-                return
         last = changes.last_audit_id(conn)
         count = changes.change_count(conn)
         seen = self.seen_audit
@@ -180,17 +183,6 @@ class KpiCache:
         # Nothing new in the audit log: the fingerprint of what is seen now is the one just computed.
         now_print = seen_print if last == seen and seen_print is not None else fingerprint(conn, last)
         self.seen_audit, self.seen_changes, self.fingerprint = last, count, now_print
-
-    def _load(self, conn: sqlite3.Connection) -> bool:
-        """Start from the buckets stored in the database, true as of this read; False when there are none to trust."""
-        count = changes.change_count(conn)
-        stored = kpi_buckets.load(conn) if count is not None else []
-        if not stored:
-            return False
-        last = changes.last_audit_id(conn)
-        self.entries = {bucket.key: BucketMeasures(rep=bucket.rep, team=bucket.team) for bucket in stored}
-        self.seen_audit, self.seen_changes, self.fingerprint = last, count, fingerprint(conn, last)
-        return True
 
     def computed(self, buckets: int) -> None:
         """``buckets`` missing buckets were computed: store them at the next :meth:`save` when there were several (a

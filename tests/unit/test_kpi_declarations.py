@@ -19,7 +19,7 @@ import cockpit.core.kpi_cache as kc
 from cockpit.core.kpi import dashboard
 from cockpit.core.kpi_cache import cache_for
 from cockpit.core.periods import parse_period
-from cockpit.core.store import CHANGE_TRIGGERS, Store
+from cockpit.core.store import CHANGE_TRIGGERS, Store, kpi_buckets
 from cockpit.core.store.measures import DERIVED_TABLES, MEASURES, Measure, cached_reads
 
 DAY = 86_400
@@ -138,8 +138,10 @@ def _misses_after(store: Store, action) -> int:
 
 def test_a_declared_column_reaches_the_buckets(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A deal's title is no measure's input: renaming it keeps every bucket. Were a measure to read it (declared),
-    the same rename reaches every bucket ending after the deal's creation: here all three."""
+    the same rename reaches every bucket ending after the deal's creation: here all three. The cache of this process
+    alone (the stored buckets' triggers follow the declarations too: the test below)."""
     store = Store(db, now=lambda: ORIGIN + 100 * DAY)
+    cache_for(store).shared = False
     ann = store.add_rep("Ann")
     deal = store.add_deal(rep_id=ann, title="x", amount=100, stage="lead", created_at=ORIGIN + 10 * DAY)
     assert _misses_after(store, lambda: store.edit_deal(deal, title="renamed")) == 0
@@ -161,3 +163,21 @@ def test_a_table_no_cached_measure_reads_reaches_nothing(db: Path) -> None:
     assert board.team["cost"] == 12_00
     assert board.team["quota"] == 500_00
     store.close()
+
+
+def test_the_stored_buckets_triggers_wake_on_the_declared_columns_only() -> None:
+    """Each UPDATE trigger that deletes stored KPI buckets (cockpit/core/store/kpi_buckets.py) lists exactly the
+    columns the cached measures declare they read of its table; every table they read has its three triggers."""
+    reads = cached_reads()
+    by_table: dict[str, dict[str, str]] = {}
+    for name, sql in kpi_buckets.triggers():
+        table, event = re.match(r"kpi_buckets_(\w+)_(insert|update|delete)$", name).groups()
+        by_table.setdefault(table, {})[event] = sql
+        if event == "update":
+            listed = re.search(r"AFTER UPDATE OF (.*?) ON ", sql).group(1)
+            expected = {"deal_id", "calls"} if table == "deal_calls" else set(reads[table])
+            assert set(listed.split(", ")) == expected, table
+    assert set(by_table) == {*reads, "deal_calls"}
+    for table, events in by_table.items():
+        # A new rep has no data yet: reps alone has no INSERT trigger.
+        assert set(events) == ({"update", "delete"} if table == "reps" else {"insert", "update", "delete"}), table

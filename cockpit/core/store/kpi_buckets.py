@@ -21,7 +21,8 @@ reaches (the reach rules, ``_REACH``) is the same rule the per-process cache app
 
 A trigger dropped or changed by hand is noticed at the next writable open (:func:`restore`): the triggers are made
 again and every stored bucket deleted, since writes made meanwhile deleted nothing. A read-only open that finds the
-triggers not as they should be uses no stored bucket. ``cockpit check`` recounts every stored bucket (:func:`verify`).
+triggers not as they should be uses no stored bucket. ``cockpit check`` recounts every stored bucket
+(:mod:`cockpit.core.kpi_check`).
 
 A bucket is saved only if no counted row changed since it was computed: the save runs in one write transaction that
 first compares ``kpi_changes.n`` with the count the bucket was computed at, so a colleague's write that landed in
@@ -204,17 +205,21 @@ def decode(text: str) -> tuple[dict[int, dict[str, float]], dict[str, float]]:
 def load(conn: sqlite3.Connection, keys: Iterable[Key] | None = None) -> list[StoredBucket]:
     """The stored buckets (those of ``keys`` only, when given) that are trustworthy: none when the triggers are not
     intact; a row that does not decode is skipped (it is recomputed). Run inside the caller's read transaction."""
+    sql, params = "SELECT start_ts, end_ts, scope, measures FROM kpi_buckets", []
+    if keys is not None:
+        wanted = [(s, e, _scope(t)) for s, e, t in keys]
+        if not wanted:
+            return []
+        sql += f" WHERE (start_ts, end_ts, scope) IN (VALUES {', '.join('(?, ?, ?)' for _ in wanted)})"
+        params = [value for key in wanted for value in key]
     try:
         if not triggers_intact(conn):
             return []
-        rows = conn.execute("SELECT start_ts, end_ts, scope, measures FROM kpi_buckets").fetchall()
+        rows = conn.execute(sql, params).fetchall()
     except sqlite3.OperationalError:
         return []  # an older schema without the table (opened read-only)
-    wanted = None if keys is None else {(s, e, _scope(t)) for s, e, t in keys}
     out = []
     for start, end, scope, text in rows:
-        if wanted is not None and (start, end, scope) not in wanted:
-            continue
         try:
             rep, team = decode(text)
         except (ValueError, TypeError, AttributeError):
