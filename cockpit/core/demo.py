@@ -26,6 +26,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cockpit.core.errors import ValidationError
+from cockpit.core.kpi import dashboard
+from cockpit.core.periods import period_containing
 from cockpit.core.store import Store
 from cockpit.core.store.bulk import BulkWriter
 
@@ -928,6 +930,11 @@ def generate(
                 tx.audit(
                     "meta", None, None, {"generated": asdict(summary) | {"stage_history": counts["stage_history"]}}
                 )
+            if progress is not None:
+                progress("counting the KPIs")
+            # The KPI buckets of the year up to `end`, stored in the file as any cockpit stores what it counted
+            # (cockpit/core/store/kpi_buckets.py): the first start on the new database reads them.
+            dashboard(store, period_containing("month", generated_at, tz=tz), trend=12)
             if progress is not None:
                 progress("analyzing")
             store.analyze_and_fold_wal()  # the file stands alone (sample.db is committed as one file)
