@@ -232,11 +232,25 @@ def change_triggers() -> list[tuple[str, str]]:
     return triggers
 
 
+def _counting_triggers(conn: sqlite3.Connection, counter: str) -> int:
+    """How many triggers named ``{counter}_…`` (those that count row changes in the table ``counter``) exist."""
+    pattern = counter.replace("_", "\\_") + "\\_%"
+    return conn.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE ? ESCAPE '\\'", (pattern,)
+    ).fetchone()[0]
+
+
+def _create_counter(conn: sqlite3.Connection, counter: str, triggers: list[tuple[str, str]]) -> None:
+    """The one-row table ``counter`` (n = 0) and the triggers that count in it."""
+    conn.execute(f"CREATE TABLE {counter} (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL)")
+    conn.execute(f"INSERT INTO {counter} (id, n) VALUES (1, 0)")
+    for _name, create in triggers:
+        conn.execute(create)
+
+
 def change_trigger_count(conn: sqlite3.Connection) -> int:
     """How many of the counting triggers of kpi_changes the database has (all of them: CHANGE_TRIGGERS)."""
-    return conn.execute(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'kpi\\_changes\\_%' ESCAPE '\\'"
-    ).fetchone()[0]
+    return _counting_triggers(conn, "kpi_changes")
 
 
 CHANGE_TRIGGERS = len(change_triggers())
@@ -244,10 +258,7 @@ CHANGE_TRIGGERS = len(change_triggers())
 
 def migrate_v3(conn: sqlite3.Connection) -> None:
     """Version 2 to 3: the kpi_changes count and its triggers, the database id, the deal-touch index."""
-    conn.execute("CREATE TABLE kpi_changes (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL)")
-    conn.execute("INSERT INTO kpi_changes (id, n) VALUES (1, 0)")
-    for _name, create in change_triggers():
-        conn.execute(create)
+    _create_counter(conn, "kpi_changes", change_triggers())
     conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('db_id', lower(hex(randomblob(16))))")
     conn.execute(ACTIVITIES_DEAL_TOUCH)
     if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
@@ -320,9 +331,7 @@ def data_change_triggers() -> list[tuple[str, str]]:
 
 def data_change_trigger_count(conn: sqlite3.Connection) -> int:
     """How many of the counting triggers of data_changes the database has (all of them: DATA_CHANGE_TRIGGERS)."""
-    return conn.execute(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'data\\_changes\\_%' ESCAPE '\\'"
-    ).fetchone()[0]
+    return _counting_triggers(conn, "data_changes")
 
 
 DATA_CHANGE_TRIGGERS = len(data_change_triggers())
@@ -330,10 +339,7 @@ DATA_CHANGE_TRIGGERS = len(data_change_triggers())
 
 def migrate_v7(conn: sqlite3.Connection) -> None:
     """Version 6 to 7: the count of the changes users can see, and its triggers."""
-    conn.execute("CREATE TABLE data_changes (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL)")
-    conn.execute("INSERT INTO data_changes (id, n) VALUES (1, 0)")
-    for _name, create in data_change_triggers():
-        conn.execute(create)
+    _create_counter(conn, "data_changes", data_change_triggers())
 
 
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
