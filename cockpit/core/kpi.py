@@ -315,7 +315,11 @@ def _add_buckets(
     conn: sqlite3.Connection, periods: Sequence[Period], indexes: Sequence[int], team: str | None, m: _Measures
 ) -> None:
     """The base measures of the buckets ``indexes`` (into ``periods``), added to ``m`` under those indexes."""
-    spans = [(i, periods[i].start_ts, periods[i].end_ts) for i in indexes]
+    _add_spans(conn, [(i, periods[i].start_ts, periods[i].end_ts) for i in indexes], team, m)
+
+
+def _add_spans(conn: sqlite3.Connection, spans: Sequence[tuple[int, int, int]], team: str | None, m: _Measures) -> None:
+    """The base measures of the buckets ``spans`` ((index, start, end)), added to ``m`` under their indexes."""
     for found in bucket_rows(conn, spans, team):
         if found.scope == "rep":
             m.add_rep_rows(found.rows, found.names)
@@ -330,11 +334,7 @@ def recount(conn: sqlite3.Connection, keys: Sequence[tuple[int, int, str | None]
     for team in {key[2] for key in keys}:
         indexes = [i for i, key in enumerate(keys) if key[2] == team]
         m = _Measures()
-        for found in bucket_rows(conn, [(i, keys[i][0], keys[i][1]) for i in indexes], team):
-            if found.scope == "rep":
-                m.add_rep_rows(found.rows, found.names)
-            else:
-                m.add_team_rows(found.rows, found.names)
+        _add_spans(conn, [(i, keys[i][0], keys[i][1]) for i in indexes], team, m)
         out.update({i: _bucket_of(m, i) for i in indexes})
     return [out[i] for i in range(len(keys))]
 

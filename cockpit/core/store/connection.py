@@ -427,14 +427,14 @@ class StoreConnection:
         with self._lock:
             try:
                 self._begin_immediate()
-                if not counting:
-                    for _name, create in change_triggers():
-                        self.conn.execute(create.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS", 1))
-                    self.conn.execute("UPDATE kpi_changes SET n = n + 1")
-                if not seen:
-                    for _name, create in data_change_triggers():
-                        self.conn.execute(create.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS", 1))
-                    self.conn.execute("UPDATE data_changes SET n = n + 1")
+                for intact, counter, made in (
+                    (counting, "kpi_changes", change_triggers()),
+                    (seen, "data_changes", data_change_triggers()),
+                ):
+                    if not intact:
+                        for _name, create in made:
+                            self.conn.execute(create.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS", 1))
+                        self.conn.execute(f"UPDATE {counter} SET n = n + 1")
                 if not buckets:
                     self.conn.execute("SAVEPOINT buckets")
                     try:

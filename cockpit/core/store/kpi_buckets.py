@@ -116,11 +116,7 @@ def create(conn: sqlite3.Connection) -> None:
 
 def triggers_intact(conn: sqlite3.Connection) -> bool:
     """Whether the database has exactly the triggers :func:`triggers` makes (none dropped or edited by hand)."""
-    found = dict(
-        conn.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'kpi\\_buckets\\_%' ESCAPE '\\'"
-        )
-    )
+    found = dict(conn.execute(f"SELECT name, sql FROM sqlite_master WHERE {_OUR_TRIGGERS}"))
     return found == dict(triggers())
 
 
@@ -202,16 +198,15 @@ def decode(text: str) -> tuple[dict[int, dict[str, float]], dict[str, float]]:
     return rep, team
 
 
-def load(conn: sqlite3.Connection, keys: Iterable[Key] | None = None) -> list[StoredBucket]:
-    """The stored buckets (those of ``keys`` only, when given) that are trustworthy: none when the triggers are not
-    intact; a row that does not decode is skipped (it is recomputed). Run inside the caller's read transaction."""
-    sql, params = "SELECT start_ts, end_ts, scope, measures FROM kpi_buckets", []
-    if keys is not None:
-        wanted = [(s, e, _scope(t)) for s, e, t in keys]
-        if not wanted:
-            return []
-        sql += f" WHERE (start_ts, end_ts, scope) IN (VALUES {', '.join('(?, ?, ?)' for _ in wanted)})"
-        params = [value for key in wanted for value in key]
+def load(conn: sqlite3.Connection, keys: Iterable[Key]) -> list[StoredBucket]:
+    """The stored buckets of ``keys`` that are trustworthy: none when the triggers are not intact; a row that does
+    not decode is skipped (it is recomputed). Run inside the caller's read transaction."""
+    wanted = [(s, e, _scope(t)) for s, e, t in keys]
+    if not wanted:
+        return []
+    sql = "SELECT start_ts, end_ts, scope, measures FROM kpi_buckets WHERE (start_ts, end_ts, scope) IN"
+    sql += f" (VALUES {', '.join('(?, ?, ?)' for _ in wanted)})"
+    params = [value for key in wanted for value in key]
     try:
         if not triggers_intact(conn):
             return []
@@ -252,11 +247,6 @@ def save(
             (count - MAX_BUCKETS,),
         )
     return True
-
-
-def keys(conn: sqlite3.Connection) -> list[Key]:
-    """The keys of every stored bucket."""
-    return [(s, e, _team(scope)) for s, e, scope in conn.execute("SELECT start_ts, end_ts, scope FROM kpi_buckets")]
 
 
 def delete(conn: sqlite3.Connection, keys: Iterable[Key]) -> bool:
