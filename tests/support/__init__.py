@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import pendulum
+from textual import events
 from textual.app import App
+from textual.keys import KEY_NAME_REPLACEMENTS
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -55,6 +58,25 @@ async def settle_screen(pilot: Pilot, *, tries: int = 40) -> None:
         if again == shot:
             return
         shot = again
+
+
+async def type_text(pilot: Pilot, text: str) -> None:
+    """Type ``text`` into the focused widget as one burst of key events, then wait once for the app.
+
+    This is how keys reach the app from a fast typist over SSH, or a paste in a terminal without bracketed paste: all
+    queued before the app handles the first. ``Pilot.press`` instead waits for the app to be idle twice after each
+    key (at least 40 ms a key, most of the suite's waiting). The app handles the events one by one in order, as
+    Pilot's would be; keys that open or close screens are pressed with ``Pilot.press``, which waits for them."""
+    for char in text:
+        key = char
+        if not char.isalnum():
+            try:
+                key = unicodedata.name(char).lower().replace("-", "_").replace(" ", "_")
+            except ValueError:
+                key = char
+            key = KEY_NAME_REPLACEMENTS.get(key, key)
+        pilot.app.post_message(events.Key(key, char))
+    await pilot.pause()
 
 
 def ts(*args: int) -> int:

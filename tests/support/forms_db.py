@@ -11,7 +11,7 @@ from textual.app import App
 from textual.widgets import Static
 
 from cockpit.core.store import Store
-from tests.support import workers_done
+from tests.support import type_text, workers_done
 
 TZ = "Europe/Paris"
 # Friday 27 November 2026, 10:15 in Paris; the store's clock is frozen at the same moment.
@@ -57,7 +57,7 @@ async def settle(pilot) -> None:
 
 async def type_into(pilot, selector: str, text: str) -> None:
     await pilot.click(selector)
-    await pilot.press(*text)
+    await type_text(pilot, text)
 
 
 def count(store: Store, table: str) -> int:

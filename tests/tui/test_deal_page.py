@@ -22,7 +22,7 @@ from cockpit.tui.screens.myday import MyDayScreen
 from cockpit.tui.screens.rep import RepScreen
 from cockpit.tui.screens.search import SearchScreen
 from cockpit.tui.widgets.pipeline import DealTable
-from tests.support import FROZEN_NOW, settle
+from tests.support import FROZEN_NOW, settle, type_text
 
 WAYNE, STARK, INITECH, CLICK, WONKA = 8, 10, 6, 9, 12
 
@@ -132,7 +132,7 @@ async def test_a_search_hit_opens_the_deals_page_open_or_closed(make_cockpit) ->
         await settle(pilot)
         await pilot.press("slash")
         assert isinstance(app.screen, SearchScreen)
-        await pilot.press(*"stark")
+        await type_text(pilot, "stark")
         await settle(pilot)
         assert [(hit.kind, hit.title) for hit in app.screen.hits] == [("account", "Stark"), ("deal", "Stark trial")]
         await pilot.press("down", "down", "enter")  # account Stark, then the deal Stark trial
@@ -168,7 +168,8 @@ async def test_hostile_names_show_literally_and_x_voids_the_deal_of_the_page(mak
         assert page(app, "status").startswith("Deal #9 · [@click=app.quit] deal · negotiation")
         await pilot.press("x")
         await settle(pilot)
-        await pilot.press(*"duplicate", "ctrl+s")
+        await type_text(pilot, "duplicate")
+        await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, DealScreen) and app.is_running
         assert app.store.deal(CLICK).voided_at is not None

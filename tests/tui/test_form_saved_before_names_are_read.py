@@ -16,6 +16,7 @@ from cockpit.core.errors import BusyError
 from cockpit.core.quick import Catalog
 from cockpit.core.store import Store
 from cockpit.tui.screens.forms import EntryForm
+from tests.support import type_text
 from tests.support.forms_db import count, make_db, run_async, settle
 from tests.tui.test_logging_forms import app_for
 
@@ -43,7 +44,8 @@ async def test_enter_before_the_names_are_read_saves_once_they_are(store: Store,
         await pilot.press("c")
         await pilot.pause()
         assert isinstance(app.screen, EntryForm)
-        await pilot.press(*"glob", "enter")  # "glob": Globex, once the names say so
+        await type_text(pilot, "glob")
+        await pilot.press("enter")  # "glob": Globex, once the names say so
         await pilot.pause()
         form = app.screen
         assert isinstance(form, EntryForm) and not form.saving
@@ -74,7 +76,7 @@ async def test_names_that_cannot_be_read_are_said_and_enter_reads_them_again(sto
     async with app.run_test(size=(100, 50)) as pilot:
         await pilot.press("c")
         await settle(pilot)
-        await pilot.press(*"glob")
+        await type_text(pilot, "glob")
         form = app.screen
         assert isinstance(form, EntryForm)
         assert "Could not read the names: the database is busy" in str(form.query_one("#form-error").render())

@@ -22,7 +22,7 @@ from cockpit.tui.widgets.kpi_tile import KpiStrip
 from cockpit.tui.widgets.pipeline import DealTable, StageTable
 from cockpit.tui.widgets.scorecard import Scorecards
 from cockpit.tui.widgets.trend import TrendChart
-from tests.support import FROZEN_NOW, settle, ts
+from tests.support import FROZEN_NOW, settle, ts, type_text
 
 
 def period_label(app: CockpitApp) -> str:
@@ -83,9 +83,11 @@ async def test_brackets_and_p_move_and_choose_the_period_and_a_bad_range_keeps_i
         await pilot.pause()
         from_input = app.screen.query_one("#from")
         from_input.value = ""
-        await pilot.press(*"2026-11-01", "enter")
+        await type_text(pilot, "2026-11-01")
+        await pilot.press("enter")
         app.screen.query_one("#to").value = ""
-        await pilot.press(*"2026-11-15", "enter")
+        await type_text(pilot, "2026-11-15")
+        await pilot.press("enter")
         await settle(pilot)
         assert period_label(app) == "2026-11-01..2026-11-15"
 
@@ -287,7 +289,8 @@ async def test_ctrl_q_over_typed_values_asks_again(make_cockpit, opener) -> None
     app = make_cockpit("Ana Lima")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press(*opener, *"acme")
+        await pilot.press(*opener)
+        await type_text(pilot, "acme")
         await settle(pilot)
         await pilot.press("ctrl+q")
         await pilot.pause()

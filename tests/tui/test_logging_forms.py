@@ -18,6 +18,7 @@ from cockpit.core.store import Store
 from cockpit.tui.logging_bindings import LOGGING_BINDINGS, LoggingActions
 from cockpit.tui.screens.forms import EntryForm
 from cockpit.tui.screens.quick_entry import QuickEntryScreen
+from tests.support import type_text
 from tests.support.forms_db import NOW, NOW_TS, TZ, count, make_db, message, reopen, run_async, settle, type_into
 
 
@@ -64,7 +65,7 @@ async def open_call_form_on_globex(pilot) -> None:
     """`c` opens the call form with the account field focused; type the account."""
     await pilot.press("c")
     await settle(pilot)
-    await pilot.press(*"globex")
+    await type_text(pilot, "globex")
 
 
 @run_async
@@ -74,7 +75,7 @@ async def test_call_form_logs_a_call_with_every_field(store: Store) -> None:
         await pilot.press("c")
         await settle(pilot)
         assert isinstance(app.screen, EntryForm)
-        await pilot.press(*"glob")  # the account field has focus; "glob" resolves to Globex
+        await type_text(pilot, "glob")  # the account field has focus; "glob" resolves to Globex
         await settle(pilot)
         assert "Globex" in message(app, "account")
         await pilot.press("tab", "tab")  # past the deal field to the outcome
@@ -150,7 +151,7 @@ async def test_busy_database_keeps_the_typed_values(store: Store, monkeypatch: p
     async with app.run_test(size=(100, 50)) as pilot:
         await pilot.press("e")
         await settle(pilot)
-        await pilot.press(*"globex")
+        await type_text(pilot, "globex")
         await type_into(pilot, "#note", "sent the deck")
         await pilot.press("enter")
         await settle(pilot)
@@ -174,7 +175,7 @@ async def test_deal_form_adds_a_deal_and_creates_a_new_account(store: Store) -> 
     async with app.run_test(size=(100, 50)) as pilot:
         await pilot.press("n")
         await settle(pilot)
-        await pilot.press(*"Initech")
+        await type_text(pilot, "Initech")
         await type_into(pilot, "#title", "Renewal 2027")
         await type_into(pilot, "#amount", "24k")
         await pilot.press("enter")
@@ -227,7 +228,7 @@ async def test_advance_won_follow_up_and_undo_keys(store: Store) -> None:
         assert store.deal(1).stage == "won"
         await pilot.press("f")
         await settle(pilot)
-        await pilot.press(*"+2d")
+        await type_text(pilot, "+2d")
         await pilot.press("enter")
         await settle(pilot)
         follow_up = store.activities(deal_id=1, limit=1)[0]
@@ -284,7 +285,7 @@ async def test_quick_entry_previews_then_writes(store: Store) -> None:
         await pilot.press(":")
         await settle(pilot)
         assert isinstance(app.screen, QuickEntryScreen)
-        await pilot.press(*'call acme corp connected 12m "asked for pricing" follow-up fri')
+        await type_text(pilot, 'call acme corp connected 12m "asked for pricing" follow-up fri')
         preview = str(app.screen.query_one("#quick-preview", Static).render())
         assert preview == "→ Call · Acme Corp · connected · 12m · “asked for pricing” · follow-up Fri 27 Nov"
         await pilot.press("enter")
@@ -308,7 +309,7 @@ async def test_quick_entry_rejects_bad_line_and_writes_nothing(store: Store) -> 
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.press(":")
         await settle(pilot)
-        await pilot.press(*"lost 1")
+        await type_text(pilot, "lost 1")
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, QuickEntryScreen)
@@ -363,7 +364,7 @@ async def test_a_refused_save_at_80x24_shows_its_one_line_error_and_the_form_tit
         shown = screen_lines(app)
         assert any("Log a call" in line for line in shown)
         assert any("Enter save · Esc cancel" in line for line in shown)
-        await pilot.press(*"globex")
+        await type_text(pilot, "globex")
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, EntryForm)
@@ -426,7 +427,7 @@ async def test_a_field_message_naming_wide_characters_stays_on_one_line(store: S
     async with app.run_test(size=(100, 50)) as pilot:
         await pilot.press("c")
         await settle(pilot)
-        await pilot.press(*("새벽식품" * 8))  # 32 characters, 64 cells: a new account, said beside the field
+        await type_text(pilot, "새벽식품" * 8)  # 32 characters, 64 cells: a new account, said beside the field
         await settle(pilot)
         shown = message(app, "account")
         assert shown.startswith("new account '새벽식품") and shown.endswith("…")
@@ -443,7 +444,8 @@ async def test_stage_forms_take_the_keys_that_follow_them(store: Store, size: tu
     async with app.run_test(size=size) as pilot:
         await pilot.press("l")
         await settle(pilot)
-        await pilot.press(*"went with competitor", "enter")
+        await type_text(pilot, "went with competitor")
+        await pilot.press("enter")
         await settle(pilot)
         assert not isinstance(app.screen, EntryForm)
         assert (store.deal(1).stage, store.deal(1).lost_reason) == ("lost", "went with competitor")
@@ -500,18 +502,18 @@ async def test_quick_entry_says_before_enter_what_the_user_may_not_write(store: 
         await pilot.press(":")
         await settle(pilot)
         preview = app.screen.query_one("#quick-preview", Static)
-        await pilot.press(*"won 2")  # Bob's deal
+        await type_text(pilot, "won 2")  # Bob's deal
         await settle(pilot)
         assert str(preview.render()) == "deal #2 belongs to 'Bob': only a manager may move another rep's deal"
         assert preview.has_class("-error")
         for _ in range(5):
             await pilot.press("backspace")
-        await pilot.press(*"call globex by bob")
+        await type_text(pilot, "call globex by bob")
         await settle(pilot)
         assert "a rep logs only as themselves" in str(preview.render())
         for _ in range(len("call globex by bob")):
             await pilot.press("backspace")
-        await pilot.press(*"won 1")  # her own deal: the preview says what Enter writes
+        await type_text(pilot, "won 1")  # her own deal: the preview says what Enter writes
         await settle(pilot)
         assert str(preview.render()).startswith("→ Won") and preview.has_class("-ready")
 
@@ -526,7 +528,8 @@ async def test_a_stage_form_does_not_undo_a_move_a_colleague_made_meanwhile(tmp_
         with reopen(store.path, "alice") as alice:  # while Maria's form is open, Alice wins the deal
             alice.move_deal(1, "won")
         before = count(store, "audit_log")
-        await pilot.press(*"budget cut", "enter")
+        await type_text(pilot, "budget cut")
+        await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, EntryForm)
         shown = [line for line in screen_lines(app) if "Not saved:" in line]
@@ -581,7 +584,7 @@ async def test_an_email_or_a_meeting_saves_its_own_outcome(
     async with app.run_test(size=(100, 50)) as pilot:
         await pilot.press(key)
         await settle(pilot)
-        await pilot.press(*"globex")
+        await type_text(pilot, "globex")
         await pilot.press("tab", "tab")  # past the deal field to the outcome
         await pilot.press("enter", *["down"] * downs, "enter")  # the list opens on "(none)": two down is the second
         assert app.screen.query_one("#outcome").value == outcome
@@ -601,7 +604,7 @@ async def test_quick_entry_refuses_a_call_outcome_for_an_email_before_enter(stor
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press(":")
         await settle(pilot)
-        await pilot.press(*"email globex connected")
+        await type_text(pilot, "email globex connected")
         preview = str(app.screen.query_one("#quick-preview", Static).render())
         assert "unknown outcome 'connected' for an email (an email's outcomes: sent, replied, bounced)" in preview
         await pilot.press("enter")
@@ -609,7 +612,7 @@ async def test_quick_entry_refuses_a_call_outcome_for_an_email_before_enter(stor
         assert isinstance(app.screen, QuickEntryScreen)  # nothing written, the line kept
         for _ in "connected":
             await pilot.press("backspace")
-        await pilot.press(*'replied "wants a quote"')
+        await type_text(pilot, 'replied "wants a quote"')
         preview = str(app.screen.query_one("#quick-preview", Static).render())
         assert preview == "→ Email · Globex · replied · “wants a quote”"
         await pilot.press("enter")

@@ -22,6 +22,7 @@ from cockpit.tui.screens.forms import EntryForm
 from cockpit.tui.screens.money import CostForm, CostsQuotasScreen
 from cockpit.tui.screens.quick_entry import QuickEntryScreen
 from cockpit.tui.screens.search import SearchScreen
+from tests.support import type_text
 from tests.support.forms_db import NOW, NOW_TS, TZ, count, message, run_async, settle, type_into
 from tests.support.names_db import make_names_db
 
@@ -78,7 +79,7 @@ async def test_search_finds_krakow_typed_without_accent(store: Store) -> None:
         await pilot.press("slash")
         await settle(pilot)
         assert isinstance(app.screen, SearchScreen)
-        await pilot.press(*"krakow")
+        await type_text(pilot, "krakow")
         await settle(pilot)
         options = app.screen.query_one("#search-results", OptionList)
         shown = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
@@ -91,11 +92,12 @@ async def test_quick_entry_offers_the_accounts_an_ambiguous_name_matches(store: 
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("colon")
         await settle(pilot)
-        await pilot.press(*'call "krakow fods" connected')
+        await type_text(pilot, 'call "krakow fods" connected')
         await settle(pilot)
         assert preview(app) == "→ Call · krakow fods (new account; did you mean Kraków Foods?) · connected"
         app.screen.query_one("#quick-input", Input).value = ""
-        await pilot.press(*"call acme connected 5m", "enter")
+        await type_text(pilot, "call acme connected 5m")
+        await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, QuickEntryScreen)  # nothing written: a list to choose from instead
         choices = app.screen.query_one("#quick-choices", OptionList)
@@ -121,7 +123,7 @@ async def test_call_form_finds_an_account_typed_without_accents(store: Store) ->
         await pilot.press("c")
         await settle(pilot)
         assert isinstance(app.screen, EntryForm)
-        await pilot.press(*"krakow foods")
+        await type_text(pilot, "krakow foods")
         await settle(pilot)
         assert message(app, "account") == "→ Kraków Foods"
         await pilot.press("enter")

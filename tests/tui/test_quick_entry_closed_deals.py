@@ -16,7 +16,7 @@ from cockpit.core.quick import Catalog
 from cockpit.core.store import Store
 from cockpit.tui.screens.forms import ActivityForm
 from cockpit.tui.screens.quick_entry import QuickEntryScreen
-from tests.support import settle
+from tests.support import settle, type_text
 
 
 def won_deal_id(db_path: Path, title: str) -> int:
@@ -36,7 +36,7 @@ async def test_a_won_deal_by_id_is_looked_up_shown_and_written(make_cockpit, db_
         await settle(pilot)
         await pilot.press(":")
         await settle(pilot)
-        await pilot.press(*f'call #{deal_id} connected "thanks for the order"')
+        await type_text(pilot, f'call #{deal_id} connected "thanks for the order"')
         await settle(pilot)
         preview = str(app.screen.query_one("#quick-preview", Static).render())
         assert preview.startswith(f"→ Call · #{deal_id} Acme renewal (Acme)"), preview
@@ -52,7 +52,7 @@ async def test_a_won_deal_by_title_is_refused_with_how_to_name_it(make_cockpit, 
         await settle(pilot)
         await pilot.press(":")
         await settle(pilot)
-        await pilot.press(*'won "acme renewal"')
+        await type_text(pilot, 'won "acme renewal"')
         await settle(pilot)
         preview = str(app.screen.query_one("#quick-preview", Static).render())
         assert preview == "no open deal matches 'acme renewal'; titles match open deals: name another by its #id"
@@ -131,7 +131,7 @@ async def test_a_form_whose_names_cannot_be_read_says_so_and_saves(make_cockpit,
         assert isinstance(app.screen, ActivityForm)
         error = str(app.screen.query_one("#form-error", Static).render())
         assert error.startswith("Could not read the names: the database is busy"), error
-        await pilot.press(*"acme")
+        await type_text(pilot, "acme")
         await pilot.press("ctrl+s")  # the names are read again as it saves
         await settle(pilot)
         assert app.is_running and not isinstance(app.screen, ActivityForm)

@@ -15,7 +15,7 @@ from cockpit.tui.screens.dashboard import DashboardScreen
 from cockpit.tui.screens.myday import MyDayScreen
 from cockpit.tui.screens.rep import RepScreen
 from cockpit.tui.screens.search import SearchScreen
-from tests.support import FROZEN_NOW, settle, ts
+from tests.support import FROZEN_NOW, settle, ts, type_text
 
 OSC52 = "\x1b]52;c;ZXZpbA==\x07"  # would write "evil" to the clipboard
 CLEAR = "\x1b[2J"  # would clear the screen
@@ -114,7 +114,7 @@ async def test_hostile_text_is_literal_and_inert_everywhere(hostile_db: Path, ma
         await pilot.press("escape", "slash")
         await settle(pilot)
         assert isinstance(app.screen, SearchScreen)
-        await pilot.press(*"acct")
+        await type_text(pilot, "acct")
         await settle(pilot)
         shot = screen_text(app)
         assert "[bold]Acct" in shot  # the search hit

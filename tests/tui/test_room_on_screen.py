@@ -14,7 +14,7 @@ from cockpit.tui.screens.money import CostsQuotasScreen, QuotaForm
 from cockpit.tui.screens.period import PeriodScreen
 from cockpit.tui.widgets.pipeline import DealTable
 from cockpit.tui.widgets.scorecard import Scorecards
-from tests.support import settle
+from tests.support import settle, type_text
 
 
 @pytest.fixture
@@ -117,13 +117,15 @@ async def test_the_custom_range_dialog(make_cockpit) -> None:
         assert app.screen.focused is start
         await pilot.press("tab")
         end.value = ""
-        await pilot.press(*"2026-10-31", "enter")  # before the start (2026-11-01): refused, the dialog stays
+        await type_text(pilot, "2026-10-31")
+        await pilot.press("enter")  # before the start (2026-11-01): refused, the dialog stays
         await settle(pilot)
         assert isinstance(app.screen, PeriodScreen)
         error = app.screen.query_one("#period-error", Label)
         assert error.size.height >= 1 and error.size.width <= app.screen.query_one(".dialog").size.width
         end.value = ""
-        await pilot.press(*"2026-11-15", "enter")  # Enter in To applies
+        await type_text(pilot, "2026-11-15")
+        await pilot.press("enter")  # Enter in To applies
         await settle(pilot)
         assert not isinstance(app.screen, PeriodScreen)
         assert app.period.label == "2026-11-01..2026-11-15"

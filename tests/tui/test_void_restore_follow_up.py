@@ -22,7 +22,7 @@ from cockpit.tui.screens.dashboard import DashboardScreen
 from cockpit.tui.screens.forms import RestoreForm, VoidForm
 from cockpit.tui.screens.myday import MyDayScreen
 from cockpit.tui.widgets.pipeline import DealTable, StageTable
-from tests.support import FROZEN_NOW, workers_done
+from tests.support import FROZEN_NOW, type_text, workers_done
 from tests.support.forms_db import NOW, NOW_TS, TZ, make_db, reopen
 
 # ------------------------------------------------------------------------------------------------ quick entry
@@ -159,7 +159,8 @@ async def test_x_voids_a_deal_from_the_pipeline_and_x_restores_it(make_cockpit) 
         assert f"Void deal #{wayne} Wayne expansion (Wayne Enterprises)" in str(
             app.screen.query_one(".form-title", Static).render()
         )
-        await pilot.press(*"duplicate", "enter")
+        await type_text(pilot, "duplicate")
+        await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, DashboardScreen)
         row = store.query("SELECT voided_at, void_reason FROM deals WHERE id = ?", (wayne,))[0]
@@ -173,7 +174,8 @@ async def test_x_voids_a_deal_from_the_pipeline_and_x_restores_it(make_cockpit) 
         await pilot.press("X")
         await settle(pilot)
         assert isinstance(app.screen, RestoreForm)
-        await pilot.press(*f"#{wayne}", "enter")
+        await type_text(pilot, f"#{wayne}")
+        await pilot.press("enter")
         await settle(pilot)
         assert store.deal(wayne).voided_at is None
         assert f"Deal #{wayne} restored" in notes(app)
@@ -194,7 +196,8 @@ async def test_void_needs_a_reason_and_esc_writes_nothing(make_cockpit) -> None:
         await settle(pilot)
         assert isinstance(app.screen, VoidForm)  # still open, the reason asked for beside the field
         assert str(app.screen.query_one("#reason-message", Static).render()) == "a reason is required"
-        await pilot.press(*"   ", "enter")  # blanks are no reason either
+        await type_text(pilot, "   ")
+        await pilot.press("enter")  # blanks are no reason either
         await settle(pilot)
         assert isinstance(app.screen, VoidForm)
         await pilot.press("escape", "escape")  # typed values: the second Esc discards them
@@ -280,7 +283,8 @@ async def test_x_voids_an_activity_and_x_restores_it_by_its_a_id(make_cockpit) -
         assert f"Void email a{first} on Wayne Enterprises: Wayne expansion" in str(
             app.screen.query_one(".form-title", Static).render()
         )
-        await pilot.press(*"sent twice", "enter")
+        await type_text(pilot, "sent twice")
+        await pilot.press("enter")
         await settle(pilot)
         assert app.store.activity(first).voided_at == FROZEN_NOW.int_timestamp
         assert [followups.get_row_at(i)[-1].plain for i in range(followups.row_count)] == ["call back Wayne CFO"]

@@ -18,7 +18,7 @@ from cockpit.tui import app as app_module
 from cockpit.tui.app import CockpitApp
 from cockpit.tui.screens.forms import ActivityForm
 from cockpit.tui.screens.quick_entry import QuickEntryScreen
-from tests.support import settle
+from tests.support import settle, type_text
 
 
 def ana_calls(snapshot: Snapshot | None) -> int:
@@ -28,15 +28,16 @@ def ana_calls(snapshot: Snapshot | None) -> int:
     return int(ana["calls"] or 0)
 
 
-async def written_while_open(pilot: Pilot, keys: tuple[str, ...], screen_type: type) -> list[tuple[int, bool]]:
-    """Press ``keys`` then Enter (the write); the calls of each snapshot applied after, and whether the prompt or
-    form was still open when it was."""
+async def written_while_open(pilot: Pilot, opener: str, text: str, screen_type: type) -> list[tuple[int, bool]]:
+    """Press ``opener``, type ``text``, then Enter (the write); the calls of each snapshot applied after, and
+    whether the prompt or form was still open when it was."""
     app: CockpitApp = pilot.app  # type: ignore[assignment]
     seen: list[tuple[int, bool]] = []
     app.watch(
         app, "snapshot", lambda snap: seen.append((ana_calls(snap), isinstance(app.screen, screen_type))), init=False
     )
-    await pilot.press(*keys)
+    await pilot.press(opener)
+    await type_text(pilot, text)
     await settle(pilot)
     assert isinstance(app.screen, screen_type)
     await pilot.press("enter")
@@ -50,7 +51,7 @@ async def test_quick_entry_draws_the_new_call_before_it_closes(make_cockpit) -> 
         await settle(pilot)
         before = ana_calls(app.snapshot)  # two calls logged in November (tests.support.build_cockpit_db)
         assert before == 2
-        seen = await written_while_open(pilot, (":", *'call acme connected 5m "rang back"'), QuickEntryScreen)
+        seen = await written_while_open(pilot, ":", 'call acme connected 5m "rang back"', QuickEntryScreen)
         assert not isinstance(app.screen, QuickEntryScreen)  # closed once the numbers were drawn
         assert seen and seen[0] == (3, True), seen  # the new call counted while the prompt was still open
         assert ana_calls(app.snapshot) == 3
@@ -61,7 +62,7 @@ async def test_a_form_draws_the_new_call_before_it_closes(make_cockpit) -> None:
     app = make_cockpit(as_rep="Ana Lima")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        seen = await written_while_open(pilot, ("c", *"acme"), ActivityForm)
+        seen = await written_while_open(pilot, "c", "acme", ActivityForm)
         assert not isinstance(app.screen, ActivityForm)
         assert seen and seen[0] == (3, True), seen
 
