@@ -23,19 +23,27 @@ TZ = "Europe/Paris"
 FROZEN_NOW = pendulum.datetime(2026, 11, 18, 10, 0, tz=TZ)
 
 
+def _running(app: App) -> list:
+    """The app's workers still at work: all but the data_version watch, which runs for the app's life."""
+    return [worker for worker in app.workers if worker.group != POLL_GROUP and not worker.is_finished]
+
+
 async def workers_done(app: App) -> None:
-    """Wait until the app's workers are done: all but the data_version watch, which runs for the app's life."""
-    others = [worker for worker in app.workers if worker.group != POLL_GROUP]
-    if others:  # an empty list would mean every worker to Textual
-        await app.workers.wait_for_complete(others)
+    """Wait until the app's workers are done (the screens' too: one manager is the app's)."""
+    running = _running(app)
+    if running:  # an empty list would mean every worker to Textual
+        await app.workers.wait_for_complete(running)
 
 
 async def settle(pilot: Pilot) -> None:
-    """Let the app's workers finish and their messages land (a refresh read, then its SnapshotReady)."""
-    for _ in range(3):
-        await pilot.pause()
-        await workers_done(pilot.app)
+    """Let the app's workers finish and their messages land (a refresh read, then its SnapshotReady, which may start
+    another read): pause, then wait for the workers and pause again while any was at work, up to three rounds."""
     await pilot.pause()
+    for _ in range(3):
+        if not _running(pilot.app):
+            return
+        await workers_done(pilot.app)
+        await pilot.pause()
 
 
 async def settle_screen(pilot: Pilot, *, tries: int = 40) -> None:

@@ -22,7 +22,7 @@ from cockpit.tui.screens.dashboard import DashboardScreen
 from cockpit.tui.screens.forms import RestoreForm, VoidForm
 from cockpit.tui.screens.myday import MyDayScreen
 from cockpit.tui.widgets.pipeline import DealTable, StageTable
-from tests.support import FROZEN_NOW, type_text, workers_done
+from tests.support import FROZEN_NOW, settle, type_text
 from tests.support.forms_db import NOW, NOW_TS, TZ, make_db, reopen
 
 # ------------------------------------------------------------------------------------------------ quick entry
@@ -105,14 +105,6 @@ def _follow_up(store: Store, *, rep_id: int) -> int:
 
 
 # ------------------------------------------------------------------------------------------------ the app
-
-
-async def settle(pilot: Pilot) -> None:
-    """Let workers (the app's and the forms') finish and their messages land."""
-    for _ in range(3):
-        await pilot.pause()
-        await workers_done(pilot.app)  # the screens' workers too: one manager is the app's
-    await pilot.pause()
 
 
 def notes(app: CockpitApp) -> list[str]:
