@@ -351,8 +351,8 @@ async def test_a_refused_save_at_80x24_shows_its_one_line_error_and_the_form_tit
     # (three-line inputs, a blank line per field) scrolled its title off the top and drew the refusal below the
     # visible part of the form, where nobody saw why Enter did nothing.
     monkeypatch.setattr(store_connection, "WRITE_RETRIES", 1)
-    store.conn.execute("PRAGMA busy_timeout = 50")
     maria = Store(store.path, user="maria", now=lambda: NOW_TS)
+    maria.conn.execute("PRAGMA busy_timeout = 50")  # the app writes through maria's store: give up after 50 ms
     other = sqlite3.connect(store.path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     app = app_for(maria)

@@ -111,7 +111,8 @@ async def test_names_that_cannot_be_read_are_said_and_read_on_enter(make_cockpit
     app = make_cockpit(as_rep="Ana Lima")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press(":", *'call acme connected "after a busy moment"')
+        await pilot.press(":")
+        await type_text(pilot, 'call acme connected "after a busy moment"')
         await settle(pilot)
         prompt = app.screen.query_one("#quick-preview", Static)
         assert str(prompt.render()).startswith("Could not read the names: the database is busy")

@@ -134,7 +134,8 @@ async def test_my_day_and_a_call_on_a_hostile_account(hostile_db: Path, make_coc
         assert "[@click=app.quit]Deal" in shot and "[bold]not" in shot  # open deals, follow-up due today
         assert_inert(shot)
         calls = app.store.query("SELECT count(*) FROM activities WHERE kind = 'call'")[0][0]
-        await pilot.press("colon", *"call acct connected")
+        await pilot.press("colon")
+        await type_text(pilot, "call acct connected")
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)

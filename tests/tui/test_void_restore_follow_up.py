@@ -206,7 +206,9 @@ async def test_u_undoes_a_void(make_cockpit) -> None:
         await settle(pilot)
         wayne = deal_id(app.store, "Wayne expansion")
         await open_proposal_deals(pilot)
-        await pilot.press("x", *"wrong pipeline", "enter")
+        await pilot.press("x")
+        await type_text(pilot, "wrong pipeline")
+        await pilot.press("enter")
         await settle(pilot)
         assert app.store.deal(wayne).voided_at is not None
         await pilot.press("u")
@@ -227,7 +229,9 @@ async def test_a_rep_cannot_void_another_reps_deal(db_path: Path, settings: Sett
         await pilot.press("d")  # a rep opens on My day; the pipeline is on the team cockpit
         await settle(pilot)
         await open_proposal_deals(pilot)  # Wayne expansion is Ana's
-        await pilot.press("x", *"duplicate", "enter")
+        await pilot.press("x")
+        await type_text(pilot, "duplicate")
+        await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, VoidForm)  # refused: the form stays open with what was typed
         error = str(app.screen.query_one("#form-error", Static).render())
@@ -280,7 +284,9 @@ async def test_x_voids_an_activity_and_x_restores_it_by_its_a_id(make_cockpit) -
         await settle(pilot)
         assert app.store.activity(first).voided_at == FROZEN_NOW.int_timestamp
         assert [followups.get_row_at(i)[-1].plain for i in range(followups.row_count)] == ["call back Wayne CFO"]
-        await pilot.press("X", *f"a{first}", "enter")
+        await pilot.press("X")
+        await type_text(pilot, f"a{first}")
+        await pilot.press("enter")
         await settle(pilot)
         assert app.store.activity(first).voided_at is None
         assert f"Activity a{first} restored" in notes(app)

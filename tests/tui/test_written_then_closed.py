@@ -102,7 +102,8 @@ async def test_a_prompt_covered_when_its_numbers_come_closes_once_shown(make_coc
             go.wait(10)
             return build_snapshot(*args, **kwargs)
 
-        await pilot.press(":", *'call acme connected 5m "covered"')
+        await pilot.press(":")
+        await type_text(pilot, 'call acme connected 5m "covered"')
         await settle(pilot)
         prompt = app.screen
         assert isinstance(prompt, QuickEntryScreen)
