@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.tui.test_snapshots import SIZES, keys
+from tests.tui.test_snapshots import SIZES, Typed, keys
 
 TO_WAYNE = ("down", "enter", "tab", "tab", "enter")  # Ana's drill-down, her open deals, Wayne expansion
 
@@ -21,5 +21,5 @@ def test_deal_page(snap_compare, make_cockpit, size: tuple[int, int]) -> None:
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_deal_page_voided(snap_compare, make_cockpit, size: tuple[int, int]) -> None:
-    void = ("x", *"duplicate", "ctrl+s")
+    void = ("x", Typed("duplicate"), "ctrl+s")
     assert snap_compare(make_cockpit("Max Boss"), terminal_size=size, run_before=keys(*TO_WAYNE, *void))

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.tui.test_snapshots import SIZES, keys
+from tests.tui.test_snapshots import SIZES, Typed, keys
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_quick_entry_ambiguous_account_list(snap_compare, make_cockpit, size: tuple[int, int]) -> None:
     # "w" is Wayne Enterprises and Wonka: Enter offers both, the first highlighted.
-    presses = ("colon", *"call w connected", "enter")
+    presses = ("colon", Typed("call w connected"), "enter")
     assert snap_compare(make_cockpit("Max Boss"), terminal_size=size, run_before=keys(*presses))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_search_without_accents(snap_compare, make_cockpit, size: tuple[int, int]) -> None:
-    assert snap_compare(make_cockpit("Max Boss"), terminal_size=size, run_before=keys("slash", *"cafe"))
+    assert snap_compare(make_cockpit("Max Boss"), terminal_size=size, run_before=keys("slash", Typed("cafe")))

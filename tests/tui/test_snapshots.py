@@ -8,16 +8,25 @@ from __future__ import annotations
 import pytest
 from textual.pilot import Pilot
 
-from tests.support import settle, settle_screen
+from tests.support import settle, settle_screen, type_text
 
 SIZES = [(80, 24), (120, 40)]
 
 
+class Typed(str):
+    """Characters typed as one burst into the focused field (tests.support.type_text), not a key's name."""
+
+
 def keys(*presses: str):
+    """Press each key (or type each ``Typed`` text), letting the app settle after each, then settle the screen."""
+
     async def run_before(pilot: Pilot) -> None:
         await settle(pilot)
         for key in presses:
-            await pilot.press(key)
+            if isinstance(key, Typed):
+                await type_text(pilot, key)
+            else:
+                await pilot.press(key)
             await settle(pilot)
         await settle_screen(pilot)  # the screen the snapshot takes is the settled one
 
