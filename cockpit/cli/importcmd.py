@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cockpit.cli.common import EXIT_USER_ERROR, add_db_option, settings_for
+from cockpit.cli.common import EXIT_USER_ERROR, add_db_option, now_for, settings_for
 from cockpit.core.errors import CockpitError
 from cockpit.core.importing import ImportFailed, import_file, parse_assignments
 from cockpit.core.presets import IMPORT_KINDS, PRESETS
+from cockpit.core.snapshot import count_opening_view
 from cockpit.core.store import Store
 from cockpit.core.text import clean, inert
 
@@ -76,6 +77,7 @@ class _ProgressBar:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_for(args)
+    now = now_for(settings)  # a bad $COCKPIT_NOW is refused before anything is written
     mapping = parse_assignments(args.map, "--map")
     stage_map = parse_assignments(args.stage_map, "--stage-map")
     outcome_map = parse_assignments(args.outcome_map, "--outcome-map")
@@ -110,6 +112,10 @@ def run(args: argparse.Namespace) -> int:
                 outcome_map=outcome_map,
                 allow_similar_names=args.allow_similar_names,
             )
+            if not args.dry_run:
+                # The KPIs the first start will show, counted now and stored in the file: that start (anyone's)
+                # reads them instead of counting the whole imported history.
+                count_opening_view(store, settings, now)
     except ImportFailed as exc:
         for error in exc.errors:
             print(f"{clean(args.file)}: {clean(str(error))}", file=sys.stderr)

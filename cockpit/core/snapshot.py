@@ -82,13 +82,27 @@ class Snapshot:
     deal_id: int | None = None  # the deal asked for (Request.deal_id): with ``deal`` None, that deal is gone
 
 
+def opening_period(store: Store, settings: Settings, now: pendulum.DateTime) -> tuple[Period, bool]:
+    """The period a cockpit opens on at ``now``: the month holding it, or, while that month has no data yet, the
+    latest month that has (then anchored: True)."""
+    return default_period(store, "month", now=now, tz=settings.timezone, fiscal_year_start=settings.fiscal_year_start)
+
+
+def count_opening_view(store: Store, settings: Settings, now: pendulum.DateTime) -> None:
+    """Count the KPIs a cockpit opening at ``now`` shows first (its period and trend, every team), as its first start
+    would. The buckets counted are stored in the file for everyone (cockpit/core/store/kpi_buckets.py): run after a
+    bulk load, the first start on the new data reads them instead of counting the whole history."""
+    period, anchored = opening_period(store, settings, now)
+    dashboard(store, period, trend=TREND_PERIODS, anchored=anchored, holidays=settings.holidays)
+
+
 def build_snapshot(store: Store, settings: Settings, request: Request, now: pendulum.DateTime) -> Snapshot:
     """Run every read of one refresh (in a thread worker, never on the UI thread)."""
     tz = settings.timezone
     fiscal = settings.fiscal_year_start
     period, anchored = request.period, False
     if period is None:
-        period, anchored = default_period(store, "month", now=now, tz=tz, fiscal_year_start=fiscal)
+        period, anchored = opening_period(store, settings, now)
     elif request.anchored and period.kind is not PeriodKind.CUSTOM:
         # Still the latest period with data while the current one is empty (a call logged today ends that).
         latest, moved = default_period(store, period.kind, now=now, tz=tz, fiscal_year_start=fiscal)

@@ -404,3 +404,40 @@ def test_cockpit_check_recounts_the_stored_buckets_and_repairs(db: Path, capsys:
     assert main(["check", "--repair", str(db)]) == 0
     assert "3 stored, 1 differed from a recount: deleted" in capsys.readouterr().out
     assert _second_process(db) == ([1, 1, 1], 1)
+
+
+_DEALS_CSV = (
+    "external_id,title,rep,stage,amount,created,closed\n"
+    "1,Won in January,Ann,won,100,2026-01-05,2026-01-20\n"
+    "2,Won in February,Ann,won,250,2026-01-06,2026-02-10\n"
+    "3,Lost in March,Bo,lost,100,2026-02-07,2026-03-02\n"
+    "4,Open proposal,Bo,proposal,400,2026-03-08,\n"
+)
+
+
+@pytest.mark.parametrize("dry_run", [False, True], ids=["import", "dry-run"])
+def test_an_import_stores_the_buckets_its_first_start_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dry_run: bool
+) -> None:
+    """`cockpit import` counts the KPIs the first start will show (the month holding the clock and the eleven before
+    it, every team) and stores them: a new process opening then counts nothing, and its numbers equal a recount. A
+    dry run writes nothing, those buckets included."""
+    source = tmp_path / "deals.csv"
+    source.write_text(_DEALS_CSV, encoding="utf-8")
+    path = tmp_path / "imported.db"
+    if dry_run:  # into an existing database: a dry run into a new one removes the file altogether
+        _store(path, create=True).close()
+    monkeypatch.setenv("COCKPIT_NOW", "2026-03-20T12:00:00")
+    monkeypatch.setenv("COCKPIT_TZ", "UTC")
+    monkeypatch.setenv("COCKPIT_CONFIG", str(tmp_path / "no-config.toml"))
+    assert main(["import", "deals", str(source), "--db", str(path), *(["--dry-run"] if dry_run else [])]) == 0
+    if dry_run:
+        assert _stored(path) == 0
+        return
+    assert _stored(path) == 12  # April 2025 .. March 2026, no team filter
+    with _store(path, readonly=True) as other:
+        board = dashboard(other, PERIOD, trend=3)
+        assert cache_for(other).misses == 0
+        assert board == dashboard(other, PERIOD, trend=3, cached=False)
+        # By hand: won $100 in January and $250 in February (in cents), nothing in March.
+        assert board.team_trend["revenue"] == [100_00, 250_00, 0]
