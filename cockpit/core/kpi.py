@@ -24,7 +24,14 @@ from typing import Any
 from cockpit.core.kpi_cache import BucketMeasures, cache_for
 from cockpit.core.periods import Period, last_n, month_shares, parse_holidays, period_containing
 from cockpit.core.store import Store
-from cockpit.core.store.measures import FreshReads, bucket_rows, fresh_reads, recorded_between
+from cockpit.core.store.measures import (
+    BUCKET_MEASURES,
+    FreshReads,
+    Measure,
+    bucket_rows,
+    fresh_reads,
+    recorded_between,
+)
 
 KPI_NAMES: tuple[str, ...] = (
     "revenue",
@@ -278,7 +285,21 @@ def collect(
                     for i in missing:
                         found[i] = _bucket_of(fresh, i)
                         cache.put(keys[i], found[i])
-                    cache.computed(len(missing))
+                # Held buckets a write reached in part: only the measures it reached are counted again.
+                stale: dict[frozenset[str], list[int]] = defaultdict(list)
+                for i, hit in found.items():
+                    if hit is not None and keys[i] in cache.stale:
+                        stale[cache.stale[keys[i]]].append(i)
+                for names, indexes in stale.items():
+                    fresh = _Measures()
+                    spans = [(i, periods[i].start_ts, periods[i].end_ts) for i in indexes]
+                    counted = _add_spans(conn, spans, team, fresh, [m for m in BUCKET_MEASURES if m.name in names])
+                    for i in indexes:
+                        held = found[i]
+                        assert held is not None
+                        found[i] = held.recounted(_bucket_of(fresh, i), counted)
+                        cache.put(keys[i], found[i])
+                cache.computed(len(missing) + sum(len(indexes) for indexes in stale.values()))
         else:
             fresh = _Measures()
             _add_buckets(conn, periods, range(len(periods)), team, fresh)
@@ -318,13 +339,23 @@ def _add_buckets(
     _add_spans(conn, [(i, periods[i].start_ts, periods[i].end_ts) for i in indexes], team, m)
 
 
-def _add_spans(conn: sqlite3.Connection, spans: Sequence[tuple[int, int, int]], team: str | None, m: _Measures) -> None:
-    """The base measures of the buckets ``spans`` ((index, start, end)), added to ``m`` under their indexes."""
-    for found in bucket_rows(conn, spans, team):
+def _add_spans(
+    conn: sqlite3.Connection,
+    spans: Sequence[tuple[int, int, int]],
+    team: str | None,
+    m: _Measures,
+    measures: Sequence[Measure] = BUCKET_MEASURES,
+) -> set[tuple[str, str]]:
+    """The base measures of the buckets ``spans`` ((index, start, end)) counted by ``measures`` (all by default),
+    added to ``m`` under their indexes; returns what was counted, as (scope, name) pairs."""
+    counted: set[tuple[str, str]] = set()
+    for found in bucket_rows(conn, spans, team, measures):
+        counted.update((found.scope, name) for name in found.names)
         if found.scope == "rep":
             m.add_rep_rows(found.rows, found.names)
         else:
             m.add_team_rows(found.rows, found.names)
+    return counted
 
 
 def recount(conn: sqlite3.Connection, keys: Sequence[tuple[int, int, str | None]]) -> list[BucketMeasures]:

@@ -9,16 +9,20 @@ is exact: schema v3 counts every row change of the KPI tables in ``kpi_changes.n
 and each change the store makes writes one audit row, so a count that moved by more than the new audit rows means
 someone wrote without the store (the sqlite3 shell, a script).
 
-Which buckets a change reaches (a bucket is the half-open range [s, e)). What each table's cached measures read is
-not listed here: it comes from the declarations of ``cockpit.core.store.measures`` (``cached_reads``), so an edit of
-a column no measure reads, or a row of a table no cached measure reads, reaches nothing. Where a change can reach:
+Which measures of which buckets a change reaches (a bucket is the half-open range [s, e)). What each cached measure
+reads is not listed here: it comes from the declarations of ``cockpit.core.store.measures`` (``source_reads``), so
+an edit of a column no measure reads, or a row of a table no cached measure reads, reaches nothing, and a change
+reaches only the measures that read what it changed. A bucket some of whose measures a change reached keeps the
+others: only those are counted again (``stale``; a stage move at the large size counts the two pipeline queries
+instead of nine). Where a change can reach:
 - an activity that is or was a call: the buckets holding its time (old, new and current values), and the bucket
   holding the close date of each deal it was or is linked to (``calls_to_win`` counts calls ever logged on the deals
   won in a bucket). Emails, meetings and notes reach nothing: no KPI counts them;
-- a deal or a stage-history row: every bucket ending after the earliest of the deal's created, qualified and closed
-  times and the history time (old, new and current values). Pipeline counts a deal in every bucket ending after its
-  creation; the first won deal of an account (``new_customers``) moves only between times at or after that earliest
-  time; the other measures sit in the buckets of those times;
+- a deal or a stage-history row: where each measure reading it places the deal (``Measure.at_times``,
+  ``after_times``), by the deal's old, new and current times. Won, lost and the calls to win sit in the bucket of the
+  close, opportunities in that of the qualification; the first won deal of an account (``new_customers``) moves only
+  at or after the earliest close time; the pipeline reads the deal's stage and probability now in every bucket
+  ending after its creation, and a stage-history row in every bucket ending after its time;
 - a rep: the buckets cached for a team filter when the rep changed team; nothing otherwise (names, roles and the
   active flag are read afresh on every dashboard, and a new rep has no data yet);
 - a table no cached measure reads (accounts; costs and quotas, read afresh on every dashboard; the undo marker row)
@@ -44,7 +48,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cockpit.core.store import changes, kpi_buckets
-from cockpit.core.store.measures import cached_reads
+from cockpit.core.store.measures import BUCKET_MEASURES, Measure, source_reads
 
 if TYPE_CHECKING:
     from cockpit.core.store import Store
@@ -57,12 +61,19 @@ MAX_NEW_CALLS = 100
 MAX_ENTRIES = 1024
 
 _DEAL_TIMES = ("created_at", "qualified_at", "closed_at")
-# The columns each table's cached measures read, as cockpit.core.store.measures declares them (a derived table such
-# as deal_calls stands for the columns it is kept from). An audit row of a table no cached measure reads reaches
-# nothing (accounts, costs and quotas, read afresh on every dashboard; the undo marker in audit_log); an update of
-# other columns only reaches nothing. Stage-history rows are only inserted (a move) or deleted (an undo), which
-# always reach.
-_KPI_COLUMNS = cached_reads()
+# What each cached measure reads, as cockpit.core.store.measures declares it (a derived table such as deal_calls
+# stands for the columns it is kept from), and the union per table. An audit row of a table no cached measure reads
+# reaches nothing (accounts, costs and quotas, read afresh on every dashboard; the undo marker in audit_log); an
+# update of other columns only reaches nothing; a change reaches only the measures that read what it changed.
+# Stage-history rows are only inserted (a move) or deleted (an undo), which always reach the measures reading them.
+_MEASURE_READS: dict[str, dict[str, frozenset[str]]] = {m.name: source_reads(m) for m in BUCKET_MEASURES}
+_KPI_COLUMNS: dict[str, frozenset[str]] = {
+    table: frozenset().union(*(reads.get(table, frozenset()) for reads in _MEASURE_READS.values()))
+    for table in {table for reads in _MEASURE_READS.values() for table in reads}
+}
+_MEASURES: dict[str, Measure] = {m.name: m for m in BUCKET_MEASURES}
+#: Every cached measure: a bucket every one of them must count again is dropped, not recounted in part.
+ALL_MEASURES = frozenset(_MEASURES)
 
 Key = tuple[int, int, "str | None"]
 
@@ -76,30 +87,78 @@ class BucketMeasures:
     # KPIs derived from this entry, keyed by (rep id, counts as a rep, quota); kpi.dashboard fills it. Never saved.
     derived: dict[tuple[int, bool, int], dict[str, Any]] = field(default_factory=dict, compare=False, repr=False)
 
+    def recounted(self, fresh: BucketMeasures, counted: set[tuple[str, str]]) -> BucketMeasures:
+        """This bucket with the values ``counted`` ((scope, name) pairs) taken from ``fresh``, a count of only
+        those: what a full count gives, as the other values are unchanged. A rep left with no value is left out,
+        as a full count makes no row for it; reps in id order, as :func:`cockpit.core.kpi._bucket_of` keeps them."""
+        rep_names = {name for scope, name in counted if scope == "rep"}
+        team_names = {name for scope, name in counted if scope == "team"}
+        rep: dict[int, dict[str, float]] = {}
+        for rep_id in sorted(self.rep.keys() | fresh.rep.keys()):
+            values = {name: v for name, v in self.rep.get(rep_id, {}).items() if name not in rep_names}
+            values.update(fresh.rep.get(rep_id, {}))
+            if values:
+                rep[rep_id] = values
+        team = {name: v for name, v in self.team.items() if name not in team_names}
+        team.update(fresh.team)
+        return BucketMeasures(rep=rep, team=team)
+
 
 @dataclass
-class _Dirty:
-    """What a batch of changes reaches: buckets holding one of ``points``, buckets ending after ``after``."""
+class _Reach:
+    """The buckets one measure must count again: those holding one of ``points``, those ending after ``after``."""
 
-    everything: bool = False
     points: set[int] = field(default_factory=set)
     after: int | None = None
-    explained: int = 0  # row changes of the counted tables that the audit rows account for
-    team_filters: bool = False  # a rep changed team: every bucket cached for a team filter
-    # Calls logged since (inserted, still live and unchanged): added to the buckets they fall in instead of
-    # dropping those buckets. Each is (activity id, rep id, deal id or None, time).
-    new_calls: list[tuple[int, int, int | None, int]] = field(default_factory=list)
 
     def add_after(self, ts: int | None) -> None:
         if ts is not None and (self.after is None or ts < self.after):
             self.after = ts
 
-    def reaches(self, start: int, end: int, team: str | None = None) -> bool:
-        if self.everything or (self.team_filters and team is not None):
-            return True
+    def add_times(self, measure: Measure, times: dict[str, Any]) -> None:
+        """A changed deal with ``times`` (by column): where ``measure`` counts it (:class:`Measure` ``at_times``,
+        ``after_times``; neither declared: after the earliest of its times)."""
+        after = measure.after_times or (() if measure.at_times else _DEAL_TIMES)
+        for name in measure.at_times:
+            if isinstance(times.get(name), int):
+                self.points.add(times[name])
+        for name in after:
+            if isinstance(times.get(name), int):
+                self.add_after(times[name])
+
+    def reaches(self, start: int, end: int) -> bool:
         if self.after is not None and end > self.after:
             return True
         return any(start <= t < end for t in self.points)
+
+
+@dataclass
+class _Dirty:
+    """What a batch of changes reaches: per measure, the buckets it must count again (:class:`_Reach`)."""
+
+    everything: bool = False
+    explained: int = 0  # row changes of the counted tables that the audit rows account for
+    team_filters: bool = False  # a rep changed team: every bucket cached for a team filter
+    # Calls logged since (inserted, still live and unchanged): added to the buckets they fall in instead of
+    # dropping those buckets. Each is (activity id, rep id, deal id or None, time).
+    new_calls: list[tuple[int, int, int | None, int]] = field(default_factory=list)
+    measures: dict[str, _Reach] = field(default_factory=dict)
+
+    def of(self, name: str) -> _Reach:
+        return self.measures.setdefault(name, _Reach())
+
+    def reached(self, start: int, end: int, team: str | None = None) -> frozenset[str]:
+        """The measures the bucket [start, end) of ``team`` must count again (none: it stands as it is)."""
+        if self.everything or (self.team_filters and team is not None):
+            return ALL_MEASURES
+        return _with_partners(frozenset(name for name, r in self.measures.items() if r.reaches(start, end)))
+
+
+def _with_partners(names: frozenset[str]) -> frozenset[str]:
+    """``names`` and every measure adding to a value one of them adds to (the pipeline's open and closed-later
+    deals sum into one value): a value is only ever counted again whole."""
+    outputs = {(m.scope, n) for name in names for m in (_MEASURES[name],) for n in m.names}
+    return frozenset(m.name for m in BUCKET_MEASURES if m.name in names or outputs & {(m.scope, n) for n in m.names})
 
 
 class KpiCache:
@@ -115,6 +174,9 @@ class KpiCache:
         self.fingerprint: str | None = None
         self.shared = shared  # buckets not held here are looked for in the database, and stored there
         self.unsaved: set[Key] = set()
+        # Held buckets some measures of which a write reached: those measures are counted again (kpi.collect)
+        # before the bucket is used, and it is never stored while so.
+        self.stale: dict[Key, frozenset[str]] = {}
         self.save_now = False
         self.hits = 0
         self.misses = 0
@@ -122,14 +184,15 @@ class KpiCache:
 
     def find(self, conn: sqlite3.Connection, keys: list[Key]) -> dict[int, BucketMeasures | None]:
         """The buckets ``keys`` (by index) held here, else stored in the database (true as of this read, which
-        :meth:`sync` has just brought this cache to), else None: the caller counts those (``misses``)."""
+        :meth:`sync` has just brought this cache to), else None: the caller counts those (``misses``), and the
+        measures of :attr:`stale` ones (misses too)."""
         found: dict[int, BucketMeasures | None] = {i: self.entries.get(key) for i, key in enumerate(keys)}
         wanted = [key for i, key in enumerate(keys) if found[i] is None]
         if wanted and self.shared and self.seen_changes is not None:
             for bucket in kpi_buckets.load(conn, wanted):
                 self.entries[bucket.key] = BucketMeasures(rep=bucket.rep, team=bucket.team)
             found = {i: self.entries.get(key) for i, key in enumerate(keys)}
-        missing = sum(1 for hit in found.values() if hit is None)
+        missing = sum(1 for i, hit in found.items() if hit is None or keys[i] in self.stale)
         self.misses += missing
         self.hits += len(keys) - missing
         return found
@@ -140,12 +203,15 @@ class KpiCache:
             for old in list(self.entries)[: MAX_ENTRIES // 4]:
                 del self.entries[old]
                 self.unsaved.discard(old)
+                self.stale.pop(old, None)
         self.entries[key] = value
+        self.stale.pop(key, None)
         self.unsaved.add(key)
 
     def clear(self) -> None:
         self.entries.clear()
         self.unsaved.clear()
+        self.stale.clear()
 
     def sync(self, conn: sqlite3.Connection) -> None:
         """Drop what changed since the last call; run inside the read transaction the measures will come from."""
@@ -175,14 +241,24 @@ class KpiCache:
             if dirty.everything or self.seen_changes is None or count - self.seen_changes != dirty.explained:
                 self.clear()
             else:
-                for key in [k for k in self.entries if dirty.reaches(*k)]:
-                    del self.entries[key]
-                    self.unsaved.discard(key)
+                for key in list(self.entries):
+                    if reached := dirty.reached(*key):
+                        self._reached(key, reached)
                 if dirty.new_calls:
-                    self.unsaved |= _add_new_calls(conn, self.entries, dirty.new_calls)
+                    self.unsaved |= _add_new_calls(conn, self.entries, dirty.new_calls) - self.stale.keys()
         # Nothing new in the audit log: the fingerprint of what is seen now is the one just computed.
         now_print = seen_print if last == seen and seen_print is not None else fingerprint(conn, last)
         self.seen_audit, self.seen_changes, self.fingerprint = last, count, now_print
+
+    def _reached(self, key: Key, measures: frozenset[str]) -> None:
+        """A write reached ``measures`` of bucket ``key``: all of them, the bucket goes; else they are stale."""
+        self.unsaved.discard(key)
+        stale = self.stale.get(key, frozenset()) | measures
+        if stale >= ALL_MEASURES:
+            del self.entries[key]
+            self.stale.pop(key, None)
+        else:
+            self.stale[key] = stale
 
     def computed(self, buckets: int) -> None:
         """``buckets`` missing buckets were computed: store them at the next :meth:`save` when there were several (a
@@ -237,9 +313,18 @@ def _values(text: str | None) -> dict[str, Any]:
     return loaded if isinstance(loaded, dict) else {}
 
 
+def _reading(table: str, changed: set[str] | None) -> list[Measure]:
+    """The cached measures that read ``changed`` columns of ``table`` (None: a row added or deleted, all of it)."""
+    return [
+        _MEASURES[name]
+        for name, reads in _MEASURE_READS.items()
+        if table in reads and (changed is None or changed & reads[table])
+    ]
+
+
 def _dirty_since(conn: sqlite3.Connection, seen: int) -> _Dirty:
     dirty = _Dirty()
-    deal_ids: set[int] = set()
+    deals: dict[int, set[str]] = {}  # changed deal -> the measures that must place it by its current times
     for table, action, row_id, old_text, new_text in changes.audit_since(conn, seen):
         if table == "meta" and action != "set meta":
             dirty.everything = True  # the summary of a bulk load (the demo generator), not a setting
@@ -273,6 +358,7 @@ def _dirty_since(conn: sqlite3.Connection, seen: int) -> _Dirty:
         dirty.explained += 1
         if old and not changed & _KPI_COLUMNS[table]:
             continue  # an edit of a note, an outcome, a follow-up, a title...: no KPI reads those columns
+        reading = _reading(table, changed if old and new else None)
         if table == "activities":
             current = changes.activity_now(conn, row_id)
             if current is None:
@@ -283,33 +369,36 @@ def _dirty_since(conn: sqlite3.Connection, seen: int) -> _Dirty:
             if not old and _still_as_inserted(new, current) and len(dirty.new_calls) < MAX_NEW_CALLS:
                 dirty.new_calls.append((row_id, new["rep_id"], new.get("deal_id"), new["at"]))
                 continue
+            points: set[int] = set()
             for values in (old, new, {"at": current[0], "deal_id": current[1]}):
                 if isinstance(values.get("at"), int):
-                    dirty.points.add(values["at"])
+                    points.add(values["at"])
                 if isinstance(values.get("deal_id"), int):
                     closed = changes.deal_closed_at(conn, values["deal_id"])
                     if closed is not None:
-                        dirty.points.add(closed)
+                        points.add(closed)
+            for measure in reading:
+                dirty.of(measure.name).points |= points
         elif table == "deals":
-            for values in (old, new):
-                for name in _DEAL_TIMES:
-                    if isinstance(values.get(name), int):
-                        dirty.add_after(values[name])
-            deal_ids.add(row_id)
+            for measure in reading:
+                for values in (old, new):
+                    dirty.of(measure.name).add_times(measure, values)
+            deals.setdefault(row_id, set()).update(m.name for m in reading)
         else:  # stage_history: a row added (new values) or deleted by an undo (old values: the row's deal, time)
             values = new or old
             if not isinstance(values.get("deal_id"), int) or not isinstance(values.get("at"), int):
                 dirty.everything = True
                 return dirty
-            dirty.add_after(values["at"])
-            deal_ids.add(values["deal_id"])
-    for deal_id in deal_ids:
+            for measure in reading:
+                dirty.of(measure.name).add_after(values["at"])
+            deals.setdefault(values["deal_id"], set()).update(m.name for m in reading)
+    for deal_id, names in deals.items():
         times = changes.deal_times(conn, deal_id)
         if times is None:
             dirty.everything = True
             return dirty
-        for ts in times:
-            dirty.add_after(ts)
+        for name in names:
+            dirty.of(name).add_times(_MEASURES[name], dict(zip(_DEAL_TIMES, times, strict=True)))
     return dirty
 
 

@@ -25,6 +25,7 @@ from cockpit.core.kpi import dashboard
 from cockpit.core.kpi_cache import cache_for
 from cockpit.core.periods import parse_period
 from cockpit.core.store import Store
+from cockpit.core.store import measures as kpi_measures
 
 DAY = 86_400
 ORIGIN = 1_767_225_600  # 2026-01-01T00:00:00Z
@@ -121,6 +122,43 @@ def test_undo_of_a_deal_move_keeps_the_buckets_before_the_deal(tmp_path: Path) -
     deal = store.add_deal(rep_id=ann, title="x", amount=100, stage="lead", created_at=MAR)
     store.move_deal(deal, "qualified", at=MAR + DAY)
     assert _misses_after(store, store.undo_last) == 1
+    store.close()
+
+
+def test_a_stage_move_counts_again_only_the_measures_of_the_deals_state(tmp_path: Path, monkeypatch) -> None:
+    """A colleague moves an open deal created in January from proposal to negotiation in March. The pipeline at
+    each bucket's end reads the deal's stage and probability now, so January to March count it again; the won,
+    lost, new-customer and call counts cannot change (the deal is not closed, no call moved), nor can the
+    opportunities (qualified, with its time, before the trend: December). Only the two pipeline queries run,
+    and the numbers are those of a count with no cache."""
+    path = tmp_path / "m.db"
+    store = _store(path, create=True)
+    ann = store.add_rep("Ann")
+    deal = store.add_deal(
+        rep_id=ann, title="x", amount=10_000, stage="proposal", created_at=JAN, qualified_at=ORIGIN - 5 * DAY
+    )
+    store.log_activity(kind="call", rep_id=ann, deal_id=deal, at=FEB)
+    won = store.add_deal(rep_id=ann, title="y", amount=2_000, stage="proposal", created_at=JAN)
+    store.move_deal(won, "won", at=FEB)
+    dashboard(store, PERIOD, trend=3)
+    ran: list[str] = []
+    real_run = kpi_measures._run
+
+    def run(conn, measure, spans, team):
+        ran.append(measure.name)
+        return real_run(conn, measure, spans, team)
+
+    monkeypatch.setattr(kpi_measures, "_run", run)
+    with Store(path, user="colleague", now=lambda: ORIGIN + 100 * DAY) as colleague:
+        colleague.move_deal(deal, "negotiation", at=MAR)
+    after = dashboard(store, PERIOD, trend=3)
+    assert sorted(set(ran)) == ["pipeline_closed_later", "pipeline_open"]
+    assert after == _uncached(path)
+    # By hand: open at the end of January, the moved deal and the one won in February (10 000 + 2 000); at the end
+    # of February and March the moved deal alone; the February call and win are still counted.
+    assert after.team_trend["pipeline_value"] == [12_000, 10_000, 10_000]
+    assert after.team_trend["calls"] == [0, 1, 0]
+    assert after.team_trend["revenue"] == [0, 2_000, 0]
     store.close()
 
 

@@ -138,14 +138,18 @@ def _misses_after(store: Store, action) -> int:
 
 def test_a_declared_column_reaches_the_buckets(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A deal's title is no measure's input: renaming it keeps every bucket. Were a measure to read it (declared),
-    the same rename reaches every bucket ending after the deal's creation: here all three. The cache of this process
-    alone (the stored buckets' triggers follow the declarations too: the test below)."""
+    the same rename reaches that measure in every bucket ending after the deal's creation (the pipeline's
+    placement): here all three, counted again. The cache of this process alone (the stored buckets' triggers follow
+    the declarations too: the test below)."""
     store = Store(db, now=lambda: ORIGIN + 100 * DAY)
     cache_for(store).shared = False
     ann = store.add_rep("Ann")
     deal = store.add_deal(rep_id=ann, title="x", amount=100, stage="lead", created_at=ORIGIN + 10 * DAY)
     assert _misses_after(store, lambda: store.edit_deal(deal, title="renamed")) == 0
     monkeypatch.setattr(kc, "_KPI_COLUMNS", {**kc._KPI_COLUMNS, "deals": kc._KPI_COLUMNS["deals"] | {"title"}})
+    pipeline = kc._MEASURE_READS["pipeline_open"]
+    declared = {**pipeline, "deals": pipeline["deals"] | {"title"}}
+    monkeypatch.setattr(kc, "_MEASURE_READS", {**kc._MEASURE_READS, "pipeline_open": declared})
     assert _misses_after(store, lambda: store.edit_deal(deal, title="again")) == 3
     store.close()
 

@@ -50,6 +50,13 @@ class Measure:
     the range ``(lo, hi, lo)`` when ``bounds``, then the months, then the team. ``names`` are the base measures
     each row carries after its keys: (bucket, rep id) when ``scope`` is "rep", (bucket,) when "team".
     ``cached``: the rows are kept per bucket by the KPI cache; otherwise they are read afresh by every dashboard.
+
+    Where a changed deal's rows sit among the buckets (what ``cockpit.core.kpi_cache`` recounts after a write to a
+    deal or its stage history): ``at_times``, the buckets holding one of those times of the deal (its old, new and
+    current values); ``after_times``, every bucket ending after the earliest of them (a measure of the deal's state
+    at each bucket's end, or of its order among an account's deals). A measure reading stage history also reaches
+    every bucket ending after the history row's time. A measure that reads deals and declares neither reaches every
+    bucket ending after the earliest of the deal's times.
     """
 
     name: str
@@ -59,6 +66,8 @@ class Measure:
     scope: str = "rep"
     cached: bool = True
     bounds: bool = False
+    at_times: tuple[str, ...] = ()
+    after_times: tuple[str, ...] = ()
 
     def render(self, *, buckets: int = 0, months: int = 0, team: bool = False) -> str:
         """The SQL for ``buckets`` buckets, ``months`` months, with or without the team filter."""
@@ -86,6 +95,7 @@ WON = Measure(
     + " GROUP BY b.i, d.rep_id",
     _merge(_WON_READS, _reads(deals="amount account_id"), _TEAM),
     ("won", "revenue", "customers"),
+    at_times=("closed_at",),
 )
 TEAM_CUSTOMERS = Measure(
     "team_customers",
@@ -93,6 +103,7 @@ TEAM_CUSTOMERS = Measure(
     _merge(_WON_READS, _reads(deals="account_id"), _TEAM),
     ("customers",),
     scope="team",
+    at_times=("closed_at",),
 )
 # Lost deals by close date.
 LOST = Measure(
@@ -102,6 +113,7 @@ LOST = Measure(
         WHERE d.voided_at IS NULL{deal_filter} GROUP BY b.i, d.rep_id""",
     _merge(_reads(deals="stage closed_at voided_at rep_id"), _TEAM),
     ("lost",),
+    at_times=("closed_at",),
 )
 # Opportunities: deals qualified in the bucket, and how many of them are won now.
 OPPORTUNITIES = Measure(
@@ -111,6 +123,7 @@ OPPORTUNITIES = Measure(
         WHERE d.voided_at IS NULL{deal_filter} GROUP BY b.i, d.rep_id""",
     _merge(_reads(deals="qualified_at stage voided_at rep_id"), _TEAM),
     ("opportunities", "opp_won"),
+    at_times=("qualified_at",),
 )
 # New customers: accounts whose first won deal ever closes in the bucket, credited to that deal's owner. An
 # account's first won deal falls in [lo, hi) exactly when it has a won deal there and none before lo: this walks
@@ -132,6 +145,7 @@ NEW_CUSTOMERS = Measure(
     _merge(_reads(deals="id account_id stage closed_at voided_at rep_id"), _TEAM),
     ("new_customers",),
     bounds=True,
+    after_times=("closed_at",),
 )
 # Calls per rep and bucket: all, linked to a deal, and the distinct deals touched, listed. One range of the
 # partial covering index activities_calls (live calls in rep, time order) per (rep, bucket): no sorter for the
@@ -157,6 +171,7 @@ WIN_CALLS = Measure(
         WHERE d.voided_at IS NULL{deal_filter} GROUP BY b.i, d.rep_id""",
     _merge(_reads(deals="id stage closed_at voided_at rep_id", deal_calls="deal_id calls"), _TEAM),
     ("win_calls",),
+    at_times=("closed_at",),
 )
 # Pipeline open at the end of each bucket: the deals whose stage at that moment (the last stage-history row
 # before it) was an open one. Candidates are still open now, or closed at/after the bucket's end; a deal
@@ -183,12 +198,14 @@ PIPELINE_OPEN = Measure(
     _PIPELINE.format(open_clause="d.closed_at IS NULL"),
     _PIPELINE_READS,
     ("pipeline_value", "weighted_pipeline"),
+    after_times=("created_at", "closed_at"),
 )
 PIPELINE_CLOSED_LATER = Measure(
     "pipeline_closed_later",
     _PIPELINE.format(open_clause="d.closed_at >= b.e"),
     _PIPELINE_READS,
     ("pipeline_value", "weighted_pipeline"),
+    after_times=("created_at", "closed_at"),
 )
 
 #: The queries of the cached bucket measures, in the order their rows are added up.
@@ -247,14 +264,14 @@ MEASURES: tuple[Measure, ...] = (*BUCKET_MEASURES, REP_QUOTAS, TEAM_QUOTAS, COST
 DERIVED_TABLES: dict[str, Reads] = {"deal_calls": _reads(activities="kind deal_id voided_at")}
 
 
+def source_reads(measure: Measure) -> dict[str, frozenset[str]]:
+    """What ``measure`` reads, derived tables replaced by the columns they are kept from."""
+    return _merge(*(DERIVED_TABLES.get(table, {table: columns}) for table, columns in measure.reads.items()))
+
+
 def cached_reads() -> dict[str, frozenset[str]]:
     """What the cached bucket measures read, derived tables replaced by the columns they are kept from."""
-    reads: dict[str, frozenset[str]] = {}
-    for measure in BUCKET_MEASURES:
-        for table, columns in measure.reads.items():
-            source = DERIVED_TABLES.get(table, {table: columns})
-            reads = _merge(reads, source)
-    return reads
+    return _merge(*(source_reads(measure) for measure in BUCKET_MEASURES))
 
 
 # ---------------------------------------------------------------------------------------------- running them
@@ -290,11 +307,19 @@ def _run(conn: sqlite3.Connection, measure: Measure, spans: Sequence[Span], team
     return conn.execute(measure.render(buckets=len(spans), team=team is not None), params).fetchall()
 
 
-def bucket_rows(conn: sqlite3.Connection, spans: Sequence[Span], team: str | None = None) -> list[Rows]:
-    """The base measures of the buckets ``spans``, optionally for one team (compared case-insensitively), in
-    :data:`BUCKET_MEASURES` order; run them inside one read transaction (``Store.read``)."""
+def bucket_rows(
+    conn: sqlite3.Connection,
+    spans: Sequence[Span],
+    team: str | None = None,
+    measures: Sequence[Measure] = BUCKET_MEASURES,
+) -> list[Rows]:
+    """The base measures of the buckets ``spans``, optionally for one team (compared case-insensitively), of
+    ``measures`` (all by default), in :data:`BUCKET_MEASURES` order; run them inside one read transaction
+    (``Store.read``)."""
     out: list[Rows] = []
     for measure in BUCKET_MEASURES:
+        if measure not in measures:
+            continue
         found = _run(conn, measure, spans, team)
         if measure is CALLS:
             out += _unpack_calls(found)
