@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.content import Content
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from cockpit.core.kpi import KPI_LABELS, MONEY_KPIS, Dashboard, median
 from cockpit.core.parse import currency_digits, format_money
@@ -25,6 +25,7 @@ from cockpit.core.views import window_short
 from cockpit.tui.screens.columns import ColumnsScreen
 from cockpit.tui.screens.common import quiet_hover
 from cockpit.tui.screens.following import FollowingScreen
+from cockpit.tui.widgets.footer import KeysFooter
 from cockpit.tui.widgets.forecast import forecast_tile
 from cockpit.tui.widgets.kpi_tile import KpiStrip, TileData
 from cockpit.tui.widgets.pipeline import DealTable, PipelineView, StageTable
@@ -295,7 +296,7 @@ class DashboardScreen(FollowingScreen):
                 yield PipelineView(id="pipeline")
             with Vertical(id="trend-pane", classes="pane"):
                 yield TrendChart(id="trend")
-        yield Footer(show_command_palette=False, compact=True)  # whole at 80 columns; ctrl+p is in help
+        yield KeysFooter()
 
     @property
     def cockpit(self) -> CockpitApp:

@@ -15,7 +15,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from cockpit.core.parse import format_money
 from cockpit.core.quick import row_ref
@@ -25,6 +25,7 @@ from cockpit.core.text import clean, plural
 from cockpit.tui.screens.common import when
 from cockpit.tui.screens.following import FollowingScreen
 from cockpit.tui.screens.rep import RepScreen
+from cockpit.tui.widgets.footer import KeysFooter
 from cockpit.tui.widgets.repaint import show_text
 
 if TYPE_CHECKING:
@@ -91,7 +92,7 @@ class DealScreen(FollowingScreen):
             yield Static(id="deal-followups", classes="deal-box")
             yield Static(id="deal-activities", classes="deal-box")
             yield Static(id="deal-audit", classes="deal-box")
-        yield Footer(show_command_palette=False, compact=True)  # whole at 80 columns; ctrl+p is in help
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#deal-banner").display = False

@@ -14,7 +14,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from cockpit.core.analysis import MixRow
 from cockpit.core.diagnosis import Signal
@@ -24,6 +24,7 @@ from cockpit.core.report import percent
 from cockpit.core.text import clean, plural
 from cockpit.tui.screens.following import FollowingScreen
 from cockpit.tui.widgets.diagnosis import NO_SIGNAL, DiagnosisList, PacePlan, VerdictView
+from cockpit.tui.widgets.footer import KeysFooter
 from cockpit.tui.widgets.forecast import ForecastSection, SlippedTable
 from cockpit.tui.widgets.table import Table
 
@@ -106,7 +107,7 @@ class InsightsScreen(FollowingScreen):
             yield Static("Funnel", id="insights-funnel-title", classes="section-title")
             yield Table(id="insights-funnel", zebra_stripes=True, cursor_type="row")
             yield Static(id="insights-stale", classes="section-title")
-        yield Footer(show_command_palette=False, compact=True)  # whole at 80 columns; ctrl+p is in help
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self._mounted = True  # Textual's is_mounted turns true only after this handler

@@ -23,7 +23,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Input, Select, Static
+from textual.widgets import DataTable, Input, Select, Static
 from textual.widgets.data_table import RowDoesNotExist
 
 from cockpit.core.actions import Actor, SetCost, SetQuota, apply
@@ -38,6 +38,7 @@ from cockpit.core.store import COST_CATEGORIES, Cost, Quota, Store
 from cockpit.core.text import clean, lookalike
 from cockpit.tui.screens.following import FollowingScreen
 from cockpit.tui.screens.forms import EntryForm, FieldError, FuzzySuggester
+from cockpit.tui.widgets.footer import KeysFooter
 from cockpit.tui.widgets.table import Table
 
 __all__ = ["CostForm", "CostsQuotasScreen", "MoneyView", "QuotaForm", "QuotaLine", "read_money_view", "shift_month"]
@@ -318,7 +319,7 @@ class CostsQuotasScreen(FollowingScreen):
                 "k add a cost · o set a quota · Enter edit the selected row · [ ] month · Esc back",
                 classes="section-note",
             )
-        yield Footer(show_command_palette=False, compact=True)  # whole at 80 columns; ctrl+p is in help
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#money-costs", Table).add_columns("Category", "Channel", "Amount")

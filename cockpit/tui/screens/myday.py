@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Grid
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from cockpit.core.report import display_value
 from cockpit.core.text import clean
@@ -20,6 +20,7 @@ from cockpit.tui.screens.common import (
 )
 from cockpit.tui.screens.dashboard import VerdictLine, anchored_note
 from cockpit.tui.widgets.diagnosis import PacePlan
+from cockpit.tui.widgets.footer import KeysFooter
 from cockpit.tui.widgets.forecast import myday_text
 from cockpit.tui.widgets.repaint import show_text
 
@@ -51,7 +52,7 @@ class MyDayScreen(OneRepScreen):
             yield ActivityTable(id="myday-followups", follow_up=True, classes="box")
             yield OpenDealTable(id="myday-deals", classes="box")
             yield ActivityTable(id="myday-latest", classes="box")
-        yield Footer(show_command_palette=False, compact=True)  # whole at 80 columns; ctrl+p is in help
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         for widget_id, title in (

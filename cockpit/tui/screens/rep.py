@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Grid
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from cockpit.core.text import clean
 from cockpit.core.views import REP_DEALS_PAGE
 from cockpit.tui.screens.common import ActivityTable, CompareTable, OneRepScreen, quiet_hover
 from cockpit.tui.screens.dashboard import anchored_note, trend_for
+from cockpit.tui.widgets.footer import KeysFooter
 from cockpit.tui.widgets.pipeline import DealTable, StageTable
 from cockpit.tui.widgets.repaint import show_text
 from cockpit.tui.widgets.trend import TrendChart
@@ -41,7 +42,7 @@ class RepScreen(OneRepScreen):
             yield DealTable(id="rep-deals", show_stage=True, show_rep=False, classes="box")
             yield ActivityTable(id="rep-activities", classes="box")
             yield TrendChart(id="rep-trend", classes="box")
-        yield Footer(show_command_palette=False, compact=True)  # whole at 80 columns; ctrl+p is in help
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         for widget_id, title in (

@@ -1,0 +1,39 @@
+"""The key bar under every screen: Textual's Footer, laid out again only when the keys it shows change."""
+
+from __future__ import annotations
+
+from textual.screen import Screen
+from textual.widgets import Footer
+
+
+class KeysFooter(Footer):
+    """Textual's ``Footer``, compact and without the command palette's key (whole at 80 columns; ctrl+p is in
+    help), recomposed only when the keys it would show change.
+
+    Textual 8.2.8 recomposes a screen's Footer whenever the screen's bindings may have changed: at each focus
+    change, and each time a screen is pushed over it or taken off it. A recompose mounts every key again and lays
+    the screen out, which repaints the whole terminal (~40 KB at 120×40): a Tab between panes, or the quick-entry
+    line opening over My day, sent that for a key bar showing the same keys."""
+
+    def __init__(self) -> None:
+        super().__init__(show_command_palette=False, compact=True)
+        self._shown: tuple[object, ...] | None = None
+
+    def bindings_changed(self, screen: Screen) -> None:
+        keys = self.keys_of(screen)
+        if keys == self._shown and screen is self.screen:
+            return  # the same keys, drawn already
+        super().bindings_changed(screen)
+        if screen.app.app_focus and self.is_attached and screen is self.screen:  # what Footer recomposes on
+            self._shown = keys
+
+    def keys_of(self, screen: Screen) -> tuple[object, ...]:
+        """What this bar draws of ``screen``'s bindings now, as Footer's compose reads them: each shown key (and
+        the command palette's, when the bar shows it) with its action, label, group, whether it is enabled, its
+        tooltip and how the app spells it."""
+        palette = self.app.COMMAND_PALETTE_BINDING if self.show_command_palette else None
+        return tuple(
+            (key, b.action, b.description, b.group, enabled, tooltip, self.app.get_key_display(b))
+            for key, (_node, b, enabled, tooltip) in screen.active_bindings.items()
+            if b.show or key == palette
+        )
