@@ -281,3 +281,23 @@ def test_opening_quick_entry_repaints_the_screen_not_the_key_bar_under_it(cockpi
     closed = cockpit.total_bytes - mark
     assert 0 < opened <= 100_000, opened
     assert 0 < closed <= 65_000, closed
+
+
+def test_a_tab_on_my_day_at_80x24_jumps_to_the_next_box(live_db: Path, tmp_path: Path) -> None:
+    """At 80×24 My day's boxes stand one under the other and Tab scrolls the next one into view. Scrolls jump
+    (the app turns Textual's animations off unless TEXTUAL_ANIMATIONS says otherwise): a glide sent a frame of the
+    whole box list per step, 28-70 KB a Tab measured on the benchmark's sample, against 16-19 KB."""
+    env: dict[str, str | None] = {**cockpit_env(tmp_path), "TEXTUAL_ANIMATIONS": None}  # not set: the app's own
+    app = RecordingPty(
+        [sys.executable, "-m", "cockpit", "run", "--db", str(live_db), "--as", "Ana Lima"], cols=80, rows=24, env=env
+    )
+    try:
+        app.wait_for(lambda screen: "My KPIs vs team median" in screen and "Calls/opp" in screen, timeout=60)
+        app.settle(1.0)
+        tabs = []
+        for _ in range(6):
+            app.send(b"\t")
+            tabs.append(app.bytes_during(0.8))
+        assert all(0 < sent <= 25_000 for sent in tabs), tabs
+    finally:
+        app.close()
