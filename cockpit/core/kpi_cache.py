@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cockpit.core.store import changes, kpi_buckets
-from cockpit.core.store.measures import BUCKET_MEASURES, Measure, source_reads
+from cockpit.core.store.measures import BUCKET_MEASURES, Measure, cached_reads, source_reads
 
 if TYPE_CHECKING:
     from cockpit.core.store import Store
@@ -67,11 +67,12 @@ _DEAL_TIMES = ("created_at", "qualified_at", "closed_at")
 # update of other columns only reaches nothing; a change reaches only the measures that read what it changed.
 # Stage-history rows are only inserted (a move) or deleted (an undo), which always reach the measures reading them.
 _MEASURE_READS: dict[str, dict[str, frozenset[str]]] = {m.name: source_reads(m) for m in BUCKET_MEASURES}
-_KPI_COLUMNS: dict[str, frozenset[str]] = {
-    table: frozenset().union(*(reads.get(table, frozenset()) for reads in _MEASURE_READS.values()))
-    for table in {table for reads in _MEASURE_READS.values() for table in reads}
-}
+_KPI_COLUMNS: dict[str, frozenset[str]] = cached_reads()
 _MEASURES: dict[str, Measure] = {m.name: m for m in BUCKET_MEASURES}
+#: The values each cached measure adds to, as (scope, name).
+_OUTPUTS: dict[str, frozenset[tuple[str, str]]] = {
+    m.name: frozenset((m.scope, name) for name in m.names) for m in BUCKET_MEASURES
+}
 #: Every cached measure: a bucket every one of them must count again is dropped, not recounted in part.
 ALL_MEASURES = frozenset(_MEASURES)
 
@@ -157,8 +158,8 @@ class _Dirty:
 def _with_partners(names: frozenset[str]) -> frozenset[str]:
     """``names`` and every measure adding to a value one of them adds to (the pipeline's open and closed-later
     deals sum into one value): a value is only ever counted again whole."""
-    outputs = {(m.scope, n) for name in names for m in (_MEASURES[name],) for n in m.names}
-    return frozenset(m.name for m in BUCKET_MEASURES if m.name in names or outputs & {(m.scope, n) for n in m.names})
+    outputs = set().union(*(_OUTPUTS[name] for name in names))
+    return frozenset(name for name, produced in _OUTPUTS.items() if produced & outputs)
 
 
 class KpiCache:

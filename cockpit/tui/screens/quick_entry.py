@@ -33,7 +33,6 @@ class QuickEntryScreen(ModalScreen[QuickAction | None]):
     """A one-line prompt at the bottom of the screen; dismisses with the action written, or None on Esc."""
 
     DEFAULT_CSS = """
-    QuickEntryScreen { align: center bottom; }
     QuickEntryScreen > #quick { width: 100%; height: auto; background: $surface; border-top: solid $primary; }
     QuickEntryScreen #quick-preview { color: $text-muted; padding: 0 1; height: auto; }
     QuickEntryScreen #quick-preview.-error { color: $error; }
