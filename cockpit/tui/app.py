@@ -25,6 +25,7 @@ from textual.filter import LineFilter
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import DataTable
 from textual.worker import get_current_worker
 
@@ -42,6 +43,7 @@ from cockpit.core.text import clean
 from cockpit.tui.charset import AsciiFilter, ascii_key_display
 from cockpit.tui.logging_bindings import LOGGING_BINDINGS, LoggingActions
 from cockpit.tui.money_bindings import MONEY_BINDINGS, MoneyActions
+from cockpit.tui.quick_entry import QuickEntry
 from cockpit.tui.screens.common import ActivityTable, OneRepScreen, OpenDealTable
 from cockpit.tui.screens.dashboard import HEADLINE_KPIS, DashboardScreen
 from cockpit.tui.screens.deal import DealScreen
@@ -195,7 +197,7 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         self.refreshes = 0  # snapshots applied (tests check that an unchanged database repaints nothing)
         self.mouse_reporting = True
         self.crashed: Exception | None = None  # an exception that stopped the app; `cockpit run` re-raises it
-        self._quit_armed: Screen | None = None  # the screen whose typed values a first ctrl+q warned about
+        self._quit_armed: Widget | None = None  # the form or prompt whose typed values a first ctrl+q warned about
         self._forecast_key: tuple[object, ...] | None = None  # what the forecast shown was computed from
         self._loads = 0  # reads started by refresh_data (each SnapshotReady says which one it is)
         self._after_load: list[tuple[int, Callable[[], None]]] = []  # refresh_data(then=...): (load, then)
@@ -235,8 +237,9 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
 
     async def action_quit(self) -> None:
         """Quit (q, ctrl+q); over a form or quick-entry line with something typed, only on a second ctrl+q."""
-        if getattr(self.screen, "has_typed", False) and self._quit_armed is not self.screen:
-            self._quit_armed = self.screen
+        typed = next((h for h in (*self.screen.query(QuickEntry), self.screen) if getattr(h, "has_typed", False)), None)
+        if typed is not None and self._quit_armed is not typed:
+            self._quit_armed = typed
             self.notify("What you typed is not saved: ctrl+q again quits without it", severity="warning")
             return
         self.exit()

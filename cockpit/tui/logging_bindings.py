@@ -36,6 +36,7 @@ from cockpit.core.errors import CockpitError
 from cockpit.core.quick import Catalog, DealRef, QuickAction, look_up_deal, row_ref
 from cockpit.core.store import Activity, AuditEntry, Deal, Store
 from cockpit.core.text import clean
+from cockpit.tui.quick_entry import QuickEntry
 from cockpit.tui.screens.forms import (
     ActivityForm,
     DealEditForm,
@@ -45,7 +46,6 @@ from cockpit.tui.screens.forms import (
     StageMoveForm,
     VoidForm,
 )
-from cockpit.tui.screens.quick_entry import QuickEntryScreen
 
 __all__ = ["LOGGING_BINDINGS", "LoggingActions", "LoggingHost", "logging_disabled", "saved_message"]
 
@@ -349,14 +349,22 @@ class LoggingActions:
         self._with_context(open_form, need_deal=True)
 
     def action_quick_entry(self: Any) -> None:
-        """Open the one-line quick-entry prompt."""
+        """Open the one-line quick-entry prompt at the bottom of this screen (back to it, as typed, when it is open
+        and the focus went elsewhere)."""
         if logging_disabled(self):
+            return
+        # Every full screen holds its line (FollowingScreen); over a dialog the app's keys do not reach here.
+        prompt = next(iter(self.screen.query(QuickEntry)), None)
+        if prompt is None:
+            return
+        if prompt.is_open:
+            prompt.focus_line()
             return
         kwargs = self._form_kwargs()
         kwargs["save"] = lambda action: apply(self.store, self.actor, action.entry)
         kwargs["check"] = lambda action: check(self.store, self.actor, action.entry)
         kwargs["find_deal"] = lambda deal_id: look_up_deal(self.store, deal_id)
-        self._open(QuickEntryScreen(**kwargs))
+        prompt.open(**kwargs)
 
     # --- voids, restores and follow-ups done
 

@@ -14,6 +14,7 @@ from textual.widgets import Input
 
 from cockpit.core.store import Store
 from cockpit.tui.app import POLL_GROUP
+from cockpit.tui.quick_entry import QuickEntry
 
 #: The repository's root (sample.db, bench/, docs/).
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -21,6 +22,12 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 TZ = "Europe/Paris"
 #: The frozen clock of every app test and snapshot: Wednesday 18 November 2026, 10:00 in Paris.
 FROZEN_NOW = pendulum.datetime(2026, 11, 18, 10, 0, tz=TZ)
+
+
+def quick_entry(app: App) -> QuickEntry | None:
+    """The quick-entry line of the screen on top while it is open (``:``), else None."""
+    prompt = next(iter(app.screen.query(QuickEntry)), None)
+    return prompt if prompt is not None and prompt.is_open else None
 
 
 def _running(app: App) -> list:

@@ -263,12 +263,12 @@ def test_no_color_draws_no_colour_and_a_reversed_cursor(live_db: Path, tmp_path:
         coloured.close()
 
 
-def test_opening_quick_entry_repaints_the_screen_not_the_key_bar_under_it(cockpit: RecordingPty) -> None:
-    """``:`` opens the quick-entry line over the team cockpit. Textual 8.2.8 paints a pushed screen with its
-    backdrop (the whole terminal) when it mounts and again when it is resumed; the key bar of the screen below keeps
-    its keys and must not be laid out again, which repainted the terminal a third time. Measured at 120×40 on this
-    data: 134.8 KB with Textual's Footer recomposing, 80.8 KB with KeysFooter. Closing it repaints the screen
-    below once (52.9 KB before, 50.6 KB after), not twice."""
+def test_opening_quick_entry_repaints_its_lines_and_the_pane_it_leaves(cockpit: RecordingPty) -> None:
+    """``:`` shows the quick-entry line over the team cockpit, Esc hides it. The line is a widget kept hidden at the
+    bottom of the screen: showing it repaints its lines, the key bar under it and the pane whose focus it takes
+    (the scorecards, drawn unfocused). Measured at 120x40 on this data: 51.8 KB to open and 18.9 KB to close,
+    against 80.8 and 50.6 KB when it was a screen pushed over the cockpit (Textual paints a pushed screen whole,
+    and the screen below whole again when it is popped), and 134.8 KB when the key bar was laid out again too."""
     mark = cockpit.total_bytes
     cockpit.send(b":")
     cockpit.wait_for(lambda screen: "Type an action" in screen, timeout=15)
@@ -279,8 +279,8 @@ def test_opening_quick_entry_repaints_the_screen_not_the_key_bar_under_it(cockpi
     cockpit.wait_for(lambda screen: "Type an action" not in screen, timeout=15)
     cockpit.settle(0.8)
     closed = cockpit.total_bytes - mark
-    assert 0 < opened <= 100_000, opened
-    assert 0 < closed <= 65_000, closed
+    assert 0 < opened <= 65_000, opened
+    assert 0 < closed <= 30_000, closed
 
 
 def test_a_tab_on_my_day_at_80x24_jumps_to_the_next_box(live_db: Path, tmp_path: Path) -> None:

@@ -17,8 +17,7 @@ from cockpit.core.config import Settings
 from cockpit.core.store import Store
 from cockpit.tui.logging_bindings import LOGGING_BINDINGS, LoggingActions
 from cockpit.tui.screens.forms import EntryForm
-from cockpit.tui.screens.quick_entry import QuickEntryScreen
-from tests.support import type_text
+from tests.support import quick_entry, type_text
 from tests.support.forms_db import NOW, NOW_TS, TZ, count, make_db, message, reopen, run_async, settle, type_into
 
 
@@ -284,13 +283,13 @@ async def test_quick_entry_previews_then_writes(store: Store) -> None:
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.press(":")
         await settle(pilot)
-        assert isinstance(app.screen, QuickEntryScreen)
+        assert quick_entry(app) is not None
         await type_text(pilot, 'call acme corp connected 12m "asked for pricing" follow-up fri')
         preview = str(app.screen.query_one("#quick-preview", Static).render())
         assert preview == "→ Call · Acme Corp · connected · 12m · “asked for pricing” · follow-up Fri 27 Nov"
         await pilot.press("enter")
         await settle(pilot)
-        assert not isinstance(app.screen, QuickEntryScreen)
+        assert quick_entry(app) is None
     row = store.activities(limit=1)[0]
     assert (row.kind, row.account, row.outcome, row.duration_s, row.note) == (
         "call",
@@ -312,19 +311,19 @@ async def test_quick_entry_rejects_bad_line_and_writes_nothing(store: Store) -> 
         await type_text(pilot, "lost 1")
         await pilot.press("enter")
         await settle(pilot)
-        assert isinstance(app.screen, QuickEntryScreen)
+        assert quick_entry(app) is not None
         assert "needs a reason" in str(app.screen.query_one("#quick-preview", Static).render())
         assert app.screen.query_one("#quick-input", Input).value == "lost 1"
         await pilot.press("escape")  # a typed line is kept on a first Esc
         await settle(pilot)
-        assert isinstance(app.screen, QuickEntryScreen)
+        assert quick_entry(app) is not None
         assert "Esc again discards the line" in str(app.screen.query_one("#quick-preview", Static).render())
         await pilot.press("escape")
         await settle(pilot)
-        assert not isinstance(app.screen, QuickEntryScreen)
+        assert quick_entry(app) is None
         await pilot.press(":", "escape")  # an empty line closes on one Esc
         await settle(pilot)
-        assert not isinstance(app.screen, QuickEntryScreen)
+        assert quick_entry(app) is None
     assert count(store, "audit_log") == before
 
 
@@ -609,7 +608,7 @@ async def test_quick_entry_refuses_a_call_outcome_for_an_email_before_enter(stor
         assert "unknown outcome 'connected' for an email (an email's outcomes: sent, replied, bounced)" in preview
         await pilot.press("enter")
         await settle(pilot)
-        assert isinstance(app.screen, QuickEntryScreen)  # nothing written, the line kept
+        assert quick_entry(app) is not None  # nothing written, the line kept
         for _ in "connected":
             await pilot.press("backspace")
         await type_text(pilot, 'replied "wants a quote"')
@@ -617,7 +616,7 @@ async def test_quick_entry_refuses_a_call_outcome_for_an_email_before_enter(stor
         assert preview == "→ Email · Globex · replied · “wants a quote”"
         await pilot.press("enter")
         await settle(pilot)
-        assert not isinstance(app.screen, QuickEntryScreen)
+        assert quick_entry(app) is None
     assert count(store, "audit_log") == before + 1
     row = store.activities(limit=1)[0]
     assert (row.kind, row.outcome, row.note) == ("email", "replied", "wants a quote")

@@ -20,9 +20,8 @@ from cockpit.tui.logging_bindings import LOGGING_BINDINGS, LoggingActions
 from cockpit.tui.money_bindings import MONEY_BINDINGS, MoneyActions
 from cockpit.tui.screens.forms import EntryForm
 from cockpit.tui.screens.money import CostForm, CostsQuotasScreen
-from cockpit.tui.screens.quick_entry import QuickEntryScreen
 from cockpit.tui.screens.search import SearchScreen
-from tests.support import type_text
+from tests.support import quick_entry, type_text
 from tests.support.forms_db import NOW, NOW_TS, TZ, count, message, run_async, settle, type_into
 from tests.support.names_db import make_names_db
 
@@ -99,7 +98,7 @@ async def test_quick_entry_offers_the_accounts_an_ambiguous_name_matches(store: 
         await type_text(pilot, "call acme connected 5m")
         await pilot.press("enter")
         await settle(pilot)
-        assert isinstance(app.screen, QuickEntryScreen)  # nothing written: a list to choose from instead
+        assert quick_entry(app) is not None  # nothing written: a list to choose from instead
         choices = app.screen.query_one("#quick-choices", OptionList)
         assert choices.display and choices.has_focus
         assert [str(choices.get_option_at_index(i).prompt) for i in range(2)] == ["Acme Corp", "Acme Labs"]
@@ -111,7 +110,7 @@ async def test_quick_entry_offers_the_accounts_an_ambiguous_name_matches(store: 
         assert count(store, "activities") == 0
         await pilot.press("enter", "down", "enter")  # offered again; Acme Labs: written at once, nothing retyped
         await settle(pilot)
-        assert not isinstance(app.screen, QuickEntryScreen), preview(app)
+        assert quick_entry(app) is None, preview(app)
     rows = store.query("SELECT account_id, rep_id, outcome, duration_s FROM activities")
     assert [tuple(r) for r in rows] == [(3, 5, "connected", 300)]
 

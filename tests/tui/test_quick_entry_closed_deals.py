@@ -15,8 +15,7 @@ from cockpit.core.errors import BusyError
 from cockpit.core.quick import Catalog
 from cockpit.core.store import Store
 from cockpit.tui.screens.forms import ActivityForm
-from cockpit.tui.screens.quick_entry import QuickEntryScreen
-from tests.support import settle, type_text
+from tests.support import quick_entry, settle, type_text
 
 
 def won_deal_id(db_path: Path, title: str) -> int:
@@ -42,7 +41,7 @@ async def test_a_won_deal_by_id_is_looked_up_shown_and_written(make_cockpit, db_
         assert preview.startswith(f"→ Call · #{deal_id} Acme renewal (Acme)"), preview
         await pilot.press("enter")
         await settle(pilot)
-        assert not isinstance(app.screen, QuickEntryScreen)
+        assert quick_entry(app) is None
     assert latest_call(db_path) == (deal_id, "thanks for the order")
 
 
@@ -58,7 +57,7 @@ async def test_a_won_deal_by_title_is_refused_with_how_to_name_it(make_cockpit, 
         assert preview == "no open deal matches 'acme renewal'; titles match open deals: name another by its #id"
         await pilot.press("enter")
         await settle(pilot)
-        assert isinstance(app.screen, QuickEntryScreen)  # nothing written, the line kept
+        assert quick_entry(app) is not None  # nothing written, the line kept
         assert app.screen.query_one("#quick-input", Input).value == 'won "acme renewal"'
 
 
@@ -76,8 +75,8 @@ async def test_enter_before_the_names_are_read_writes_once_they_are(make_cockpit
         await settle(pilot)
         await pilot.press(":")
         await pilot.pause()
-        prompt = app.screen
-        assert isinstance(prompt, QuickEntryScreen) and prompt.catalog is None
+        prompt = quick_entry(app)
+        assert prompt is not None and prompt.catalog is None
         prompt.query_one("#quick-input", Input).value = 'call acme connected "typed fast"'
         await pilot.press("enter")
         await pilot.pause()
@@ -85,7 +84,7 @@ async def test_enter_before_the_names_are_read_writes_once_they_are(make_cockpit
         assert latest_call(db_path)[1] != "typed fast"  # nothing written yet, and the UI did not wait
         go.set()
         await settle(pilot)
-        assert not isinstance(app.screen, QuickEntryScreen)
+        assert quick_entry(app) is None
     assert latest_call(db_path) == (None, "typed fast")
 
 
@@ -118,7 +117,7 @@ async def test_names_that_cannot_be_read_are_said_and_read_on_enter(make_cockpit
         assert str(prompt.render()).startswith("Could not read the names: the database is busy")
         await pilot.press("enter")
         await settle(pilot)
-        assert app.is_running and not isinstance(app.screen, QuickEntryScreen)
+        assert app.is_running and quick_entry(app) is None
     assert latest_call(db_path) == (None, "after a busy moment")
 
 

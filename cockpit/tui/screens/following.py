@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from textual.reactive import Reactive
 from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
+
+from cockpit.tui.quick_entry import QuickEntry
 
 
 class FollowingScreen(Screen):
@@ -17,6 +21,12 @@ class FollowingScreen(Screen):
     one's background), so a live refresh of the hidden team cockpit under My day sent every cell of the terminal
     again (~48 KB at 120x40) for numbers nobody could see. A see-through screen above (a form, the quick-entry
     prompt) hides nothing: the screen below keeps drawing."""
+
+    # Textual 8.2.8 declares Screen.focused with the default repaint=True: every focus change (Tab between panes,
+    # opening the quick-entry line) repainted the whole terminal, ~50 KB at 120x40, though the widgets whose look
+    # depends on focus repaint themselves (their :focus styles are updated, the Input and the tables refresh on
+    # focus and blur). The same reactive, without the whole-screen repaint (tests/system/test_terminal_bytes.py).
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -45,6 +55,11 @@ class FollowingScreen(Screen):
         # A full screen is opaque (its styles may not be applied yet when it was just pushed); a modal one is
         # see-through unless its style says otherwise.
         return any(not isinstance(screen, ModalScreen) or screen.styles.background.a == 1 for screen in above)
+
+    def on_mount(self) -> None:
+        # The quick-entry line, hidden until ':' (cockpit.tui.quick_entry): in place from the first frame, so that
+        # showing it repaints its own lines only.
+        self.mount(QuickEntry())
 
     def on_screen_resume(self) -> None:
         if self.covered:

@@ -1,6 +1,10 @@
 """The ``:`` quick-entry prompt: one line, a live preview of what it will write under it, Enter writes.
 
-The grammar lives in :mod:`cockpit.core.quick` (core); this screen only parses on each keystroke against a catalog of
+A widget docked at the bottom of the screen it is opened on, on a layer of its own (``prompt``, cockpit.tcss), as a
+command line is: the panes keep their place under it, so opening and closing it repaints its own few lines (and the
+pane whose focus it takes), not the whole terminal as pushing and popping a screen does.
+
+The grammar lives in :mod:`cockpit.core.quick` (core); this widget only parses on each keystroke against a catalog of
 names loaded once by a worker, shows the preview or the reason it cannot be written, and writes in a thread
 worker. A refused write is shown under the line and the line is kept. A line whose account several accounts match
 offers them in a list under the line: choosing one (arrows, Enter) writes the line with that account, Esc returns to
@@ -17,32 +21,70 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from cockpit.core.errors import CockpitError
 from cockpit.core.quick import AmbiguousName, Catalog, DealRef, QuickAction, UnknownDeal, parse_quick
 from cockpit.core.text import clean
-from cockpit.tui.screens.forms import Saved, after_write, close_when_shown, refusal
+from cockpit.tui.screens.forms import Saved, after_write, refusal
 
-__all__ = ["QuickEntryScreen"]
+__all__ = ["QuickEntry"]
 
 
-class QuickEntryScreen(ModalScreen[QuickAction | None]):
-    """A one-line prompt at the bottom of the screen; dismisses with the action written, or None on Esc."""
+class QuickEntry(Vertical):
+    """A one-line prompt at the bottom of its screen, kept there hidden between uses: :meth:`open` shows it with
+    what it writes through; it hides once its action is written, or on Esc, and gives the focus back.
+
+    Hidden, not removed: Textual lays a screen out again when a child comes or goes (every sibling's place in the
+    paint order moves), and repaints all of it; showing and hiding a widget that keeps its place repaints its lines."""
 
     DEFAULT_CSS = """
-    QuickEntryScreen > #quick { width: 100%; height: auto; background: $surface; border-top: solid $primary; }
-    QuickEntryScreen #quick-preview { color: $text-muted; padding: 0 1; height: auto; }
-    QuickEntryScreen #quick-preview.-error { color: $error; }
-    QuickEntryScreen #quick-preview.-ready { color: $success; }
-    QuickEntryScreen #quick-choices { display: none; height: auto; max-height: 8; border: none; }
-    QuickEntryScreen.-choosing #quick-choices { display: block; }
+    QuickEntry {
+        layer: prompt; dock: bottom; width: 100%; height: auto; background: $surface; border-top: solid $primary;
+        visibility: hidden;
+    }
+    QuickEntry.-open { visibility: visible; }
+    QuickEntry #quick-preview { color: $text-muted; padding: 0 1; height: auto; }
+    QuickEntry #quick-preview.-error { color: $error; }
+    QuickEntry #quick-preview.-ready { color: $success; }
+    QuickEntry #quick-choices { display: none; height: auto; max-height: 8; border: none; }
+    QuickEntry.-choosing #quick-choices { display: block; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="quick.cancel")]
+    # The screen's own keys stay out of a line being typed: Tab keeps the focus on it (letters go to the line).
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="quick.cancel"),
+        Binding("tab,shift+tab", "stay", show=False),
+    ]
 
-    def __init__(
+    def __init__(self) -> None:
+        super().__init__(id="quick")
+        self._save: Callable[[QuickAction], int] = _nothing_to_save
+        self._load_catalog: Callable[[], Catalog] | None = None
+        self._check: Callable[[QuickAction], None] | None = None  # who may write it: in a worker, after each parse
+        self._saved: Saved[QuickAction] | None = None  # the host's redraw before the prompt closes (after_write)
+        self._find_deal: Callable[[int], DealRef | None] | None = None  # a deal the catalog does not hold, by id
+        self.catalog: Catalog | None = None
+        self.now: pendulum.DateTime | None = None  # the clock's time when it was opened
+        self.tz: str | None = None
+        self.currency = "USD"
+        self.saving = False
+        self.saved_id: int | None = None
+        """The id of the row written, set just before the prompt closes."""
+        self._opened = 0  # how many times it was opened: a reply of a worker started before is not for this line
+        self._return_focus: Widget | None = None  # what had the focus when the prompt opened
+        self._discard_armed = False  # Esc was pressed once on a typed line: the next Esc discards it
+        self._choosing: tuple[str, AmbiguousName] | None = None  # the line and the names its list offers
+        self._submit_when_ready: str | None = None  # a line Enter was pressed on before the names were read
+        self._names_failed: str | None = None  # why the last read of the names failed (Enter reads them again)
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder='call acme connected 12m "asked for pricing" follow-up fri', id="quick-input")
+        yield Static("Type an action; Enter writes it, Esc cancels", id="quick-preview")
+        yield OptionList(id="quick-choices")
+
+    def open(
         self,
         *,
         save: Callable[[QuickAction], int],
@@ -54,52 +96,79 @@ class QuickEntryScreen(ModalScreen[QuickAction | None]):
         tz: str | None = None,
         currency: str = "USD",
     ) -> None:
-        super().__init__()
-        self._save = save
-        self._load_catalog = load_catalog
-        self._check = check  # who may write it (reads the store): run in a worker after each parsed line
-        self._saved = saved  # the host's redraw before the prompt closes (forms.after_write)
-        self._find_deal = find_deal  # a deal the catalog does not hold (not open), by id: run in a worker
-        self.catalog: Catalog | None = None
-        self.now = now
-        self.tz = tz
-        self.currency = currency
+        """Show an empty line that writes through ``save`` (after ``check``), parsing against the names
+        ``load_catalog`` reads (in a worker, now); ``saved`` redraws the host before the prompt closes."""
+        self._save, self._load_catalog, self._check, self._find_deal, self._saved = (
+            save, load_catalog, check, find_deal, saved
+        )  # fmt: skip
+        self.now, self.tz, self.currency = now, tz, currency
+        self.catalog = None
         self.saving = False
-        self.saved_id: int | None = None
-        """The id of the row written, set just before the screen dismisses with its action."""
-        self.pending_close: Callable[[], None] | None = None  # see forms.after_write
-        self._discard_armed = False  # Esc was pressed once on a typed line: the next Esc discards it
-        self._choosing: tuple[str, AmbiguousName] | None = None  # the line and the names its list offers
-        self._submit_when_ready: str | None = None  # a line Enter was pressed on before the names were read
-        self._names_failed: str | None = None  # why the last read of the names failed (Enter reads them again)
+        self.saved_id = None
+        self._opened += 1
+        self._discard_armed = False
+        self._choosing = None
+        self._submit_when_ready = None
+        self._names_failed = None
+        self.remove_class("-choosing")
+        field = self.query_one("#quick-input", Input)
+        with field.prevent(Input.Changed):
+            field.value = ""
+        self._show("Type an action; Enter writes it, Esc cancels", "idle")
+        self._return_focus = self.screen.focused
+        self.add_class("-open")
+        field.focus()
+        self._fetch_catalog(self._opened)
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="quick"):
-            yield Input(placeholder='call acme connected 12m "asked for pricing" follow-up fri', id="quick-input")
-            yield Static("Type an action; Enter writes it, Esc cancels", id="quick-preview")
-            yield OptionList(id="quick-choices")
+    @property
+    def is_open(self) -> bool:
+        """Whether the prompt is shown."""
+        return self.has_class("-open")
 
-    def on_mount(self) -> None:
-        self._fetch_catalog()
+    def focus_line(self) -> None:
+        """``:`` again while the prompt is open (the focus went elsewhere): back to the line, as typed."""
+        self.query_one("#quick-input", Input).focus()
 
-    def on_screen_resume(self) -> None:
-        close_when_shown(self)
+    @property
+    def is_active(self) -> bool:
+        """Whether the prompt can close now (:func:`~cockpit.tui.screens.forms.after_write`): always, since closing
+        only hides it on its screen, shown or not."""
+        return True
+
+    def dismiss(self, _result: QuickAction | None = None) -> None:
+        """Close: the prompt hides and the focus goes back where it was."""
+        self.saving = False
+        self.remove_class("-open")
+        back = self._return_focus
+        self._return_focus = None
+        if back is not None and back.is_attached and back.screen is self.screen and back.focusable:
+            self.screen.set_focus(back)
+        else:
+            self.screen.set_focus(None)
+
+    def action_stay(self) -> None:
+        """Tab: nothing; the focus stays on the line."""
 
     @work(thread=True, exclusive=True, group="quick-catalog")
-    def _fetch_catalog(self) -> None:
+    def _fetch_catalog(self, opened: int) -> None:
+        assert self._load_catalog is not None
         try:
             catalog = self._load_catalog()
         except CockpitError as exc:  # busy, locked, unreadable: said under the line; Enter asks again
-            self.app.call_from_thread(self._catalog_failed, str(exc))
+            self.app.call_from_thread(self._catalog_failed, opened, str(exc))
             return
-        self.app.call_from_thread(self._catalog_ready, catalog)
+        self.app.call_from_thread(self._catalog_ready, opened, catalog)
 
-    def _catalog_failed(self, message: str) -> None:
+    def _catalog_failed(self, opened: int, message: str) -> None:
+        if opened != self._opened:
+            return
         self._names_failed = message
         self._submit_when_ready = None
         self._preview(self.query_one("#quick-input", Input).value)
 
-    def _catalog_ready(self, catalog: Catalog) -> None:
+    def _catalog_ready(self, opened: int, catalog: Catalog) -> None:
+        if opened != self._opened:
+            return
         self.catalog = catalog
         line = self.query_one("#quick-input", Input).value
         if self._submit_when_ready is not None and self._submit_when_ready == line:
@@ -109,7 +178,7 @@ class QuickEntryScreen(ModalScreen[QuickAction | None]):
         self._submit_when_ready = None
 
     def parse(self, text: str) -> QuickAction:
-        assert self.catalog is not None
+        assert self.catalog is not None and self.now is not None
         return parse_quick(text, store_lookup=self.catalog, now=self.now, tz=self.tz, currency=self.currency)
 
     def _show(self, message: str, state: str) -> None:
@@ -194,7 +263,7 @@ class QuickEntryScreen(ModalScreen[QuickAction | None]):
             self._show("Reading names…", "idle")
             if self._names_failed is not None:
                 self._names_failed = None
-                self._fetch_catalog()
+                self._fetch_catalog(self._opened)
             return
         try:
             action = self.parse(text)
@@ -273,8 +342,8 @@ class QuickEntryScreen(ModalScreen[QuickAction | None]):
 
     @property
     def has_typed(self) -> bool:
-        """Whether a line is typed (Esc and quitting ask twice then)."""
-        return bool(self.query_one("#quick-input", Input).value.strip())
+        """Whether a line is typed in the open prompt (Esc and quitting ask twice then)."""
+        return self.is_open and bool(self.query_one("#quick-input", Input).value.strip())
 
     def action_cancel(self) -> None:
         """Esc: close; with a line typed, only on a second Esc (a stray Esc loses nothing). With the list of
@@ -286,7 +355,7 @@ class QuickEntryScreen(ModalScreen[QuickAction | None]):
             self._preview(self.query_one("#quick-input", Input).value)
             return
         if self._discard_armed or not self.has_typed:
-            self.dismiss(None)
+            self.dismiss()
             return
         self._discard_armed = True
         self._show("Esc again discards the line; Enter writes it", "error")
@@ -300,3 +369,7 @@ def _quoted(name: str) -> str:
     if "'" not in name:
         return f"'{name}'"
     return '"' + name.replace('"', "") + '"'
+
+
+def _nothing_to_save(_action: QuickAction) -> int:
+    raise CockpitError("quick entry is not open")

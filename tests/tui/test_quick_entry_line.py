@@ -1,0 +1,63 @@
+"""The quick-entry line as a command line at the bottom of the screen it is opened on: the keys stay in it while it
+is open, the focus goes back where it was when it closes, and each opening starts an empty line."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, Static
+
+from cockpit.tui.screens.dashboard import Scorecards
+from tests.support import quick_entry, settle, type_text
+
+
+def _preview(app: object) -> str:
+    return str(app.screen.query_one("#quick-preview", Static).render())  # type: ignore[attr-defined]
+
+
+async def test_tab_and_letters_stay_in_the_line(make_cockpit) -> None:
+    """Tab does not move to a pane, and the cockpit's letter keys (q quits, s sorts) are typed into the line."""
+    app = make_cockpit("Max Boss")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press(":")
+        await settle(pilot)
+        await type_text(pilot, "qs")
+        await pilot.press("tab", "shift+tab")
+        await settle(pilot)
+        prompt = quick_entry(app)
+        assert app.is_running and prompt is not None
+        assert isinstance(app.focused, Input) and app.focused.value == "qs"
+
+
+async def test_esc_gives_the_focus_back_to_the_pane_it_came_from(make_cockpit) -> None:
+    app = make_cockpit("Max Boss")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.focused, Scorecards)
+        await pilot.press(":")
+        await settle(pilot)
+        assert isinstance(app.focused, Input)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert quick_entry(app) is None and isinstance(app.focused, Scorecards)
+        await pilot.press("s")  # the cockpit's keys work again: s sorts the scorecards
+        await settle(pilot)
+        assert quick_entry(app) is None
+
+
+async def test_each_opening_starts_an_empty_line(make_cockpit) -> None:
+    """A line written, then ':' again: the line is empty and the preview says what to type, not the last write."""
+    app = make_cockpit("Ana Lima")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press(":")
+        await type_text(pilot, 'call acme connected 5m "first"')
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert quick_entry(app) is None
+        await pilot.press(":")
+        await settle(pilot)
+        prompt = quick_entry(app)
+        assert prompt is not None and not prompt.saving
+        assert prompt.query_one("#quick-input", Input).value == ""
+        assert _preview(app) == "Type an action; Enter writes it, Esc cancels"
