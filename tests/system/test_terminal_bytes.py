@@ -283,6 +283,19 @@ def test_opening_quick_entry_repaints_its_lines_and_the_pane_it_leaves(cockpit: 
     assert 0 < closed <= 30_000, closed
 
 
+def test_a_tab_between_panes_repaints_the_two_panes_not_the_terminal(cockpit: RecordingPty) -> None:
+    """Tab moves the focus from one pane of the team cockpit to the next: the pane left and the pane entered change
+    their border (and a table its cursor), nothing else does. Textual 8.2.8 repaints the whole screen on every
+    focus change (``Screen.focused`` repaints); the cockpit's screens declare it without (FollowingScreen). Measured
+    at 120x40 on this data: 3.6-23.2 KB a Tab, 49.8 KB for four, against 25.5-35.9 KB and 125.4 KB with the
+    whole-screen repaint."""
+    sent = []
+    for _ in range(4):
+        cockpit.send(b"\t")
+        sent.append(cockpit.bytes_during(0.8))
+    assert all(n > 0 for n in sent) and sum(sent) <= 75_000, sent
+
+
 def test_a_tab_on_my_day_at_80x24_jumps_to_the_next_box(live_db: Path, tmp_path: Path) -> None:
     """At 80×24 My day's boxes stand one under the other and Tab scrolls the next one into view. Scrolls jump
     (the app turns Textual's animations off unless TEXTUAL_ANIMATIONS says otherwise): a glide sent a frame of the
