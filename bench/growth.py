@@ -1,12 +1,12 @@
 """How what users feel grows with the history: ``python -m bench.growth --sizes S,M,L,XL --rounds 5``.
 
 Issue 24 asks for one table: for each size (S the sample; M 50 reps × 24 months; L 200 × 24; XL 400 × 36, built once
-by ``bench.run.database``), the first start on a database nobody has opened since it was built (no KPI bucket stored
-yet) and a later one (a user's first start once anyone's cockpit stored the buckets: the team cockpit's first frame
-with data, in a 120×40 pty), ``cockpit report --format json`` (a new process, output piped, as a script
-runs it), a rep's quick-entry call until the new Calls value is drawn and a colleague's call until it is (both on
-My day, ``bench.keys``), the bytes of that colleague's live refresh, and the peak RSS of the rep's cockpit. Each
-round visits the sizes in a shuffled order, so the load of this shared machine falls on all alike; the load is kept
+by ``bench.run.database``, which commits the KPI buckets with the data as every write does), a user's first start on
+a database nobody has opened since it was built (no cache file of their own) and a later one by another user (the
+team cockpit's first frame with data, in a 120×40 pty), ``cockpit report --format json`` (a new process, output
+piped, as a script runs it), a rep's quick-entry call until the new Calls value is drawn and a colleague's call
+until it is (both on My day, ``bench.keys``), the bytes of that colleague's live refresh, and the peak RSS of the
+rep's cockpit. Each round visits the sizes in a shuffled order, so the load of this shared machine falls on all alike; the load is kept
 before and after each round. Medians (and the slowest sample) over the rounds; results in bench/out/growth.json.
 """
 
@@ -61,10 +61,12 @@ def one_round(size: str, db: Path, tmp: Path, number: int) -> dict:
     shutil.copy(db, work)
     cache = tmp / f"cache-{size}-{number}"
     cache.mkdir()
-    row: dict = {"first_start_ms": start_ms(work, cache)}  # no bucket stored yet: it stores them
+    # The generator commits the KPI buckets with its data, as every write does: a user's first start finds them
+    # in the database and has no cache file of its own (the forecast's).
     stored = sqlite3.connect(work).execute("SELECT count(*) FROM kpi_buckets").fetchone()[0]
     if not stored:
-        raise RuntimeError("the first start stored no KPI bucket")
+        raise RuntimeError(f"{db} holds no KPI bucket: build it again with bench.run.database")
+    row: dict = {"first_start_ms": start_ms(work, cache)}
     row["later_start_ms"] = start_ms(work, tmp / f"cache-{size}-{number}-other")  # another user: own cache folder
     row["report_ms"], row["report_bytes"] = report_ms(work, cache)
     target = pick(size, work)
