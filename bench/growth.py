@@ -6,8 +6,9 @@ a database nobody has opened since it was built (no cache file of their own) and
 team cockpit's first frame with data, in a 120×40 pty), ``cockpit report --format json`` (a new process, output
 piped, as a script runs it), a rep's quick-entry call until the new Calls value is drawn and a colleague's call
 until it is (both on My day, ``bench.keys``), the bytes of that colleague's live refresh, and the peak RSS of the
-rep's cockpit. Each round visits the sizes in a shuffled order, so the load of this shared machine falls on all alike; the load is kept
-before and after each round. Medians (and the slowest sample) over the rounds; results in bench/out/growth.json.
+rep's cockpit. Each round visits the sizes in a shuffled order, so the load of this shared machine falls on all
+alike; the load is kept before and after each round. Medians (and the slowest sample) over the rounds; results in
+bench/out/growth.json.
 """
 
 from __future__ import annotations
