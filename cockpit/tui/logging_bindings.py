@@ -353,18 +353,20 @@ class LoggingActions:
         and the focus went elsewhere)."""
         if logging_disabled(self):
             return
-        # Every full screen holds its line (FollowingScreen); over a dialog the app's keys do not reach here.
         prompt = next(iter(self.screen.query(QuickEntry)), None)
-        if prompt is None:
-            return
-        if prompt.is_open:
+        if prompt is not None and prompt.is_open:
             prompt.focus_line()
             return
         kwargs = self._form_kwargs()
         kwargs["save"] = lambda action: apply(self.store, self.actor, action.entry)
         kwargs["check"] = lambda action: check(self.store, self.actor, action.entry)
         kwargs["find_deal"] = lambda deal_id: look_up_deal(self.store, deal_id)
-        prompt.open(**kwargs)
+        if prompt is None:  # a screen that holds no line of its own (the cockpit's all do: FollowingScreen)
+            prompt = QuickEntry()
+            self.screen.mount(prompt)
+            self.call_after_refresh(lambda: prompt.open(**kwargs))
+        else:
+            prompt.open(**kwargs)
 
     # --- voids, restores and follow-ups done
 
