@@ -26,8 +26,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cockpit.core.errors import ValidationError
-from cockpit.core.kpi import dashboard
 from cockpit.core.periods import period_containing
+from cockpit.core.snapshot import count_view
 from cockpit.core.store import Store
 from cockpit.core.store.bulk import BulkWriter
 
@@ -934,7 +934,7 @@ def generate(
                 progress("counting the KPIs")
             # The KPI buckets of the year up to `end`, stored in the file as any cockpit stores what it counted
             # (cockpit/core/store/kpi_buckets.py): the first start on the new database reads them.
-            dashboard(store, period_containing("month", generated_at, tz=tz), trend=12)
+            count_view(store, period_containing("month", generated_at, tz=tz))
             if progress is not None:
                 progress("analyzing")
             store.analyze_and_fold_wal()  # the file stands alone (sample.db is committed as one file)

@@ -299,7 +299,8 @@ def collect(
                         assert held is not None
                         found[i] = held.recounted(_bucket_of(fresh, i), counted)
                         cache.put(keys[i], found[i])
-                cache.computed(len(missing) + sum(len(indexes) for indexes in stale.values()))
+                again = [keys[i] for i in missing] + [keys[i] for indexes in stale.values() for i in indexes]
+                cache.computed(again, int(store.clock()))
         else:
             fresh = _Measures()
             _add_buckets(conn, periods, range(len(periods)), team, fresh)

@@ -44,6 +44,7 @@ import json
 import sqlite3
 import threading
 import weakref
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -261,13 +262,15 @@ class KpiCache:
         else:
             self.stale[key] = stale
 
-    def computed(self, buckets: int) -> None:
-        """``buckets`` missing buckets were computed: store them at the next :meth:`save` when there were several (a
-        first start, a write that reached back in time). One bucket is what every open cockpit recounts after a
+    def computed(self, keys: Collection[tuple[int, int, str | None]], now_ts: int) -> None:
+        """The buckets ``keys`` were counted here: store them at the next :meth:`save` when there were several (a
+        first start, a write that reached back in time) or one of them is over by ``now_ts`` (a past window, such
+        as the cohorts' three months: counting it is most of a new process's first read at 400 reps, and only a
+        write back in time reaches it again). One bucket still running is what every open cockpit recounts after a
         colleague's write to the current period: cheap to count again, and were each cockpit to store it, each such
         write would cost every open cockpit a write of its own (the same bucket, stored once). It is stored with the
         next several."""
-        if self.unsaved and buckets >= 2:
+        if self.unsaved and (len(keys) >= 2 or any(end <= now_ts for _start, end, _team in keys)):
             self.save_now = True
 
     def save(self, store: Store, *, force: bool = False) -> None:

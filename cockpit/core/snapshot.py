@@ -5,17 +5,18 @@ No Textual here: the app's refresh workers call :func:`build_snapshot` in thread
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pendulum
 
 from cockpit.core.config import Settings
 from cockpit.core.insights import Insights, insights_for
-from cockpit.core.kpi import Dashboard, dashboard, default_period
+from cockpit.core.kpi import Dashboard, dashboard, default_period, period_rows
 from cockpit.core.periods import Period, PeriodKind, period_containing
 from cockpit.core.store import Store
 from cockpit.core.store.deal_page import DealDetail, deal_detail
-from cockpit.core.targets import Targets, targets
+from cockpit.core.targets import Targets, targets, trailing_window
 from cockpit.core.verdict import Verdict, compute_verdict, team_and_rep_verdicts
 from cockpit.core.views import (
     Cohorts,
@@ -93,7 +94,15 @@ def count_opening_view(store: Store, settings: Settings, now: pendulum.DateTime)
     would. The buckets counted are stored in the file for everyone (cockpit/core/store/kpi_buckets.py): run after a
     bulk load, the first start on the new data reads them instead of counting the whole history."""
     period, anchored = opening_period(store, settings, now)
-    dashboard(store, period, trend=TREND_PERIODS, anchored=anchored, holidays=settings.holidays)
+    count_view(store, period, anchored=anchored, holidays=settings.holidays)
+
+
+def count_view(store: Store, period: Period, *, anchored: bool = False, holidays: Iterable[str] = ()) -> None:
+    """Count the KPI buckets every read of ``period``'s view takes: its trend (:func:`dashboard`) and the trailing
+    window of the plan and the cohorts (:func:`cockpit.core.targets.trailing_window`, one custom bucket: at 400 reps
+    most of a new process's first read when it is not stored)."""
+    dashboard(store, period, trend=TREND_PERIODS, anchored=anchored, holidays=holidays)
+    period_rows(store, trailing_window(period), holidays=holidays)
 
 
 def build_snapshot(store: Store, settings: Settings, request: Request, now: pendulum.DateTime) -> Snapshot:

@@ -13,15 +13,18 @@ import tempfile
 from datetime import date as _date
 from pathlib import Path
 
+import pendulum
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cockpit.cli import main
+from cockpit.core.config import load_settings
 from cockpit.core.demo import generate
 from cockpit.core.kpi import dashboard
 from cockpit.core.kpi_cache import cache_for
 from cockpit.core.periods import parse_period
+from cockpit.core.snapshot import Request, build_snapshot
 from cockpit.core.store import Store
 from tests.support.kpi_buckets import recount
 
@@ -92,6 +95,31 @@ def test_another_process_call_deletes_only_its_bucket(db: Path) -> None:
     # The call's trigger deleted March, in the call's own transaction: January and February are read, March counted.
     assert _stored(db) == 2
     assert _second_process(db) == ([1, 1, 2], 1)
+
+
+def test_a_past_bucket_counted_alone_is_stored(db: Path) -> None:
+    """A call back in February deletes February; the next cockpit (clock in April) counts February alone and stores
+    it, as it is over: the one after counts nothing."""
+    with _store(db) as writer:
+        writer.log_activity(kind="call", rep_id=writer.rep_by_name("Ann").id, at=FEB + DAY)
+    assert _stored(db) == 2
+    with _store(db) as second:
+        assert dashboard(second, PERIOD, trend=3).team_trend["calls"] == [1, 2, 1]
+        assert cache_for(second).misses == 1
+    assert _stored(db) == 3
+    assert _second_process(db) == ([1, 2, 1], 0)
+
+
+def test_the_running_month_counted_alone_is_left_to_count_again(db: Path) -> None:
+    """With the clock in March, a call in March deletes March; a cockpit counting March alone does not store it (every
+    open cockpit recounts it after each colleague's call: were each to store it, each call would cost them a write)."""
+    in_march = MAR + 5 * DAY
+    with Store(db, now=lambda: in_march) as writer:
+        writer.log_activity(kind="call", rep_id=writer.rep_by_name("Ann").id, at=MAR + DAY)
+    with Store(db, now=lambda: in_march) as second:
+        assert dashboard(second, PERIOD, trend=3).team_trend["calls"] == [1, 1, 2]
+        assert cache_for(second).misses == 1
+    assert _stored(db) == 2
 
 
 def test_a_call_on_a_won_deal_deletes_the_bucket_of_its_win(db: Path) -> None:
@@ -246,11 +274,12 @@ def _last(store: Store, table: str) -> int:
 def test_the_demo_bulk_load_leaves_the_triggers_working(tmp_path: Path) -> None:
     """The demo generator drops the counting triggers and those of the stored buckets for its bulk load and makes
     them again in the same transaction: afterwards a write without the store still moves the count and deletes the
-    buckets it reaches. It stores the year's buckets up to its last day (April 2025 to March 2026), which the first
-    start reads: a new process's three months cost nothing to count, and equal a recount."""
+    buckets it reaches. It stores the year's buckets up to its last day (April 2025 to March 2026) and the plan's
+    trailing window (December to February), which the first start reads: a new process's three months cost nothing
+    to count, and equal a recount."""
     path = tmp_path / "demo.db"
     generate(path, reps=3, months=2, seed=1, end=_date(2026, 3, 31), tz="UTC")
-    assert _stored(path) == 12
+    assert _stored(path) == 13
     store = _store(path)
     before = store.query("SELECT n FROM kpi_changes")[0][0]
     assert dashboard(store, PERIOD, trend=3) == dashboard(store, PERIOD, trend=3, cached=False)
@@ -260,9 +289,9 @@ def test_the_demo_bulk_load_leaves_the_triggers_working(tmp_path: Path) -> None:
     conn = sqlite3.connect(path)
     assert conn.execute("SELECT n FROM kpi_changes").fetchone()[0] == before + 1
     conn.close()
-    assert _stored(path) == 12
+    assert _stored(path) == 13
     _raw(path, ("UPDATE activities SET at = ? WHERE kind = 'call' AND at >= ?", (MAR + DAY, MAR)))
-    assert _stored(path) == 11  # March gone
+    assert _stored(path) == 12  # March gone
 
 
 # One random call at a time on a fixed pipeline: reps in two teams, deals won in different months (one of Cy's
@@ -377,7 +406,7 @@ def test_a_write_by_hand_leaves_no_stale_bucket(demo: Path, tmp_path: Path, sql:
         team = store.query("SELECT team FROM reps WHERE id = 1")[0][0]
         for filter_ in (None, team):
             dashboard(store, PERIOD, trend=3, team=filter_)
-    assert _stored(path) == 12 + 3  # the generator's year to March, and the team filter's three months
+    assert _stored(path) == 13 + 3  # the generator's year to March and its window, and the team filter's 3 months
     conn = sqlite3.connect(path)
     assert conn.execute(sql).rowcount > 0
     conn.commit()
@@ -434,10 +463,12 @@ def test_an_import_stores_the_buckets_its_first_start_reads(
     if dry_run:
         assert _stored(path) == 0
         return
-    assert _stored(path) == 12  # April 2025 .. March 2026, no team filter
+    # April 2025 .. March 2026 and the plan's trailing window, December 2025 .. February 2026; no team filter.
+    assert _stored(path) == 13
     with _store(path, readonly=True) as other:
+        build_snapshot(other, load_settings(), Request(None, None, None, None), pendulum.parse("2026-03-20T12:00:00"))
         board = dashboard(other, PERIOD, trend=3)
-        assert cache_for(other).misses == 0
+        assert cache_for(other).misses == 0  # the first start's whole read, window included, and this dashboard
         assert board == dashboard(other, PERIOD, trend=3, cached=False)
         # By hand: won $100 in January and $250 in February (in cents), nothing in March.
         assert board.team_trend["revenue"] == [100_00, 250_00, 0]
