@@ -28,17 +28,20 @@ async def test_tab_and_letters_stay_in_the_line(make_cockpit) -> None:
         assert isinstance(app.focused, Input) and app.focused.value == "qs"
 
 
-async def test_esc_gives_the_focus_back_to_the_pane_it_came_from(make_cockpit) -> None:
+async def test_esc_gives_the_focus_back_and_lets_the_names_go(make_cockpit) -> None:
     app = make_cockpit("Max Boss")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert isinstance(app.focused, Scorecards)
         await pilot.press(":")
         await settle(pilot)
+        prompt = quick_entry(app)
+        assert prompt is not None and prompt.catalog is not None  # the names read for the line
         assert isinstance(app.focused, Input)
         await pilot.press("escape")
         await settle(pilot)
         assert quick_entry(app) is None and isinstance(app.focused, Scorecards)
+        assert prompt.catalog is None  # let go while the line is closed
         await pilot.press("s")  # the cockpit's keys work again: s sorts the scorecards
         await settle(pilot)
         assert quick_entry(app) is None
