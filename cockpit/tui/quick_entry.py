@@ -32,6 +32,9 @@ from cockpit.tui.screens.forms import Saved, after_write, refusal
 
 __all__ = ["QuickEntry"]
 
+#: What the line says under it before anything is typed.
+IDLE = "Type an action; Enter writes it, Esc cancels"
+
 
 class QuickEntry(Vertical):
     """A one-line prompt at the bottom of its screen, kept there hidden between uses: :meth:`open` shows it with
@@ -81,7 +84,7 @@ class QuickEntry(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder='call acme connected 12m "asked for pricing" follow-up fri', id="quick-input")
-        yield Static("Type an action; Enter writes it, Esc cancels", id="quick-preview")
+        yield Static(IDLE, id="quick-preview")
         yield OptionList(id="quick-choices")
 
     def open(
@@ -114,7 +117,7 @@ class QuickEntry(Vertical):
         field = self.query_one("#quick-input", Input)
         with field.prevent(Input.Changed):
             field.value = ""
-        self._show("Type an action; Enter writes it, Esc cancels", "idle")
+        self._show(IDLE, "idle")
         self._return_focus = self.screen.focused
         self.add_class("-open")
         field.focus()
@@ -194,7 +197,7 @@ class QuickEntry(Vertical):
             self._show(f"Could not read the names: {self._names_failed}; Enter tries again", "error")
             return
         if not text.strip() or self.catalog is None:
-            self._show("Type an action; Enter writes it, Esc cancels", "idle")
+            self._show(IDLE, "idle")
             return
         try:
             action = self.parse(text)
