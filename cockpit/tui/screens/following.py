@@ -19,8 +19,8 @@ class FollowingScreen(Screen):
     draws the latest value when it is back on top. Textual hands any repaint of the screen just below the top one
     to the top screen as a repaint of all of it (``App._background_screens`` counts that screen whatever the top
     one's background), so a live refresh of the hidden team cockpit under My day sent every cell of the terminal
-    again (~48 KB at 120x40) for numbers nobody could see. A see-through screen above (a form, the quick-entry
-    prompt) hides nothing: the screen below keeps drawing."""
+    again (~48 KB at 120x40) for numbers nobody could see. A see-through screen above (a form) hides nothing: the
+    screen below keeps drawing. Each such screen holds the quick-entry line, hidden until ``:``."""
 
     # Textual 8.2.8 declares Screen.focused with the default repaint=True: every focus change (Tab between panes,
     # opening the quick-entry line) repainted the whole terminal, ~50 KB at 120x40, though the widgets whose look
