@@ -232,11 +232,11 @@ class LoggingActions:
         self.push_screen(screen)
 
     def _saved(self: Any, entry: Entry | QuickAction, row_id: int, close: Callable[[], None]) -> None:
-        """A form's write committed: re-read, and close the form once the new numbers are drawn.
+        """A form's (or the quick-entry line's) write committed: re-read, and close it once the new numbers are drawn.
 
-        The screen below shows through the form's backdrop, so the numbers change in place first; closing a screen
-        makes Textual repaint the whole screen below (``Screen`` refreshes itself on resume), which therefore comes
-        after the numbers a rep waits for, not before them."""
+        The screen below shows through the form's backdrop (the line covers only the bottom rows), so the numbers
+        change in place first; closing a form's screen makes Textual repaint the whole screen below (``Screen``
+        refreshes itself on resume), which therefore comes after the numbers a rep waits for, not before them."""
         if isinstance(entry, QuickAction):
             entry = entry.entry
         message, table = saved_message(entry, row_id)

@@ -63,20 +63,24 @@ class QuickEntry(Vertical):
 
     def __init__(self) -> None:
         super().__init__(id="quick")
-        self._save: Callable[[QuickAction], int] = _nothing_to_save
+        self._save: Callable[[QuickAction], int] | None = None
         self._load_catalog: Callable[[], Catalog] | None = None
         self._check: Callable[[QuickAction], None] | None = None  # who may write it: in a worker, after each parse
         self._saved: Saved[QuickAction] | None = None  # the host's redraw before the prompt closes (after_write)
         self._find_deal: Callable[[int], DealRef | None] | None = None  # a deal the catalog does not hold, by id
-        self.catalog: Catalog | None = None
         self.now: pendulum.DateTime | None = None  # the clock's time when it was opened
         self.tz: str | None = None
         self.currency = "USD"
+        self._opened = 0  # how many times it was opened: a reply of a worker started before is not for this line
+        self._return_focus: Widget | None = None  # what had the focus when the prompt opened
+        self._clear()
+
+    def _clear(self) -> None:
+        """The state of one line, as it is before anything is typed."""
+        self.catalog: Catalog | None = None
         self.saving = False
         self.saved_id: int | None = None
         """The id of the row written, set just before the prompt closes."""
-        self._opened = 0  # how many times it was opened: a reply of a worker started before is not for this line
-        self._return_focus: Widget | None = None  # what had the focus when the prompt opened
         self._discard_armed = False  # Esc was pressed once on a typed line: the next Esc discards it
         self._choosing: tuple[str, AmbiguousName] | None = None  # the line and the names its list offers
         self._submit_when_ready: str | None = None  # a line Enter was pressed on before the names were read
@@ -105,14 +109,8 @@ class QuickEntry(Vertical):
             save, load_catalog, check, find_deal, saved
         )  # fmt: skip
         self.now, self.tz, self.currency = now, tz, currency
-        self.catalog = None
-        self.saving = False
-        self.saved_id = None
         self._opened += 1
-        self._discard_armed = False
-        self._choosing = None
-        self._submit_when_ready = None
-        self._names_failed = None
+        self._clear()
         self.remove_class("-choosing")
         field = self.query_one("#quick-input", Input)
         with field.prevent(Input.Changed):
@@ -332,6 +330,7 @@ class QuickEntry(Vertical):
     @work(thread=True, exclusive=True, group="quick-save")
     def _write(self, action: QuickAction) -> None:
         try:
+            assert self._save is not None
             row_id = self._save(action)
         except Exception as exc:  # shown under the line, which is kept
             self.app.call_from_thread(self._failed, refusal(exc))
@@ -376,7 +375,3 @@ def _quoted(name: str) -> str:
     if "'" not in name:
         return f"'{name}'"
     return '"' + name.replace('"', "") + '"'
-
-
-def _nothing_to_save(_action: QuickAction) -> int:
-    raise CockpitError("quick entry is not open")
