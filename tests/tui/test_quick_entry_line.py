@@ -3,8 +3,12 @@ is open, the focus goes back where it was when it closes, and each opening start
 
 from __future__ import annotations
 
+import threading
+
 from textual.widgets import Input, Static
 
+from cockpit.core.quick import look_up_deal
+from cockpit.tui import logging_bindings
 from cockpit.tui.screens.dashboard import Scorecards
 from tests.support import quick_entry, settle, type_text
 
@@ -64,3 +68,31 @@ async def test_each_opening_starts_an_empty_line(make_cockpit) -> None:
         assert prompt is not None and not prompt.saving
         assert prompt.query_one("#quick-input", Input).value == ""
         assert _preview(app) == "Type an action; Enter writes it, Esc cancels"
+
+
+async def test_a_deal_looked_up_after_the_line_closed_changes_nothing(make_cockpit, monkeypatch) -> None:
+    """A deal named by id is looked up in a worker; the line closed before the answer: the answer is dropped (the
+    line let go of its names), the app runs on and the line stays closed."""
+    go = threading.Event()
+
+    def slow_look_up(store: object, deal_id: int) -> object:
+        go.wait(10)
+        return look_up_deal(store, deal_id)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(logging_bindings, "look_up_deal", slow_look_up)
+    app = make_cockpit("Max Boss")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press(":")
+        await settle(pilot)
+        prompt = quick_entry(app)
+        assert prompt is not None
+        await type_text(pilot, "won 99")
+        await pilot.pause(0.1)
+        assert "looking up deal #99" in _preview(app)
+        await pilot.press("escape", "escape")  # the line typed: the second Esc discards it
+        await pilot.pause(0.1)
+        assert quick_entry(app) is None and prompt.catalog is None
+        go.set()
+        await settle(pilot)
+        assert app.is_running and quick_entry(app) is None and prompt.catalog is None
