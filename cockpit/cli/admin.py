@@ -23,7 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument(
         "--repair",
         action="store_true",
-        help="delete the stored KPI buckets that differ from a recount (cockpits count them again)",
+        help="rebuild deal_calls from the calls if it was edited by hand, and delete the stored KPI buckets that"
+        " differ from a recount (cockpits count them again)",
     )
     c.add_argument(
         "--shared",

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from cockpit.core.kpi import recount
-from cockpit.core.store import Store, kpi_buckets
+from cockpit.core.store import Store, deal_calls, kpi_buckets
 
 
 @dataclass
@@ -24,6 +24,7 @@ class BucketCheck:
     stored: int = 0
     wrong: list[kpi_buckets.Key] = field(default_factory=list)
     triggers_intact: bool = True
+    deal_calls_wrong: list[int] = field(default_factory=list)  # deals whose deal_calls row disagrees with the calls
     repaired: bool = False
 
 
@@ -49,6 +50,7 @@ def recount_stored(conn: sqlite3.Connection) -> BucketCheck:
     without the store, so as to leave no side files behind)."""
     result = BucketCheck()
     result.triggers_intact = kpi_buckets.triggers_intact(conn)
+    result.deal_calls_wrong = deal_calls.disagreeing(conn)
     rows = kpi_buckets.stored_rows(conn)
     result.stored = len(rows)
     decoded = []
@@ -64,7 +66,13 @@ def recount_stored(conn: sqlite3.Connection) -> BucketCheck:
     return result
 
 
-def repair(store: Store, wrong: Sequence[kpi_buckets.Key]) -> bool:
-    """Delete the stored buckets ``wrong`` (the next cockpit counts them again); False when nothing was deleted."""
-    keys = list(wrong)
-    return store.write_derived(lambda conn: kpi_buckets.delete(conn, keys))
+def repair(store: Store, found: BucketCheck) -> bool:
+    """Rebuild deal_calls from the calls when it disagreed, then delete the stored buckets that differed from a
+    recount (the next cockpit counts them again), in one write; False when nothing was written."""
+    keys = list(found.wrong)
+
+    def work(conn: sqlite3.Connection) -> bool:
+        rebuilt = deal_calls.rebuild(conn) if found.deal_calls_wrong else 0
+        return kpi_buckets.delete(conn, keys) or rebuilt > 0
+
+    return store.write_derived(work)

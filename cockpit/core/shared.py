@@ -443,13 +443,22 @@ def _check_kpi_buckets(db: Path, report: CheckReport, found: BucketCheck | None,
             "the triggers that keep the stored KPI buckets true were changed by hand: cockpits ignore the stored"
             " buckets until someone with write access opens it once, which puts them back and deletes the buckets"
         )
-    wrong = len(found.wrong)
-    if wrong and repair:
+    wrong, calls = len(found.wrong), len(found.deal_calls_wrong)
+    if (wrong or calls) and repair:
         try:
             with Store(db) as store:
-                found.repaired = repair_buckets(store, found.wrong)
+                found.repaired = repair_buckets(store, found)
         except StoreError as exc:
             report.problems.append(str(exc))
+    if not calls:
+        report.facts.append(("calls per deal", "deal_calls equals the live calls"))
+    elif found.repaired:
+        report.facts.append(("calls per deal", f"{_deals(calls)} differed from the live calls: rebuilt"))
+    else:
+        report.problems.append(
+            f"deal_calls differs from the live calls for {_deals(calls)} (edited by hand; calls to win reads it;"
+            " fix: cockpit check --repair, which rebuilds it from the calls)"
+        )
     if not wrong:
         report.facts.append(("KPI buckets", f"{found.stored} stored, all equal to a recount"))
     elif found.repaired:
@@ -459,3 +468,7 @@ def _check_kpi_buckets(db: Path, report: CheckReport, found: BucketCheck | None,
             f"{wrong} of {found.stored} stored KPI buckets differ from a recount (fix: cockpit check --repair,"
             " which deletes them; cockpits count them again)"
         )
+
+
+def _deals(n: int) -> str:
+    return f"{n} deal" if n == 1 else f"{n} deals"

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from cockpit.core.store import kpi_buckets
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 SCHEMA_V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
@@ -219,8 +219,40 @@ _DEAL_COUNTED_COLUMNS_V3 = (
 )
 
 
+# Version 8: an edit of deal_calls by hand is a change (issue 24). deal_calls is derived from the calls by triggers
+# in the same transaction as each call, which the counts above see through the calls' own rows. A row of deal_calls
+# set by another program (the sqlite3 shell) moved neither count, so a running cockpit kept the measures it held
+# (calls to win) and could store them again. Each counter now counts a deal_calls row that, once written, disagrees
+# with the deal's live calls: the derived writes agree with them by construction (the calls' triggers run after the
+# call is in), so only an edit by hand moves a count, and every cockpit starts over from the rows as they are.
+# `cockpit check` compares deal_calls with the calls, and `--repair` rebuilds it.
+_LIVE_CALLS = "(SELECT count(*) FROM activities WHERE deal_id = {row}.deal_id AND kind = 'call' AND voided_at IS NULL)"
+_DERIVED_EDIT_WHEN = {
+    "INSERT": f"NEW.calls IS NOT {_LIVE_CALLS.format(row='NEW')}",
+    "UPDATE": f"NEW.deal_id IS NOT OLD.deal_id OR NEW.calls IS NOT {_LIVE_CALLS.format(row='NEW')}",
+    "DELETE": f"OLD.calls <> 0 OR {_LIVE_CALLS.format(row='OLD')} <> 0",
+}
+
+
+def derived_edit_triggers(counter: str) -> list[tuple[str, str]]:
+    """(name, CREATE TRIGGER statement) of the triggers that count, in ``counter``, a row of deal_calls that
+    disagrees with the live calls once written: an edit by hand, never the calls' own triggers (version 8)."""
+    return [
+        (
+            f"{counter}_deal_calls_{event.lower()}",
+            f"CREATE TRIGGER {counter}_deal_calls_{event.lower()} AFTER {event} ON deal_calls WHEN {when}"
+            f" BEGIN UPDATE {counter} SET n = n + 1 WHERE id = 1; END",
+        )
+        for event, when in _DERIVED_EDIT_WHEN.items()
+    ]
+
+
 def change_triggers() -> list[tuple[str, str]]:
-    """(name, CREATE TRIGGER statement) of each trigger that counts row changes in kpi_changes."""
+    """(name, CREATE TRIGGER statement) of each trigger that counts row changes in kpi_changes (v3, and v8's)."""
+    return _change_triggers_v3() + derived_edit_triggers("kpi_changes")
+
+
+def _change_triggers_v3() -> list[tuple[str, str]]:
     triggers = []
     for table in _KPI_TABLES_V3:
         for event in ("INSERT", "UPDATE", "DELETE"):
@@ -258,7 +290,7 @@ CHANGE_TRIGGERS = len(change_triggers())
 
 def migrate_v3(conn: sqlite3.Connection) -> None:
     """Version 2 to 3: the kpi_changes count and its triggers, the database id, the deal-touch index."""
-    _create_counter(conn, "kpi_changes", change_triggers())
+    _create_counter(conn, "kpi_changes", _change_triggers_v3())
     conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('db_id', lower(hex(randomblob(16))))")
     conn.execute(ACTIVITIES_DEAL_TOUCH)
     if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
@@ -317,7 +349,11 @@ DATA_TABLES_V7 = ("meta", "stages", "reps", "accounts", "deals", "stage_history"
 
 
 def data_change_triggers() -> list[tuple[str, str]]:
-    """(name, CREATE TRIGGER statement) of each trigger that counts row changes in data_changes."""
+    """(name, CREATE TRIGGER statement) of each trigger that counts row changes in data_changes (v7, and v8's)."""
+    return _data_change_triggers_v7() + derived_edit_triggers("data_changes")
+
+
+def _data_change_triggers_v7() -> list[tuple[str, str]]:
     return [
         (
             f"data_changes_{table}_{event.lower()}",
@@ -339,7 +375,38 @@ DATA_CHANGE_TRIGGERS = len(data_change_triggers())
 
 def migrate_v7(conn: sqlite3.Connection) -> None:
     """Version 6 to 7: the count of the changes users can see, and its triggers."""
-    _create_counter(conn, "data_changes", data_change_triggers())
+    _create_counter(conn, "data_changes", _data_change_triggers_v7())
+
+
+# The calls' own update triggers of v2 fired for an update that left a live call on its deal (its deal id set to the
+# same value beside a note): one count down, which disagrees until the count up that follows. They now skip it.
+_LIVE = "{row}.kind = 'call' AND {row}.voided_at IS NULL AND {row}.deal_id IS NOT NULL"
+_STAYS = f"{_LIVE.format(row='OLD')} AND {_LIVE.format(row='NEW')} AND NEW.deal_id = OLD.deal_id"
+_DEAL_CALLS_UPDATES_V8 = (
+    f"""CREATE TRIGGER deal_calls_update_old AFTER UPDATE OF kind, deal_id, voided_at ON activities
+    WHEN {_LIVE.format(row="OLD")} AND NOT ({_STAYS})
+    BEGIN
+        UPDATE deal_calls SET calls = calls - 1 WHERE deal_id = OLD.deal_id;
+    END""",
+    f"""CREATE TRIGGER deal_calls_update_new AFTER UPDATE OF kind, deal_id, voided_at ON activities
+    WHEN {_LIVE.format(row="NEW")} AND NOT ({_STAYS})
+    BEGIN
+        INSERT INTO deal_calls (deal_id, calls) VALUES (NEW.deal_id, 1)
+        ON CONFLICT (deal_id) DO UPDATE SET calls = calls + 1;
+    END""",
+)
+
+
+def migrate_v8(conn: sqlite3.Connection) -> None:
+    """Version 7 to 8: a hand edit of deal_calls moves the change counts; the calls' update triggers skip a call
+    that stays on its deal."""
+    conn.execute("DROP TRIGGER deal_calls_update_old")
+    conn.execute("DROP TRIGGER deal_calls_update_new")
+    for create in _DEAL_CALLS_UPDATES_V8:
+        conn.execute(create)
+    for counter in ("kpi_changes", "data_changes"):
+        for _name, create in derived_edit_triggers(counter):
+            conn.execute(create)
 
 
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
@@ -350,4 +417,5 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     migrate_v5,
     migrate_v6,
     migrate_v7,
+    migrate_v8,
 ]
