@@ -27,6 +27,17 @@ class KeysFooter(Footer):
         if screen.app.app_focus and self.is_attached and screen is self.screen:  # what Footer recomposes on
             self._shown = keys
 
+    # WORKAROUND for Textual issue #6666 (open; still so in 8.2.8, tests/tui/test_footer_keys_released.py checks
+    # it): Footer's compose binds each FooterKey's ``compact`` to the Footer's (data_bind), which keeps the key in
+    # a list of watchers on the Footer; Textual prunes the closed ones only when ``compact`` is set again, which it
+    # never is here. So every recompose kept the keys it removed, with their styles and caches: ~0.4 MB for each
+    # opening and closing of the quick-entry line at the large size, for as long as the cockpit runs. After a
+    # recompose, setting ``compact`` to its own value through the public ``mutate_reactive`` prunes them; the bar
+    # is being redrawn by the recompose already, so it sends nothing more.
+    async def recompose(self) -> None:
+        await super().recompose()
+        self.mutate_reactive(Footer.compact)
+
     def keys_of(self, screen: Screen) -> tuple[object, ...]:
         """What this bar draws of ``screen``'s bindings now, as Footer's compose reads them: each shown key (and
         the command palette's, when the bar shows it) with its action, label, group, whether it is enabled, its
