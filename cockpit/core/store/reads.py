@@ -6,6 +6,7 @@ returns the frozen records of :mod:`cockpit.core.store.records`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -297,8 +298,15 @@ class Reads(StoreConnection):
         return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
     def account_names(self) -> list[str]:
-        """Every account name, alphabetically (for completion in forms and quick entry)."""
-        return [r[0] for r in self.query("SELECT name FROM accounts ORDER BY name COLLATE NOCASE")]
+        """Every account name, alphabetically (for completion in forms and quick entry).
+
+        Read as one JSON array, not a row per name: quick entry reads them at each opening, and at the large size
+        (87,800 accounts) a row object per name was 175,000 objects for Python's collector to count, two full
+        collections (~50 ms each with the app's heap) per opening, and 84 ms instead of ~30."""
+        (names,) = self.query(
+            "SELECT json_group_array(CAST(name AS TEXT)) FROM (SELECT name FROM accounts ORDER BY name COLLATE NOCASE)"
+        )[0]
+        return json.loads(names)
 
     def costs(self, month_from: str, month_to: str | None = None) -> list[Cost]:
         """The cost entries of the months ``month_from``..``month_to`` (inclusive; one month when no end)."""
