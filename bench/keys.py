@@ -52,7 +52,7 @@ from pathlib import Path
 import pendulum
 
 from bench.ptyrun import PtyApp
-from cockpit.core.store import Store
+from cockpit.core.store import SCHEMA_VERSION, Store
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -339,7 +339,16 @@ def main(argv: list[str] | None = None) -> int:
         for slot in slots:  # never write the bench's databases: each slot runs on a copy
             size, _, name = slot.partition("/")
             work = Path(tmp) / f"{slot.replace('/', '-')}.db"
-            shutil.copy(OUT / f"{size}.db", work)
+            # A variant at an older schema cannot write this checkout's database: it brings its own when it has one.
+            own = variants[name] / "bench" / "out" / f"{size}.db"
+            shutil.copy(own if name and own.exists() else OUT / f"{size}.db", work)
+            # The colleague's writes go through this checkout's Store, which would upgrade an older database under
+            # the variant's running cockpit (that cockpit then counts every KPI again at each refresh).
+            conn = sqlite3.connect(work)
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            conn.close()
+            if version < SCHEMA_VERSION and any(kind.startswith("colleague") for kind in kinds):
+                parser.error(f"{slot}'s database is at schema {version}: run it with --kinds quick,quick_deal,form")
             (cache := Path(tmp) / f"cache-{slot.replace('/', '-')}").mkdir()
             targets[slot] = target = pick(size, work)
             target.samples = {k: [] for k in kinds}
