@@ -3,11 +3,13 @@ is open, the focus goes back where it was when it closes, and each opening start
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 
 from textual.widgets import Input, Static
 
 from cockpit.core.quick import look_up_deal
+from cockpit.core.store import SCHEMA_VERSION
 from cockpit.tui import app as app_module
 from cockpit.tui import logging_bindings
 from cockpit.tui.screens.dashboard import Scorecards
@@ -122,3 +124,33 @@ async def test_the_forecast_is_counted_again_after_the_line_has_closed(make_cock
         await settle(pilot)
         assert quick_entry(app) is None
         assert line_open == [False]  # started once, with the line closed
+
+
+async def test_a_file_upgraded_by_a_newer_cockpit_keeps_the_line_and_says_why(make_cockpit, db_path) -> None:
+    app = make_cockpit("Ana Lima")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        conn = sqlite3.connect(db_path)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+        conn.commit()
+        conn.close()
+        calls = _calls(db_path)
+        await pilot.press(":")
+        await settle(pilot)
+        await type_text(pilot, 'call acme connected 5m "after the upgrade"')
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        prompt = quick_entry(app)
+        assert prompt is not None and not prompt.saving  # still open, the line kept
+        assert prompt.query_one("#quick-input", Input).value == 'call acme connected 5m "after the upgrade"'
+        assert _preview(app).startswith("Not saved: cannot write:") and "restart cockpit" in _preview(app)
+        assert _calls(db_path) == calls
+
+
+def _calls(path: object) -> int:
+    conn = sqlite3.connect(path)  # type: ignore[arg-type]
+    try:
+        return conn.execute("SELECT count(*) FROM activities").fetchone()[0]
+    finally:
+        conn.close()

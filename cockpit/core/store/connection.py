@@ -548,8 +548,9 @@ class StoreConnection:
             raise ReadOnlyError(self._write_refusal or f"cannot write: {self.readonly_reason}")
         with self._lock:
             self._begin_immediate()
-            tx = Transaction(self, action)
             try:
+                self._refuse_a_newer_schema()
+                tx = Transaction(self, action)
                 yield tx
                 self.conn.execute("COMMIT")
             except BaseException as exc:
@@ -581,6 +582,9 @@ class StoreConnection:
             except sqlite3.DatabaseError:
                 return False
             try:
+                if self._schema_now() > SCHEMA_VERSION:  # derived by this cockpit's definitions: not for a newer one
+                    self.conn.execute("ROLLBACK")
+                    return False
                 done = work(self.conn)
                 self.conn.execute("COMMIT")
                 return done
@@ -588,6 +592,20 @@ class StoreConnection:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
                 return False
+
+    def _schema_now(self) -> int:
+        """The file's schema version now (inside a transaction: as this write will find it)."""
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def _refuse_a_newer_schema(self) -> None:
+        """ReadOnlyError when a newer cockpit upgraded the file since this one opened it: what this one would write
+        may break the newer schema's rules, so nothing is written until it is restarted (reads go on)."""
+        found = self._schema_now()
+        if found > SCHEMA_VERSION:
+            raise ReadOnlyError(
+                f"cannot write: {self.path} was upgraded by a newer cockpit (schema {found} > {SCHEMA_VERSION}) while"
+                " this one ran; restart cockpit to write (nothing was written)"
+            )
 
     def _begin_immediate(self) -> None:
         # BEGIN IMMEDIATE takes the write lock up front: a deferred transaction that reads and then writes gets
