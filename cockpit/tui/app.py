@@ -320,15 +320,13 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
                 self.page_offset(page.stage, page.offset)
         if snap.detail is not None and snap.detail.rep.id == self.detail_rep_id:
             self.detail_offset = snap.detail.deals_offset  # the same for the drill-down's deals
+        # After every read, even an unchanged one (a change the snapshot does not show may move the forecast); the
+        # worker reruns it only when its inputs changed. After this frame: the first paint does not wait for it.
+        self.call_after_refresh(self._start_forecast, snap)
         if snap != self.snapshot:  # else nothing changed: nothing repaints
             self.refreshes += 1
             self.snapshot = snap  # the screens follow it: self.watch(self.app, "snapshot", ...)
         self._loaded(message.load)
-        # After every read, even an unchanged one (a change the snapshot does not show may move the forecast); the
-        # worker reruns it only when its inputs changed. Not before the frame after this one: this one draws the
-        # numbers, the next what waited for them (the quick-entry line's close); the forecast's thread (100-200 ms
-        # at L) would hold both back.
-        self.call_after_refresh(self.call_after_refresh, self._start_forecast, snap)
 
     def _loaded(self, load: int) -> None:
         """Read ``load`` (and every one before it) is applied: what waited for it runs after the next frame."""

@@ -10,7 +10,6 @@ from textual.widgets import Input, Static
 
 from cockpit.core.quick import look_up_deal
 from cockpit.core.store import SCHEMA_VERSION
-from cockpit.tui import app as app_module
 from cockpit.tui import logging_bindings
 from cockpit.tui.screens.dashboard import Scorecards
 from tests.support import quick_entry, settle, type_text
@@ -99,31 +98,6 @@ async def test_a_deal_looked_up_after_the_line_closed_changes_nothing(make_cockp
         go.set()
         await settle(pilot)
         assert app.is_running and quick_entry(app) is None and prompt.catalog is None
-
-
-async def test_the_forecast_is_counted_again_after_the_line_has_closed(make_cockpit, monkeypatch) -> None:
-    """A write moves the forecast, which a thread counts again (100-200 ms at the large size): it is started only
-    once the numbers are drawn and the line is closed, so that neither waits for it."""
-    line_open: list[bool] = []
-    real = app_module.CockpitApp._start_forecast
-
-    def start_forecast(self: app_module.CockpitApp, snap: object) -> None:
-        line_open.append(quick_entry(self) is not None)
-        real(self, snap)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(app_module.CockpitApp, "_start_forecast", start_forecast)
-    app = make_cockpit("Ana Lima")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press(":")
-        await settle(pilot)
-        await type_text(pilot, 'call acme connected 5m "forecast after"')
-        await settle(pilot)
-        line_open.clear()
-        await pilot.press("enter")
-        await settle(pilot)
-        assert quick_entry(app) is None
-        assert line_open == [False]  # started once, with the line closed
 
 
 async def test_a_file_upgraded_by_a_newer_cockpit_keeps_the_line_and_says_why(make_cockpit, db_path) -> None:
