@@ -450,24 +450,36 @@ def _check_kpi_buckets(db: Path, report: CheckReport, found: BucketCheck | None,
                 found.repaired = repair_buckets(store, found)
         except StoreError as exc:
             report.problems.append(str(exc))
-    if not calls:
-        report.facts.append(("calls per deal", "deal_calls equals the live calls"))
-    elif found.repaired:
-        report.facts.append(("calls per deal", f"{_deals(calls)} differed from the live calls: rebuilt"))
-    else:
-        report.problems.append(
-            f"deal_calls differs from the live calls for {_deals(calls)} (edited by hand; calls to win reads it;"
-            " fix: cockpit check --repair, which rebuilds it from the calls)"
-        )
+    _found(
+        report,
+        "calls per deal",
+        calls,
+        found.repaired,
+        ok="deal_calls equals the live calls",
+        mended=f"{_deals(calls)} differed from the live calls: rebuilt",
+        problem=f"deal_calls differs from the live calls for {_deals(calls)} (edited by hand; calls to win reads it;"
+        " fix: cockpit check --repair, which rebuilds it from the calls)",
+    )
+    _found(
+        report,
+        "KPI buckets",
+        wrong,
+        found.repaired,
+        ok=f"{found.stored} stored, all equal to a recount",
+        mended=f"{found.stored} stored, {wrong} differed from a recount: deleted",
+        problem=f"{wrong} of {found.stored} stored KPI buckets differ from a recount (fix: cockpit check --repair,"
+        " which deletes them; cockpits count them again)",
+    )
+
+
+def _found(report: CheckReport, name: str, wrong: int, repaired: bool, *, ok: str, mended: str, problem: str) -> None:
+    """One recount's line: a fact when nothing differed or it was mended, else a problem."""
     if not wrong:
-        report.facts.append(("KPI buckets", f"{found.stored} stored, all equal to a recount"))
-    elif found.repaired:
-        report.facts.append(("KPI buckets", f"{found.stored} stored, {wrong} differed from a recount: deleted"))
+        report.facts.append((name, ok))
+    elif repaired:
+        report.facts.append((name, mended))
     else:
-        report.problems.append(
-            f"{wrong} of {found.stored} stored KPI buckets differ from a recount (fix: cockpit check --repair,"
-            " which deletes them; cockpits count them again)"
-        )
+        report.problems.append(problem)
 
 
 def _deals(n: int) -> str:
