@@ -43,8 +43,9 @@ def test_writes_are_refused_with_one_line_and_reads_go_on(tmp_path: Path) -> Non
         with pytest.raises(ReadOnlyError) as refused:
             store.log_activity(kind="call", rep_id=ann, at=NOW - 60)
         message = str(refused.value)
-        assert f"upgraded by a newer cockpit (schema {SCHEMA_VERSION + 1} > {SCHEMA_VERSION})" in message
-        assert "restart cockpit" in message and "\n" not in message
+        assert message.startswith("cannot write: restart cockpit (a newer one upgraded the database to schema")
+        assert f"schema {SCHEMA_VERSION + 1} while this one ran; this one knows {SCHEMA_VERSION})" in message
+        assert message.endswith("nothing was written") and "\n" not in message
         assert (_count(path, "activities"), _count(path, "audit_log")) == (calls, audit)
         # Reads go on; what they count is not stored for the newer cockpits (their definitions may differ).
         board = dashboard(store, parse_period("2026-03", tz="UTC"), trend=2)

@@ -602,9 +602,10 @@ class StoreConnection:
         may break the newer schema's rules, so nothing is written until it is restarted (reads go on)."""
         found = self._schema_now()
         if found > SCHEMA_VERSION:
+            # What to do first: the line under a form or the quick-entry line is cut at 80 columns.
             raise ReadOnlyError(
-                f"cannot write: {self.path} was upgraded by a newer cockpit (schema {found} > {SCHEMA_VERSION}) while"
-                " this one ran; restart cockpit to write (nothing was written)"
+                f"cannot write: restart cockpit (a newer one upgraded the database to schema {found} while this one"
+                f" ran; this one knows {SCHEMA_VERSION}); nothing was written"
             )
 
     def _begin_immediate(self) -> None:
