@@ -120,6 +120,12 @@ async def test_a_file_upgraded_by_a_newer_cockpit_keeps_the_line_and_says_why(ma
         assert prompt.query_one("#quick-input", Input).value == 'call acme connected 5m "after the upgrade"'
         assert _preview(app).startswith("Not saved: cannot write: restart cockpit (a newer one upgraded")
         assert _calls(db_path) == calls
+        await pilot.press("escape", "escape")  # the typed line: the second Esc discards it
+        await settle(pilot)
+        below = app.screen
+        await pilot.press("c")  # read-only from now on: no call form opens to be refused
+        await settle(pilot)
+        assert app.screen is below and quick_entry(app) is None
 
 
 def _calls(path: object) -> int:

@@ -47,6 +47,10 @@ def test_writes_are_refused_with_one_line_and_reads_go_on(tmp_path: Path) -> Non
         assert f"schema {SCHEMA_VERSION + 1} while this one ran; this one knows {SCHEMA_VERSION})" in message
         assert message.endswith("nothing was written") and "\n" not in message
         assert (_count(path, "activities"), _count(path, "audit_log")) == (calls, audit)
+        # Read-only from now on, saying why: the screens open no form that would be refused (logging_disabled).
+        assert store.readonly and "restart cockpit to write" in (store.readonly_reason or "")
+        with pytest.raises(ReadOnlyError, match="^cannot write: restart cockpit"):
+            store.log_activity(kind="email", rep_id=ann, at=NOW - 60)
         # Reads go on; what they count is not stored for the newer cockpits (their definitions may differ).
         board = dashboard(store, parse_period("2026-03", tz="UTC"), trend=2)
         assert board.team["calls"] == 1

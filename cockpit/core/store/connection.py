@@ -599,14 +599,19 @@ class StoreConnection:
 
     def _refuse_a_newer_schema(self) -> None:
         """ReadOnlyError when a newer cockpit upgraded the file since this one opened it: what this one would write
-        may break the newer schema's rules, so nothing is written until it is restarted (reads go on)."""
+        may break the newer schema's rules, so nothing is written until it is restarted (reads go on); the store is
+        read-only from then on."""
         found = self._schema_now()
         if found > SCHEMA_VERSION:
+            # From here on the store is read-only, so the screens open no form to be refused (logging_disabled).
             # What to do first: the line under a form or the quick-entry line is cut at 80 columns.
-            raise ReadOnlyError(
+            self.readonly = True
+            self.readonly_reason = f"a newer cockpit upgraded the database to schema {found}; restart cockpit to write"
+            self._write_refusal = (
                 f"cannot write: restart cockpit (a newer one upgraded the database to schema {found} while this one"
                 f" ran; this one knows {SCHEMA_VERSION}); nothing was written"
             )
+            raise ReadOnlyError(self._write_refusal)
 
     def _begin_immediate(self) -> None:
         # BEGIN IMMEDIATE takes the write lock up front: a deferred transaction that reads and then writes gets
