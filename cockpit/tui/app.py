@@ -145,6 +145,13 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
     class DataChanged(Message):
         """The poll saw another connection's commit."""
 
+    class SchemaUpgraded(Message):
+        """The poll saw a newer cockpit upgrade the file: the store is read-only from now on."""
+
+        def __init__(self, version: int) -> None:
+            self.version = version
+            super().__init__()
+
     class LoadFailed(Message):
         """A refresh worker failed; the message is one line for the user (``load`` as in SnapshotReady; a failed
         forecast run has none)."""
@@ -391,21 +398,35 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         held by a refresh, and the UI must never wait on it."""
         worker = get_current_worker()
         while not worker.is_cancelled:
+            upgraded = None
             try:
                 version = self.store.data_version()
                 seen = self.store.changes_seen() if version != self._version else self._seen
+                if self._version is not None and version != self._version:
+                    upgraded = self.store.notice_newer_schema()  # a newer cockpit upgraded the file: read-only now
             except Exception:
                 log.exception("data_version poll failed")
                 version, seen = self._version, self._seen
+            # Messages, not call_from_thread: that waits for the UI thread, which never answers once the app is
+            # exiting, and the process would hang on this thread at exit.
+            if upgraded is not None:
+                self.post_message(self.SchemaUpgraded(upgraded))
             if self._version is not None and version != self._version and (seen is None or seen != self._seen):
-                # A message, not call_from_thread: that waits for the UI thread, which never answers once the
-                # app is exiting, and the process would hang on this thread at exit.
                 self.post_message(self.DataChanged())
             self._version, self._seen = version, seen
             time.sleep(POLL_SECONDS)
 
     def on_cockpit_app_data_changed(self, _message: DataChanged) -> None:
         self.refresh_data()
+
+    def on_cockpit_app_schema_upgraded(self, message: SchemaUpgraded) -> None:
+        self.notify(
+            f"A newer cockpit upgraded the database (schema {message.version}): this one reads on; restart cockpit"
+            " to write.",
+            severity="warning",
+            timeout=30,
+            markup=False,
+        )
 
     # ------------------------------------------------------------------------------------------ watchers
 

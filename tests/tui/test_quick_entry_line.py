@@ -104,15 +104,12 @@ async def test_a_file_upgraded_by_a_newer_cockpit_keeps_the_line_and_says_why(ma
     app = make_cockpit("Ana Lima")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        conn = sqlite3.connect(db_path)
-        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
-        conn.commit()
-        conn.close()
         calls = _calls(db_path)
         await pilot.press(":")
         await settle(pilot)
         await type_text(pilot, 'call acme connected 5m "after the upgrade"')
         await settle(pilot)
+        _upgrade(db_path)  # while the line is typed: refused whether the poll or the write notices it first
         await pilot.press("enter")
         await settle(pilot)
         prompt = quick_entry(app)
@@ -134,3 +131,42 @@ def _calls(path: object) -> int:
         return conn.execute("SELECT count(*) FROM activities").fetchone()[0]
     finally:
         conn.close()
+
+
+async def test_an_idle_cockpit_notices_the_upgrade_and_opens_no_line(make_cockpit, db_path, monkeypatch) -> None:
+    """The live refresh's poll sees the upgrade (a commit by another connection): one warning, and from then on
+    the keys that log say why instead of opening a line or a form that would be refused."""
+    app = make_cockpit("Ana Lima")
+    said: list[str] = []
+    notify = app.notify
+
+    def record(message: str, **kwargs: object) -> None:
+        said.append(message)
+        notify(message, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(app, "notify", record)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        _upgrade(db_path)
+        for _ in range(40):  # the poll runs every 0.2 s
+            await pilot.pause(0.1)
+            if said:
+                break
+        assert said == [
+            f"A newer cockpit upgraded the database (schema {SCHEMA_VERSION + 1}): this one reads on; restart cockpit"
+            " to write."
+        ]
+        await pilot.press(":")
+        await settle(pilot)
+        assert quick_entry(app) is None
+        assert said[-1] == (
+            f"Logging is disabled: a newer cockpit upgraded the database to schema {SCHEMA_VERSION + 1}; restart"
+            " cockpit to write"
+        )
+
+
+def _upgrade(path: object) -> None:
+    conn = sqlite3.connect(path)  # type: ignore[arg-type]
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.commit()
+    conn.close()

@@ -65,3 +65,15 @@ def test_the_same_file_at_this_schema_is_written(tmp_path: Path) -> None:
         store.log_activity(kind="call", rep_id=ann, at=NOW - 3600)
         dashboard(store, parse_period("2026-03", tz="UTC"), trend=2)
     assert _count(path, "activities") == 1 and _count(path, "kpi_buckets") == 2
+
+
+def test_the_poll_notices_an_upgrade_once_and_only_on_a_writable_store(tmp_path: Path) -> None:
+    path = tmp_path / "noticed.db"
+    with Store(path, create=True, now=lambda: NOW) as store, Store(path, readonly=True) as reader:
+        assert store.notice_newer_schema() is None  # the same schema: nothing to notice
+        _upgrade_by_a_newer_cockpit(path)
+        assert store.notice_newer_schema() == SCHEMA_VERSION + 1
+        assert store.readonly and "restart cockpit to write" in (store.readonly_reason or "")
+        assert store.notice_newer_schema() is None  # said once
+        assert reader.notice_newer_schema() is None  # read-only already, for its own reason
+        assert reader.readonly_reason == "opened read-only"

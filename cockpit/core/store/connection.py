@@ -603,15 +603,33 @@ class StoreConnection:
         read-only from then on."""
         found = self._schema_now()
         if found > SCHEMA_VERSION:
-            # From here on the store is read-only, so the screens open no form to be refused (logging_disabled).
-            # What to do first: the line under a form or the quick-entry line is cut at 80 columns.
-            self.readonly = True
-            self.readonly_reason = f"a newer cockpit upgraded the database to schema {found}; restart cockpit to write"
-            self._write_refusal = (
-                f"cannot write: restart cockpit (a newer one upgraded the database to schema {found} while this one"
-                f" ran; this one knows {SCHEMA_VERSION}); nothing was written"
-            )
+            self._upgraded_to(found)
+            assert self._write_refusal is not None
             raise ReadOnlyError(self._write_refusal)
+
+    def _upgraded_to(self, found: int) -> None:
+        """A newer cockpit upgraded the file to schema ``found``: read-only from now on, so that the screens open no
+        form to be refused (logging_disabled), with the reason and the refusal every write gets."""
+        self.readonly = True
+        self.readonly_reason = f"a newer cockpit upgraded the database to schema {found}; restart cockpit to write"
+        # What to do first: the line under a form or the quick-entry line is cut at 80 columns.
+        self._write_refusal = (
+            f"cannot write: restart cockpit (a newer one upgraded the database to schema {found} while this one"
+            f" ran; this one knows {SCHEMA_VERSION}); nothing was written"
+        )
+
+    def notice_newer_schema(self) -> int | None:
+        """When a newer cockpit upgraded the file since this writable store opened it: make the store read-only
+        (saying why) and return the file's schema version, once; else None. One pragma: the live refresh asks
+        whenever another connection committed."""
+        if self.readonly:
+            return None  # read-only already (permissions, a newer file at open, or noticed before), and says why
+        with self._lock:
+            found = self._schema_now()
+            if found <= SCHEMA_VERSION:
+                return None
+            self._upgraded_to(found)
+            return found
 
     def _begin_immediate(self) -> None:
         # BEGIN IMMEDIATE takes the write lock up front: a deferred transaction that reads and then writes gets
