@@ -448,6 +448,9 @@ def _check_kpi_buckets(db: Path, report: CheckReport, found: BucketCheck | None,
         try:
             with Store(db) as store:
                 found.repaired = repair_buckets(store, found)
+                if not found.repaired:
+                    why = store.readonly_reason if store.readonly else "another write held the database"
+                    report.problems.append(f"--repair changed nothing: {why}; try again")
         except StoreError as exc:
             report.problems.append(str(exc))
     _found(

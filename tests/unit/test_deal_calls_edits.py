@@ -163,3 +163,20 @@ def test_an_update_that_leaves_a_call_on_its_deal_does_not_write_deal_calls(db: 
     _by_hand(db, "UPDATE activities SET deal_id = 1, note = 'called back' WHERE id = 2")
     assert _counts(db) == (kpi + 1, seen + 1)  # the activity's row, once
     assert recount(db).deal_calls_wrong == []
+
+
+def test_a_repair_that_could_not_write_says_so_and_changes_nothing(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _by_hand(db, "UPDATE deal_calls SET calls = 7 WHERE deal_id = 1")
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process's write under way
+    try:
+        assert main(["check", str(db), "--repair"]) == 2
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    err = capsys.readouterr().err
+    assert "--repair changed nothing: another write held the database; try again" in err
+    assert "deal_calls differs from the live calls for 1 deal" in err
+    assert recount(db).deal_calls_wrong == [1]
