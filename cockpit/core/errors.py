@@ -84,6 +84,14 @@ class ReadOnlyError(StoreError):
     """The database is open read-only; nothing can be written."""
 
 
+def bug_line(exc: BaseException) -> str:
+    """A bug met in a worker, for the screen: ``Type: message (details in <log>)``, its traceback logged
+    (:func:`log_internal_error`). The screen shows one line and the app runs on; no traceback reaches the user."""
+    where = log_internal_error(exc)
+    detail = f"details in {where}" if where else "the error log could not be written"
+    return f"{type(exc).__name__}: {exc} ({detail})"
+
+
 def log_internal_error(exc: BaseException) -> Path | None:
     """Append the traceback to the error log in the user's state directory; return its path.
 

@@ -33,7 +33,7 @@ from cockpit.core.actor import Actor, resolve_actor
 from cockpit.core.charset import terminal_glyphs
 from cockpit.core.clock import Clock
 from cockpit.core.config import Settings
-from cockpit.core.errors import CockpitError, log_internal_error
+from cockpit.core.errors import CockpitError, bug_line
 from cockpit.core.forecast_view import ForecastAsk, ForecastView, ask_for, data_stamp, forecast_view
 from cockpit.core.periods import Period
 from cockpit.core.report import build_report, render
@@ -306,10 +306,9 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
                 self.post_message(self.LoadFailed(str(exc), load))
             return
         except Exception as exc:  # a bug: one line on screen, the traceback in the error log, and where it is
-            where = log_internal_error(exc)
-            detail = f"details in {where}" if where else "the error log could not be written"
+            line = bug_line(exc)
             if not get_current_worker().is_cancelled:
-                self.post_message(self.LoadFailed(f"{type(exc).__name__}: {exc} ({detail})", load))
+                self.post_message(self.LoadFailed(line, load))
             return
         if not get_current_worker().is_cancelled:
             self.post_message(self.SnapshotReady(snapshot, load))
@@ -360,10 +359,9 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         except CockpitError:
             return  # locked or damaged: the refresh says so; the next refresh tries again
         except Exception as exc:  # a bug: one line on screen, the traceback in the error log
-            where = log_internal_error(exc)
-            detail = f"details in {where}" if where else "the error log could not be written"
+            line = bug_line(exc)
             if not get_current_worker().is_cancelled:
-                self.post_message(self.LoadFailed(f"Forecast: {type(exc).__name__}: {exc} ({detail})"))
+                self.post_message(self.LoadFailed(f"Forecast: {line}"))
             return
         if not get_current_worker().is_cancelled:
             self.post_message(self.ForecastReady(key, view))

@@ -25,7 +25,7 @@ from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from cockpit.core.errors import CockpitError
+from cockpit.core.errors import CockpitError, bug_line
 from cockpit.core.quick import AmbiguousName, Catalog, DealRef, QuickAction, UnknownDeal, parse_quick
 from cockpit.core.text import clean
 from cockpit.tui.screens.forms import Saved, after_write, refusal
@@ -160,6 +160,9 @@ class QuickEntry(Vertical):
         except CockpitError as exc:  # busy, locked, unreadable: said under the line; Enter asks again
             self.app.call_from_thread(self._catalog_failed, opened, str(exc))
             return
+        except Exception as exc:  # a bug: said under the line too, logged; the app and the typed line stay
+            self.app.call_from_thread(self._catalog_failed, opened, bug_line(exc))
+            return
         self.app.call_from_thread(self._catalog_ready, opened, catalog)
 
     def _catalog_failed(self, opened: int, message: str) -> None:
@@ -218,6 +221,9 @@ class QuickEntry(Vertical):
         except CockpitError as exc:  # busy, locked, unreadable: said under the line, which is kept
             self.app.call_from_thread(self._show, f"Could not look up deal #{deal_id}: {exc}", "error")
             return
+        except Exception as exc:  # a bug: the same, logged
+            self.app.call_from_thread(self._show, f"Could not look up deal #{deal_id}: {bug_line(exc)}", "error")
+            return
         self.app.call_from_thread(self._looked_up, deal_id, ref, text, submit)
 
     def _looked_up(self, deal_id: int, ref: DealRef | None, text: str, submit: bool) -> None:
@@ -240,6 +246,8 @@ class QuickEntry(Vertical):
             self._check(action)
         except CockpitError as exc:
             self.app.call_from_thread(self._refused, text, str(exc))
+        except Exception as exc:  # a bug: said as a refusal, logged; Enter then meets the store's own checks
+            self.app.call_from_thread(self._refused, text, bug_line(exc))
 
     def _refused(self, text: str, message: str) -> None:
         """The preview of ``text`` is refused (not your deal): said now, unless the line changed meanwhile."""

@@ -15,7 +15,7 @@ from cockpit.tui.screens.dashboard import DashboardScreen
 from cockpit.tui.screens.myday import MyDayScreen
 from cockpit.tui.screens.rep import RepScreen
 from cockpit.tui.screens.search import SearchScreen
-from tests.support import FROZEN_NOW, settle, ts, type_text
+from tests.support import FROZEN_NOW, quick_entry, settle, ts, type_text
 
 OSC52 = "\x1b]52;c;ZXZpbA==\x07"  # would write "evil" to the clipboard
 CLEAR = "\x1b[2J"  # would clear the screen
@@ -169,3 +169,54 @@ async def test_a_failing_refresh_is_one_line_and_a_logged_traceback(
         assert "\n" not in notes(app)[0]
         assert "Traceback" in log.read_text() and "RuntimeError: snapshot exploded" in log.read_text()
         assert app.is_running
+
+
+async def test_text_that_is_not_utf8_reads_with_a_replacement_everywhere(db_path: Path, make_cockpit) -> None:
+    """Another program stored bytes that are not UTF-8 as a deal's title, an account's and a rep's name (the shell
+    can): every read shows U+FFFD in their place; with the default decoder each such read failed, and the quick-
+    entry line's names stopped the app for every user of the file."""
+    with Store(db_path, user="tester", now=lambda: ts(2026, 11, 17, 9)) as store:
+        rep = store.rep_by_name("Ana Lima")
+        store.add_deal(rep_id=rep.id, title="placeholder", account="Bad Bytes", amount=100_000, stage="lead")
+    conn = sqlite3.connect(db_path)
+    conn.execute("UPDATE deals SET title = CAST(X'FF44' AS TEXT) WHERE title = 'placeholder'")
+    conn.execute("UPDATE accounts SET name = CAST(X'42FE' AS TEXT) WHERE name = 'Bad Bytes'")
+    conn.commit()
+    conn.close()
+    app = make_cockpit("Ana Lima")
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        assert app.is_running and isinstance(app.screen, MyDayScreen)
+        assert "\ufffdD" in screen_text(app)  # My open deals: the title, its byte replaced
+        await pilot.press(":")
+        await settle(pilot)
+        line = quick_entry(app)
+        assert line is not None and line.catalog is not None  # the names were read
+        assert "B\ufffd" in line.catalog.accounts and any(d.title == "\ufffdD" for d in line.catalog.deals)
+        assert app.is_running
+
+
+async def test_a_bug_reading_the_names_is_one_line_under_the_line(
+    make_cockpit, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cockpit.tui.logging_bindings
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+    def broken(store: object) -> object:
+        raise RuntimeError("names exploded")
+
+    monkeypatch.setattr(cockpit.tui.logging_bindings.Catalog, "from_store", broken)
+    app = make_cockpit("Ana Lima")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press(":")
+        await settle(pilot)
+        await type_text(pilot, "call acme")
+        await pilot.press("enter")
+        await settle(pilot)
+        log = tmp_path / "state" / "cockpit" / "errors.log"
+        preview = str(app.screen.query_one("#quick-preview").render())
+        assert f"RuntimeError: names exploded (details in {log})" in preview
+        assert quick_entry(app) is not None and app.is_running  # the line and what was typed stay
+        assert "RuntimeError: names exploded" in log.read_text()

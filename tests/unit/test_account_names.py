@@ -31,6 +31,7 @@ def test_every_name_comes_back_as_stored_in_case_blind_order(tmp_path: Path) -> 
         # Hand edits the column's type does not stop: a number and bytes; both come back as text.
         conn.execute("INSERT INTO accounts (name, created_at) VALUES (42, 0)")
         conn.execute("INSERT INTO accounts (name, created_at) VALUES (CAST('Bytes Inc' AS BLOB), 0)")
+        conn.execute("INSERT INTO accounts (name, created_at) VALUES (X'FF41', 0)")  # bytes that are not UTF-8
         conn.commit()
         conn.close()
         names = store.account_names()
@@ -47,6 +48,7 @@ def test_every_name_comes_back_as_stored_in_case_blind_order(tmp_path: Path) -> 
         "Ünal",
         "émile SA",
         "Bytes Inc",
+        "\ufffdA",  # the byte that is not UTF-8 replaced, the read not failed
     ]
     assert all(type(n) is str for n in names)
 

@@ -9,6 +9,7 @@ either wholly in the database or not at all. SQLite's failures become one-line :
 
 from __future__ import annotations
 
+import functools
 import os
 import pwd
 import random
@@ -36,6 +37,9 @@ from cockpit.core.store.schema import (
 )
 from cockpit.core.store.transaction import Transaction
 from cockpit.core.text import fold
+
+#: How the store's connections decode TEXT: UTF-8, with U+FFFD for bytes that are not (see ``_connect``).
+lenient_text = functools.partial(bytes.decode, encoding="utf-8", errors="replace")
 
 
 def _fold_sql(text: str | None) -> str | None:
@@ -377,6 +381,10 @@ class StoreConnection:
                 conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
             try:
                 conn.row_factory = sqlite3.Row
+                # Text another program stored as bytes that are not UTF-8 (the sqlite3 shell, a C tool) reads with
+                # U+FFFD in their place: with the default decoder one such deal title made every read that met it
+                # fail, the quick-entry line's names among them (which stopped the app), for every user of the file.
+                conn.text_factory = lenient_text
                 # Names compare folded (no case, no accents) in SQL too: search finds Kraków when typed krakow.
                 conn.create_function("fold", 1, _fold_sql, deterministic=True)
                 conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")

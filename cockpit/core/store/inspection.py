@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cockpit.core.errors import StoreError
-from cockpit.core.store.connection import BUSY_TIMEOUT_MS, read_header, sqlite_uri
+from cockpit.core.store.connection import BUSY_TIMEOUT_MS, lenient_text, read_header, sqlite_uri
 from cockpit.core.store.schema import SCHEMA_VERSION, change_trigger_count
 
 
@@ -43,6 +43,7 @@ def inspect_database(
     for extra in ({}, {"immutable": "1"})[0 if wal.exists() else 1 :]:
         try:
             conn = sqlite3.connect(sqlite_uri(path, mode="ro", **extra), uri=True, isolation_level=None)
+            conn.text_factory = lenient_text  # as the store reads text (cockpit/core/store/connection.py)
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             break
