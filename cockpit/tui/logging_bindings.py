@@ -32,7 +32,7 @@ from cockpit.core.actions import (
 from cockpit.core.actor import Actor
 from cockpit.core.clock import Clock
 from cockpit.core.config import Settings
-from cockpit.core.errors import CockpitError
+from cockpit.core.errors import CockpitError, bug_line
 from cockpit.core.quick import Catalog, DealRef, QuickAction, look_up_deal, row_ref
 from cockpit.core.store import Activity, AuditEntry, Deal, Store
 from cockpit.core.text import clean
@@ -193,7 +193,8 @@ class LoggingActions:
     ) -> None:
         """Run ``work`` (store calls) in a thread worker, then ``then`` with its result on the UI thread.
 
-        A refusal (CockpitError) becomes a notification of ``severity`` and ``then`` is not called.
+        A refusal (CockpitError) becomes a notification of ``severity``, a bug one line (logged), and ``then`` is
+        not called.
         """
 
         def run() -> None:
@@ -201,6 +202,9 @@ class LoggingActions:
                 result = work()
             except CockpitError as exc:
                 self.call_from_thread(self.notify, str(exc), severity=severity, markup=False)
+                return
+            except Exception as exc:  # a bug: one line, logged; the app stays
+                self.call_from_thread(self.notify, bug_line(exc), severity="error", markup=False)
                 return
             self.call_from_thread(then, result)
 

@@ -220,3 +220,24 @@ async def test_a_bug_reading_the_names_is_one_line_under_the_line(
         assert f"RuntimeError: names exploded (details in {log})" in preview
         assert quick_entry(app) is not None and app.is_running  # the line and what was typed stay
         assert "RuntimeError: names exploded" in log.read_text()
+
+
+async def test_a_bug_reading_a_forms_context_is_one_line(
+    make_cockpit, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reads before a form opens (the stages, the reps, the selected deal) run in a worker: a bug there is one
+    notification and a logged traceback, and the app runs on."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    app = make_cockpit("Max Boss")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+
+        def broken() -> object:
+            raise RuntimeError("stages exploded")
+
+        monkeypatch.setattr(app.store, "stages", broken)
+        await pilot.press("n")  # a new deal: its form needs the stages
+        await settle(pilot)
+        log = tmp_path / "state" / "cockpit" / "errors.log"
+        assert f"RuntimeError: stages exploded (details in {log})" in notes(app)
+        assert app.is_running and isinstance(app.screen, DashboardScreen)

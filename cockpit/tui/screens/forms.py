@@ -40,7 +40,7 @@ from cockpit.core.actions import (
     StageMove,
     Void,
 )
-from cockpit.core.errors import BusyError, CockpitError, ParseError
+from cockpit.core.errors import BusyError, CockpitError, ParseError, bug_line
 from cockpit.core.parse import format_money, parse_duration, parse_money, parse_percent, parse_when
 from cockpit.core.quick import Catalog, DealRef, UnknownDeal, match_name, parse_row_ref
 from cockpit.core.store import Deal, lies_ahead
@@ -392,6 +392,9 @@ class EntryForm(ModalScreen[T], Generic[T]):
             catalog = self._load_catalog()
         except CockpitError as exc:  # busy, locked, unreadable: said in the form; Enter reads the names again
             self.app.call_from_thread(self._names_failed, str(exc))
+            return
+        except Exception as exc:  # a bug: said in the form too, logged; the form and what was typed stay
+            self.app.call_from_thread(self._names_failed, bug_line(exc))
             return
         # In this thread too: sorting 100,000 names for the suggesters blocked typing for a second at the large size.
         self.catalog_loaded(catalog)

@@ -28,7 +28,7 @@ from textual.widgets.data_table import RowDoesNotExist
 
 from cockpit.core.actions import Actor, SetCost, SetQuota, apply
 from cockpit.core.config import Settings
-from cockpit.core.errors import CockpitError
+from cockpit.core.errors import CockpitError, bug_line
 from cockpit.core.importing import parse_month
 from cockpit.core.kpi import dashboard, ratio
 from cockpit.core.parse import format_money, parse_money
@@ -341,6 +341,9 @@ class CostsQuotasScreen(FollowingScreen):
             view = read_money_view(self.store, month, tz=self.settings.timezone)
         except CockpitError as exc:
             self.app.call_from_thread(self.app.notify, str(exc), severity="error", markup=False)
+            return
+        except Exception as exc:  # a bug: one line, logged; the screen stays
+            self.app.call_from_thread(self.app.notify, bug_line(exc), severity="error", markup=False)
             return
         self.app.call_from_thread(self.show, view)
 
