@@ -92,6 +92,12 @@ def bug_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc} ({detail})"
 
 
+def one_line(exc: BaseException) -> str:
+    """What the screen says of an error a worker met: a :class:`CockpitError`'s own line (busy, locked, refused);
+    anything else is a bug, logged (:func:`bug_line`)."""
+    return str(exc) if isinstance(exc, CockpitError) else bug_line(exc)
+
+
 def log_internal_error(exc: BaseException) -> Path | None:
     """Append the traceback to the error log in the user's state directory; return its path.
 

@@ -68,11 +68,13 @@ def recount_stored(conn: sqlite3.Connection) -> BucketCheck:
 
 def repair(store: Store, found: BucketCheck) -> bool:
     """Rebuild deal_calls from the calls when it disagreed, then delete the stored buckets that differed from a
-    recount (the next cockpit counts them again), in one write; False when nothing was written."""
+    recount (the next cockpit counts them again), in one write; False when it could not write (busy, read-only)."""
     keys = list(found.wrong)
 
     def work(conn: sqlite3.Connection) -> bool:
-        rebuilt = deal_calls.rebuild(conn) if found.deal_calls_wrong else 0
-        return kpi_buckets.delete(conn, keys) or rebuilt > 0
+        if found.deal_calls_wrong:
+            deal_calls.rebuild(conn)
+        kpi_buckets.delete(conn, keys)
+        return True
 
     return store.write_derived(work)

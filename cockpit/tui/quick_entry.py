@@ -25,7 +25,7 @@ from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from cockpit.core.errors import CockpitError, bug_line
+from cockpit.core.errors import CockpitError, one_line
 from cockpit.core.quick import AmbiguousName, Catalog, DealRef, QuickAction, UnknownDeal, parse_quick
 from cockpit.core.text import clean
 from cockpit.tui.screens.forms import Saved, after_write, refusal
@@ -157,11 +157,8 @@ class QuickEntry(Vertical):
         assert self._load_catalog is not None
         try:
             catalog = self._load_catalog()
-        except CockpitError as exc:  # busy, locked, unreadable: said under the line; Enter asks again
-            self.app.call_from_thread(self._catalog_failed, opened, str(exc))
-            return
-        except Exception as exc:  # a bug: said under the line too, logged; the app and the typed line stay
-            self.app.call_from_thread(self._catalog_failed, opened, bug_line(exc))
+        except Exception as exc:  # busy, locked, unreadable, or a bug: said under the line; Enter asks again
+            self.app.call_from_thread(self._catalog_failed, opened, one_line(exc))
             return
         self.app.call_from_thread(self._catalog_ready, opened, catalog)
 
@@ -218,11 +215,8 @@ class QuickEntry(Vertical):
             return
         try:
             ref = self._find_deal(deal_id)
-        except CockpitError as exc:  # busy, locked, unreadable: said under the line, which is kept
-            self.app.call_from_thread(self._show, f"Could not look up deal #{deal_id}: {exc}", "error")
-            return
-        except Exception as exc:  # a bug: the same, logged
-            self.app.call_from_thread(self._show, f"Could not look up deal #{deal_id}: {bug_line(exc)}", "error")
+        except Exception as exc:  # busy, locked, unreadable, or a bug: said under the line, which is kept
+            self.app.call_from_thread(self._show, f"Could not look up deal #{deal_id}: {one_line(exc)}", "error")
             return
         self.app.call_from_thread(self._looked_up, deal_id, ref, text, submit)
 
@@ -244,10 +238,8 @@ class QuickEntry(Vertical):
         assert self._check is not None
         try:
             self._check(action)
-        except CockpitError as exc:
-            self.app.call_from_thread(self._refused, text, str(exc))
-        except Exception as exc:  # a bug: said as a refusal, logged; Enter then meets the store's own checks
-            self.app.call_from_thread(self._refused, text, bug_line(exc))
+        except Exception as exc:  # not allowed (or a bug, logged): said now; Enter then meets the store's checks
+            self.app.call_from_thread(self._refused, text, one_line(exc))
 
     def _refused(self, text: str, message: str) -> None:
         """The preview of ``text`` is refused (not your deal): said now, unless the line changed meanwhile."""

@@ -40,7 +40,7 @@ from cockpit.core.actions import (
     StageMove,
     Void,
 )
-from cockpit.core.errors import BusyError, CockpitError, ParseError, bug_line
+from cockpit.core.errors import BusyError, CockpitError, ParseError, one_line
 from cockpit.core.parse import format_money, parse_duration, parse_money, parse_percent, parse_when
 from cockpit.core.quick import Catalog, DealRef, UnknownDeal, match_name, parse_row_ref
 from cockpit.core.store import Deal, lies_ahead
@@ -390,11 +390,8 @@ class EntryForm(ModalScreen[T], Generic[T]):
         assert self._load_catalog is not None
         try:
             catalog = self._load_catalog()
-        except CockpitError as exc:  # busy, locked, unreadable: said in the form; Enter reads the names again
-            self.app.call_from_thread(self._names_failed, str(exc))
-            return
-        except Exception as exc:  # a bug: said in the form too, logged; the form and what was typed stay
-            self.app.call_from_thread(self._names_failed, bug_line(exc))
+        except Exception as exc:  # busy, locked, unreadable, or a bug (logged): said in the form; Enter reads again
+            self.app.call_from_thread(self._names_failed, one_line(exc))
             return
         # In this thread too: sorting 100,000 names for the suggesters blocked typing for a second at the large size.
         self.catalog_loaded(catalog)

@@ -28,7 +28,7 @@ from textual.widgets.data_table import RowDoesNotExist
 
 from cockpit.core.actions import Actor, SetCost, SetQuota, apply
 from cockpit.core.config import Settings
-from cockpit.core.errors import CockpitError, bug_line
+from cockpit.core.errors import one_line
 from cockpit.core.importing import parse_month
 from cockpit.core.kpi import dashboard, ratio
 from cockpit.core.parse import format_money, parse_money
@@ -339,11 +339,8 @@ class CostsQuotasScreen(FollowingScreen):
     def _read(self, month: str) -> None:
         try:
             view = read_money_view(self.store, month, tz=self.settings.timezone)
-        except CockpitError as exc:
-            self.app.call_from_thread(self.app.notify, str(exc), severity="error", markup=False)
-            return
-        except Exception as exc:  # a bug: one line, logged; the screen stays
-            self.app.call_from_thread(self.app.notify, bug_line(exc), severity="error", markup=False)
+        except Exception as exc:  # busy, locked, or a bug (logged): one line; the screen stays
+            self.app.call_from_thread(self.app.notify, one_line(exc), severity="error", markup=False)
             return
         self.app.call_from_thread(self.show, view)
 
