@@ -146,10 +146,10 @@ class VerdictLine(Static):
             return  # unchanged: nothing repaints
         self._fitted = (self.verdict, width)
         if self.verdict is None:
-            self.update("")
+            show_text(self, "")
             self.tooltip = None
             return
-        self.update(verdict_text(self.verdict, width))
+        show_text(self, verdict_text(self.verdict, width))
         self.tooltip = Content(clean(self.verdict.message))  # Content: literal, a name is not markup
 
 

@@ -79,7 +79,7 @@ class MyDayScreen(OneRepScreen):
         text = myday_text(view, self.rep_id, self.cockpit.currency, self.cockpit.glyphs.ellipsis)
         if text != self._forecast_text:  # an unchanged forecast repaints nothing
             self._forecast_text = text
-            self.query_one("#myday-forecast", Static).update(text)
+            show_text(self.query_one("#myday-forecast", Static), text)
 
     def show_snapshot(self, snapshot: Snapshot | None) -> None:
         """Render the app's snapshot (whenever it changes)."""

@@ -119,7 +119,7 @@ class VerdictView(Static):
 
     def show(self, verdict: Verdict | None) -> None:
         self.verdict = verdict
-        self.update(self.paragraph())
+        show_text(self, self.paragraph())
 
     def paragraph(self) -> Text:
         text = Text()
@@ -165,7 +165,7 @@ class DiagnosisList(Static):
         self.signals = tuple(signals)
         if empty is not None:
             self.empty = empty
-        self.update(self.lines())
+        show_text(self, self.lines())
 
     def lines(self) -> Text:
         text = Text()

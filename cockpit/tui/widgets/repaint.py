@@ -19,6 +19,27 @@ def same_text(shown: object, new: object) -> bool:
 
 
 def show_text(static: Static, content: VisualType) -> None:
-    """``static.update(content)`` unless it already shows that."""
-    if not same_text(static.content, content):
+    """``static.update(content)`` unless it already shows that, laying the screen out again only when the new text
+    takes another height.
+
+    ``Static.update`` lays the whole screen out by default, and a layout repaints the scrollbars of every scrolling
+    table on it (Textual 8.2.8 measured: ~1 KB a layout at 120x40 with two); a line whose number changed keeps its
+    height. ``update(layout=False)`` is Textual's public way to say so ("if you are certain the size won't change"):
+    the height is measured at the width the text is laid out at, before and after, and the layout done when it
+    differs. A widget whose width follows its text is always laid out again."""
+    if same_text(static.content, content):
+        return
+    width = static.size.width
+    if not static.is_mounted or not width or _width_follows_text(static):
         static.update(content)
+        return
+    screen = static.screen.size
+    before = static.get_content_height(screen, screen, width)
+    static.update(content, layout=False)
+    if static.get_content_height(screen, screen, width) != before:
+        static.refresh(layout=True)
+
+
+def _width_follows_text(static: Static) -> bool:
+    width = static.styles.width  # None: the widget fills its container's width
+    return width is not None and width.is_auto
