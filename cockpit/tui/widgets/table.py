@@ -21,6 +21,35 @@ PREVIOUS_PAGE, NEXT_PAGE = "previous-page", "next-page"
 class Table(DataTable):
     """A DataTable that knows the key under its cursor and keeps the cursor on its row when it is refilled."""
 
+    def on_mount(self) -> None:
+        # A box drawn without a scrollbar says where it is in its border instead (see _show_position).
+        self.watch(self, "scroll_y", self._show_position, init=False)
+        self.watch(self, "virtual_size", self._show_position, init=False)
+
+    def on_resize(self) -> None:
+        self._show_position()
+
+    def _show_position(self) -> None:
+        """The position ("3-16 of 41") in the bottom border while the rows do not all fit, for a table styled
+        without a vertical scrollbar (``scrollbar-size-vertical: 0``, the boxes of My day and a rep's page).
+
+        In Textual 8.2.8 every layout of a screen repaints the scrollbar of each table that scrolls (~0.5 KB a
+        scrollbar at 120x40): a quick entry lays the screen out four times (the line shown and hidden, the key bar
+        recomposed twice). The position costs nothing more: it changes only with a scroll, a resize or other rows,
+        each of which repaints the table whole anyway; and it tells how many rows there are, which a scrollbar
+        does not."""
+        if self.styles.scrollbar_size_vertical:
+            return
+        header = self.header_height if self.show_header else 0
+        shown = self.scrollable_content_region.height - header
+        rows = self.row_count
+        position = ""
+        if rows > shown > 0:
+            first = int(self.scroll_y) + 1
+            position = f"{first}-{min(first + shown - 1, rows)} of {rows}"
+        if (self.border_subtitle or "") != position:
+            self.border_subtitle = position
+
     @property
     def cursor_key(self) -> str | None:
         """The key of the row under the cursor (None when the table is empty)."""
