@@ -15,8 +15,9 @@ from cockpit.core.forecast import forecasts
 from cockpit.core.insights import insights_for
 from cockpit.core.kpi import dashboard
 from cockpit.core.movement import movement, slipped_deals
+from cockpit.core.names import did_you_mean
 from cockpit.core.report import FORMATS, anchor_note, build_report, render
-from cockpit.core.text import clean, did_you_mean, fold, inert, inert_json
+from cockpit.core.text import clean, fold, inert, inert_json
 from cockpit.core.verdict import compute_verdict
 from cockpit.core.views import cohorts, pipeline_at
 

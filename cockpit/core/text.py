@@ -5,12 +5,11 @@ sequence in them could clear the screen, retitle the window or write the clipboa
 removes every escape sequence and control character; :func:`cell_width` measures in terminal cells (East
 Asian wide characters take two). :func:`escape_markup` does what ``rich.markup.escape`` does without
 importing rich, so core code and exports can use it. :func:`fold` is the one way names are compared (search, lookups,
-imports): without case or accents, in every script; :func:`did_you_mean` names the nearest one for a near miss.
+imports): without case or accents, in every script (:mod:`cockpit.core.names` looks names up with it).
 """
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 import unicodedata
@@ -19,13 +18,12 @@ from collections.abc import Iterable
 __all__ = [
     "cell_width",
     "clean",
-    "did_you_mean",
     "escape_markup",
     "fold",
+    "fold_uncached",
     "inert",
     "inert_json",
     "lookalike",
-    "nearest",
 ]
 
 ELLIPSIS = "…"
@@ -146,6 +144,11 @@ _LETTERS = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ð": "d", "ħ": "h",
 
 @functools.lru_cache(maxsize=65536)
 def fold(text: str) -> str:
+    """:func:`fold_uncached`, remembered for the names looked up again and again (a rep's, a stage's)."""
+    return fold_uncached(text)
+
+
+def fold_uncached(text: str) -> str:
     """``text`` as names are compared: no case, no accents, one space between words (``Zoë  Müller`` → ``zoe muller``).
 
     NFKD splits accented letters into letter + combining mark and the diacritical marks are dropped; NFC then puts
@@ -160,52 +163,6 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     bare = _DIACRITICS.sub("", decomposed)
     return " ".join(unicodedata.normalize("NFC", bare).casefold().translate(_LETTERS).split())
-
-
-#: Up to this many names "did you mean" compares the query with each; past it, with those of the same first two
-#: letters.
-NEAREST_ALL_UP_TO = 2000
-
-
-def nearest(query: str, names: Iterable[str], *, limit: int = 1) -> list[str]:
-    """The names closest to ``query`` (folded, difflib's ratio of at least 0.75), closest first; [] when none is near.
-
-    A near miss is a typo or a dropped letter (``Ana Toress``, ``acme crop``), not any name sharing a few letters."""
-    wanted = fold(query)
-    if not wanted:
-        return []
-    by_fold, by_letter = _fold_index(names if isinstance(names, tuple) else tuple(names))
-    # Compared with every name, a hint over 88,000 accounts took ~0.4 s at each key typed: past a team's size, only
-    # the names that begin as the query does (a typo seldom falls on the first two letters).
-    keys = list(by_fold) if len(by_fold) <= NEAREST_ALL_UP_TO else by_letter.get(wanted[:2], [])
-    close = difflib.get_close_matches(wanted, keys, n=limit, cutoff=0.75)
-    return [by_fold[key] for key in close]
-
-
-@functools.lru_cache(maxsize=8)
-def folded_names(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    """(name, :func:`fold` of it) of each name, kept for the few catalogs a session looks names up in at every key:
-    105,000 deal titles and 88,000 accounts at the large benchmark size overflow fold's own cache, and folding them
-    all again took ~0.5 s a key (a tuple of 100,000 names hashes in a few ms)."""
-    return tuple((name, fold(name)) for name in names)
-
-
-@functools.lru_cache(maxsize=8)
-def _fold_index(names: tuple[str, ...]) -> tuple[dict[str, str], dict[str, list[str]]]:
-    """Each folded name → the first name folding so, and the folded names by their first two letters."""
-    by_fold: dict[str, str] = {}
-    for name, key in folded_names(names):
-        by_fold.setdefault(key, name)
-    by_letter: dict[str, list[str]] = {}
-    for key in by_fold:
-        by_letter.setdefault(key[:2], []).append(key)
-    return by_fold, by_letter
-
-
-def did_you_mean(query: str, names: Iterable[str]) -> str:
-    """``"; did you mean Ana Torres?"`` for a near miss of one of ``names``, else ``""``: to end a not-found error."""
-    found = nearest(query, names)
-    return f"; did you mean {clean(found[0], max_len=60)}?" if found else ""
 
 
 def lookalike(name: str, names: Iterable[str]) -> str | None:

@@ -176,12 +176,20 @@ def logging_disabled(host: Any) -> bool:
 class LoggingActions:
     """The logging actions of the App (see :class:`LoggingHost` for what ``self`` must provide)."""
 
+    #: The names the last form or quick entry read: the next keeps its folded account names when they are the same.
+    _catalog: Catalog | None = None
+
     # --- helpers
+
+    def _read_catalog(self: Any) -> Catalog:
+        """The names forms and quick entry match against (in their worker)."""
+        self._catalog = Catalog.from_store(self.store, previous=self._catalog)
+        return self._catalog
 
     def _form_kwargs(self: Any) -> dict[str, Any]:
         return {
             "save": lambda entry: apply(self.store, self.actor, entry),
-            "load_catalog": lambda: Catalog.from_store(self.store),
+            "load_catalog": self._read_catalog,
             "saved": self._saved,
             "now": self.clock.now(),
             "tz": self.settings.timezone,

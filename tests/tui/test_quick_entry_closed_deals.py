@@ -65,9 +65,9 @@ async def test_enter_before_the_names_are_read_writes_once_they_are(make_cockpit
     go = threading.Event()
     read = Catalog.from_store
 
-    def held(store: Store) -> Catalog:
+    def held(store: Store, previous: Catalog | None = None) -> Catalog:
         go.wait(10)  # the names are read only when the test says so
-        return read(store)
+        return read(store, previous)
 
     monkeypatch.setattr(Catalog, "from_store", staticmethod(held))
     app = make_cockpit(as_rep="Ana Lima")
@@ -94,11 +94,11 @@ def names_busy_once(monkeypatch: pytest.MonkeyPatch) -> None:
     read = Catalog.from_store
     failures = ["names"]
 
-    def busy_once(store: Store) -> Catalog:
+    def busy_once(store: Store, previous: Catalog | None = None) -> Catalog:
         if failures:
             failures.pop()
             raise BusyError("the database is busy (another program holds a lock)")
-        return read(store)
+        return read(store, previous)
 
     monkeypatch.setattr(Catalog, "from_store", staticmethod(busy_once))
 

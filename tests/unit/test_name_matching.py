@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 from cockpit.cli import main
 from cockpit.core.errors import NotFoundError, ValidationError
 from cockpit.core.importing import SimilarNames, import_file
+from cockpit.core.names import NEAREST_ALL_UP_TO, did_you_mean
 from cockpit.core.quick import AmbiguousName, match_name
 from cockpit.core.store import Store
-from cockpit.core.text import NEAREST_ALL_UP_TO, did_you_mean, fold, lookalike
+from cockpit.core.text import fold, lookalike
 from cockpit.core.views import search
 from tests.support.names_db import make_names_db
 

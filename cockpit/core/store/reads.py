@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from cockpit.core.errors import NotFoundError, ValidationError
+from cockpit.core.names import did_you_mean
 from cockpit.core.store.connection import StoreConnection
 from cockpit.core.store.records import (
     ACTIVITY_KINDS,
@@ -28,7 +29,7 @@ from cockpit.core.store.records import (
     rep_from_row,
 )
 from cockpit.core.store.validation import check_month
-from cockpit.core.text import did_you_mean, fold
+from cockpit.core.text import fold
 
 _DEAL_SELECT = """
 SELECT d.id, d.external_id, d.title, d.account_id, a.name AS account, d.rep_id, r.name AS rep, d.amount,
@@ -307,6 +308,19 @@ class Reads(StoreConnection):
             "SELECT json_group_array(CAST(name AS TEXT)) FROM (SELECT name FROM accounts ORDER BY name COLLATE NOCASE)"
         )[0]
         return json.loads(names)
+
+    def account_names_joined(self) -> str:
+        """Every account name, in :meth:`account_names`' order, joined by NUL into one string ("" when none): what
+        quick entry keeps (:class:`cockpit.core.names.Names`), read and compared with what it has at each opening
+        without a string per name. A NUL stored in a name comes back as U+FFFD."""
+        count, names = self.query(
+            "SELECT count(*), group_concat(name, char(0)) FROM"
+            " (SELECT CAST(name AS TEXT) AS name FROM accounts ORDER BY name COLLATE NOCASE)"
+        )[0]
+        names = names or ""
+        if count and names.count("\x00") != count - 1:  # a name holds NUL itself (SQL's replace() stops at it)
+            names = "\x00".join(name.replace("\x00", "\ufffd") for name in self.account_names())
+        return names
 
     def costs(self, month_from: str, month_to: str | None = None) -> list[Cost]:
         """The cost entries of the months ``month_from``..``month_to`` (inclusive; one month when no end)."""

@@ -41,10 +41,11 @@ from cockpit.core.actions import (
     Void,
 )
 from cockpit.core.errors import BusyError, CockpitError, ParseError, one_line
+from cockpit.core.names import did_you_mean
 from cockpit.core.parse import format_money, parse_duration, parse_money, parse_percent, parse_when
 from cockpit.core.quick import Catalog, DealRef, UnknownDeal, match_name, parse_row_ref
 from cockpit.core.store import Deal, lies_ahead
-from cockpit.core.text import clean, did_you_mean, fold, truncate
+from cockpit.core.text import clean, fold, fold_uncached, truncate
 
 __all__ = [
     "ActivityForm",
@@ -148,7 +149,8 @@ class FuzzySuggester(Suggester):
     @names.setter
     def names(self, names: Sequence[str]) -> None:
         self._cased = sorted((name.casefold(), name) for name in names)
-        self._folded = sorted((fold(name), name) for name in names)
+        # Not through fold's cache: 87,800 account names would fill it (~10 MB kept) for names looked up once.
+        self._folded = sorted((fold_uncached(name), name) for name in names)
 
     def sorted_names(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         """The names as sorted (to give back with :meth:`use` without sorting them again)."""
