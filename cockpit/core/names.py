@@ -5,10 +5,11 @@ a tuple of (name, folded name) pairs in a cache keyed by the names, the look-ups
 names, a pair and a folded string per name, a dict of them for "did you mean", and fold's own cache filled by
 them) and a substring look-up was a Python loop over every pair: ~40 ms of the UI thread per key.
 
-:class:`Names` keeps the names and one string of all their folded forms, each between two ``\\x00``: an equal,
-prefix or substring look-up is ``str.find`` over that string (~1 ms at that size) and a position is turned back
-into a name by bisecting the start of each folded name. It is built in the worker that reads the names (~0.1-0.2 s
-at that size), and a caller that reads the same names again keeps the one it has (:meth:`Names.same`).
+:class:`Names` keeps the folded forms as one string, NUL before each and after the last (:class:`Joined`), and the
+names so too when the store hands them over as one string: an equal, prefix or substring look-up is ``str.find``
+over that string (~1-3 ms at that size) and a position is turned back into a name by bisecting where each begins.
+It is built in the worker that reads the names (~0.15 s of folding at that size), and a caller that reads the same
+names again keeps the one it has (:meth:`Names.same_joined`).
 
 Core module: no Textual.
 """
@@ -51,7 +52,7 @@ class Joined(Sequence[str]):
     def of(cls, strings: Iterable[str]) -> Joined:
         """``strings`` (SEP in them as U+FFFD), joined a few thousand at a time: a string per item exists for one
         chunk only."""
-        starts = array("q", [1])
+        starts = array("i", [1])
         chunks = [SEP]
         items = iter(strings)
         while chunk := [_inert(item) for item in islice(items, _CHUNK)]:
@@ -64,7 +65,7 @@ class Joined(Sequence[str]):
     def split(cls, text: str) -> Joined:
         """The strings of ``text``, one SEP between each two (none before the first or after the last); "" holds
         none."""
-        starts = array("q", [1])
+        starts = array("i", [1])
         if not text:
             return cls(SEP, starts)
         whole = SEP + text + SEP

@@ -127,14 +127,13 @@ class Catalog:
     missing: frozenset[int] = frozenset()
 
     @classmethod
-    def from_store(cls, store: Store, previous: Catalog | None = None) -> Catalog:
-        """Read from ``store``; the account names of ``previous`` are kept when they are the same (they are folded
+    def from_store(cls, store: Store, known: Names | None = None) -> Catalog:
+        """Read from ``store``; the ``known`` account names are kept when they are the same (they are folded
         once, and at the large size folding them takes ~0.15 s). The names come as one string and stay one
         (:class:`~cockpit.core.names.Names`): 87,800 of them are 4.3 MB so, 7.7 MB as a string each."""
         names = store.account_names_joined()
-        kept = previous.accounts if previous is not None else None
         return cls(
-            accounts=kept if isinstance(kept, Names) and kept.same_joined(names) else Names.from_joined(names),
+            accounts=known if known is not None and known.same_joined(names) else Names.from_joined(names),
             deals=tuple(DealRef(*row) for row in store.open_deal_names()),
             stages=tuple(s.name for s in store.stages()),
             reps=tuple(r.name for r in store.reps(active_only=True)),

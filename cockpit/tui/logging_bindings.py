@@ -33,6 +33,7 @@ from cockpit.core.actor import Actor
 from cockpit.core.clock import Clock
 from cockpit.core.config import Settings
 from cockpit.core.errors import CockpitError, bug_line
+from cockpit.core.names import Names
 from cockpit.core.quick import Catalog, DealRef, QuickAction, look_up_deal, row_ref
 from cockpit.core.store import Activity, AuditEntry, Deal, Store
 from cockpit.core.text import clean
@@ -176,15 +177,18 @@ def logging_disabled(host: Any) -> bool:
 class LoggingActions:
     """The logging actions of the App (see :class:`LoggingHost` for what ``self`` must provide)."""
 
-    #: The names the last form or quick entry read: the next keeps its folded account names when they are the same.
-    _catalog: Catalog | None = None
+    #: The account names the last form or quick entry read: the next keeps them, folded, when they are the same
+    #: (only them: the rest of a catalog is read again at each opening and let go at its close).
+    _accounts: Names | None = None
 
     # --- helpers
 
     def _read_catalog(self: Any) -> Catalog:
         """The names forms and quick entry match against (in their worker)."""
-        self._catalog = Catalog.from_store(self.store, previous=self._catalog)
-        return self._catalog
+        catalog = Catalog.from_store(self.store, known=self._accounts)
+        if isinstance(catalog.accounts, Names):
+            self._accounts = catalog.accounts
+        return catalog
 
     def _form_kwargs(self: Any) -> dict[str, Any]:
         return {

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from cockpit.core.errors import BusyError
+from cockpit.core.names import Names
 from cockpit.core.quick import Catalog
 from cockpit.core.store import Store
 from cockpit.tui.screens.forms import EntryForm
@@ -32,10 +33,10 @@ async def test_enter_before_the_names_are_read_saves_once_they_are(store: Store,
     release = threading.Event()
     readers: list[str] = []
 
-    def slow(s: Store, previous: Catalog | None = None) -> Catalog:
+    def slow(s: Store, known: Names | None = None) -> Catalog:
         readers.append(threading.current_thread().name)
         assert release.wait(10)
-        return real(s, previous)
+        return real(s, known)
 
     monkeypatch.setattr(Catalog, "from_store", staticmethod(slow))
     app = app_for(store)
@@ -64,11 +65,11 @@ async def test_names_that_cannot_be_read_are_said_and_enter_reads_them_again(sto
     real = Catalog.from_store
     calls: list[str] = []
 
-    def busy_once(s: Store, previous: Catalog | None = None) -> Catalog:
+    def busy_once(s: Store, known: Names | None = None) -> Catalog:
         calls.append(threading.current_thread().name)
         if len(calls) == 1:
             raise BusyError("the database is busy")
-        return real(s, previous)
+        return real(s, known)
 
     monkeypatch.setattr(Catalog, "from_store", staticmethod(busy_once))
     app = app_for(store)

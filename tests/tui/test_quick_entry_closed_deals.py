@@ -12,6 +12,7 @@ import pytest
 from textual.widgets import Input, Static
 
 from cockpit.core.errors import BusyError
+from cockpit.core.names import Names
 from cockpit.core.quick import Catalog
 from cockpit.core.store import Store
 from cockpit.tui.screens.forms import ActivityForm
@@ -65,9 +66,9 @@ async def test_enter_before_the_names_are_read_writes_once_they_are(make_cockpit
     go = threading.Event()
     read = Catalog.from_store
 
-    def held(store: Store, previous: Catalog | None = None) -> Catalog:
+    def held(store: Store, known: Names | None = None) -> Catalog:
         go.wait(10)  # the names are read only when the test says so
-        return read(store, previous)
+        return read(store, known)
 
     monkeypatch.setattr(Catalog, "from_store", staticmethod(held))
     app = make_cockpit(as_rep="Ana Lima")
@@ -94,11 +95,11 @@ def names_busy_once(monkeypatch: pytest.MonkeyPatch) -> None:
     read = Catalog.from_store
     failures = ["names"]
 
-    def busy_once(store: Store, previous: Catalog | None = None) -> Catalog:
+    def busy_once(store: Store, known: Names | None = None) -> Catalog:
         if failures:
             failures.pop()
             raise BusyError("the database is busy (another program holds a lock)")
-        return read(store, previous)
+        return read(store, known)
 
     monkeypatch.setattr(Catalog, "from_store", staticmethod(busy_once))
 

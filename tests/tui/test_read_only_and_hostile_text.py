@@ -203,7 +203,7 @@ async def test_a_bug_reading_the_names_is_one_line_under_the_line(
 
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
 
-    def broken(store: object, previous: object = None) -> object:
+    def broken(store: object, known: object = None) -> object:
         raise RuntimeError("names exploded")
 
     monkeypatch.setattr(cockpit.tui.logging_bindings.Catalog, "from_store", broken)

@@ -19,7 +19,7 @@ def test_the_same_names_read_again_keep_their_folded_index(tmp_path: Path) -> No
     try:
         first = Catalog.from_store(store)
         assert isinstance(first.accounts, Names) and len(first.accounts) > 0
-        again = Catalog.from_store(store, previous=first)
+        again = Catalog.from_store(store, known=first.accounts)
         assert again.accounts is first.accounts
         fresh = Catalog.from_store(store)
         assert fresh.accounts is not first.accounts and fresh.accounts == first.accounts
@@ -34,13 +34,13 @@ def test_an_account_added_or_renamed_elsewhere_is_read_and_matched(tmp_path: Pat
     try:
         first = Catalog.from_store(store)
         other.add_account("Zürich Ölwerke AG")
-        added = Catalog.from_store(store, previous=first)
+        added = Catalog.from_store(store, known=first.accounts)
         assert added.accounts is not first.accounts
         assert match_name("zurich olwerke", added.accounts, "accounts") == "Zürich Ölwerke AG"
         # Renamed by hand in the sqlite3 shell: the same count of names, one spelled otherwise.
         with sqlite3.connect(path) as conn:
             conn.execute("UPDATE accounts SET name = 'Zürich Ölwerke SA' WHERE name = 'Zürich Ölwerke AG'")
-        renamed = Catalog.from_store(store, previous=added)
+        renamed = Catalog.from_store(store, known=added.accounts)
         assert renamed.accounts is not added.accounts and len(renamed.accounts) == len(added.accounts)
         assert match_name("zurich olwerke", renamed.accounts, "accounts") == "Zürich Ölwerke SA"
     finally:
