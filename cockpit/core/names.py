@@ -107,17 +107,14 @@ class Names(Sequence[str]):
     __slots__ = ("_keys", "_names")
 
     def __init__(self, names: Iterable[str]) -> None:
-        self._names: Sequence[str] = tuple(names)
+        self._names: Sequence[str] = names if isinstance(names, Joined) else tuple(names)
         self._keys = Joined.of(fold_uncached(name) for name in self._names)
 
     @classmethod
     def from_joined(cls, text: str) -> Names:
         """The names of ``text``, one SEP between each two (the store's :meth:`account_names_joined`), kept as
         that one string."""
-        names = cls.__new__(cls)
-        names._names = Joined.split(text)
-        names._keys = Joined.of(fold_uncached(name) for name in names._names)
-        return names
+        return cls(Joined.split(text))
 
     def same_joined(self, text: str) -> bool:
         """Whether ``text`` (as :meth:`from_joined` takes it) holds these names, in this order."""

@@ -318,7 +318,7 @@ class Reads(StoreConnection):
             " (SELECT CAST(name AS TEXT) AS name FROM accounts ORDER BY name COLLATE NOCASE)"
         )[0]
         names = names or ""
-        if count and names.count("\x00") != count - 1:  # a name holds NUL itself (SQL's replace() stops at it)
+        if count and names.count("\x00") != count - 1:  # a name holds NUL itself: one by one, NUL made U+FFFD
             names = "\x00".join(name.replace("\x00", "\ufffd") for name in self.account_names())
         return names
 
