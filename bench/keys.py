@@ -13,8 +13,8 @@ Kinds of write, each timed from the keypress (or the commit) that makes it:
 - ``quick_deal``: the same on one of the rep's open deals, ``call #ID connected 5m "NOTE"`` (the deal's pipeline
   row, its idle days and the deal rollups change too).
 - ``form``: ``c`` opens the call form; the account typed (until the form has its catalog of names); ctrl+s.
-  Timed from ctrl+s. Not in the default kinds: at L a save takes 7-30 s (docs/PERFORMANCE.md), so a round would
-  take minutes.
+  Timed from ctrl+s. Not in the default kinds (a save took 7-30 s at L when they were chosen; 150-170 ms p50 on
+  2026-12-07).
 - ``colleague``: another user's Store in this process commits a call for the rep (what ``cockpit log call`` does,
   without its process start); timed from the commit's return until the new value is drawn. The app learns of it by
   polling ``PRAGMA data_version`` every 0.2 s (0.5 s before 8c769f5), so up to 0.2 s of the time is the poll.

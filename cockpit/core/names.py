@@ -162,6 +162,10 @@ class Names(Sequence[str]):
         """The names whose folded form holds ``key``, in order."""
         return [self._names[i] for i in self._found(_inert(key), 0)] if key else []
 
+    def starting_pairs(self, key: str) -> list[tuple[str, str]]:
+        """(folded form, name) of the names whose folded form begins with ``key``, in order."""
+        return [(self._keys[i], self._names[i]) for i in self._found(SEP + _inert(key), 1)] if key else []
+
     def _found(self, needle: str, offset: int) -> Iterator[int]:
         """The index of each name whose folded form holds ``needle`` (found ``offset`` before where its key is),
         once each and in order."""
