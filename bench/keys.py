@@ -12,6 +12,9 @@ Kinds of write, each timed from the keypress (or the commit) that makes it:
   Enter. Timed from Enter until the prompt is gone (``close``) and until the new Calls value is drawn (``numbers``).
 - ``quick_deal``: the same on one of the rep's open deals, ``call #ID connected 5m "NOTE"`` (the deal's pipeline
   row, its idle days and the deal rollups change too).
+- ``quick_typed``: ``quick``'s line typed a key at a time at a fast typist's pace (12 keys a second), each key timed
+  until the line drawn shows it (``echo_ms``: the prompt parses the line against the account names at every key,
+  which a line sent at once skips); then Enter, timed as ``quick``.
 - ``form``: ``c`` opens the call form; the account typed (until the form has its catalog of names); ctrl+s.
   Timed from ctrl+s. Not in the default kinds (a save took 7-30 s at L when they were chosen; 150-170 ms p50 on
   2026-12-07).
@@ -60,6 +63,7 @@ NOW, TZ = "2026-11-27T15:00:00", "UTC"
 KINDS = (
     "quick",
     "quick_deal",
+    "quick_typed",
     "form",
     "colleague",
     "colleague_cli",
@@ -160,6 +164,30 @@ def until(
     raise TimeoutError(f"screen never matched ({sorted(set(predicates) - set(times))}); last screen:\n{app.text()}")
 
 
+#: A fast typist's pace: 12 keys a second (~145 words a minute).
+KEY_GAP = 1 / 12
+
+
+def prompt_shows(screen: str, typed: str) -> bool:
+    """Whether the prompt's row (drawn "▊  call ...") begins with ``typed``."""
+    return any(row.startswith("▊") and row[1:].lstrip().startswith(typed) for row in screen.splitlines())
+
+
+def type_keys(app: PtyApp, line: str) -> list[float]:
+    """Type ``line`` into the open prompt a key at a time, at a fast typist's pace; for each key but a space, the
+    milliseconds until the prompt's row shows it. A space is not timed: the row's padding already reads as one. The
+    prompt re-parses the line against its names at every key."""
+    echoes = []
+    for i, char in enumerate(line):
+        typed = line[: i + 1]
+        start = time.perf_counter()
+        app.send(char.encode())
+        if char != " ":
+            echoes.append(since(app, start, lambda s, typed=typed: prompt_shows(s, typed), timeout=10))
+        time.sleep(max(0.0, KEY_GAP - (time.perf_counter() - start)))
+    return echoes
+
+
 def one_write(app: PtyApp, target: Target, kind: str, number: int, quiet: float) -> dict:
     """Make one write of ``kind`` and time it; the screen is settled before and after."""
     before = calls(app.text())
@@ -167,12 +195,15 @@ def one_write(app: PtyApp, target: Target, kind: str, number: int, quiet: float)
         raise RuntimeError(f"no Calls row on screen:\n{app.text()}")
     note = f"bench {target.size} {kind} {number}"
     result: dict = {"kind": kind, "calls_before": before}
-    if kind in ("quick", "quick_deal"):
+    if kind in ("quick", "quick_deal", "quick_typed"):
         about = f"#{target.deal_id}" if kind == "quick_deal" else f'"{target.account}"'
         line = f'call {about} connected 5m "{note}"'
         app.send(b":")
         app.wait_for(lambda s: "Type an action" in s, timeout=30)
-        app.send(line.encode())
+        if kind == "quick_typed":
+            result["echo_ms"] = type_keys(app, line)
+        else:
+            app.send(line.encode())
         # Enter only once the prompt has parsed the whole line against its catalog: the preview says what it writes.
         app.wait_for(lambda s: note in s and any(r.lstrip().startswith("→ ") for r in s.splitlines()), timeout=30)
         app.settle(0.2)
@@ -384,6 +415,7 @@ def main(argv: list[str] | None = None) -> int:
                     "close_ms": summary([s["close_ms"] for s in samples if "close_ms" in s]),
                     "bytes": summary([s["bytes"] for s in samples]),
                     "toast_gone_bytes": summary([s["toast_gone_bytes"] for s in samples if "toast_gone_bytes" in s]),
+                    "echo_ms": summary([ms for s in samples for ms in s.get("echo_ms", ())]),
                     "samples": samples,
                 }
     if args.inprocess:
@@ -404,7 +436,9 @@ def main(argv: list[str] | None = None) -> int:
             n, c, b = row[kind]["numbers_ms"], row[kind]["close_ms"], row[kind]["bytes"]
             close = f"{c['p50']:>10.0f}{c['p95']:>8.0f}" if c else f"{'':>18}"
             drawn = f"{n['p50']:>12.0f}{n['p95']:>8.0f}" if n else f"{'-':>12}{'-':>8}"
-            print(f"{slot:<12}{kind:<12}{drawn}{close}{b['p50']:>10.0f}{b['max']:>8.0f}")
+            echo = row[kind]["echo_ms"]
+            keys = f"  a key drawn p50 {echo['p50']:.0f} p95 {echo['p95']:.0f} ms" if echo else ""
+            print(f"{slot:<12}{kind:<12}{drawn}{close}{b['p50']:>10.0f}{b['max']:>8.0f}{keys}")
         if "inprocess" in row:
             ip = row["inprocess"]
             print(f"{slot:<12}{'in-process':<12}{ip['median_ms']:>12.0f}{ip['p95_ms']:>8.0f}")
