@@ -235,7 +235,7 @@ def match_name(query: str, names: Sequence[str], what: str) -> str | None:
     accents; ``krakow`` is Kraków): the name spelled exactly so, else equal but for case, else the only one folding
     equal, else the only prefix match, else the only substring match.
 
-    None when nothing matches (:func:`~cockpit.core.text.did_you_mean` names a near miss); AmbiguousName (a
+    None when nothing matches (:func:`~cockpit.core.names.did_you_mean` names a near miss); AmbiguousName (a
     ParseError) naming the candidates when several do.
     """
     wanted = " ".join(query.split())
