@@ -52,11 +52,15 @@ def test_the_names_as_one_string_are_the_names_in_their_order(tmp_path: Path) ->
     path = tmp_path / "n.db"
     store = make_db(path)
     try:
+        # Stored as bytes by another program: ordered by the stored value in both reads, not by its text.
+        with sqlite3.connect(path) as conn:
+            conn.execute("INSERT INTO accounts (name, created_at) VALUES (CAST('Bytes Inc' AS BLOB), 0)")
+        assert store.account_names_joined().split("\x00") == store.account_names()
         with sqlite3.connect(path) as conn:
             conn.execute("INSERT INTO accounts (name, created_at) VALUES ('Null' || char(0) || 'Byte', 0)")
         joined = store.account_names_joined()
         expected = [n.replace("\x00", "\ufffd") for n in store.account_names()]
-        assert joined.split("\x00") == expected and "Null\ufffdByte" in expected
+        assert joined.split("\x00") == expected and "Null\ufffdByte" in expected and "Bytes Inc" in expected
         assert list(Names.from_joined(joined)) == expected
     finally:
         store.close()
