@@ -10,6 +10,7 @@ import pendulum
 import pytest
 
 from cockpit.core import forecast as F
+from cockpit.core.forecast_cache import ForecastCache
 from cockpit.core.periods import parse_period
 from cockpit.core.store import Store
 from cockpit.core.store.forecasting import DealAt, open_deals_at
@@ -96,6 +97,27 @@ def test_simulated_p50_within_two_percent_of_exact_median(exact: int) -> None:
 def test_simulation_is_repeatable() -> None:
     deals = [(1000 + i, 0.3) for i in range(50)]
     assert F.outcome_quantiles(deals) == F.outcome_quantiles(list(deals))
+
+
+def test_one_deal_range_is_its_two_outcomes() -> None:
+    # One deal of 500 at 0.3 is won in about 300 of 1,000 draws: the P10 and the P50 are draws where it was lost (0),
+    # the P90 one where it was won (500). At 0.95 even the P10 is a won draw.
+    assert F.outcome_quantiles([(500, 0.3)]) == (0, 0, 500)
+    assert F.outcome_quantiles([(500, 0.95)]) == (500, 500, 500)
+    # A deal sure to be won, another never: every draw holds the first's amount only.
+    assert F.outcome_quantiles([(700, 1.0), (300, 0.0)]) == (700, 700, 700)
+
+
+def test_kept_range_is_not_reused_under_another_draw_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A range kept by an older version that drew in another order would give other numbers for the same inputs.
+    cache = ForecastCache()
+    simulate = F._kept_ranges(cache)
+    pairs = [(1000 + i, 0.3) for i in range(20)]
+    first = simulate(pairs)
+    assert simulate(pairs) == first and len(cache.ranges) == 1
+    monkeypatch.setattr(F, "DRAW_ORDER", F.DRAW_ORDER + 1)
+    simulate(pairs)
+    assert len(cache.ranges) == 2
 
 
 # ----------------------------------------------------------------------------------------- with a database
