@@ -275,25 +275,33 @@ def _window_label(past: Sequence[Period]) -> str:
 def _learned_from_cells(
     past: Sequence[Period], cells: Sequence[Sequence[PipelineCell]], news: Sequence[Mapping[int, int]]
 ) -> Learned:
-    """:func:`_learned_from` over the counts of :func:`~cockpit.core.store.forecasting.pipeline_cells_at`."""
-    found: dict[int, dict[tuple[str, int], Cell]] = defaultdict(lambda: defaultdict(Cell))
+    """:func:`_learned_from` over the counts of :func:`~cockpit.core.store.forecasting.pipeline_cells_at`.
+
+    The counts are summed as plain integers and made cells once: the backtest learns seven windows of a 200-rep
+    team's counts, tens of thousands of them."""
+    tally: dict[tuple[int, str, int], list[int]] = defaultdict(lambda: [0, 0])
     due_amount: dict[int, int] = defaultdict(int)
     due_won: dict[int, int] = defaultdict(int)
     new_won: dict[int, int] = defaultdict(int)
     for counted, new in zip(cells, news, strict=True):
         for c in counted:
-            key = (c.stage, c.band)
-            found[c.rep_id][key] = found[c.rep_id][key] + Cell(c.deals, c.deals if c.won else 0)
+            sums = tally[(c.rep_id, c.stage, c.band)]
+            sums[0] += c.deals
+            if c.won:
+                sums[1] += c.deals
             if c.due:
                 due_amount[c.rep_id] += c.amount
                 if c.won:
                     due_won[c.rep_id] += c.amount
         for rep_id, amount in new.items():
             new_won[rep_id] += amount
+    found: dict[int, dict[tuple[str, int], Cell]] = defaultdict(dict)
+    for (rep_id, stage, band), (deals, won) in tally.items():
+        found[rep_id][(stage, band)] = Cell(deals, won)
     return Learned(
         window=_window_label(past),
         periods=len(past),
-        cells={r: dict(c) for r, c in found.items()},
+        cells=dict(found),
         new_won=dict(new_won),
         due_amount=dict(due_amount),
         due_won=dict(due_won),
