@@ -149,8 +149,10 @@ class Dashboard:
     previous_team: KpiRow
     reps: tuple[KpiRow, ...]
     previous_reps: dict[int, KpiRow]
-    team_trend: dict[str, list[float | int | None]]
-    rep_trends: dict[int, dict[str, list[float | int | None]]]
+    # Each series a tuple, as the rest of the dashboard does not change either; one that holds only numbers is not
+    # tracked by the garbage collector (a 200-rep dashboard holds ~4,400 series, made again at every refresh).
+    team_trend: dict[str, tuple[float | int | None, ...]]
+    rep_trends: dict[int, dict[str, tuple[float | int | None, ...]]]
     team_filter: str | None = None
     anchored: bool = False  # the period was moved to the latest recorded data
     extra: dict[str, Any] = field(default_factory=dict)
@@ -541,12 +543,12 @@ def dashboard(
     ]
     rep_rows: list[KpiRow] = []
     previous_reps: dict[int, KpiRow] = {}
-    rep_trends: dict[int, dict[str, list[float | int | None]]] = {}
+    rep_trends: dict[int, dict[str, tuple[float | int | None, ...]]] = {}
     for r in sorted(shown, key=lambda r: r["name"].casefold()):
         series = [rep_kpis(i, r["id"]) for i in range(len(periods))]
         rep_rows.append(KpiRow("rep", r["id"], r["name"], r["team"], series[last]))
         previous_reps[r["id"]] = KpiRow("rep", r["id"], r["name"], r["team"], series[prev])
-        rep_trends[r["id"]] = {k: [s[k] for s in series][-trend:] for k in KPI_NAMES}
+        rep_trends[r["id"]] = {k: tuple([s[k] for s in series][-trend:]) for k in KPI_NAMES}
     return Dashboard(
         period=period,
         previous=periods[prev],
@@ -555,7 +557,7 @@ def dashboard(
         previous_team=KpiRow("team", None, None, team, team_rows[prev]),
         reps=tuple(rep_rows),
         previous_reps=previous_reps,
-        team_trend={k: [row[k] for row in team_rows][-trend:] for k in KPI_NAMES},
+        team_trend={k: tuple([row[k] for row in team_rows][-trend:]) for k in KPI_NAMES},
         rep_trends=rep_trends,
         team_filter=team,
         anchored=anchored,

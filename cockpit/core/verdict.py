@@ -34,7 +34,7 @@ from __future__ import annotations
 import functools
 import math
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -418,7 +418,7 @@ class _Unit:
     series: tuple[Counts, ...]  # one per trend period
 
 
-def _series(trend: dict[str, list[Any]]) -> tuple[Counts, ...]:
+def _series(trend: Mapping[str, Sequence[Any]]) -> tuple[Counts, ...]:
     return tuple(
         Counts(o or 0, w or 0, r or 0)
         for o, w, r in zip(trend["opportunities"], trend["won"], trend["revenue"], strict=True)

@@ -494,24 +494,24 @@ def test_trend_series(db: Store) -> None:
     t = dash.team_trend
     assert set(t) == set(KPI_NAMES)
     # Nothing happened before Oct 2025 (D6, the oldest deal, was created on Oct 1 at 09:00).
-    assert t["revenue"] == [0, 0, 800_000, 2_250_000]
-    assert t["won"] == [0, 0, 1, 6]
-    assert t["win_rate"] == [NULL, NULL, 0.5, 0.75]
-    assert t["opportunities"] == [0, 0, 3, 8]
-    assert t["calls"] == [0, 0, 3, 10]
-    assert t["pipeline_value"] == [0, 0, 1_000_000, 1_550_000]
-    assert t["weighted_pipeline"] == [0, 0, 250_000, 432_500]
-    assert t["quota"] == [0, 0, 1_000_000, 3_000_000]
-    assert t["attainment"] == [NULL, NULL, 0.8, 0.75]
-    assert t["cost"] == [0, 0, 80_000, 300_000]
-    assert t["cac"] == [NULL, NULL, 80_000, 100_000]
-    assert t["avg_deal_size"] == [NULL, NULL, 800_000, 375_000]
+    assert t["revenue"] == (0, 0, 800_000, 2_250_000)
+    assert t["won"] == (0, 0, 1, 6)
+    assert t["win_rate"] == (NULL, NULL, 0.5, 0.75)
+    assert t["opportunities"] == (0, 0, 3, 8)
+    assert t["calls"] == (0, 0, 3, 10)
+    assert t["pipeline_value"] == (0, 0, 1_000_000, 1_550_000)
+    assert t["weighted_pipeline"] == (0, 0, 250_000, 432_500)
+    assert t["quota"] == (0, 0, 1_000_000, 3_000_000)
+    assert t["attainment"] == (NULL, NULL, 0.8, 0.75)
+    assert t["cost"] == (0, 0, 80_000, 300_000)
+    assert t["cac"] == (NULL, NULL, 80_000, 100_000)
+    assert t["avg_deal_size"] == (NULL, NULL, 800_000, 375_000)
     ids = {r.rep: r.rep_id for r in dash.reps}
-    assert dash.rep_trends[ids["Ana"]]["revenue"] == [0, 0, 0, 1_700_000]
-    assert dash.rep_trends[ids["Bo"]]["revenue"] == [0, 0, 800_000, 0]
-    assert dash.rep_trends[ids["Cy"]]["lost"] == [0, 0, 1, 1]
-    assert dash.rep_trends[ids["Dee"]]["calls_per_rep"] == [0.0, 0.0, 0.0, 0.0]
-    assert dash.rep_trends[ids["Eve"]]["calls_per_rep"] == [NULL, NULL, NULL, NULL]
+    assert dash.rep_trends[ids["Ana"]]["revenue"] == (0, 0, 0, 1_700_000)
+    assert dash.rep_trends[ids["Bo"]]["revenue"] == (0, 0, 800_000, 0)
+    assert dash.rep_trends[ids["Cy"]]["lost"] == (0, 0, 1, 1)
+    assert dash.rep_trends[ids["Dee"]]["calls_per_rep"] == (0.0, 0.0, 0.0, 0.0)
+    assert dash.rep_trends[ids["Eve"]]["calls_per_rep"] == (NULL, NULL, NULL, NULL)
     # The last trend value is the period's own value.
     for kpi in KPI_NAMES:
         assert t[kpi][-1] == dash.team[kpi], kpi
@@ -521,12 +521,12 @@ def test_monthly_trend_with_quarter_boundary(db: Store) -> None:
     dash = dashboard(db, period("2026-04"), trend=3)
     assert [p.label for p in dash.periods] == ["2026-02", "2026-03", "2026-04"]
     # Feb wins: D1 1_000_000, D7 400_000 (D11 voided); Mar: D2 500_000 + D3 200_000; Apr: D13 250_000.
-    assert dash.team_trend["revenue"] == [1_400_000, 700_000, 250_000]
+    assert dash.team_trend["revenue"] == (1_400_000, 700_000, 250_000)
     # Costs by month: Feb none, Mar 150_000, Apr 999_999.
-    assert dash.team_trend["cost"] == [0, 150_000, 999_999]
+    assert dash.team_trend["cost"] == (0, 150_000, 999_999)
     # Quotas: Feb Ana 400_000 + Bo 300_000 + Cy 600_000; Mar East team quota 1_000_000 (West none);
     # Apr Ana 250_000.
-    assert dash.team_trend["quota"] == [1_300_000, 1_000_000, 250_000]
+    assert dash.team_trend["quota"] == (1_300_000, 1_000_000, 250_000)
 
 
 # ------------------------------------------------------------------------------------------------ team filter

@@ -77,7 +77,7 @@ def db(tmp_path: Path) -> Path:
     return path
 
 
-def _second_process(path: Path) -> tuple[list, int]:
+def _second_process(path: Path) -> tuple[tuple, int]:
     """The calls series and the number of buckets a new Store computed to get it."""
     with _store(path, readonly=True) as other:
         board = dashboard(other, PERIOD, trend=3)
@@ -86,7 +86,7 @@ def _second_process(path: Path) -> tuple[list, int]:
 
 def test_a_new_process_starts_from_the_stored_buckets(db: Path) -> None:
     assert _stored(db) == 3
-    assert _second_process(db) == ([1, 1, 1], 0)
+    assert _second_process(db) == ((1, 1, 1), 0)
 
 
 def test_another_process_call_deletes_only_its_bucket(db: Path) -> None:
@@ -94,7 +94,7 @@ def test_another_process_call_deletes_only_its_bucket(db: Path) -> None:
         writer.log_activity(kind="call", rep_id=writer.rep_by_name("Ann").id, at=MAR + DAY)
     # The call's trigger deleted March, in the call's own transaction: January and February are read, March counted.
     assert _stored(db) == 2
-    assert _second_process(db) == ([1, 1, 2], 1)
+    assert _second_process(db) == ((1, 1, 2), 1)
 
 
 def test_a_past_bucket_counted_alone_is_stored(db: Path) -> None:
@@ -104,10 +104,10 @@ def test_a_past_bucket_counted_alone_is_stored(db: Path) -> None:
         writer.log_activity(kind="call", rep_id=writer.rep_by_name("Ann").id, at=FEB + DAY)
     assert _stored(db) == 2
     with _store(db) as second:
-        assert dashboard(second, PERIOD, trend=3).team_trend["calls"] == [1, 2, 1]
+        assert dashboard(second, PERIOD, trend=3).team_trend["calls"] == (1, 2, 1)
         assert cache_for(second).misses == 1
     assert _stored(db) == 3
-    assert _second_process(db) == ([1, 2, 1], 0)
+    assert _second_process(db) == ((1, 2, 1), 0)
 
 
 def test_the_running_month_counted_alone_is_left_to_count_again(db: Path) -> None:
@@ -117,7 +117,7 @@ def test_the_running_month_counted_alone_is_left_to_count_again(db: Path) -> Non
     with Store(db, now=lambda: in_march) as writer:
         writer.log_activity(kind="call", rep_id=writer.rep_by_name("Ann").id, at=MAR + DAY)
     with Store(db, now=lambda: in_march) as second:
-        assert dashboard(second, PERIOD, trend=3).team_trend["calls"] == [1, 1, 2]
+        assert dashboard(second, PERIOD, trend=3).team_trend["calls"] == (1, 1, 2)
         assert cache_for(second).misses == 1
     assert _stored(db) == 2
 
@@ -135,7 +135,7 @@ def test_a_call_on_a_won_deal_deletes_the_bucket_of_its_win(db: Path) -> None:
         board = dashboard(other, PERIOD, trend=3)
         assert cache_for(other).misses == 2
     # March: 1 unlinked call + 2 on the deal → 3 calls, 2 linked, 1 distinct deal → 2.0 calls per opportunity.
-    assert board.team_trend["calls"] == [1, 1, 3]
+    assert board.team_trend["calls"] == (1, 1, 3)
     assert board.team["calls_per_opportunity"] == 2.0
     assert board.rep_row(1)["calls_per_opportunity"] == 2.0
     assert board.team_trend["calls_to_win"][1] == 2.0  # February's win now has 2 calls ever
@@ -145,7 +145,7 @@ def test_a_call_logged_then_voided_recomputes_its_bucket(db: Path) -> None:
     with _store(db) as writer:
         call = writer.log_activity(kind="call", rep_id=writer.rep_by_name("Ann").id, at=MAR + DAY)
         writer.void("activities", call, reason="wrong rep")
-    assert _second_process(db) == ([1, 1, 1], 1)  # March is counted again
+    assert _second_process(db) == ((1, 1, 1), 1)  # March is counted again
 
 
 @pytest.mark.parametrize("team", [None, "North", "South"])
@@ -163,9 +163,9 @@ def test_a_team_filter_bucket_is_stored_and_kept_true(db: Path, team: str | None
         assert cache_for(other).misses == 2  # January read, February (the win) and March counted
         assert dashboard(other, PERIOD, trend=3, team=team, cached=False) == board
     if team == "South":  # nobody in South: no calls, no deals
-        assert board.team_trend["calls"] == [0, 0, 0]
+        assert board.team_trend["calls"] == (0, 0, 0)
         return
-    assert board.team_trend["calls"] == [1, 1, 3]
+    assert board.team_trend["calls"] == (1, 1, 3)
     assert board.team["calls_per_opportunity"] == 2.0
     assert board.team_trend["calls_to_win"][1] == 2.0
 
@@ -173,18 +173,18 @@ def test_a_team_filter_bucket_is_stored_and_kept_true(db: Path, team: str | None
 def test_an_email_deletes_nothing(db: Path) -> None:
     with _store(db) as writer:
         writer.log_activity(kind="email", rep_id=writer.rep_by_name("Ann").id, at=MAR)
-    assert _second_process(db) == ([1, 1, 1], 0)  # no KPI counts emails
+    assert _second_process(db) == ((1, 1, 1), 0)  # no KPI counts emails
 
 
 def test_a_write_without_the_store_deletes_what_it_reaches(db: Path) -> None:
     # Another program adds a January call and writes no audit row: the trigger still deletes January.
     _raw(db, ("INSERT INTO activities (kind, rep_id, at, created_at) VALUES ('call', 1, ?, 0)", (JAN + DAY,)))
-    assert _second_process(db) == ([2, 1, 1], 1)
+    assert _second_process(db) == ((2, 1, 1), 1)
 
 
 def test_a_call_moved_by_hand_deletes_both_its_buckets(db: Path) -> None:
     _raw(db, ("UPDATE activities SET at = ? WHERE at = ?", (MAR, JAN)))  # the January call moves to March
-    assert _second_process(db) == ([0, 1, 2], 2)
+    assert _second_process(db) == ((0, 1, 2), 2)
 
 
 def test_a_deal_edited_by_hand_deletes_the_buckets_after_it(db: Path) -> None:
@@ -194,20 +194,20 @@ def test_a_deal_edited_by_hand_deletes_the_buckets_after_it(db: Path) -> None:
     with _store(db, readonly=True) as other:
         board = dashboard(other, PERIOD, trend=3)
         assert cache_for(other).misses == 3
-    assert board.team_trend["revenue"] == [0, 0, 0]
+    assert board.team_trend["revenue"] == (0, 0, 0)
 
 
 @pytest.mark.parametrize("content", ["", "not json", "[]", '{"format": 1}', '[["calls"], [["one", 1]], {}]'])
 def test_a_damaged_stored_bucket_is_counted_again(db: Path, content: str) -> None:
     _raw(db, ("UPDATE kpi_buckets SET measures = ? WHERE start_ts = ?", (content, PERIOD.start_ts)))
-    assert _second_process(db) == ([1, 1, 1], 1)
+    assert _second_process(db) == ((1, 1, 1), 1)
 
 
 @pytest.mark.parametrize("value", [True, "1", [1], {"n": 1}])
 def test_a_stored_value_that_is_not_a_number_is_counted_again(db: Path, value: object) -> None:
     text = json.dumps([["calls"], [[1, value]], {}])
     _raw(db, ("UPDATE kpi_buckets SET measures = ? WHERE start_ts = ?", (text, PERIOD.start_ts)))
-    assert _second_process(db) == ([1, 1, 1], 1)
+    assert _second_process(db) == ((1, 1, 1), 1)
 
 
 def test_a_read_only_database_counts_and_stores_nothing(tmp_path: Path) -> None:
@@ -217,7 +217,7 @@ def test_a_read_only_database_counts_and_stores_nothing(tmp_path: Path) -> None:
     store.close()
     assert _stored(path) == 0
     with _store(path, readonly=True) as reader:
-        assert dashboard(reader, PERIOD, trend=3).team_trend["calls"] == [1, 0, 0]
+        assert dashboard(reader, PERIOD, trend=3).team_trend["calls"] == (1, 0, 0)
     assert _stored(path) == 0
 
 
@@ -262,7 +262,7 @@ def test_every_store_action_is_explained_by_its_audit_rows(tmp_path: Path) -> No
     # [1, 0, 2]; the March deal won at 600.00 then voided, restored, and the restore undone (voided again) → no
     # revenue.
     board = dashboard(store, PERIOD, trend=3)
-    assert board.team_trend["calls"] == [1, 0, 2]
+    assert board.team_trend["calls"] == (1, 0, 2)
     assert board.team["revenue"] == 0
     store.close()
 
@@ -340,7 +340,7 @@ def test_a_dropped_counting_trigger_turns_the_cache_off(db: Path) -> None:
         # Without that trigger this write leaves the count as it was: the cache must not trust the count at all.
         ("INSERT INTO activities (kind, rep_id, at, created_at) VALUES ('call', 1, ?, 0)", (FEB + DAY,)),
     )
-    assert _second_process(db) == ([1, 2, 1], 3)
+    assert _second_process(db) == ((1, 2, 1), 3)
 
 
 _CALL_BY_HAND = ("INSERT INTO activities (kind, rep_id, at, created_at) VALUES ('call', 1, ?, 0)", (JAN + DAY,))
@@ -349,12 +349,12 @@ _CALL_BY_HAND = ("INSERT INTO activities (kind, rep_id, at, created_at) VALUES (
 @pytest.mark.parametrize(
     ("trigger", "write", "calls", "revenue"),
     [
-        ("kpi_buckets_activities_insert", _CALL_BY_HAND, [2, 1, 1], [0, 100_00, 0]),
-        ("kpi_buckets_deals_update", "UPDATE deals SET voided_at = 1", [1, 1, 1], [0, 0, 0]),
+        ("kpi_buckets_activities_insert", _CALL_BY_HAND, (2, 1, 1), (0, 100_00, 0)),
+        ("kpi_buckets_deals_update", "UPDATE deals SET voided_at = 1", (1, 1, 1), (0, 0, 0)),
     ],
 )
 def test_a_dropped_bucket_trigger_is_noticed_and_repaired(
-    db: Path, trigger: str, write: str | tuple, calls: list[int], revenue: list[int]
+    db: Path, trigger: str, write: str | tuple, calls: tuple[int, ...], revenue: tuple[int, ...]
 ) -> None:
     # Without the trigger, the write by hand leaves every stored bucket as it was.
     _raw(db, f"DROP TRIGGER {trigger}", write)
@@ -426,13 +426,13 @@ def test_cockpit_check_recounts_the_stored_buckets_and_repairs(db: Path, capsys:
     conn.execute("UPDATE kpi_buckets SET measures = ? WHERE start_ts = ?", (json.dumps([names, rows, team]), JAN_1))
     conn.commit()
     conn.close()
-    assert _second_process(db) == ([5, 1, 1], 0)  # what a cockpit would show: the reason for the check
+    assert _second_process(db) == ((5, 1, 1), 0)  # what a cockpit would show: the reason for the check
     assert main(["check", str(db)]) == 2
     assert "1 of 3 stored KPI buckets differ from a recount (fix: cockpit check --repair" in capsys.readouterr().err
     assert _stored(db) == 3  # check alone changes nothing
     assert main(["check", "--repair", str(db)]) == 0
     assert "3 stored, 1 differed from a recount: deleted" in capsys.readouterr().out
-    assert _second_process(db) == ([1, 1, 1], 1)
+    assert _second_process(db) == ((1, 1, 1), 1)
 
 
 _DEALS_CSV = (
@@ -471,4 +471,4 @@ def test_an_import_stores_the_buckets_its_first_start_reads(
         assert cache_for(other).misses == 0  # the first start's whole read, window included, and this dashboard
         assert board == dashboard(other, PERIOD, trend=3, cached=False)
         # By hand: won $100 in January and $250 in February (in cents), nothing in March.
-        assert board.team_trend["revenue"] == [100_00, 250_00, 0]
+        assert board.team_trend["revenue"] == (100_00, 250_00, 0)

@@ -156,9 +156,9 @@ def test_a_stage_move_counts_again_only_the_measures_of_the_deals_state(tmp_path
     assert after == _uncached(path)
     # By hand: open at the end of January, the moved deal and the one won in February (10 000 + 2 000); at the end
     # of February and March the moved deal alone; the February call and win are still counted.
-    assert after.team_trend["pipeline_value"] == [12_000, 10_000, 10_000]
-    assert after.team_trend["calls"] == [0, 1, 0]
-    assert after.team_trend["revenue"] == [0, 2_000, 0]
+    assert after.team_trend["pipeline_value"] == (12_000, 10_000, 10_000)
+    assert after.team_trend["calls"] == (0, 1, 0)
+    assert after.team_trend["revenue"] == (0, 2_000, 0)
     store.close()
 
 
@@ -406,7 +406,7 @@ def test_a_stored_bucket_with_a_measure_of_the_wrong_type_is_counted_again(tmp_p
     conn.close()
     with _store(path, readonly=True) as other:
         board = dashboard(other, PERIOD, trend=3)
-        assert board.team_trend["calls"] == [0, 0, 1]
+        assert board.team_trend["calls"] == (0, 0, 1)
         assert cache_for(other).misses == 3
 
 
@@ -444,7 +444,7 @@ def test_a_query_failing_while_calls_are_added_does_not_count_them_twice(tmp_pat
         dashboard(store, PERIOD, trend=3)
     monkeypatch.setattr(kc, "_add_new_calls", real)
     # One call in March (logged once).
-    assert dashboard(store, PERIOD, trend=3).team_trend["calls"] == [0, 0, 1]
+    assert dashboard(store, PERIOD, trend=3).team_trend["calls"] == (0, 0, 1)
     store.close()
 
 
@@ -468,7 +468,7 @@ def test_a_diverged_copy_put_in_place_with_the_same_last_audit_row(tmp_path: Pat
                 dashboard(s, PERIOD, trend=3)
     os.replace(b, a)
     with _store(a, readonly=True) as s:
-        assert dashboard(s, PERIOD, trend=3).team_trend["calls"] == [0, 1, 0]
+        assert dashboard(s, PERIOD, trend=3).team_trend["calls"] == (0, 1, 0)
 
 
 def test_an_updated_at_only_audit_row_does_not_hide_a_write_without_the_store(tmp_path: Path) -> None:
@@ -481,13 +481,13 @@ def test_an_updated_at_only_audit_row_does_not_hide_a_write_without_the_store(tm
     store = Store(path, create=True, now=lambda: clock[0])
     ann = store.add_rep("Ann")
     deal = store.add_deal(rep_id=ann, title="x", amount=100, stage="lead", created_at=MAR)
-    assert dashboard(store, PERIOD, trend=3).team_trend["calls"] == [0, 0, 0]
+    assert dashboard(store, PERIOD, trend=3).team_trend["calls"] == (0, 0, 0)
     raw = sqlite3.connect(path)  # another program: a January call, no audit row
     raw.execute("INSERT INTO activities (kind, rep_id, at, created_at) VALUES ('call', ?, ?, 0)", (ann, JAN))
     raw.commit()
     raw.close()
     clock[0] += 60
     store.edit_deal(deal, title="x")  # an audit row (updated_at only), no counted change
-    assert _uncached(path).team_trend["calls"] == [1, 0, 0]
-    assert dashboard(store, PERIOD, trend=3).team_trend["calls"] == [1, 0, 0]
+    assert _uncached(path).team_trend["calls"] == (1, 0, 0)
+    assert dashboard(store, PERIOD, trend=3).team_trend["calls"] == (1, 0, 0)
     store.close()

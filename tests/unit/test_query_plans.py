@@ -400,7 +400,7 @@ def test_call_logged_in_another_bucket_updates_calls_to_win_of_the_won_bucket(tm
     call = store.log_activity(kind="call", rep_id=rep, deal_id=deal, at=ORIGIN + 5 * DAY)  # 6 January
     board = dashboard(store, PERIOD, trend=3)
     assert board.team["calls_to_win"] == 1.0  # 1 call ever on the 1 deal won in March
-    assert board.team_trend["calls"] == [1, 0, 0]  # the call itself counts in January
+    assert board.team_trend["calls"] == (1, 0, 0)  # the call itself counts in January
     store.void("activities", call, reason="wrong deal")
     assert dashboard(store, PERIOD, trend=3).team["calls_to_win"] == 0.0
     store.close()
