@@ -19,6 +19,7 @@ once :func:`forecast_inputs` (one call per period and team filter) has read them
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import random
 from array import array
@@ -30,7 +31,7 @@ from functools import cached_property
 from typing import Any, NamedTuple
 
 from cockpit.core.forecast_cache import ForecastCache, forecast_cache_for
-from cockpit.core.periods import Period
+from cockpit.core.periods import Period, parse_period
 from cockpit.core.report import to_major
 from cockpit.core.store import Store
 from cockpit.core.store.forecasting import (
@@ -351,8 +352,41 @@ def _learned_cached(
         return _learn(store, period, share[0] / share[1], team)
     key = ("learn", period.start_ts, period.end_ts, share[0], share[1], team)
     return cache.get_decoded(
-        key, lambda: _learned_to_json(_learn(store, period, share[0] / share[1], team)), _learned_from_json
+        key,
+        lambda: _learned_to_json(_learn(store, period, share[0] / share[1], team)),
+        _learned_from_json,
+        period=period_text(period),
     )
+
+
+def period_text(period: Period) -> str:
+    """The period an entry kept in the database is for, as :func:`kept_period` reads it back: its label, time zone
+    and fiscal year's first month (``cockpit check`` computes the entry again from it)."""
+    return json.dumps([period.label, period.start.timezone_name, period.fiscal_start_month])
+
+
+def kept_period(text: str) -> Period:
+    """The period :func:`period_text` wrote; ValueError when it is not one."""
+    label, tz, fiscal = json.loads(text)
+    if not isinstance(label, str) or not isinstance(tz, str) or type(fiscal) is not int:
+        raise ValueError("not a period")
+    return parse_period(label, tz=tz, fiscal_start_month=fiscal)
+
+
+def recompute_kept(store: Store, key: Sequence[Any], period: Period) -> Any:
+    """An entry kept by :func:`forecasts` computed again from the rows, as JSON holds it (``cockpit check``);
+    ValueError for a key it does not keep or a period that is not the key's."""
+    what, start, end, *rest = key
+    if (start, end) != (period.start_ts, period.end_ts):
+        raise ValueError("the period is not the key's")
+    if what == "learn" and len(rest) == 3:
+        days, length, team = rest
+        value = _learned_to_json(_learn(store, period, days / length, team))
+    elif what == "backtest" and len(rest) == 2 and rest[0] == BACKTEST:
+        value = _tracks_to_json(_tracks(store, period, rest[1]))
+    else:
+        raise ValueError(f"not a kept forecast entry: {what!r}")
+    return json.loads(json.dumps(value))  # tuples as lists, keys as strings: as the row holds it
 
 
 def _learned_from(
@@ -726,7 +760,7 @@ def forecasts(
             if with_backtest:
                 key = ("backtest", period.start_ts, period.end_ts, BACKTEST, team)
                 compute = lambda: _tracks_to_json(_tracks(store, period, team))  # noqa: E731
-                tracks = cache.get_decoded(key, compute, _tracks_from_json)
+                tracks = cache.get_decoded(key, compute, _tracks_from_json, period=period_text(period))
         simulate = _kept_ranges(cache)
 
     def track(rep_id: int | None) -> tuple[BacktestPoint, ...]:

@@ -21,6 +21,11 @@ What reaches a horizon H, from the audit rows since the cache last looked (the K
 Saved like the KPI cache, next to it (``<cache dir>/forecast/``): JSON written to a temporary file and renamed,
 with the database's id, the last audit row seen, its fingerprint and the change count; a file of another database,
 format or owner is ignored.
+
+Shared through the database too (:mod:`cockpit.core.store.forecast_kept`): an entry this cache does not hold is
+read from there when another cockpit stored it and no audit row written since can reach it (:func:`still_true`,
+the same rules), and an entry computed here is stored there, so that another user's first forecast and a new
+process's report do not rebuild the history again.
 """
 
 from __future__ import annotations
@@ -38,7 +43,8 @@ from typing import Any
 from cockpit.core import cache_files, kpi_cache
 from cockpit.core.cache_files import flush_cache, prune_folder, read_own_file
 from cockpit.core.dirs import replace_file
-from cockpit.core.store import changes
+from cockpit.core.store import changes, forecast_kept
+from cockpit.core.store.forecast_kept import KeptRow, key_text
 from cockpit.core.store.forecasting import audit_rows_since, deal_for_history
 
 #: The cache file's format; a file of another format is ignored.
@@ -78,7 +84,9 @@ class _Reach:
 class ForecastCache:
     """Entries keyed by (what, horizon, ...) and simulated ranges keyed by their inputs, valid as of ``seen_audit``."""
 
-    def __init__(self, file: Path | None = None) -> None:
+    def __init__(self, file: Path | None = None, store: Any = None) -> None:
+        # The Store whose database the entries are shared through (held weakly: the cache must not keep it open).
+        self._store = weakref.ref(store) if store is not None else None
         self.entries: dict[Key, Any] = {}
         self.ranges: dict[str, tuple[int, ...]] = {}
         # Entries as the forecast uses them, by key, with the saved form they came from: decoding a 200-rep history
@@ -147,9 +155,19 @@ class ForecastCache:
                 self.save()
         return found
 
-    def get_decoded(self, key: Key, compute: Callable[[], Any], decode: Callable[[Any], Any]) -> Any:
-        """:meth:`get`, then ``decode`` of the entry, decoded once while the entry stays (``lock`` held)."""
+    def get_decoded(
+        self, key: Key, compute: Callable[[], Any], decode: Callable[[Any], Any], *, period: str | None = None
+    ) -> Any:
+        """:meth:`get`, then ``decode`` of the entry, decoded once while the entry stays (``lock`` held).
+
+        With ``period`` (what :func:`cockpit.core.forecast.period_text` writes of the period the entry is for) the
+        entry is shared through the database: taken from there when it is still true, stored there once computed."""
+        if period is not None and key not in self.entries:
+            self._take_shared(key, decode)
+        computed = key not in self.entries
         raw = self.get(key, compute)
+        if computed and period is not None:
+            self._share(key, raw, period)
         memo = self.decoded.get(key)
         if memo is not None and memo[0] is raw:
             return memo[1]
@@ -158,6 +176,36 @@ class ForecastCache:
         value = decode(raw)
         self.decoded[key] = (raw, value)
         return value
+
+    def _take_shared(self, key: Key, decode: Callable[[Any], Any]) -> None:
+        """The database's entry of ``key`` into this cache, when one is stored, still true, and decodes."""
+        store = self._store() if self._store is not None else None
+        if store is None:
+            return
+        with store.read() as conn:
+            row = forecast_kept.load(conn, key)
+            if row is None or not still_true(conn, key, row.seen_audit, row.seen_changes, row.fingerprint):
+                return
+        try:
+            raw = json.loads(row.value)
+            value = decode(raw)
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError):
+            return  # not what a cockpit writes: computed again (and the row replaced)
+        self.entries[key] = raw
+        self.decoded[key] = (raw, value)
+        self.unsaved = True  # into this user's file too
+
+    def _share(self, key: Key, raw: Any, period: str) -> None:
+        """Store the entry just computed in the database, labelled with where the audit log stood at the last sync
+        (it was computed after it, so every write it might miss is after the label). Skipped when read-only or
+        busy: derived data can wait, another user's write cannot."""
+        store = self._store() if self._store is not None else None
+        if store is None or self.seen_audit is None or self.seen_changes is None or self.fingerprint is None:
+            return
+        with contextlib.suppress(TypeError, ValueError):
+            text = json.dumps(raw, separators=(",", ":"))
+            row = KeptRow(key_text(key), text, period, self.seen_audit, self.seen_changes, self.fingerprint)
+            store.write_derived(lambda conn: forecast_kept.save(conn, row, int(store.clock())))
 
     def quantiles(self, key: str, compute: Callable[[], tuple[int, ...]]) -> tuple[int, ...]:
         """A simulated range by the digest of its inputs, simulated when missing."""
@@ -216,6 +264,22 @@ class ForecastCache:
             return  # no file yet, or one we cannot read: start empty
         self.entries, self.ranges = entries, ranges
         self.seen_audit, self.seen_changes, self.fingerprint = seen, count, fingerprint
+
+
+def still_true(conn: Any, key: Key, seen: int, seen_changes: int, seen_print: str) -> bool:
+    """Whether an entry of ``key`` computed when the audit log ended at row ``seen`` (with that row's fingerprint and
+    the change count then) still holds: the rules of :meth:`ForecastCache.sync` for one entry. Inside a read
+    transaction."""
+    last = changes.last_audit_id(conn)
+    count = changes.change_count(conn)
+    if count is None or last < seen or kpi_cache.fingerprint(conn, seen) != seen_print:
+        return False  # no change count, or the audit log was replaced
+    if last == seen:
+        return count == seen_changes  # else rows changed with no audit row: what they touched is unknown
+    if last - seen > MAX_AUDIT_ROWS:
+        return False
+    reach = _reach_since(conn, seen)
+    return not reach.everything and count - seen_changes == reach.explained and not _reaches(reach, key)
 
 
 def _reaches(reach: _Reach, key: Key) -> bool:
@@ -296,6 +360,6 @@ def forecast_cache_for(store: Any) -> ForecastCache:
     with _CACHES_LOCK:
         cache = _CACHES.get(store)
         if cache is None:
-            cache = _CACHES[store] = ForecastCache(cache_file(store.path))
+            cache = _CACHES[store] = ForecastCache(cache_file(store.path), store)
             weakref.finalize(store, cache.flush)
         return cache

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cockpit.core.errors import StoreError
+from cockpit.core.forecast_check import check_kept
+from cockpit.core.forecast_check import repair as repair_kept
 from cockpit.core.kpi_check import BucketCheck, recount_stored
 from cockpit.core.kpi_check import repair as repair_buckets
 from cockpit.core.store import CHANGE_TRIGGERS, SCHEMA_VERSION, Store
@@ -431,7 +433,37 @@ def check_database(
         report.problems.append(f"integrity check failed: {shown}")
     else:
         _check_kpi_buckets(db, report, found.also, repair=repair)
+        if version == SCHEMA_VERSION:
+            _check_forecast_kept(db, report, repair=repair)
     return report
+
+
+def _check_forecast_kept(db: Path, report: CheckReport, *, repair: bool) -> None:
+    """The forecast history kept in the database against a recomputation of each entry still in use
+    (cockpit/core/forecast_check.py). Read as check reads the rest: read-only, leaving no -wal or -shm behind."""
+    try:
+        with Store(db, readonly=True, side_files=False) as store:
+            found = check_kept(store)
+        if found.wrong and repair:
+            with Store(db) as store:
+                found.repaired = repair_kept(store, found)
+                if not found.repaired:
+                    why = store.readonly_reason if store.readonly else "another write held the database"
+                    report.problems.append(f"--repair changed nothing: {why}; try again")
+    except StoreError as exc:
+        report.problems.append(str(exc))
+        return
+    wrong = len(found.wrong)
+    _found(
+        report,
+        "forecast history",
+        wrong,
+        found.repaired,
+        ok=f"{found.stored} kept, the {found.current} in use equal to a recomputation" if found.stored else "none kept",
+        mended=f"{found.stored} kept, {wrong} differed from a recomputation: deleted",
+        problem=f"{wrong} of {found.stored} kept forecast entries differ from a recomputation (fix: cockpit check"
+        " --repair, which deletes them; cockpits compute them again)",
+    )
 
 
 def _check_kpi_buckets(db: Path, report: CheckReport, found: BucketCheck | None, *, repair: bool) -> None:

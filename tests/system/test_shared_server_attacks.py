@@ -262,7 +262,9 @@ def test_a_manager_acting_as_a_rep_is_audited_as_both(shared_folder: Path) -> No
 
 # ---------------------------------------------------------------- 5. a forged forecast cache file is ignored
 # (The KPI buckets live in the database itself, where every member's write keeps them true: tests/unit/
-# test_kpi_buckets_shared.py. The forecast's cache is still a per-user file.)
+# test_kpi_buckets_shared.py. The forecast's cache is a per-user file, and its history is also kept in the database,
+# judged by the audit rows written since and recomputed by cockpit check: tests/system/
+# test_forecast_kept_across_processes.py.)
 
 _MARCH = parse_period("2026-03", tz="UTC")
 _NOW = 1_773_000_000  # 2026-03-08

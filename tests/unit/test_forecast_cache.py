@@ -1,9 +1,11 @@
 """The forecast's kept history (issue 23, cockpit/core/forecast_cache.py): a write into a past period reaches it, a
-write of today's pipeline does not, another process reads the same from the cache file, and the counts made in SQL
-give the backtest of every deal one by one."""
+write of today's pipeline does not, another process reads the same from the cache file, another user from the
+database (issue 24, cockpit/core/store/forecast_kept.py) while no write reaches it, and the counts made in SQL give
+the backtest of every deal one by one."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -147,3 +149,128 @@ def test_counted_backtest_equals_the_deal_by_deal_one(tmp_path: Path) -> None:
             assert [(a, c) for a, _b, c in got] == [(a, c) for a, _b, c in expected]
             assert all(abs(g[1] - e[1]) <= 1 for g, e in zip(got, expected, strict=True))  # float sums' order
     store.close()
+
+
+# ------------------------------------------------------------------------------------- kept in the database (issue 24)
+
+
+def _kept_rows(path: Path) -> dict[str, str]:
+    with sqlite3.connect(path) as conn:
+        return dict(conn.execute("SELECT key, value FROM forecast_kept"))
+
+
+def _another_user(path: Path, folder: Path, monkeypatch: pytest.MonkeyPatch, *, readonly: bool = True) -> Store:
+    """A Store of another user: their own, empty, cache folder (no cache file of this database)."""
+    monkeypatch.setenv("COCKPIT_CACHE_DIR", str(folder))
+    return Store(path, readonly=readonly, user="other")
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The history's computations made from here on (learned, backtest), by name."""
+    made: list[str] = []
+    for name in ("_learn", "_tracks"):
+        real = getattr(F, name)
+        monkeypatch.setattr(F, name, lambda *a, _real=real, _name=name, **k: made.append(_name) or _real(*a, **k))
+    return made
+
+
+def test_another_user_reads_the_history_a_cockpit_kept_in_the_database(
+    history: tuple[Store, int, list[int], int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, ana, _, _ = history
+    first = F.forecasts(store, NOV, NOW, rep_quotas={ana: 0})
+    rows = _kept_rows(store.path)
+    assert {key.split(",")[0] for key in rows} == {'["learn"', '["backtest"'}
+    made = _counting(monkeypatch)
+    other = _another_user(store.path, tmp_path / "other-cache", monkeypatch)
+    # Read-only, no cache file: the history comes from the database, nothing is learned or backtested again.
+    assert F.forecasts(other, NOV, NOW, rep_quotas={ana: 0}) == first
+    assert made == []
+    other.close()
+    # And what was kept is what a computation from the rows gives (the hand-worked 12 of 12 won in October).
+    assert first.reps[ana].expected == 100_000
+    assert json.loads(rows[next(k for k in rows if k.startswith('["learn"'))]) == F._learned_to_json(
+        F._learn(store, NOV, F._learning_share(NOV, NOW + 1)[0] / F._learning_share(NOV, NOW + 1)[1], None)
+    )
+
+
+def test_a_write_into_a_past_period_makes_another_user_compute_again(
+    history: tuple[Store, int, list[int], int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, ana, october, now_deal = history
+    F.forecasts(store, NOV, NOW, rep_quotas={ana: 0})
+    kept = _kept_rows(store.path)
+    # Today's pipeline changes: another user still reads the kept history.
+    store.edit_deal(now_deal, amount=200_000)
+    made = _counting(monkeypatch)
+    other = _another_user(store.path, tmp_path / "b", monkeypatch)
+    assert F.forecasts(other, NOV, NOW, rep_quotas={ana: 0}).reps[ana].expected == 200_000
+    assert made == []
+    other.close()
+    # An October win turned into a loss, written today, reaches it: a third user learns again (11 of 12 won) and,
+    # writable, replaces the rows; a fourth reads the new ones.
+    store.move_deal(october[0], "lost", at=ts("2026-10-26"), reason="price")
+    third = _another_user(store.path, tmp_path / "c", monkeypatch, readonly=False)
+    assert F.forecasts(third, NOV, NOW, rep_quotas={ana: 0}).reps[ana].expected == round(200_000 * 11 / 12)
+    assert sorted(made) == ["_learn", "_tracks"]
+    third.close()
+    assert _kept_rows(store.path).keys() == kept.keys() and _kept_rows(store.path) != kept
+    made.clear()
+    fourth = _another_user(store.path, tmp_path / "d", monkeypatch)
+    assert F.forecasts(fourth, NOV, NOW, rep_quotas={ana: 0}).reps[ana].expected == round(200_000 * 11 / 12)
+    assert made == []
+    fourth.close()
+
+
+def test_a_write_without_the_store_makes_the_kept_history_unused(
+    history: tuple[Store, int, list[int], int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, ana, october, _ = history
+    F.forecasts(store, NOV, NOW, rep_quotas={ana: 0})
+    # Another program reopens an October win: no audit row, but kpi_changes counts the change.
+    with sqlite3.connect(store.path) as conn:
+        conn.execute("UPDATE deals SET stage = 'lost', closed_at = ? WHERE id = ?", (ts("2026-10-25"), october[0]))
+    made = _counting(monkeypatch)
+    other = _another_user(store.path, tmp_path / "b", monkeypatch)
+    assert F.forecasts(other, NOV, NOW, rep_quotas={ana: 0}).reps[ana].expected == round(100_000 * 11 / 12)
+    assert sorted(made) == ["_learn", "_tracks"]
+    other.close()
+
+
+def test_a_kept_row_that_does_not_decode_is_computed_again(
+    history: tuple[Store, int, list[int], int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, ana, _, _ = history
+    first = F.forecasts(store, NOV, NOW, rep_quotas={ana: 0})
+    with sqlite3.connect(store.path) as conn:
+        conn.execute('UPDATE forecast_kept SET value = \'{"cells": "no"}\' WHERE key LIKE \'["learn"%\'')
+    made = _counting(monkeypatch)
+    other = _another_user(store.path, tmp_path / "b", monkeypatch)
+    assert F.forecasts(other, NOV, NOW, rep_quotas={ana: 0}) == first
+    assert made == ["_learn"]
+    other.close()
+
+
+def test_a_read_only_user_keeps_nothing_in_the_database(
+    history: tuple[Store, int, list[int], int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, ana, _, _ = history
+    path = store.path
+    store.close()
+    reader = _another_user(path, tmp_path / "b", monkeypatch)
+    F.forecasts(reader, NOV, NOW, rep_quotas={ana: 0})
+    reader.close()
+    assert _kept_rows(path) == {}
+
+
+def test_storing_the_history_refreshes_no_other_cockpit(
+    history: tuple[Store, int, list[int], int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, ana, _, _ = history
+    watcher = _another_user(store.path, tmp_path / "b", monkeypatch)
+    seen = watcher.changes_seen()
+    F.forecasts(store, NOV, NOW, rep_quotas={ana: 0})
+    assert _kept_rows(store.path)
+    # The commit moved data_version, but the count of changes users can see, which the poll compares, did not.
+    assert watcher.changes_seen() == seen
+    watcher.close()

@@ -378,7 +378,7 @@ def test_v1_database_upgrades_with_rollup_backfilled(tmp_path: Path) -> None:
     conn.execute("PRAGMA user_version = 1")
     conn.close()
     store = Store(path)
-    assert store.query("PRAGMA user_version")[0][0] == SCHEMA_VERSION == 8
+    assert store.query("PRAGMA user_version")[0][0] == SCHEMA_VERSION == 9
     assert [tuple(r) for r in store.query("SELECT * FROM deal_calls")] == [(7, 2)]
     names = {r[0] for r in store.query("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert {"activities_calls", "deals_open_at_end", "stage_history_at_end", "audit_rows", "audit_table_at"} <= names

@@ -243,8 +243,12 @@ class StoreConnection:
         user: str | None = None,
         now: Callable[[], float] | None = None,
         stages: Sequence[tuple[str, float]] = DEFAULT_STAGES,
+        side_files: bool = True,
     ) -> None:
         self.path = Path(path)
+        #: False: read-only, and a file nobody has open (no -wal beside it) is read as immutable, so that no -wal or
+        #: -shm is left behind (``cockpit check``, as :func:`cockpit.core.store.inspection.inspect_database` reads).
+        self._side_files = side_files
         #: Who runs this process (the real uid's login, or ``user`` for tests and tools); never changes.
         self.login = user or current_unix_user()
         #: What the audit log records as the actor: the login, or "login as rep" once someone acts as another rep
@@ -273,7 +277,7 @@ class StoreConnection:
             # Only init, demo and the default demo database create one: a write command given an empty file (a
             # typo, a file made by touch) would otherwise write a schema into it.
             raise StoreError(f"{path} is empty, not a cockpit database (create one with: cockpit init {path})")
-        if not readonly:
+        if not readonly and self._side_files:
             try:
                 self.conn = self._open_for_writing(creating=create, stages=stages)
             except _CannotWrite as refused:
@@ -374,6 +378,8 @@ class StoreConnection:
         # Part of _open: connect, set the pragmas, and read enough (version, schema) to know the file is sound.
         path = self.path
         attempts = [sqlite_uri(path, mode="ro"), sqlite_uri(path, mode="ro", immutable="1")] if readonly else [None]
+        if readonly and not self._side_files and not path.with_name(path.name + "-wal").exists():
+            attempts = attempts[1:]
         for uri in attempts:
             if uri is None:
                 conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)

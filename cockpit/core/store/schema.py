@@ -10,9 +10,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-from cockpit.core.store import kpi_buckets
+from cockpit.core.store import forecast_kept, kpi_buckets
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 SCHEMA_V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
@@ -409,6 +409,14 @@ def migrate_v8(conn: sqlite3.Connection) -> None:
             conn.execute(create)
 
 
+# Version 9: what the forecast learned from finished periods, kept for everyone who opens the file (issue 24): a
+# user's first forecast and a new process's report read it instead of rebuilding the history
+# (cockpit/core/store/forecast_kept.py). Derived data: not counted by data_changes, so storing it refreshes no one.
+def migrate_v9(conn: sqlite3.Connection) -> None:
+    """Version 8 to 9: the forecast's kept history."""
+    forecast_kept.create(conn)
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     lambda conn: run_script(conn, SCHEMA_V1),
     migrate_v2,
@@ -418,4 +426,5 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     migrate_v6,
     migrate_v7,
     migrate_v8,
+    migrate_v9,
 ]
