@@ -77,6 +77,16 @@ def test_a_report_process_reads_what_a_cockpit_process_kept(demo: Path, tmp_path
     assert shown["team"]["forecast"]["backtest"][0]["forecast"] == 1.0
     assert truth["team"]["forecast"]["backtest"][0]["forecast"] != 1.0
 
+    # Check reads as it reads the rest: a file nobody has open keeps no -wal or -shm beside it afterwards.
+    alone = tmp_path / "alone" / "team.db"
+    alone.parent.mkdir()
+    with sqlite3.connect(db) as source, sqlite3.connect(alone) as target:
+        source.backup(target)  # the whole database, the -wal's pages included, as one file
+    target.close()
+    source.close()
+    assert _run(["check", str(alone)], tmp_path / "admin").returncode == 2
+    assert sorted(p.name for p in alone.parent.iterdir()) == ["team.db"]
+
     check = _run(["check", str(db)], tmp_path / "admin")
     assert check.returncode == 2
     assert "1 of 2 kept forecast entries differ from a recomputation (fix: cockpit check --repair" in check.stderr
