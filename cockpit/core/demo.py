@@ -26,6 +26,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cockpit.core.errors import ValidationError
+from cockpit.core.forecast import keep_forecast_history
 from cockpit.core.periods import period_containing
 from cockpit.core.snapshot import count_view
 from cockpit.core.store import Store
@@ -933,8 +934,11 @@ def generate(
             if progress is not None:
                 progress("counting the KPIs")
             # The KPI buckets of the year up to `end`, stored in the file as any cockpit stores what it counted
-            # (cockpit/core/store/kpi_buckets.py): the first start on the new database reads them.
-            count_view(store, period_containing("month", generated_at, tz=tz))
+            # (cockpit/core/store/kpi_buckets.py), and the month's forecast history (forecast_kept.py): the first
+            # start and the first report on the new database read them.
+            month = period_containing("month", generated_at, tz=tz)
+            count_view(store, month)
+            keep_forecast_history(store, month, generated_at)
             if progress is not None:
                 progress("analyzing")
             store.analyze_and_fold_wal()  # the file stands alone (sample.db is committed as one file)

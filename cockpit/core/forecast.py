@@ -775,6 +775,14 @@ def forecasts(
         return _scopes(inputs, team_quota, rep_quotas, track, simulate)
 
 
+def keep_forecast_history(store: Store, period: Period, now_ts: int) -> None:
+    """Compute what the whole team's forecast of ``period`` as of ``now_ts`` learns from finished periods and its
+    track record, which a writable ``store`` keeps in the database for everyone (the generator and ``cockpit import``
+    run it, as they count the KPI buckets: the first cockpit, the insights and the first report on the new data
+    read it)."""
+    forecasts(store, period, now_ts)
+
+
 def _scopes(
     inputs: ForecastInputs,
     team_quota: int,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pendulum
 
 from cockpit.core.config import Settings
+from cockpit.core.forecast import keep_forecast_history
 from cockpit.core.insights import Insights, insights_for
 from cockpit.core.kpi import Dashboard, dashboard, default_period, period_rows
 from cockpit.core.periods import Period, PeriodKind, period_containing
@@ -91,10 +92,12 @@ def opening_period(store: Store, settings: Settings, now: pendulum.DateTime) -> 
 
 def count_opening_view(store: Store, settings: Settings, now: pendulum.DateTime) -> None:
     """Count the KPIs a cockpit opening at ``now`` shows first (its period and trend, every team), as its first start
-    would. The buckets counted are stored in the file for everyone (cockpit/core/store/kpi_buckets.py): run after a
-    bulk load, the first start on the new data reads them instead of counting the whole history."""
+    would, and the history of its forecast. Both are stored in the file for everyone (cockpit/core/store/
+    kpi_buckets.py, forecast_kept.py): run after a bulk load, the first start and the first report on the new data
+    read them instead of counting the whole history."""
     period, anchored = opening_period(store, settings, now)
     count_view(store, period, anchored=anchored, holidays=settings.holidays)
+    keep_forecast_history(store, period, int(now.timestamp()))
 
 
 def count_view(store: Store, period: Period, *, anchored: bool = False, holidays: Iterable[str] = ()) -> None:

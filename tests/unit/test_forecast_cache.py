@@ -8,13 +8,16 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+from datetime import date
 from pathlib import Path
 
 import pendulum
 import pytest
 
+from cockpit.cli import main
 from cockpit.core import forecast as F
 from cockpit.core import forecast_cache
+from cockpit.core.demo import generate
 from cockpit.core.periods import parse_period
 from cockpit.core.store import Store
 
@@ -274,3 +277,42 @@ def test_storing_the_history_refreshes_no_other_cockpit(
     # The commit moved data_version, but the count of changes users can see, which the poll compares, did not.
     assert watcher.changes_seen() == seen
     watcher.close()
+
+
+def _kept_for(path: Path, folder: Path, monkeypatch: pytest.MonkeyPatch, period: str, now: str) -> list[str]:
+    """The history computations another user's first forecast of ``period`` at ``now`` had to make."""
+    made = _counting(monkeypatch)
+    other = _another_user(path, folder, monkeypatch)
+    F.forecasts(other, parse_period(period, tz=TZ), ts(now))
+    other.close()
+    return made
+
+
+def test_the_demo_generator_keeps_the_forecast_history_of_its_last_month(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "demo.db"
+    generate(path, reps=3, months=6, seed=1, end=date(2026, 3, 31), tz=TZ)
+    assert {key.split(",")[0] for key in _kept_rows(path)} == {'["learn"', '["backtest"'}
+    # A cockpit opening that evening (the generator's clock: 19:00 on its last day) reads both.
+    assert _kept_for(path, tmp_path / "b", monkeypatch, "2026-03", "2026-03-31T20:00") == []
+
+
+def test_an_import_keeps_the_forecast_history_of_its_opening_month(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "deals.csv"
+    source.write_text(
+        "external_id,title,rep,stage,amount,created,closed\n"
+        "1,Won in January,Ann,won,100,2026-01-05,2026-01-20\n"
+        "2,Open proposal,Bo,proposal,400,2026-03-08,\n",
+        encoding="utf-8",
+    )
+    path = tmp_path / "imported.db"
+    monkeypatch.setenv("COCKPIT_NOW", "2026-03-20T12:00:00")
+    monkeypatch.setenv("COCKPIT_TZ", TZ)
+    monkeypatch.setenv("COCKPIT_CONFIG", str(tmp_path / "no-config.toml"))
+    assert main(["import", "deals", str(source), "--db", str(path)]) == 0
+    # Stored after the import's own summary row, which makes anything kept before it unused: these are read.
+    assert {key.split(",")[0] for key in _kept_rows(path)} == {'["learn"', '["backtest"'}
+    assert _kept_for(path, tmp_path / "b", monkeypatch, "2026-03", "2026-03-20T12:00") == []
