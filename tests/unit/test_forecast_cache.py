@@ -316,3 +316,26 @@ def test_an_import_keeps_the_forecast_history_of_its_opening_month(
     # Stored after the import's own summary row, which makes anything kept before it unused: these are read.
     assert {key.split(",")[0] for key in _kept_rows(path)} == {'["learn"', '["backtest"'}
     assert _kept_for(path, tmp_path / "b", monkeypatch, "2026-03", "2026-03-20T12:00") == []
+
+
+def test_one_row_is_kept_per_kind_period_and_team(
+    history: tuple[Store, int, list[int], int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, ana, _, _ = history
+    F.forecasts(store, NOV, NOW, rep_quotas={ana: 0})
+    F.forecasts(store, NOV, NOW, team="East", rep_quotas={ana: 0})
+    # A day later the window is learned at the next day's point: its row replaces the day before's, of its team only.
+    F.forecasts(store, NOV, NOW + 86_400, rep_quotas={ana: 0})
+    keys = sorted((json.loads(k) for k in _kept_rows(store.path)), key=json.dumps)
+    share = F._learning_share(NOV, NOW + 86_400 + 1)
+    before = F._learning_share(NOV, NOW + 1)
+    assert share != before
+    assert keys == sorted(
+        [
+            ["backtest", NOV.start_ts, NOV.end_ts, F.BACKTEST, None],
+            ["backtest", NOV.start_ts, NOV.end_ts, F.BACKTEST, "East"],
+            ["learn", NOV.start_ts, NOV.end_ts, *share, None],
+            ["learn", NOV.start_ts, NOV.end_ts, *before, "East"],
+        ],
+        key=json.dumps,
+    )

@@ -19,7 +19,8 @@ import json
 import sqlite3
 from typing import Any, NamedTuple
 
-#: At most this many rows are kept; a save past it deletes the least recently saved.
+#: At most this many rows are kept (one per kind, period and team filter); a save past it deletes the least recently
+#: saved.
 MAX_ROWS = 256
 
 TABLE = """CREATE TABLE forecast_kept (
@@ -71,8 +72,16 @@ def load(conn: sqlite3.Connection, key: tuple[Any, ...]) -> KeptRow | None:
 
 
 def save(conn: sqlite3.Connection, row: KeptRow, at: int) -> bool:
-    """Store ``row`` (replacing the key's older one), inside a write transaction the caller began; keep at most
-    :data:`MAX_ROWS`."""
+    """Store ``row``, inside a write transaction the caller began: it replaces the row of the same kind, period and
+    team filter (the window learned at an earlier day of the period: one a day otherwise), and at most
+    :data:`MAX_ROWS` are kept."""
+    conn.execute(
+        "DELETE FROM forecast_kept WHERE json_extract(key, '$[0]') = json_extract(:key, '$[0]')"
+        " AND json_extract(key, '$[1]') = json_extract(:key, '$[1]')"
+        " AND json_extract(key, '$[2]') = json_extract(:key, '$[2]')"
+        " AND json_extract(key, '$[#-1]') IS json_extract(:key, '$[#-1]') AND key <> :key",
+        {"key": row.key},
+    )
     conn.execute(
         "INSERT OR REPLACE INTO forecast_kept (key, value, period, seen_audit, seen_changes, fingerprint, saved_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
