@@ -321,16 +321,26 @@ def _learned_to_json(learned: Learned) -> dict[str, Any]:
 
 
 def _learned_from_json(data: Mapping[str, Any]) -> Learned:
+    """The learned history as :func:`_learned_to_json` saved it; ValueError for one no computation could give (it
+    may come from a row another member of the file wrote): a cell won more often than it had deals, or by fewer than
+    none (a chance outside 0..1), an age band or a window that does not exist."""
     cells: dict[int, dict[tuple[str, int], Cell]] = defaultdict(dict)
     for rep_id, stage, band, deals, won in data["cells"]:
-        cells[int(rep_id)][(str(stage), int(band))] = Cell(int(deals), int(won))
+        cell = Cell(int(deals), int(won))
+        if not 0 <= cell.won <= cell.deals or not 0 <= int(band) <= len(AGE_BANDS):
+            raise ValueError("not a learned cell")
+        cells[int(rep_id)][(str(stage), int(band))] = cell
+    sums = [{int(k): int(v) for k, v in data[name]} for name in ("new_won", "due_amount", "due_won")]
+    periods = int(data["periods"])
+    if not 0 <= periods <= WINDOW:
+        raise ValueError("not a learned history")
     return Learned(
         window=str(data["window"]),
-        periods=int(data["periods"]),
+        periods=periods,
         cells=dict(cells),
-        new_won={int(k): int(v) for k, v in data["new_won"]},
-        due_amount={int(k): int(v) for k, v in data["due_amount"]},
-        due_won={int(k): int(v) for k, v in data["due_won"]},
+        new_won=sums[0],
+        due_amount=sums[1],
+        due_won=sums[2],
     )
 
 
@@ -350,12 +360,11 @@ def _learned_cached(
 ) -> Learned:
     if cache is None:
         return _learn(store, period, share[0] / share[1], team)
-    key = ("learn", period.start_ts, period.end_ts, share[0], share[1], team)
+    # The period whole in the key: a custom range and a month can share their edges, not the periods before them.
+    text = period_text(period)
+    key = ("learn", period.start_ts, period.end_ts, text, share[0], share[1], team)
     return cache.get_decoded(
-        key,
-        lambda: _learned_to_json(_learn(store, period, share[0] / share[1], team)),
-        _learned_from_json,
-        period=period_text(period),
+        key, lambda: _learned_to_json(_learn(store, period, share[0] / share[1], team)), _learned_from_json, period=text
     )
 
 
@@ -366,27 +375,29 @@ def period_text(period: Period) -> str:
 
 
 def kept_period(text: str) -> Period:
-    """The period :func:`period_text` wrote; ValueError when it is not one."""
+    """The period :func:`period_text` wrote; ValueError when it is not one (PeriodError is one)."""
     label, tz, fiscal = json.loads(text)
-    if not isinstance(label, str) or not isinstance(tz, str) or type(fiscal) is not int:
+    if not isinstance(label, str) or not isinstance(tz, str) or type(fiscal) is not int or len(label + tz) > 100:
         raise ValueError("not a period")
     return parse_period(label, tz=tz, fiscal_start_month=fiscal)
 
 
-def recompute_kept(store: Store, key: Sequence[Any], period: Period) -> Any:
-    """An entry kept by :func:`forecasts` computed again from the rows, as JSON holds it (``cockpit check``);
-    ValueError for a key it does not keep or a period that is not the key's."""
-    what, start, end, *rest = key
-    if (start, end) != (period.start_ts, period.end_ts):
-        raise ValueError("the period is not the key's")
-    if what == "learn" and len(rest) == 3:
+def recompute_kept(store: Store, key: Sequence[Any], raw: Any) -> bool:
+    """Whether ``raw``, the value kept for ``key`` (as JSON gave it back), equals the entry computed again from the
+    rows, compared as the forecast uses it (``cockpit check``); ValueError for a key :func:`forecasts` never keeps
+    or a value that does not decode."""
+    kind, start, end, text, *rest = key
+    period = kept_period(text)
+    if (start, end) != (period.start_ts, period.end_ts) or not (rest[-1] is None or isinstance(rest[-1], str)):
+        raise ValueError("not the key of a kept forecast entry")
+    if kind == "learn" and len(rest) == 3 and type(rest[0]) is int and type(rest[1]) is int and 0 <= rest[0] <= rest[1]:
         days, length, team = rest
-        value = _learned_to_json(_learn(store, period, days / length, team))
-    elif what == "backtest" and len(rest) == 2 and rest[0] == BACKTEST:
-        value = _tracks_to_json(_tracks(store, period, rest[1]))
-    else:
-        raise ValueError(f"not a kept forecast entry: {what!r}")
-    return json.loads(json.dumps(value))  # tuples as lists, keys as strings: as the row holds it
+        if length < 1:
+            raise ValueError("not the key of a kept forecast entry")
+        return _learned_from_json(raw) == _learn(store, period, days / length, team)
+    if kind == "backtest" and len(rest) == 2 and rest[0] == BACKTEST:
+        return _tracks_from_json(raw) == _tracks(store, period, rest[1])
+    raise ValueError("not the key of a kept forecast entry")
 
 
 def _learned_from(
@@ -758,9 +769,10 @@ def forecasts(
             inputs = _forecast_inputs(store, period, now_ts, team, cache)
             tracks = {}
             if with_backtest:
-                key = ("backtest", period.start_ts, period.end_ts, BACKTEST, team)
+                text = period_text(period)
+                key = ("backtest", period.start_ts, period.end_ts, text, BACKTEST, team)
                 compute = lambda: _tracks_to_json(_tracks(store, period, team))  # noqa: E731
-                tracks = cache.get_decoded(key, compute, _tracks_from_json, period=period_text(period))
+                tracks = cache.get_decoded(key, compute, _tracks_from_json, period=text)
         simulate = _kept_ranges(cache)
 
     def track(rep_id: int | None) -> tuple[BacktestPoint, ...]:

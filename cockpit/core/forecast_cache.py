@@ -44,7 +44,7 @@ from cockpit.core import cache_files, kpi_cache
 from cockpit.core.cache_files import flush_cache, prune_folder, read_own_file
 from cockpit.core.dirs import replace_file
 from cockpit.core.store import changes, forecast_kept
-from cockpit.core.store.forecast_kept import KeptRow, key_text
+from cockpit.core.store.forecast_kept import Entry, Label
 from cockpit.core.store.forecasting import audit_rows_since, deal_for_history
 
 #: The cache file's format; a file of another format is ignored.
@@ -163,7 +163,7 @@ class ForecastCache:
         With ``period`` (what :func:`cockpit.core.forecast.period_text` writes of the period the entry is for) the
         entry is shared through the database: taken from there when it is still true, stored there once computed."""
         if period is not None and key not in self.entries:
-            self._take_shared(key, decode)
+            self._take_shared(key, decode, period)
         computed = key not in self.entries
         raw = self.get(key, compute)
         if computed and period is not None:
@@ -177,23 +177,27 @@ class ForecastCache:
         self.decoded[key] = (raw, value)
         return value
 
-    def _take_shared(self, key: Key, decode: Callable[[Any], Any]) -> None:
-        """The database's entry of ``key`` into this cache, when one is stored, still true, and decodes."""
+    def _take_shared(self, key: Key, decode: Callable[[Any], Any], period: str) -> None:
+        """The database's entry of ``key`` into this cache, when one of this format is stored, still true, and
+        decodes."""
         store = self._store() if self._store is not None else None
         if store is None:
             return
-        with store.read() as conn:
-            row = forecast_kept.load(conn, key)
-            if row is None or not still_true(conn, key, row.seen_audit, row.seen_changes, row.fingerprint):
-                return
         try:
-            raw = json.loads(row.value)
+            with store.read() as conn:
+                found = forecast_kept.load(conn, _entry(key, period))
+                if found is None or not still_true(conn, key, *found[1]):
+                    return
+            raw = json.loads(found[0], parse_constant=_no_constant)
             value = decode(raw)
-        except (ValueError, TypeError, KeyError, AttributeError, IndexError):
-            return  # not what a cockpit writes: computed again (and the row replaced)
+        except Exception:  # any member can write a row: one we cannot read is one we compute
+            return
         self.entries[key] = raw
         self.decoded[key] = (raw, value)
         self.unsaved = True  # into this user's file too
+        if len(self.entries) > MAX_ENTRIES:
+            for old in list(self.entries)[: MAX_ENTRIES // 4]:
+                del self.entries[old]
 
     def _share(self, key: Key, raw: Any, period: str) -> None:
         """Store the entry just computed in the database, labelled with where the audit log stood at the last sync
@@ -202,10 +206,11 @@ class ForecastCache:
         store = self._store() if self._store is not None else None
         if store is None or self.seen_audit is None or self.seen_changes is None or self.fingerprint is None:
             return
+        label = Label(self.seen_audit, self.seen_changes, self.fingerprint)
         with contextlib.suppress(TypeError, ValueError):
-            text = json.dumps(raw, separators=(",", ":"))
-            row = KeptRow(key_text(key), text, period, self.seen_audit, self.seen_changes, self.fingerprint)
-            store.write_derived(lambda conn: forecast_kept.save(conn, row, int(store.clock())))
+            text = json.dumps(raw, separators=(",", ":"), allow_nan=False)
+            entry = _entry(key, period)
+            store.write_derived(lambda conn: forecast_kept.save(conn, entry, text, label, int(store.clock())))
 
     def quantiles(self, key: str, compute: Callable[[], tuple[int, ...]]) -> tuple[int, ...]:
         """A simulated range by the digest of its inputs, simulated when missing."""
@@ -266,6 +271,15 @@ class ForecastCache:
         self.seen_audit, self.seen_changes, self.fingerprint = seen, count, fingerprint
 
 
+def _entry(key: Key, period: str) -> Entry:
+    """The database row's identity of a cache entry: kind, period, team filter (the key's last item), the key."""
+    return Entry(str(key[0]), period, key[-1], json.dumps(list(key), separators=(",", ":")))
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number a cockpit writes")
+
+
 def still_true(conn: Any, key: Key, seen: int, seen_changes: int, seen_print: str) -> bool:
     """Whether an entry of ``key`` computed when the audit log ended at row ``seen`` (with that row's fingerprint and
     the change count then) still holds: the rules of :meth:`ForecastCache.sync` for one entry. Inside a read
@@ -304,7 +318,7 @@ def _reach_since(conn: Any, seen: int) -> _Reach:
             continue
         try:
             old, new = _values(old_text), _values(new_text)
-        except ValueError:
+        except (ValueError, RecursionError):  # an audit row not as the store writes them: trust nothing
             reach.everything = True
             return reach
         changed = set(old) | set(new)

@@ -2,9 +2,11 @@
 (:mod:`cockpit.core.store.forecast_kept`).
 
 A kept entry that a write since it was computed can reach is not used by anyone (a cockpit computes it again and
-replaces it), so only the entries still true are judged: each is computed again from the rows and compared with what
-is kept, exactly (counts and money in minor units). An entry that differs, or cannot be read, is reported;
-:func:`repair` deletes those (the next cockpit computes them again).
+replaces it), nor is one of another cockpit version's format, so only this format's entries still true are judged:
+each is computed again from the rows and compared with what is kept, as the forecast uses it. A row that differs,
+cannot be read, or is past the number a cockpit keeps is reported; :func:`repair` deletes those (the next cockpit
+computes them again). Any member of the file's group can write a row, so nothing in one is trusted to be well
+formed: a row that fails in any way is a wrong row, never a failed check.
 """
 
 from __future__ import annotations
@@ -13,57 +15,76 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from cockpit.core.forecast import kept_period, recompute_kept
+from cockpit.core.forecast import recompute_kept
 from cockpit.core.forecast_cache import still_true
-from cockpit.core.periods import Period
 from cockpit.core.store import Store, forecast_kept
+from cockpit.core.store.forecast_kept import FORMAT, MAX_ROWS, MAX_VALUE_BYTES, StoredRow
 
 
 @dataclass
 class KeptCheck:
-    """What the recomputation found: rows kept, rows still true (judged), and the key text of each that differs."""
+    """What the recomputation found: rows kept, rows still in use (judged), and the id of each that is wrong."""
 
     stored: int = 0
     current: int = 0
-    wrong: list[str] = field(default_factory=list)
+    wrong: list[int] = field(default_factory=list)
     repaired: bool = False
 
 
+def _key(row: StoredRow) -> tuple[Any, ...]:
+    """The row's key, checked against its other columns; ValueError when they disagree or it is not a key."""
+    entry = row.entry
+    if type(entry.key) is not str or type(entry.period) is not str or len(entry.key) > 1000:
+        raise ValueError("not a key")
+    key = tuple(json.loads(entry.key))
+    if len(key) < 5 or key[0] != entry.kind or key[3] != entry.period or key[-1] != entry.team:
+        raise ValueError("the key disagrees with its row")
+    if type(key[1]) is not int or type(key[2]) is not int:
+        raise ValueError("not a key")
+    return key
+
+
 def check_kept(store: Store) -> KeptCheck:
-    """Compute again every kept entry no write has reached since, and compare (``store`` may be read-only)."""
+    """Compute again every kept entry of this format no write has reached since, and compare (``store`` may be
+    read-only)."""
     result = KeptCheck()
-    judged: list[tuple[str, tuple[Any, ...], Any, Period, tuple[int, int, str]]] = []
+    judged: list[tuple[int, tuple[Any, ...], Any, tuple[int, int, str]]] = []
     with store.read() as conn:
         rows = forecast_kept.stored(conn)
         result.stored = len(rows)
-        for key_text, value, period, seen, seen_changes, seen_print in rows:
-            try:
-                if type(seen) is not int or type(seen_changes) is not int or type(seen_print) is not str:
-                    raise ValueError("not where the audit log stood")
-                key = tuple(json.loads(key_text))
-                kept = json.loads(value)
-                when = kept_period(period)
-            except (ValueError, TypeError):
-                result.wrong.append(key_text)
+        for number, row in enumerate(reversed(rows)):  # newest first: a cockpit keeps the MAX_ROWS newest
+            if number >= MAX_ROWS:
+                result.wrong.append(row.id)
                 continue
-            if still_true(conn, key, seen, seen_changes, seen_print):
-                judged.append((key_text, key, kept, when, (seen, seen_changes, seen_print)))
-    for key_text, key, kept, when, label in judged:
+            if row.format != FORMAT:
+                continue  # another cockpit version's: it judges its own
+            try:
+                key = _key(row)
+                if type(row.value) is not str or len(row.value) > MAX_VALUE_BYTES:
+                    raise ValueError("not a value")
+                seen, changes, seen_print = row.label
+                if type(seen) is not int or type(changes) is not int or type(seen_print) is not str:
+                    raise ValueError("not where the audit log stood")
+                if still_true(conn, key, seen, changes, seen_print):
+                    judged.append((row.id, key, json.loads(row.value), (seen, changes, seen_print)))
+            except Exception:  # a row no cockpit wrote (see the module's docstring)
+                result.wrong.append(row.id)
+    for row_id, key, kept, label in judged:
         try:
-            fresh = recompute_kept(store, key, when)
-        except ValueError:
-            result.wrong.append(key_text)
+            same = recompute_kept(store, key, kept)
+        except Exception:  # the key or value of a row no cockpit wrote
+            result.wrong.append(row_id)
             continue
         with store.read() as conn:
             if not still_true(conn, key, *label):
                 continue  # a write landed meanwhile: nobody uses the entry any more
         result.current += 1
-        if fresh != kept:
-            result.wrong.append(key_text)
+        if not same:
+            result.wrong.append(row_id)
     return result
 
 
 def repair(store: Store, found: KeptCheck) -> bool:
-    """Delete the kept entries that differed from a recomputation, in one write; False when it could not write."""
-    keys = list(found.wrong)
-    return store.write_derived(lambda conn: forecast_kept.delete(conn, keys))
+    """Delete the kept rows found wrong, in one write; False when it could not write."""
+    ids = list(found.wrong)
+    return store.write_derived(lambda conn: forecast_kept.delete(conn, ids))

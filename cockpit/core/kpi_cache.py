@@ -337,7 +337,7 @@ def _dirty_since(conn: sqlite3.Connection, seen: int) -> _Dirty:
             continue  # no cached measure reads that table
         try:
             old, new = _values(old_text), _values(new_text)
-        except ValueError:
+        except (ValueError, RecursionError):  # an audit row not as the store writes them: trust nothing
             dirty.everything = True
             return dirty
         if table == "reps" and row_id is not None:

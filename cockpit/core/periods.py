@@ -155,7 +155,7 @@ def local_tz(tz: str | None) -> pendulum.Timezone:
         raise PeriodError(f"bad time zone {tz!r}: expected an IANA name such as 'Europe/Paris'")
     try:
         return pendulum.timezone(tz.strip())
-    except ValueError:  # pendulum's InvalidTimezone is a ValueError
+    except (ValueError, OSError, KeyError):  # InvalidTimezone is a ValueError; "America" is a folder of zones
         raise PeriodError(f"unknown time zone {tz!r}: expected an IANA name such as 'Europe/Paris'") from None
 
 

@@ -444,15 +444,18 @@ def _check_forecast_kept(db: Path, report: CheckReport, *, repair: bool) -> None
     try:
         with Store(db, readonly=True, side_files=False) as store:
             found = check_kept(store)
-        if found.wrong and repair:
+    except StoreError as exc:
+        report.problems.append(str(exc))
+        return
+    if found.wrong and repair:
+        try:
             with Store(db) as store:
                 found.repaired = repair_kept(store, found)
                 if not found.repaired:
                     why = store.readonly_reason if store.readonly else "another write held the database"
                     report.problems.append(f"--repair changed nothing: {why}; try again")
-    except StoreError as exc:
-        report.problems.append(str(exc))
-        return
+        except StoreError as exc:
+            report.problems.append(str(exc))
     wrong = len(found.wrong)
     _found(
         report,
@@ -460,9 +463,9 @@ def _check_forecast_kept(db: Path, report: CheckReport, *, repair: bool) -> None
         wrong,
         found.repaired,
         ok=f"{found.stored} kept, the {found.current} in use equal to a recomputation" if found.stored else "none kept",
-        mended=f"{found.stored} kept, {wrong} differed from a recomputation: deleted",
-        problem=f"{wrong} of {found.stored} kept forecast entries differ from a recomputation (fix: cockpit check"
-        " --repair, which deletes them; cockpits compute them again)",
+        mended=f"{found.stored} kept, {wrong} wrong (differed from a recomputation or unreadable): deleted",
+        problem=f"{wrong} of {found.stored} kept forecast entries differ from a recomputation or cannot be read (fix:"
+        " cockpit check --repair, which deletes them; cockpits compute them again)",
     )
 
 

@@ -68,11 +68,11 @@ def test_a_report_process_reads_what_a_cockpit_process_kept(demo: Path, tmp_path
     # A row made wrong by hand (no write reaches it, so every cockpit would use it): the team's oldest backtested
     # month forecast at 1.00 instead of what its pipeline gave.
     with sqlite3.connect(db) as conn:
-        (text,) = conn.execute("SELECT value FROM forecast_kept WHERE key LIKE '[\"backtest\"%'").fetchone()
+        (text,) = conn.execute("SELECT value FROM forecast_kept WHERE kind = 'backtest'").fetchone()
         tracks = json.loads(text)
         team = next(points for scope, points in tracks if scope is None)
         team[0][1] = 100
-        conn.execute("UPDATE forecast_kept SET value = ? WHERE key LIKE '[\"backtest\"%'", (json.dumps(tracks),))
+        conn.execute("UPDATE forecast_kept SET value = ? WHERE kind = 'backtest'", (json.dumps(tracks),))
     shown = _report(db, tmp_path / "user-c")
     assert shown["team"]["forecast"]["backtest"][0]["forecast"] == 1.0
     assert truth["team"]["forecast"]["backtest"][0]["forecast"] != 1.0
@@ -89,10 +89,10 @@ def test_a_report_process_reads_what_a_cockpit_process_kept(demo: Path, tmp_path
 
     check = _run(["check", str(db)], tmp_path / "admin")
     assert check.returncode == 2
-    assert "1 of 2 kept forecast entries differ from a recomputation (fix: cockpit check --repair" in check.stderr
+    assert "1 of 2 kept forecast entries differ from a recomputation or cannot be read" in check.stderr
     repaired = _run(["check", "--repair", str(db)], tmp_path / "admin")
     assert repaired.returncode == 0, repaired.stderr
-    assert "forecast history: 2 kept, 1 differed from a recomputation: deleted" in repaired.stdout
+    assert "forecast history: 2 kept, 1 wrong (differed from a recomputation or unreadable): deleted" in repaired.stdout
     assert _report(db, tmp_path / "user-d") == truth
     again = _run(["check", str(db)], tmp_path / "admin")
     assert "forecast history: 1 kept, the 1 in use equal to a recomputation" in again.stdout

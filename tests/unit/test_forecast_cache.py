@@ -18,6 +18,8 @@ from cockpit.cli import main
 from cockpit.core import forecast as F
 from cockpit.core import forecast_cache
 from cockpit.core.demo import generate
+from cockpit.core.forecast_check import check_kept
+from cockpit.core.forecast_check import repair as repair_kept
 from cockpit.core.periods import parse_period
 from cockpit.core.store import Store
 
@@ -330,12 +332,108 @@ def test_one_row_is_kept_per_kind_period_and_team(
     share = F._learning_share(NOV, NOW + 86_400 + 1)
     before = F._learning_share(NOV, NOW + 1)
     assert share != before
+    month = F.period_text(NOV)
     assert keys == sorted(
         [
-            ["backtest", NOV.start_ts, NOV.end_ts, F.BACKTEST, None],
-            ["backtest", NOV.start_ts, NOV.end_ts, F.BACKTEST, "East"],
-            ["learn", NOV.start_ts, NOV.end_ts, *share, None],
-            ["learn", NOV.start_ts, NOV.end_ts, *before, "East"],
+            ["backtest", NOV.start_ts, NOV.end_ts, month, F.BACKTEST, None],
+            ["backtest", NOV.start_ts, NOV.end_ts, month, F.BACKTEST, "East"],
+            ["learn", NOV.start_ts, NOV.end_ts, month, *share, None],
+            ["learn", NOV.start_ts, NOV.end_ts, month, *before, "East"],
         ],
         key=json.dumps,
     )
+
+
+def test_a_custom_range_with_a_month_s_edges_learns_its_own_history(
+    history: tuple[Store, int, list[int], int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, ana, _, _ = history
+    F.forecasts(store, NOV, NOW, rep_quotas={ana: 0})
+    # 2026-11-01..2026-11-30 has November's edges, but the periods before it are the 30 days before each: not
+    # October, so not November's history.
+    custom = parse_period("2026-11-01..2026-11-30", tz=TZ)
+    assert (custom.start_ts, custom.end_ts) == (NOV.start_ts, NOV.end_ts) and custom.previous() != NOV.previous()
+    made = _counting(monkeypatch)
+    other = _another_user(store.path, tmp_path / "b", monkeypatch)
+    got = F.forecasts(other, custom, NOW, rep_quotas={ana: 0})
+    other.close()
+    assert sorted(made) == ["_learn", "_tracks"]
+    with sqlite3.connect(store.path) as conn:
+        conn.execute("DELETE FROM forecast_kept")
+    fresh = _another_user(store.path, tmp_path / "c", monkeypatch)
+    assert F.forecasts(fresh, custom, NOW, rep_quotas={ana: 0}) == got
+    fresh.close()
+
+
+_DEEP = "[" * 100_000 + "]" * 100_000
+# Rows a member of the file's group could write in place of the learned window (the cells of the fixture: Ana's 12
+# October proposals, all won); each must be ignored by every other user (their forecast computed, as if none were
+# kept) and reported by cockpit check, whose --repair deletes it.
+_FORGED = {
+    "nested": ("value", _DEEP),
+    "infinity": ("value", '{"window":"w","periods":Infinity,"cells":[],"new_won":[],"due_amount":[],"due_won":[]}'),
+    "won more than deals": ("value", None),
+    "not json": ("value", "{"),
+    "a bigger format": ("format", 2),
+}
+
+
+@pytest.mark.parametrize("what", _FORGED, ids=_FORGED.keys())
+def test_a_forged_row_is_computed_over_and_reported_by_check(
+    history: tuple[Store, int, list[int], int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, what: str
+) -> None:
+    store, ana, _, _ = history
+    first = F.forecasts(store, NOV, NOW, rep_quotas={ana: 0})
+    column, value = _FORGED[what]
+    with sqlite3.connect(store.path) as conn:
+        if value is None:  # the kept cells with one more win than deals: a chance above 1
+            (text,) = conn.execute("SELECT value FROM forecast_kept WHERE kind = 'learn'").fetchone()
+            learned = json.loads(text)
+            learned["cells"] = [[r, s, b, d, d + 1] for r, s, b, d, _w in learned["cells"]]
+            value = json.dumps(learned)
+        conn.execute(f"UPDATE forecast_kept SET {column} = ? WHERE kind = 'learn'", (value,))
+    made = _counting(monkeypatch)
+    other = _another_user(store.path, tmp_path / "b", monkeypatch)
+    assert F.forecasts(other, NOV, NOW, rep_quotas={ana: 0}) == first
+    other.close()
+    assert made == ["_learn"]
+    monkeypatch.undo()
+    with Store(store.path, readonly=True, side_files=False) as reader:
+        checked = check_kept(reader)
+    if what == "a bigger format":
+        assert checked.wrong == [] and checked.current == 1  # another version's row: it judges its own
+        return
+    assert len(checked.wrong) == 1 and checked.current == 1  # the backtest row is still true
+    assert repair_kept(store, checked)
+    assert [json.loads(k)[0] for k in _kept_rows(store.path)] == ["backtest"]
+
+
+def test_check_reports_rows_that_are_not_a_cockpit_s(history: tuple[Store, int, list[int], int]) -> None:
+    store, ana, _, _ = history
+    F.forecasts(store, NOV, NOW, rep_quotas={ana: 0})
+    month = F.period_text(NOV)
+    zone = '["2026-11", "America", 1]'  # a time zone that is a folder of zones
+    label = "SELECT seen_audit, seen_changes, fingerprint FROM forecast_kept WHERE kind = 'backtest'"
+    with sqlite3.connect(store.path) as conn:
+        seen = conn.execute(label).fetchone()
+        bad = [
+            ("learn", month, None, "notjson", "[]"),  # a key that is not JSON
+            ("learn", month, None, json.dumps(["learn", "x", 0, month, 1, 1, None]), "[]"),  # not a time
+            ("learn", month, None, json.dumps(["learn", NOV.start_ts, NOV.end_ts, month, 1, 0, None]), "[]"),  # 1/0
+            ("learn", zone, None, json.dumps(["learn", NOV.start_ts, NOV.end_ts, zone, 1, 30, None]), "[]"),
+            ("backtest", month, "East", json.dumps(["backtest", 1, 2, month, 6, "West"]), "[]"),  # team disagrees
+        ]
+        for kind, period, team, key, value in bad:
+            conn.execute(
+                "INSERT INTO forecast_kept (format, kind, period, team, key, value, seen_audit, seen_changes,"
+                " fingerprint, saved_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+                (kind, period, team, key, value, *seen),
+            )
+    with Store(store.path, readonly=True, side_files=False) as reader:
+        checked = check_kept(reader)
+    assert len(checked.wrong) == len(bad) and checked.current == 2
+    # The one write that replaces a row still works beside them (json of a key is never read in SQL).
+    F.forecasts(store, NOV, NOW + 86_400, rep_quotas={ana: 0})
+    with Store(store.path, readonly=True, side_files=False) as reader:
+        assert repair_kept(store, check_kept(reader))
+    assert sorted(json.loads(k)[0] for k in _kept_rows(store.path)) == ["backtest", "learn"]
