@@ -14,6 +14,7 @@ import os
 import shutil
 import stat
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -448,14 +449,7 @@ def _check_forecast_kept(db: Path, report: CheckReport, *, repair: bool) -> None
         report.problems.append(str(exc))
         return
     if found.wrong and repair:
-        try:
-            with Store(db) as store:
-                found.repaired = repair_kept(store, found)
-                if not found.repaired:
-                    why = store.readonly_reason if store.readonly else "another write held the database"
-                    report.problems.append(f"--repair changed nothing: {why}; try again")
-        except StoreError as exc:
-            report.problems.append(str(exc))
+        found.repaired = _repaired(db, report, lambda store: repair_kept(store, found))
     wrong = len(found.wrong)
     _found(
         report,
@@ -480,14 +474,7 @@ def _check_kpi_buckets(db: Path, report: CheckReport, found: BucketCheck | None,
         )
     wrong, calls = len(found.wrong), len(found.deal_calls_wrong)
     if (wrong or calls) and repair:
-        try:
-            with Store(db) as store:
-                found.repaired = repair_buckets(store, found)
-                if not found.repaired:
-                    why = store.readonly_reason if store.readonly else "another write held the database"
-                    report.problems.append(f"--repair changed nothing: {why}; try again")
-        except StoreError as exc:
-            report.problems.append(str(exc))
+        found.repaired = _repaired(db, report, lambda store: repair_buckets(store, found))
     _found(
         report,
         "calls per deal",
@@ -508,6 +495,19 @@ def _check_kpi_buckets(db: Path, report: CheckReport, found: BucketCheck | None,
         problem=f"{wrong} of {found.stored} stored KPI buckets differ from a recount (fix: cockpit check --repair,"
         " which deletes them; cockpits count them again)",
     )
+
+
+def _repaired(db: Path, report: CheckReport, work: Callable[[Store], bool]) -> bool:
+    """Run one repair (a write of derived data) on the database; a problem in ``report`` when it changed nothing."""
+    try:
+        with Store(db) as store:
+            if work(store):
+                return True
+            why = store.readonly_reason if store.readonly else "another write held the database"
+    except StoreError as exc:
+        why = str(exc)
+    report.problems.append(f"--repair changed nothing: {why}; try again")
+    return False
 
 
 def _found(report: CheckReport, name: str, wrong: int, repaired: bool, *, ok: str, mended: str, problem: str) -> None:
