@@ -47,8 +47,8 @@ from cockpit.core.store import changes, forecast_kept
 from cockpit.core.store.forecast_kept import Entry, Label
 from cockpit.core.store.forecasting import audit_rows_since, deal_for_history
 
-#: The cache file's format; a file of another format is ignored.
-FILE_FORMAT = 1
+#: The cache file's format; a file of another format is ignored (2: the keys hold the period whole).
+FILE_FORMAT = 2
 #: Past this many new audit rows, dropping everything is cheaper than reading them one by one.
 MAX_AUDIT_ROWS = kpi_cache.MAX_AUDIT_ROWS
 #: Entries (a period's history or track record, per team filter) and simulated ranges kept per Store.
@@ -118,16 +118,9 @@ class ForecastCache:
         count = changes.change_count(conn)
         seen = self.seen_audit
         seen_print = kpi_cache.fingerprint(conn, seen) if seen is not None else None
-        if count is None or seen is None or last < seen or seen_print != self.fingerprint:
-            self._clear()  # first use, no change count, or the audit log was replaced: trust nothing
-        elif last == seen:
-            if count != self.seen_changes:
-                self._clear()  # rows changed with no audit row: we cannot tell what they touched
-        elif last - seen > MAX_AUDIT_ROWS:
-            self._clear()
-        elif self.entries:
-            reach = _reach_since(conn, seen)
-            if reach.everything or self.seen_changes is None or count - self.seen_changes != reach.explained:
+        if self.entries:
+            reach = _writes_since(conn, last, count, seen, self.seen_changes, seen_print == self.fingerprint)
+            if reach is None:
                 self._clear()
             else:
                 for key in [k for k in self.entries if _reaches(reach, k)]:
@@ -280,20 +273,31 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number a cockpit writes")
 
 
+def _writes_since(
+    conn: Any, last: int, count: int | None, seen: int | None, seen_changes: int | None, same_log: bool
+) -> _Reach | None:
+    """What the writes after audit row ``seen`` (when the change count was ``seen_changes``) reach, up to the last
+    row ``last`` and the count ``count`` now; None when that cannot be told and nothing kept may be trusted: no change
+    count, nothing seen yet, an audit log replaced (``same_log`` False: row ``seen``'s fingerprint differs) or
+    shrunk, rows changed with no audit row, or too many rows to read."""
+    if count is None or seen is None or seen_changes is None or last < seen or not same_log:
+        return None
+    if last == seen:
+        return _Reach() if count == seen_changes else None
+    if last - seen > MAX_AUDIT_ROWS:
+        return None
+    reach = _reach_since(conn, seen)
+    return None if reach.everything or count - seen_changes != reach.explained else reach
+
+
 def still_true(conn: Any, key: Key, seen: int, seen_changes: int, seen_print: str) -> bool:
     """Whether an entry of ``key`` computed when the audit log ended at row ``seen`` (with that row's fingerprint and
-    the change count then) still holds: the rules of :meth:`ForecastCache.sync` for one entry. Inside a read
+    the change count then) still holds: what :meth:`ForecastCache.sync` keeps, for one entry. Inside a read
     transaction."""
-    last = changes.last_audit_id(conn)
-    count = changes.change_count(conn)
-    if count is None or last < seen or kpi_cache.fingerprint(conn, seen) != seen_print:
-        return False  # no change count, or the audit log was replaced
-    if last == seen:
-        return count == seen_changes  # else rows changed with no audit row: what they touched is unknown
-    if last - seen > MAX_AUDIT_ROWS:
-        return False
-    reach = _reach_since(conn, seen)
-    return not reach.everything and count - seen_changes == reach.explained and not _reaches(reach, key)
+    last, count = changes.last_audit_id(conn), changes.change_count(conn)
+    same_log = kpi_cache.fingerprint(conn, seen) == seen_print
+    reach = _writes_since(conn, last, count, seen, seen_changes, same_log)
+    return reach is not None and not _reaches(reach, key)
 
 
 def _reaches(reach: _Reach, key: Key) -> bool:
