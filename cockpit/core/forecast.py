@@ -320,22 +320,35 @@ def _learned_to_json(learned: Learned) -> dict[str, Any]:
     }
 
 
+#: The largest integer a kept entry may hold (SQLite's): one past it, read from a row another member of the file
+#: wrote, would overflow the forecast's divisions.
+_MAX_INT = 2**63 - 1
+
+
+def _whole(value: object, *, counted: bool = False) -> int:
+    """``value`` if it is an integer a computation could give (a count: not below 0); ValueError otherwise."""
+    if type(value) is not int or not (0 if counted else -_MAX_INT) <= value <= _MAX_INT:
+        raise ValueError(f"not a kept number: {value!r}")
+    return value
+
+
 def _learned_from_json(data: Mapping[str, Any]) -> Learned:
     """The learned history as :func:`_learned_to_json` saved it; ValueError for one no computation could give (it
-    may come from a row another member of the file wrote): a cell won more often than it had deals, or by fewer than
-    none (a chance outside 0..1), an age band or a window that does not exist."""
+    may come from a row another member of the file wrote): a number that is not an integer or past SQLite's, a cell
+    won more often than it had deals or by fewer than none (a chance outside 0..1), an age band or a window that does
+    not exist."""
     cells: dict[int, dict[tuple[str, int], Cell]] = defaultdict(dict)
     for rep_id, stage, band, deals, won in data["cells"]:
-        cell = Cell(int(deals), int(won))
-        if not 0 <= cell.won <= cell.deals or not 0 <= int(band) <= len(AGE_BANDS):
+        cell = Cell(_whole(deals, counted=True), _whole(won, counted=True))
+        if cell.won > cell.deals or not 0 <= _whole(band) <= len(AGE_BANDS) or type(stage) is not str:
             raise ValueError("not a learned cell")
-        cells[int(rep_id)][(str(stage), int(band))] = cell
-    sums = [{int(k): int(v) for k, v in data[name]} for name in ("new_won", "due_amount", "due_won")]
-    periods = int(data["periods"])
-    if not 0 <= periods <= WINDOW:
+        cells[_whole(rep_id)][(stage, band)] = cell
+    sums = [{_whole(k): _whole(v) for k, v in data[name]} for name in ("new_won", "due_amount", "due_won")]
+    periods = _whole(data["periods"])
+    if not 0 <= periods <= WINDOW or type(data["window"]) is not str:
         raise ValueError("not a learned history")
     return Learned(
-        window=str(data["window"]),
+        window=data["window"],
         periods=periods,
         cells=dict(cells),
         new_won=sums[0],
@@ -386,6 +399,8 @@ def recompute_kept(store: Store, key: Sequence[Any], raw: Any) -> bool:
     """Whether ``raw``, the value kept for ``key`` (as JSON gave it back), equals the entry computed again from the
     rows, compared as the forecast uses it (``cockpit check``); ValueError for a key :func:`forecasts` never keeps
     or a value that does not decode."""
+    if len(key) < 5:
+        raise ValueError("not the key of a kept forecast entry")
     kind, start, end, text, *rest = key
     period = kept_period(text)
     if (start, end) != (period.start_ts, period.end_ts) or not (rest[-1] is None or isinstance(rest[-1], str)):
@@ -872,7 +887,16 @@ def _tracks_to_json(tracks: Mapping[int | None, Sequence[BacktestPoint]]) -> lis
 
 
 def _tracks_from_json(data: Sequence[Any]) -> dict[int | None, tuple[BacktestPoint, ...]]:
-    return {
-        (None if scope is None else int(scope)): tuple(BacktestPoint(str(a), int(b), int(c)) for a, b, c in points)
+    """The track records as :func:`_tracks_to_json` saved them; ValueError for what no computation gives (a row
+    another member of the file wrote): a number that is not an integer or past SQLite's, a scope whose periods are
+    not the team's, a period named twice, more periods than the backtest scores."""
+    tracks = {
+        (None if scope is None else _whole(scope)): tuple(BacktestPoint(a, _whole(b), _whole(c)) for a, b, c in points)
         for scope, points in data
     }
+    labels = [p.period for p in tracks.get(None, ())]
+    if len(labels) > BACKTEST or len(set(labels)) != len(labels) or not all(type(x) is str for x in labels):
+        raise ValueError("not a track record")
+    if any([p.period for p in points] != labels for points in tracks.values()):
+        raise ValueError("not a track record")
+    return tracks

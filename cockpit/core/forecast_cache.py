@@ -181,7 +181,7 @@ class ForecastCache:
                 found = forecast_kept.load(conn, _entry(key, period))
                 if found is None or not still_true(conn, key, *found[1]):
                     return
-            raw = json.loads(found[0], parse_constant=_no_constant)
+            raw = forecast_kept.parsed(found[0])
             value = decode(raw)
         except Exception:  # any member can write a row: one we cannot read is one we compute
             return
@@ -267,10 +267,6 @@ class ForecastCache:
 def _entry(key: Key, period: str) -> Entry:
     """The database row's identity of a cache entry: kind, period, team filter (the key's last item), the key."""
     return Entry(str(key[0]), period, key[-1], json.dumps(list(key), separators=(",", ":")))
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number a cockpit writes")
 
 
 def _writes_since(

@@ -18,7 +18,7 @@ from typing import Any
 from cockpit.core.forecast import recompute_kept
 from cockpit.core.forecast_cache import still_true
 from cockpit.core.store import Store, forecast_kept
-from cockpit.core.store.forecast_kept import FORMAT, MAX_ROWS, MAX_VALUE_BYTES, StoredRow
+from cockpit.core.store.forecast_kept import FORMAT, StoredRow
 
 
 @dataclass
@@ -50,23 +50,22 @@ def check_kept(store: Store) -> KeptCheck:
     result = KeptCheck()
     judged: list[tuple[int, tuple[Any, ...], Any, tuple[int, int, str]]] = []
     with store.read() as conn:
-        rows = forecast_kept.stored(conn)
-        result.stored = len(rows)
-        for number, row in enumerate(reversed(rows)):  # newest first: a cockpit keeps the MAX_ROWS newest
-            if number >= MAX_ROWS:
-                result.wrong.append(row.id)
-                continue
+        rows, past = forecast_kept.stored(conn)
+        result.stored = len(rows) + len(past)
+        result.wrong += past  # a cockpit keeps the MAX_ROWS newest
+        for row in rows:
             if row.format != FORMAT:
                 continue  # another cockpit version's: it judges its own
             try:
                 key = _key(row)
-                if type(row.value) is not str or len(row.value) > MAX_VALUE_BYTES:
-                    raise ValueError("not a value")
+                if type(row.value) is not str:
+                    raise ValueError("not a value, or larger than a cockpit reads")
                 seen, changes, seen_print = row.label
                 if type(seen) is not int or type(changes) is not int or type(seen_print) is not str:
                     raise ValueError("not where the audit log stood")
                 if still_true(conn, key, seen, changes, seen_print):
-                    judged.append((row.id, key, json.loads(row.value), (seen, changes, seen_print)))
+                    kept = forecast_kept.parsed(row.value)
+                    judged.append((row.id, key, kept, (seen, changes, seen_print)))
             except Exception:  # a row no cockpit wrote (see the module's docstring)
                 result.wrong.append(row.id)
     for row_id, key, kept, label in judged:

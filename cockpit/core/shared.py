@@ -457,9 +457,9 @@ def _check_forecast_kept(db: Path, report: CheckReport, *, repair: bool) -> None
         wrong,
         found.repaired,
         ok=f"{found.stored} kept, the {found.current} in use equal to a recomputation" if found.stored else "none kept",
-        mended=f"{found.stored} kept, {wrong} wrong (differed from a recomputation or unreadable): deleted",
-        problem=f"{wrong} of {found.stored} kept forecast entries differ from a recomputation or cannot be read (fix:"
-        " cockpit check --repair, which deletes them; cockpits compute them again)",
+        mended=f"{found.stored} kept, {wrong} differed from a recomputation or were not a cockpit's: deleted",
+        problem=f"{wrong} of {found.stored} kept forecast entries differ from a recomputation or are not as a cockpit"
+        " keeps them (fix: cockpit check --repair, which deletes them; cockpits compute them again)",
     )
 
 

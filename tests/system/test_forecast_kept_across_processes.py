@@ -89,10 +89,10 @@ def test_a_report_process_reads_what_a_cockpit_process_kept(demo: Path, tmp_path
 
     check = _run(["check", str(db)], tmp_path / "admin")
     assert check.returncode == 2
-    assert "1 of 2 kept forecast entries differ from a recomputation or cannot be read" in check.stderr
+    assert "1 of 2 kept forecast entries differ from a recomputation or are not as a cockpit keeps" in check.stderr
     repaired = _run(["check", "--repair", str(db)], tmp_path / "admin")
     assert repaired.returncode == 0, repaired.stderr
-    assert "forecast history: 2 kept, 1 wrong (differed from a recomputation or unreadable): deleted" in repaired.stdout
+    assert "2 kept, 1 differed from a recomputation or were not a cockpit's: deleted" in repaired.stdout
     assert _report(db, tmp_path / "user-d") == truth
     again = _run(["check", str(db)], tmp_path / "admin")
     assert "forecast history: 1 kept, the 1 in use equal to a recomputation" in again.stdout

@@ -358,11 +358,10 @@ def test_a_custom_range_with_a_month_s_edges_learns_its_own_history(
     got = F.forecasts(other, custom, NOW, rep_quotas={ana: 0})
     other.close()
     assert sorted(made) == ["_learn", "_tracks"]
-    with sqlite3.connect(store.path) as conn:
-        conn.execute("DELETE FROM forecast_kept")
-    fresh = _another_user(store.path, tmp_path / "c", monkeypatch)
-    assert F.forecasts(fresh, custom, NOW, rep_quotas={ana: 0}) == got
-    fresh.close()
+    # Learned from the 30 days before each of the three ranges before it, not from August to October.
+    month = F.forecasts(store, NOV, NOW, rep_quotas={ana: 0})
+    assert month.team.basis.window == "2026-08-01..2026-10-31"
+    assert got.team.basis.window == "2026-08-03..2026-10-31"
 
 
 _DEEP = "[" * 100_000 + "]" * 100_000
@@ -371,7 +370,15 @@ _DEEP = "[" * 100_000 + "]" * 100_000
 # kept) and reported by cockpit check, whose --repair deletes it.
 _FORGED = {
     "nested": ("value", _DEEP),
-    "infinity": ("value", '{"window":"w","periods":Infinity,"cells":[],"new_won":[],"due_amount":[],"due_won":[]}'),
+    # NaN where a text is read (the window learned from): a cockpit never writes NaN, and a window is text.
+    "nan": ("value", '{"window":NaN,"periods":3,"cells":[],"new_won":[],"due_amount":[],"due_won":[]}'),
+    # A sum past SQLite's integers: divided by the periods, it overflows a float.
+    "huge": (
+        "value",
+        json.dumps(
+            {"window": "w", "periods": 3, "cells": [], "new_won": [[1, 10**400]], "due_amount": [], "due_won": []}
+        ),
+    ),
     "won more than deals": ("value", None),
     "not json": ("value", "{"),
     "a bigger format": ("format", 2),
@@ -408,6 +415,37 @@ def test_a_forged_row_is_computed_over_and_reported_by_check(
     assert [json.loads(k)[0] for k in _kept_rows(store.path)] == ["backtest"]
 
 
+def _team_track(tracks: list) -> list:
+    return next(points for scope, points in tracks if scope is None)
+
+
+# Track records a member could write in place of the kept one: each must be computed over by every other user.
+_FORGED_TRACKS = {
+    "a period twice": lambda tracks: _team_track(tracks).append(list(_team_track(tracks)[-1])),
+    "a rep's periods not the team's": lambda tracks: [points.pop() for scope, points in tracks if scope is not None],
+    "money past SQLite's integers": lambda tracks: _team_track(tracks)[0].__setitem__(1, 10**400),
+}
+
+
+@pytest.mark.parametrize("what", _FORGED_TRACKS, ids=_FORGED_TRACKS.keys())
+def test_a_forged_track_record_is_computed_over(
+    history: tuple[Store, int, list[int], int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, what: str
+) -> None:
+    store, ana, _, _ = history
+    first = F.forecasts(store, NOV, NOW, rep_quotas={ana: 0})
+    with sqlite3.connect(store.path) as conn:
+        (text,) = conn.execute("SELECT value FROM forecast_kept WHERE kind = 'backtest'").fetchone()
+        tracks = json.loads(text)
+        assert len(tracks) == 2  # the team and Ana (October, the one period with history before it)
+        _FORGED_TRACKS[what](tracks)
+        conn.execute("UPDATE forecast_kept SET value = ? WHERE kind = 'backtest'", (json.dumps(tracks),))
+    made = _counting(monkeypatch)
+    other = _another_user(store.path, tmp_path / "b", monkeypatch)
+    assert F.forecasts(other, NOV, NOW, rep_quotas={ana: 0}) == first
+    other.close()
+    assert made == ["_tracks"]
+
+
 def test_check_reports_rows_that_are_not_a_cockpit_s(history: tuple[Store, int, list[int], int]) -> None:
     store, ana, _, _ = history
     F.forecasts(store, NOV, NOW, rep_quotas={ana: 0})
@@ -432,8 +470,16 @@ def test_check_reports_rows_that_are_not_a_cockpit_s(history: tuple[Store, int, 
     with Store(store.path, readonly=True, side_files=False) as reader:
         checked = check_kept(reader)
     assert len(checked.wrong) == len(bad) and checked.current == 2
-    # The one write that replaces a row still works beside them (json of a key is never read in SQL).
-    F.forecasts(store, NOV, NOW + 86_400, rep_quotas={ana: 0})
-    with Store(store.path, readonly=True, side_files=False) as reader:
-        assert repair_kept(store, check_kept(reader))
+    assert repair_kept(store, checked)
     assert sorted(json.loads(k)[0] for k in _kept_rows(store.path)) == ["backtest", "learn"]
+    # A key that is not JSON does not stop the next save (nothing reads a key's JSON in SQL): a day later the learned
+    # window's row is replaced by the new day's.
+    with sqlite3.connect(store.path) as conn:
+        conn.execute(
+            "INSERT INTO forecast_kept (format, kind, period, team, key, value, seen_audit, seen_changes,"
+            " fingerprint, saved_at) VALUES (1, 'learn', ?, NULL, 'notjson', '[]', 0, 0, '', 0)",
+            (month,),
+        )
+    F.forecasts(store, NOV, NOW + 86_400, rep_quotas={ana: 0})
+    learned = [json.loads(k) for k in _kept_rows(store.path) if k.startswith('["learn"')]
+    assert learned == [["learn", NOV.start_ts, NOV.end_ts, month, *F._learning_share(NOV, NOW + 86_400 + 1), None]]

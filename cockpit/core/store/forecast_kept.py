@@ -18,9 +18,10 @@ a reader treats one it cannot read (not this format, too large, not what a cockp
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 #: What a row holds; a cockpit reads and judges only rows of its own format. Raise it when what the forecast learns
 #: or scores changes for the same data (the window, the age bands, the cell minimum, the backtest), so that two
@@ -32,7 +33,7 @@ MAX_ROWS = 256
 MAX_VALUE_BYTES = 4_000_000
 
 TABLE = """CREATE TABLE forecast_kept (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     format INTEGER NOT NULL,
     kind TEXT NOT NULL,
     period TEXT NOT NULL,
@@ -65,13 +66,23 @@ class Label(NamedTuple):
 
 
 class StoredRow(NamedTuple):
-    """A row as read, for ``cockpit check`` (which judges each, readable or not)."""
+    """A row as read, for ``cockpit check`` (which judges each, readable or not); ``value`` None when too large."""
 
     id: int
     format: object
     entry: Entry
     value: object
     label: tuple[object, object, object]
+
+
+def parsed(text: str) -> Any:
+    """A row's JSON text read back, refusing what a cockpit never writes (NaN, Infinity); ValueError for that, for
+    text that is not JSON, and RecursionError for nesting too deep to read."""
+    return json.loads(text, parse_constant=_no_constant)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number a cockpit writes")
 
 
 def create(conn: sqlite3.Connection) -> None:
@@ -105,7 +116,7 @@ def save(conn: sqlite3.Connection, entry: Entry, value: str, label: Label, at: i
     kind, period and team filter (the window learned at an earlier day of the period: one a day otherwise), and at
     most :data:`MAX_ROWS` are kept, the newest."""
     conn.execute(
-        "DELETE FROM forecast_kept WHERE kind = ? AND period = ? AND team IS ?", (entry.kind, entry.period, entry.team)
+        "DELETE FROM forecast_kept WHERE format = ? AND kind = ? AND period = ? AND team IS ?", (FORMAT, *entry[:3])
     )
     conn.execute(
         "INSERT INTO forecast_kept (format, kind, period, team, key, value, seen_audit, seen_changes, fingerprint,"
@@ -119,16 +130,20 @@ def save(conn: sqlite3.Connection, entry: Entry, value: str, label: Label, at: i
     return True
 
 
-def stored(conn: sqlite3.Connection) -> list[StoredRow]:
-    """Every stored row as read, oldest first; none without the table."""
+def stored(conn: sqlite3.Connection) -> tuple[list[StoredRow], list[int]]:
+    """The newest :data:`MAX_ROWS` rows as read, newest first, each value None when larger than a reader reads; and
+    the ids of the rows past them (no cockpit keeps those). None of either without the table."""
     try:
         rows = conn.execute(
-            "SELECT id, format, kind, period, team, key, value, seen_audit, seen_changes, fingerprint"
-            " FROM forecast_kept ORDER BY id"
+            "SELECT id, format, kind, period, team, key,"
+            " CASE WHEN length(value) <= ? THEN value END, seen_audit, seen_changes, fingerprint"
+            " FROM forecast_kept ORDER BY id DESC LIMIT ?",
+            (MAX_VALUE_BYTES, MAX_ROWS),
         ).fetchall()
+        past = conn.execute("SELECT id FROM forecast_kept ORDER BY id DESC LIMIT -1 OFFSET ?", (MAX_ROWS,)).fetchall()
     except sqlite3.OperationalError:
-        return []
-    return [StoredRow(r[0], r[1], Entry(*r[2:6]), r[6], (r[7], r[8], r[9])) for r in rows]
+        return [], []
+    return [StoredRow(r[0], r[1], Entry(*r[2:6]), r[6], (r[7], r[8], r[9])) for r in rows], [r[0] for r in past]
 
 
 def delete(conn: sqlite3.Connection, ids: Sequence[int]) -> bool:

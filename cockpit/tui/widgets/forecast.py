@@ -82,7 +82,7 @@ class BacktestTable(Table):
                 share = "—" if not p.actual else f"{p.error / p.actual:+.0%}"
                 sign = "+" if p.error > 0 else ("-" if p.error < 0 else "")
                 self.add_row(
-                    Text(p.period),
+                    Text(clean(p.period)),
                     _right(money(p.forecast, currency)),
                     _right(money(p.actual, currency)),
                     _right(f"{sign}{money(abs(p.error), currency)}"),
