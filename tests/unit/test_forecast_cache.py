@@ -20,7 +20,7 @@ from cockpit.core import forecast_cache
 from cockpit.core.demo import generate
 from cockpit.core.forecast_check import check_kept
 from cockpit.core.forecast_check import repair as repair_kept
-from cockpit.core.periods import parse_period
+from cockpit.core.periods import Period, parse_period
 from cockpit.core.store import Store
 
 TZ = "UTC"
@@ -179,6 +179,24 @@ def _counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return made
 
 
+def _first_forecast_of_another_user(
+    path: Path,
+    folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    rep: int | None,
+    period: Period = NOV,
+    now: int = NOW,
+) -> tuple[F.Forecasts, list[str]]:
+    """Another user's first forecast of ``period`` at ``now`` (read-only, their own empty cache folder), with
+    ``rep``'s own when given, and the history computations it had to make."""
+    made = _counting(monkeypatch)
+    other = _another_user(path, folder, monkeypatch)
+    try:
+        return F.forecasts(other, period, now, rep_quotas={rep: 0} if rep is not None else None), made
+    finally:
+        other.close()
+
+
 def test_another_user_reads_the_history_a_cockpit_kept_in_the_database(
     history: tuple[Store, int, list[int], int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -186,12 +204,10 @@ def test_another_user_reads_the_history_a_cockpit_kept_in_the_database(
     first = F.forecasts(store, NOV, NOW, rep_quotas={ana: 0})
     rows = _kept_rows(store.path)
     assert {key.split(",")[0] for key in rows} == {'["learn"', '["backtest"'}
-    made = _counting(monkeypatch)
-    other = _another_user(store.path, tmp_path / "other-cache", monkeypatch)
     # Read-only, no cache file: the history comes from the database, nothing is learned or backtested again.
-    assert F.forecasts(other, NOV, NOW, rep_quotas={ana: 0}) == first
+    got, made = _first_forecast_of_another_user(store.path, tmp_path / "other-cache", monkeypatch, ana)
+    assert got == first
     assert made == []
-    other.close()
     # And what was kept is what a computation from the rows gives (the hand-worked 12 of 12 won in October).
     assert first.reps[ana].expected == 100_000
     assert json.loads(rows[next(k for k in rows if k.startswith('["learn"'))]) == F._learned_to_json(
@@ -235,11 +251,9 @@ def test_a_write_without_the_store_makes_the_kept_history_unused(
     # Another program reopens an October win: no audit row, but kpi_changes counts the change.
     with sqlite3.connect(store.path) as conn:
         conn.execute("UPDATE deals SET stage = 'lost', closed_at = ? WHERE id = ?", (ts("2026-10-25"), october[0]))
-    made = _counting(monkeypatch)
-    other = _another_user(store.path, tmp_path / "b", monkeypatch)
-    assert F.forecasts(other, NOV, NOW, rep_quotas={ana: 0}).reps[ana].expected == round(100_000 * 11 / 12)
+    got, made = _first_forecast_of_another_user(store.path, tmp_path / "b", monkeypatch, ana)
+    assert got.reps[ana].expected == round(100_000 * 11 / 12)
     assert sorted(made) == ["_learn", "_tracks"]
-    other.close()
 
 
 def test_a_kept_row_that_does_not_decode_is_computed_again(
@@ -249,11 +263,9 @@ def test_a_kept_row_that_does_not_decode_is_computed_again(
     first = F.forecasts(store, NOV, NOW, rep_quotas={ana: 0})
     with sqlite3.connect(store.path) as conn:
         conn.execute('UPDATE forecast_kept SET value = \'{"cells": "no"}\' WHERE key LIKE \'["learn"%\'')
-    made = _counting(monkeypatch)
-    other = _another_user(store.path, tmp_path / "b", monkeypatch)
-    assert F.forecasts(other, NOV, NOW, rep_quotas={ana: 0}) == first
+    got, made = _first_forecast_of_another_user(store.path, tmp_path / "b", monkeypatch, ana)
+    assert got == first
     assert made == ["_learn"]
-    other.close()
 
 
 def test_a_read_only_user_keeps_nothing_in_the_database(
@@ -283,11 +295,7 @@ def test_storing_the_history_refreshes_no_other_cockpit(
 
 def _kept_for(path: Path, folder: Path, monkeypatch: pytest.MonkeyPatch, period: str, now: str) -> list[str]:
     """The history computations another user's first forecast of ``period`` at ``now`` had to make."""
-    made = _counting(monkeypatch)
-    other = _another_user(path, folder, monkeypatch)
-    F.forecasts(other, parse_period(period, tz=TZ), ts(now))
-    other.close()
-    return made
+    return _first_forecast_of_another_user(path, folder, monkeypatch, None, parse_period(period, tz=TZ), ts(now))[1]
 
 
 def test_the_demo_generator_keeps_the_forecast_history_of_its_last_month(
@@ -353,10 +361,7 @@ def test_a_custom_range_with_a_month_s_edges_learns_its_own_history(
     # October, so not November's history.
     custom = parse_period("2026-11-01..2026-11-30", tz=TZ)
     assert (custom.start_ts, custom.end_ts) == (NOV.start_ts, NOV.end_ts) and custom.previous() != NOV.previous()
-    made = _counting(monkeypatch)
-    other = _another_user(store.path, tmp_path / "b", monkeypatch)
-    got = F.forecasts(other, custom, NOW, rep_quotas={ana: 0})
-    other.close()
+    got, made = _first_forecast_of_another_user(store.path, tmp_path / "b", monkeypatch, ana, custom)
     assert sorted(made) == ["_learn", "_tracks"]
     # Learned from the 30 days before each of the three ranges before it, not from August to October.
     month = F.forecasts(store, NOV, NOW, rep_quotas={ana: 0})
@@ -399,10 +404,8 @@ def test_a_forged_row_is_computed_over_and_reported_by_check(
             learned["cells"] = [[r, s, b, d, d + 1] for r, s, b, d, _w in learned["cells"]]
             value = json.dumps(learned)
         conn.execute(f"UPDATE forecast_kept SET {column} = ? WHERE kind = 'learn'", (value,))
-    made = _counting(monkeypatch)
-    other = _another_user(store.path, tmp_path / "b", monkeypatch)
-    assert F.forecasts(other, NOV, NOW, rep_quotas={ana: 0}) == first
-    other.close()
+    got, made = _first_forecast_of_another_user(store.path, tmp_path / "b", monkeypatch, ana)
+    assert got == first
     assert made == ["_learn"]
     monkeypatch.undo()
     with Store(store.path, readonly=True, side_files=False) as reader:
@@ -439,10 +442,8 @@ def test_a_forged_track_record_is_computed_over(
         assert len(tracks) == 2  # the team and Ana (October, the one period with history before it)
         _FORGED_TRACKS[what](tracks)
         conn.execute("UPDATE forecast_kept SET value = ? WHERE kind = 'backtest'", (json.dumps(tracks),))
-    made = _counting(monkeypatch)
-    other = _another_user(store.path, tmp_path / "b", monkeypatch)
-    assert F.forecasts(other, NOV, NOW, rep_quotas={ana: 0}) == first
-    other.close()
+    got, made = _first_forecast_of_another_user(store.path, tmp_path / "b", monkeypatch, ana)
+    assert got == first
     assert made == ["_tracks"]
 
 
