@@ -207,7 +207,8 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         self._quit_armed: Widget | None = None  # the form or prompt whose typed values a first ctrl+q warned about
         self._forecast_key: tuple[object, ...] | None = None  # what the forecast shown was computed from
         self._loads = 0  # reads started by refresh_data (each SnapshotReady says which one it is)
-        self._after_load: list[tuple[int, Callable[[], None]]] = []  # refresh_data(then=...): (load, then)
+        # refresh_data(then=...): (load, then, whether it runs in the frame that draws the read)
+        self._after_load: list[tuple[int, Callable[[], None], bool]] = []
 
     def run(self, *, mouse: bool = True, **kwargs: Any) -> Any:  # type: ignore[override]
         """Run the app; ``mouse=False`` leaves the terminal's mouse reporting off (the default over SSH)."""
@@ -269,12 +270,13 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
 
     # ------------------------------------------------------------------------------------------ refresh
 
-    def refresh_data(self, then: Callable[[], None] | None = None) -> None:
+    def refresh_data(self, then: Callable[[], None] | None = None, *, same_frame: bool = False) -> None:
         """Re-read what the screens need (the logging forms call this after their own writes); ``then`` runs once
-        this read (not one started before it) is drawn, or has failed."""
+        this read (not one started before it) is drawn, or has failed; with ``same_frame``, as soon as it is applied,
+        so that what ``then`` changes is drawn in the frame that draws the new numbers."""
         self._loads += 1
         if then is not None:
-            self._after_load.append((self._loads, then))
+            self._after_load.append((self._loads, then, same_frame))
         self._load(self._request(), self._loads)
 
     def _request(self) -> Request:
@@ -335,12 +337,15 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         self._loaded(message.load)
 
     def _loaded(self, load: int) -> None:
-        """Read ``load`` (and every one before it) is applied: what waited for it runs after the next frame."""
-        due = [then for number, then in self._after_load if number <= load]
+        """Read ``load`` (and every one before it) is applied: what waited for it runs now or after the next frame."""
+        due = [(then, same_frame) for number, then, same_frame in self._after_load if number <= load]
         if due:
-            self._after_load = [(number, then) for number, then in self._after_load if number > load]
-            for then in due:
-                self.call_after_refresh(then)
+            self._after_load = [entry for entry in self._after_load if entry[0] > load]
+            for then, same_frame in due:
+                if same_frame:
+                    then()
+                else:
+                    self.call_after_refresh(then)
 
     def _start_forecast(self, snap: Snapshot) -> None:
         if snap is not self.snapshot and snap != self.snapshot:

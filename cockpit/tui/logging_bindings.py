@@ -107,8 +107,9 @@ class LoggingHost(Protocol):
     selected_deal_id: int | None  # the deal under the cursor (on a deal's page: its deal), None when none is
     selected_activity_id: int | None  # the activity under the cursor, None when no activity is selected
 
-    def refresh_data(self, then: Callable[[], None] | None = None) -> None:
-        """Reload what the panes show (after a write); ``then`` runs once the reloaded data is drawn."""
+    def refresh_data(self, then: Callable[[], None] | None = None, *, same_frame: bool = False) -> None:
+        """Reload what the panes show (after a write); ``then`` runs once the reloaded data is drawn (with
+        ``same_frame``, once it is applied, to be drawn in the same frame)."""
 
     def highlight(self, table: str, row_id: int) -> None:
         """Bring row ``row_id`` of ``table`` ("deals" or "activities") into view and mark it; may do nothing."""
@@ -252,7 +253,9 @@ class LoggingActions:
 
         The screen below shows through the form's backdrop (the line covers only the bottom rows), so the numbers
         change in place first; closing a form's screen makes Textual repaint the whole screen below (``Screen``
-        refreshes itself on resume), which therefore comes after the numbers a rep waits for, not before them."""
+        refreshes itself on resume), which therefore comes after the numbers a rep waits for, not before them. The
+        quick-entry line closes in the numbers' own frame: hiding it repaints only the rows it covered."""
+        quick = isinstance(entry, QuickAction)
         if isinstance(entry, QuickAction):
             entry = entry.entry
         message, table = saved_message(entry, row_id)
@@ -263,7 +266,9 @@ class LoggingActions:
                 self.call_later(self.highlight, table, row_id)
             self.notify(message, markup=False)
 
-        self.refresh_data(then=closed)
+        # The quick-entry line only hides (its few rows, and the pane the focus goes back to): in the numbers' frame,
+        # so that the rows under it are drawn once, as they are now, not once under the line and again after it.
+        self.refresh_data(then=closed, same_frame=quick)
 
     def _after_save(self: Any, entry: Entry, row_id: int) -> None:
         message, table = saved_message(entry, row_id)

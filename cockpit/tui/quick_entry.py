@@ -14,6 +14,7 @@ the line as typed.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import pendulum
 from rich.text import Text
@@ -29,14 +30,18 @@ from cockpit.core.errors import CockpitError, one_line
 from cockpit.core.quick import AmbiguousName, Catalog, DealRef, QuickAction, UnknownDeal, parse_quick
 from cockpit.core.text import clean
 from cockpit.tui.screens.forms import Saved, after_write, refusal
+from cockpit.tui.widgets.footer import CoversKeyBar
 
 __all__ = ["QuickEntry"]
 
 #: What the line says under it before anything is typed.
 IDLE = "Type an action; Enter writes it, Esc cancels"
+#: Seconds a write may take before the line says it is being written (a commit takes milliseconds, a locked
+#: database up to the store's busy timeout): a write that commits sooner repaints nothing on the line.
+SLOW_WRITE = 0.3
 
 
-class QuickEntry(Vertical):
+class QuickEntry(CoversKeyBar, Vertical):
     """A one-line prompt at the bottom of its screen, kept there hidden between uses: :meth:`open` shows it with
     what it writes through; it hides once its action is written, or on Esc, and gives the focus back.
 
@@ -286,8 +291,14 @@ class QuickEntry(Vertical):
             self._show(str(exc), "error")
             return
         self.saving = True
-        self._show(f"Writing: {action.describe()}", "idle")
+        # The preview already says what Enter writes; a write that commits at once closes the line with the new
+        # numbers, so only one still running after SLOW_WRITE says it is being written (a locked database).
+        self.set_timer(SLOW_WRITE, partial(self._still_writing, self._opened, action))
         self._write(action)
+
+    def _still_writing(self, opened: int, action: QuickAction) -> None:
+        if self.saving and self._opened == opened and self.is_open:
+            self._show(f"Writing: {action.describe()}", "idle")
 
     # ---- choosing among the accounts a name matches
 
@@ -342,8 +353,8 @@ class QuickEntry(Vertical):
         self._show(f"Not saved: {message}", "error")
 
     def _done(self, action: QuickAction, row_id: int) -> None:
+        # Nothing more is shown on the line: it closes with the new numbers, and the host's toast says what was saved.
         self.saved_id = row_id
-        self._show(f"Saved: {action.describe()}", "ready")
         after_write(self, action, row_id, self._saved)
 
     @property

@@ -38,10 +38,13 @@ class LogApp(LoggingActions, App):
         self.highlighted: list[tuple[str, int]] = []
         self.notes: list[str] = []
 
-    def refresh_data(self, then: Callable[[], None] | None = None) -> None:
+    def refresh_data(self, then: Callable[[], None] | None = None, *, same_frame: bool = False) -> None:
         self.refreshed += 1
         if then is not None:
-            self.call_after_refresh(then)
+            if same_frame:
+                then()
+            else:
+                self.call_after_refresh(then)
 
     def highlight(self, table: str, row_id: int) -> None:
         self.highlighted.append((table, row_id))

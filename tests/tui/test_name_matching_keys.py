@@ -40,9 +40,12 @@ class NamesApp(LoggingActions, MoneyActions, App):
         self.selected_deal_id: int | None = None
         self.selected_activity_id: int | None = None
 
-    def refresh_data(self, then: Callable[[], None] | None = None) -> None:
+    def refresh_data(self, then: Callable[[], None] | None = None, *, same_frame: bool = False) -> None:
         if then is not None:
-            self.call_after_refresh(then)
+            if same_frame:
+                then()
+            else:
+                self.call_after_refresh(then)
 
     def highlight(self, table: str, row_id: int) -> None:
         pass

@@ -11,6 +11,7 @@ from textual.widgets import Input, Static
 from cockpit.core.quick import look_up_deal
 from cockpit.core.store import SCHEMA_VERSION
 from cockpit.tui import logging_bindings
+from cockpit.tui.quick_entry import SLOW_WRITE
 from cockpit.tui.screens.dashboard import Scorecards
 from tests.support import quick_entry, settle, type_text
 
@@ -170,3 +171,60 @@ def _upgrade(path: object) -> None:
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     conn.commit()
     conn.close()
+
+
+async def test_the_line_closes_in_the_frame_that_draws_the_new_numbers(make_cockpit, db_path) -> None:
+    """Hiding the line repaints the rows it covered: closed in the frame that draws the new numbers, those rows are
+    sent once, as they now read, not once still under the line and again after it."""
+    app = make_cockpit("Ana Lima")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        calls, pane = _calls(db_path), app.focused
+        await pilot.press(":")
+        await type_text(pilot, 'call acme connected 5m "with the numbers"')
+        await settle(pilot)
+        at_numbers_frame: list[bool] = []  # whether the line was open when the new numbers' frame was drawn
+
+        def numbers_applied(_snapshot: object) -> None:
+            app.call_after_refresh(lambda: at_numbers_frame.append(quick_entry(app) is not None))
+
+        app.watch(app, "snapshot", numbers_applied, init=False)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert _calls(db_path) == calls + 1
+        assert at_numbers_frame and at_numbers_frame[0] is False
+        assert pane is not None and app.focused is pane  # the focus is back where it was
+
+
+async def test_a_slow_write_says_it_is_being_written_then_closes(make_cockpit, db_path) -> None:
+    """A write waiting on another process's lock: past SLOW_WRITE the line says what it is writing (Enter again
+    writes nothing twice); once the lock is let go the write commits and the line closes."""
+    app = make_cockpit("Ana Lima")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        calls = _calls(db_path)
+        await pilot.press(":")
+        await type_text(pilot, 'call acme connected 5m "behind a lock"')
+        await settle(pilot)
+        assert _preview(app).startswith("→ ")
+        holder = sqlite3.connect(db_path, isolation_level=None)
+        try:
+            holder.execute("BEGIN IMMEDIATE")  # another process's write in progress
+            await pilot.press("enter")
+            await pilot.pause(0.1)
+            assert _preview(app).startswith("→ ")  # not yet: a write commits in milliseconds
+            await pilot.pause(SLOW_WRITE + 0.3)
+            prompt = quick_entry(app)
+            assert prompt is not None and prompt.saving
+            assert _preview(app).startswith("Writing: Call · ")
+            await pilot.press("enter")  # while writing: nothing more
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        for _ in range(50):
+            await settle(pilot)
+            if quick_entry(app) is None:
+                break
+            await pilot.pause(0.1)
+        assert quick_entry(app) is None
+        assert _calls(db_path) == calls + 1

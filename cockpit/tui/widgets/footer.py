@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer
+
+
+class CoversKeyBar:
+    """A widget drawn over the key bar while the focus is in it (the quick-entry line, docked at the bottom on a
+    layer of its own): the keys its focus brings are not seen, so the bar is not laid out again for them."""
 
 
 class KeysFooter(Footer):
@@ -13,13 +19,19 @@ class KeysFooter(Footer):
     Textual 8.2.8 recomposes a screen's Footer whenever the screen's bindings may have changed: at each focus
     change, and each time a screen is pushed over it or taken off it. A recompose mounts every key again and lays
     the screen out, which repaints the whole terminal (~40 KB at 120×40): a Tab between panes, or the quick-entry
-    line opening over My day, sent that for a key bar showing the same keys."""
+    line opening over My day, sent that for a key bar showing the same keys.
+
+    While the focus is in a widget that covers the bar (:class:`CoversKeyBar`) the bar is left as it is: the keys
+    that focus brings would be drawn under it, and once it closes and the focus is back, the bar already shows the
+    keys it had (an opening and closing of the quick-entry line laid the bar out twice, ~2 KB at 120x40)."""
 
     def __init__(self) -> None:
         super().__init__(show_command_palette=False, compact=True)
         self._shown: tuple[object, ...] | None = None
 
     def bindings_changed(self, screen: Screen) -> None:
+        if screen is self.screen and covered(screen.focused):
+            return  # drawn under what has the focus: the keys it brings are not seen
         keys = self.keys_of(screen)
         if keys == self._shown and screen is self.screen:
             return  # the same keys, drawn already
@@ -48,3 +60,8 @@ class KeysFooter(Footer):
             for key, (_node, b, enabled, tooltip) in screen.active_bindings.items()
             if b.show or key == palette
         )
+
+
+def covered(focused: Widget | None) -> bool:
+    """Whether ``focused`` is in a widget drawn over the key bar."""
+    return focused is not None and any(isinstance(node, CoversKeyBar) for node in focused.ancestors_with_self)
