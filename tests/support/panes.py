@@ -29,6 +29,7 @@ from cockpit.core.kpi import MONEY_KPIS
 from cockpit.core.parse import currency_digits
 from cockpit.core.report import display_value
 from cockpit.core.text import clean
+from cockpit.tui.screens.common import CompareLines
 from cockpit.tui.widgets.kpi_tile import TILE_HEIGHT, KpiStrip, change_text, tile_columns
 
 CURRENCY = "USD"
@@ -225,14 +226,14 @@ def check_pace_plan(m: Mismatches, where: str, text: str, label: str, row: dict[
 def check_compare_table(
     m: Mismatches,
     where: str,
-    table: DataTable,
+    table: CompareLines,
     rep: dict[str, Any],
     previous: dict[str, Any] | None,
     reps: list[dict[str, Any]],
 ) -> None:
-    """A rep's KPI table (drill-down, My day), each row against the report: the rep's value (``rep``, from
-    ``--rep``), the median over the report's active reps (``reps``), the change since the previous period's row."""
-    rows = table_rows(table)
+    """A rep's KPI lines (drill-down, My day), each against the report: the rep's value (``rep``, from ``--rep``),
+    the median over the report's active reps (``reps``), the change since the previous period's row."""
+    rows = table.rows()
     m.check(f"{where} has rows", bool(rows), True)
     for key, cells in rows.items():
         _, value, median_cell, change_cell = cells

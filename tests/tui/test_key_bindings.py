@@ -11,6 +11,7 @@ from cockpit.core.periods import parse_period
 from cockpit.core.report import build_report, render
 from cockpit.core.store import Store
 from cockpit.tui.app import CockpitApp
+from cockpit.tui.screens.common import CompareLines
 from cockpit.tui.screens.dashboard import DashboardScreen
 from cockpit.tui.screens.forms import StageMoveForm
 from cockpit.tui.screens.help import HelpScreen
@@ -176,8 +177,8 @@ async def test_enter_opens_the_rep_drill_down_and_escape_goes_back(make_cockpit)
         assert isinstance(app.screen, RepScreen)
         kim = app.store.rep_by_name("김민준")
         assert app.screen.rep_id == kim.id
-        kpis = app.screen.query_one("#rep-kpis")
-        assert kpis.get_row("revenue")[1].plain == "$8k"
+        kpis = app.screen.query_one("#rep-kpis", CompareLines)
+        assert kpis.row("revenue")[1] == "$8k"
         await pilot.press("escape")
         assert isinstance(app.screen, DashboardScreen)
         assert app.detail_rep_id is None

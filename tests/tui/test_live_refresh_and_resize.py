@@ -9,11 +9,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from textual.pilot import Pilot
-from textual.widgets import DataTable
+from textual.widgets import Static
 
 from cockpit.core.snapshot import count_view
 from cockpit.core.store import Store
 from cockpit.tui.app import POLL_SECONDS, CockpitApp
+from cockpit.tui.screens.common import CompareLines
 from cockpit.tui.screens.dashboard import DashboardScreen
 from cockpit.tui.screens.deal import DealScreen
 from cockpit.tui.widgets.kpi_tile import KpiStrip
@@ -384,14 +385,14 @@ async def test_the_team_cockpit_under_my_day_waits_and_catches_up_when_shown(mak
         await settle(pilot)
         myday = app.screen
         rep = str(myday.rep_id)  # type: ignore[attr-defined]
-        kpis = myday.query_one("#myday-kpis", DataTable)
-        calls = plain(kpis.get_cell("calls", "rep"))
+        kpis = myday.query_one("#myday-kpis", CompareLines)
+        calls = kpis.row("calls")[1]
         assert plain(scorecards.get_cell(rep, "calls")) == calls
         with other_process(db_path) as other:
             other.log_activity(kind="call", rep_id=int(rep), at=ts(2026, 11, 18, 9), outcome="connected")
         await live_refresh(pilot, app.refreshes)
         more = str(int(calls) + 1)
-        assert plain(kpis.get_cell("calls", "rep")) == more  # My day: drawn now
+        assert kpis.row("calls")[1] == more  # My day: drawn now
         assert plain(scorecards.get_cell(rep, "calls")) == calls  # the team cockpit: waiting, unseen
         await pilot.press("escape")  # back to the team cockpit
         await settle(pilot)
@@ -420,3 +421,29 @@ async def test_the_team_cockpits_deal_lists_are_read_only_while_it_is_shown(make
         assert "Added meanwhile" in [deal.title for deal in lead.deals]
         _, deals = await to_deals_of(pilot, "lead")
         assert "Added meanwhile" in [plain(deals.get_cell(key, "deal")) for key in keys(deals) if key.isdigit()]
+
+
+async def test_a_call_redraws_only_the_kpi_lines_it_changed(make_cockpit, db_path) -> None:
+    """My day's KPI box is a line per KPI: another user's call for the rep updates the lines whose text changed (the
+    Calls line, and any computed from the calls) and leaves every other line as it was, not updated nor repainted;
+    the lines stay the same widgets (nothing is mounted again)."""
+    app = make_cockpit("Ana Lima")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        box = app.screen.query_one("#myday-kpis", CompareLines)
+        lines = list(box.query(".compare-line").results(Static))
+        before = [line.content for line in lines]
+        calls = box.row("calls")[1]
+        rep_id = app.store.rep_by_name("Ana Lima").id
+        with other_process(db_path) as other:
+            other.log_activity(kind="call", rep_id=rep_id, at=ts(2026, 11, 18, 9), outcome="connected")
+        await live_refresh(pilot, app.refreshes)
+        assert box.row("calls")[1] == str(int(calls) + 1)
+        assert list(box.query(".compare-line").results(Static)) == lines
+        after = [line.content for line in lines]
+        texts_changed = [i for i, (old, new) in enumerate(zip(before, after, strict=True)) if str(old) != str(new)]
+        updated = [i for i, (old, new) in enumerate(zip(before, after, strict=True)) if old is not new]
+        calls_line = 1 + list(box.rows()).index("calls")  # under the header line
+        assert calls_line in texts_changed
+        assert updated == texts_changed
+        assert len(updated) < len(lines) // 2

@@ -22,7 +22,7 @@ from textual.widgets import DataTable
 from cockpit.core.kpi import KPI_LABELS, LOWER_IS_BETTER
 from cockpit.core.periods import parse_period
 from cockpit.core.text import clean
-from cockpit.tui.screens.common import CompareTable
+from cockpit.tui.screens.common import CompareLines
 from cockpit.tui.screens.dashboard import HEADLINE_KPIS, TILE_LABELS
 from cockpit.tui.screens.insights import InsightsScreen
 from cockpit.tui.screens.myday import MyDayScreen
@@ -129,7 +129,7 @@ async def test_every_pane_draws_the_reports_figures(make_demo_cockpit, cli, name
         rep_status = static_text(app.screen.query_one("#rep-status")).split("\n")[0]
         m.check("drill-down period", rep_status.split(" · ")[-1], f"period {period['label']}")
         check_compare_table(
-            m, "drill-down KPIs", app.screen.query_one(CompareTable), rep_row, rep_before, report["reps"]
+            m, "drill-down KPIs", app.screen.query_one(CompareLines), rep_row, rep_before, report["reps"]
         )
         check_stage_table(m, "drill-down pipeline", app.screen.query_one(StageTable), rep_row)
 
@@ -139,7 +139,7 @@ async def test_every_pane_draws_the_reports_figures(make_demo_cockpit, cli, name
         assert isinstance(app.screen, MyDayScreen)
         check_my_day_status(m, static_text(app.screen.query_one("#myday-status")), rep_row)
         check_pace_plan(m, "My day pace", static_text(app.screen.query_one(PacePlan)), scope.rep, rep_row)
-        check_compare_table(m, "My day KPIs", app.screen.query_one(CompareTable), rep_row, rep_before, report["reps"])
+        check_compare_table(m, "My day KPIs", app.screen.query_one(CompareLines), rep_row, rep_before, report["reps"])
 
         # The insights screen (i, from anywhere), its funnel per rep (r).
         await pilot.press("i")

@@ -17,7 +17,7 @@ import pendulum
 from textual.widgets import Static
 
 from cockpit.core.store import Store
-from cockpit.tui.screens.common import CompareTable
+from cockpit.tui.screens.common import CompareLines
 from cockpit.tui.widgets.kpi_tile import TILE_HEIGHT, KpiStrip, tile_columns
 from cockpit.tui.widgets.pipeline import DealTable, StageTable
 from cockpit.tui.widgets.scorecard import TEAM_KEY, Scorecards
@@ -105,8 +105,8 @@ async def test_the_drill_down_says_which_pipeline_it_shows(make_cockpit) -> None
         shown = screen.query_one("#rep-stages", StageTable).pipeline
         assert (shown.count, shown.value, shown.weighted) == (2, 1_500_000, 375_000)
         # Her KPI row says the same: the Pipeline KPI of October.
-        kpis = screen.query_one(CompareTable)
-        assert kpis.get_row("pipeline_value")[1].plain == "$15k"
+        kpis = screen.query_one(CompareLines)
+        assert kpis.row("pipeline_value")[1] == "$15k"
         assert app.snapshot.dashboard.rep_row(ana)["pipeline_value"] == 1_500_000
         # The list is her deals open now: Wayne expansion only.
         deals = screen.query_one("#rep-deals", DealTable)
@@ -147,9 +147,9 @@ async def test_a_young_cohort_is_shown_with_its_maturity_and_the_last_window(mak
         # of the four reps (maturity: Ana's 0% alone; window: 100%, 33%, 67% -> 67%).
         app.open_rep(next(r for r, n in ids.items() if n == "Ana Lima"))
         await settle(pilot)
-        kpis = app.screen.query_one(CompareTable)
-        rows = {k: [c.plain for c in kpis.get_row(k)] for k in ("conversion_rate", "cohort_maturity")}
-        rows["window"] = [c.plain for c in kpis.get_row("window_conversion_rate")]
+        kpis = app.screen.query_one(CompareLines)
+        rows = {k: list(kpis.row(k)) for k in ("conversion_rate", "cohort_maturity")}
+        rows["window"] = list(kpis.row("window_conversion_rate"))
         assert rows == {
             "conversion_rate": ["Conv (cohort)", "0%", "0%", "▼100 pt"],
             "cohort_maturity": ["Cohort closed", "0%", "0%", ""],

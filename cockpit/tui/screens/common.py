@@ -1,4 +1,4 @@
-"""Pieces the rep drill-down and My day share: the KPI comparison table and the activity list."""
+"""Pieces the rep drill-down and My day share: the KPI comparison lines and the activity list."""
 
 from __future__ import annotations
 
@@ -8,19 +8,20 @@ from typing import TYPE_CHECKING
 import pendulum
 from rich.text import Text
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.widget import Widget
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
 from cockpit.core.kpi import KPI_LABELS, Dashboard, median
 from cockpit.core.parse import format_money
 from cockpit.core.report import cohort_values, display_value
 from cockpit.core.store import Activity
-from cockpit.core.text import clean
+from cockpit.core.text import cell_width, clean
 from cockpit.core.views import Cohorts, IdleDeal, window_short
 from cockpit.tui.screens.following import FollowingScreen
 from cockpit.tui.widgets.fitted import Cut, FittedTable
 from cockpit.tui.widgets.kpi_tile import change_text
-from cockpit.tui.widgets.table import Table
+from cockpit.tui.widgets.repaint import show_text
 
 if TYPE_CHECKING:
     from cockpit.tui.app import CockpitApp
@@ -74,22 +75,61 @@ def right(text: str, style: str = "") -> Text:
     return Text(text, justify="right", style=style)
 
 
-class CompareTable(Table):
-    """A rep's KPIs beside the team median and the change against the previous period."""
+class CompareLines(VerticalScroll, can_focus=True):
+    """A rep's KPIs beside the team median and the change against the previous period: a header line and one line a
+    KPI, each a Static, in columns as wide as their widest cell.
+
+    Lines, not a DataTable: the box has nothing to select, and Textual 8.2.8's ``DataTable.update_cell`` repaints
+    the whole table, so one call logged (the Calls value and its median changed) sent the whole box, ~6 KB at
+    120×40, to every cockpit showing it. A line whose text is unchanged is not touched; a changed one repaints its
+    own row (:func:`~cockpit.tui.widgets.repaint.show_text`). Only other rows (the cohort rows coming or going) or
+    other column widths redraw every line."""
+
+    DEFAULT_CSS = """
+    CompareLines { height: auto; background: $surface; }
+    CompareLines > .compare-line { height: 1; width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
+    CompareLines > .compare-header { text-style: bold; background: $panel; }
+    """
+    HEADER = ("KPI", "Rep", "Median", "vs prev")
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
-
-    def on_mount(self) -> None:
-        self.add_column("KPI", key="kpi")
-        self.add_column(right("Rep"), key="rep")
-        self.add_column(right("Median"), key="median")
-        self.add_column(right("vs prev"), key="change")
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._keys: tuple[str, ...] = ()
+        self._cells: dict[str, tuple[Text, ...]] = {}
 
     def show(self, dash: Dashboard, rep_id: int, currency: str, cohorts: Cohorts | None = None) -> None:
         """The rep's KPIs; with ``cohorts``, under the cohort conversion, how much of the cohort is closed and the
         conversion of the last closed window (a young cohort's low conversion is not a bad one)."""
-        self.show_rows(list(self._rows(dash, rep_id, currency, cohorts)))
+        rows = [(key, tuple(cells)) for key, cells in self._rows(dash, rep_id, currency, cohorts)]
+        widths = [
+            max([cell_width(title), *(cell_width(cells[i].plain) for _, cells in rows)])
+            for i, title in enumerate(self.HEADER)
+        ]
+        header = tuple(Text(title, justify="left" if i == 0 else "right") for i, title in enumerate(self.HEADER))
+        lines = [_line(header, widths), *(_line(cells, widths) for _, cells in rows)]
+        keys = tuple(key for key, _ in rows)
+        self._cells = dict(rows)
+        shown = list(self.query(".compare-line").results(Static))
+        if keys == self._keys and len(shown) == len(lines):
+            for static, text in zip(shown, lines, strict=True):
+                show_text(static, text)
+            return
+        self._keys = keys
+        with self.app.batch_update():
+            for static in shown:
+                static.remove()
+            self.mount_all(
+                Static(text, classes="compare-line compare-header" if i == 0 else "compare-line")
+                for i, text in enumerate(lines)
+            )
+
+    def row(self, key: str) -> tuple[str, ...]:
+        """The cells of KPI ``key``'s line as shown: label, the rep's value, the median, the change."""
+        return tuple(cell.plain for cell in self._cells[key])
+
+    def rows(self) -> dict[str, tuple[str, ...]]:
+        """Every KPI line's cells (:meth:`row`), in the order shown."""
+        return {key: self.row(key) for key in self._cells}
 
     def _rows(
         self, dash: Dashboard, rep_id: int, currency: str, cohorts: Cohorts | None
@@ -128,6 +168,23 @@ class CompareTable(Table):
                     right(""),  # not compared with the previous period: an older cohort had longer to close
                 ],
             )
+
+
+def _line(cells: tuple[Text, ...], widths: list[int]) -> Text:
+    """One line of cells, each padded to its column's width (by its own justification) with a space either side,
+    as a table draws them."""
+    line = Text(no_wrap=True, overflow="ellipsis")
+    for cell, width in zip(cells, widths, strict=True):
+        pad = " " * max(0, width - cell_width(cell.plain))
+        line.append(" ")
+        if cell.justify == "right":
+            line.append(pad)
+            line.append_text(cell)
+        else:
+            line.append_text(cell)
+            line.append(pad)
+        line.append(" ")
+    return line
 
 
 def when(ts: int | None, tz: str | None) -> str:

@@ -13,7 +13,7 @@ from cockpit.core.report import display_value
 from cockpit.core.text import clean
 from cockpit.tui.screens.common import (
     ActivityTable,
-    CompareTable,
+    CompareLines,
     OneRepScreen,
     OpenDealTable,
     quiet_hover,
@@ -48,7 +48,7 @@ class MyDayScreen(OneRepScreen):
         yield PacePlan(id="myday-pace", label="Me", currency=self.cockpit.currency)
         yield Static(id="myday-forecast", classes="forecast-lines")  # issue 23: the rep's forecast, slipped deals
         with Grid(id="myday-grid", classes="detail-grid"):
-            yield CompareTable(id="myday-kpis", classes="box")
+            yield CompareLines(id="myday-kpis", classes="box")
             yield ActivityTable(id="myday-followups", follow_up=True, classes="box")
             yield OpenDealTable(id="myday-deals", classes="box")
             yield ActivityTable(id="myday-latest", classes="box")
@@ -113,7 +113,7 @@ class MyDayScreen(OneRepScreen):
                 label=clean(mine.rep.name),
                 currency=app.currency,
             )
-        self.query_one(CompareTable).show(dash, self.rep_id, app.currency, snapshot.cohorts)
+        self.query_one(CompareLines).show(dash, self.rep_id, app.currency, snapshot.cohorts)
         followups = self.query_one("#myday-followups", ActivityTable)
         followups.show(mine.overdue + mine.due_today, app.settings.timezone, empty="no follow-ups due")
         self.query_one(OpenDealTable).show(mine.open_deals, app.currency)

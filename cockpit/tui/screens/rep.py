@@ -12,7 +12,7 @@ from textual.widgets import Header, Static
 
 from cockpit.core.text import clean
 from cockpit.core.views import REP_DEALS_PAGE
-from cockpit.tui.screens.common import ActivityTable, CompareTable, OneRepScreen, quiet_hover
+from cockpit.tui.screens.common import ActivityTable, CompareLines, OneRepScreen, quiet_hover
 from cockpit.tui.screens.dashboard import anchored_note, trend_for
 from cockpit.tui.widgets.footer import KeysFooter
 from cockpit.tui.widgets.pipeline import DealTable, StageTable
@@ -37,7 +37,7 @@ class RepScreen(OneRepScreen):
         yield Header(icon="◧")
         yield Static("Loading…", id="rep-status", classes="status")
         with Grid(id="rep-grid", classes="detail-grid"):
-            yield CompareTable(id="rep-kpis", classes="box")
+            yield CompareLines(id="rep-kpis", classes="box")
             yield StageTable(id="rep-stages", classes="box")
             yield DealTable(id="rep-deals", show_stage=True, show_rep=False, classes="box")
             yield ActivityTable(id="rep-activities", classes="box")
@@ -54,7 +54,7 @@ class RepScreen(OneRepScreen):
         ):
             self.query_one(f"#{widget_id}").border_title = title
         quiet_hover(self)
-        self.query_one(CompareTable).focus()
+        self.query_one(CompareLines).focus()
         self.follow("snapshot", self.show_snapshot)
         self.follow("trend_kpi", lambda _kpi: self.show_trend_kpi(), init=False)
 
@@ -77,7 +77,7 @@ class RepScreen(OneRepScreen):
         if dash.anchored:
             status.append(f"\n{anchored_note(dash, snapshot.current)}", style="italic")
         show_text(self.query_one("#rep-status", Static), status)
-        self.query_one(CompareTable).show(dash, self.rep_id, app.currency, snapshot.cohorts)
+        self.query_one(CompareLines).show(dash, self.rep_id, app.currency, snapshot.cohorts)
         self.query_one(StageTable).show(detail.pipeline, app.currency)
         # The same deals and stages as the Pipeline row of the KPIs: those open at the period's end.
         self.query_one("#rep-stages").border_title = f"Their pipeline {snapshot.pipeline_moment}"
