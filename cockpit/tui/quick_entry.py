@@ -22,6 +22,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -78,6 +79,7 @@ class QuickEntry(CoversKeyBar, Vertical):
         self.currency = "USD"
         self._opened = 0  # how many times it was opened: a reply of a worker started before is not for this line
         self._return_focus: Widget | None = None  # what had the focus when the prompt opened
+        self._slow_write: Timer | None = None  # says "Writing: …" if the write has not ended by then
         self._clear()
 
     def _clear(self) -> None:
@@ -144,6 +146,7 @@ class QuickEntry(CoversKeyBar, Vertical):
     def dismiss(self, _result: QuickAction | None = None) -> None:
         """Close: the prompt hides, lets go of the names it read (every account: tens of MB at 200 reps; the next
         opening reads them afresh) and the focus goes back where it was."""
+        self._stop_slow_write()
         self.saving = False
         self.catalog = None
         self.remove_class("-open")
@@ -293,12 +296,15 @@ class QuickEntry(CoversKeyBar, Vertical):
         self.saving = True
         # The preview already says what Enter writes; a write that commits at once closes the line with the new
         # numbers, so only one still running after SLOW_WRITE says it is being written (a locked database).
-        self.set_timer(SLOW_WRITE, partial(self._still_writing, self._opened, action))
+        self._stop_slow_write()
+        self._slow_write = self.set_timer(SLOW_WRITE, partial(self._show, f"Writing: {action.describe()}", "idle"))
         self._write(action)
 
-    def _still_writing(self, opened: int, action: QuickAction) -> None:
-        if self.saving and self._opened == opened and self.is_open:
-            self._show(f"Writing: {action.describe()}", "idle")
+    def _stop_slow_write(self) -> None:
+        """The write this line waited on ended (committed, refused) or the line closed: nothing more to say of it."""
+        if self._slow_write is not None:
+            self._slow_write.stop()
+            self._slow_write = None
 
     # ---- choosing among the accounts a name matches
 
@@ -349,11 +355,13 @@ class QuickEntry(CoversKeyBar, Vertical):
             self.app.call_from_thread(self._done, action, row_id)
 
     def _failed(self, message: str) -> None:
+        self._stop_slow_write()
         self.saving = False
         self._show(f"Not saved: {message}", "error")
 
     def _done(self, action: QuickAction, row_id: int) -> None:
         # Nothing more is shown on the line: it closes with the new numbers, and the host's toast says what was saved.
+        self._stop_slow_write()
         self.saved_id = row_id
         after_write(self, action, row_id, self._saved)
 

@@ -13,15 +13,20 @@ Figures worked out by hand on the seeded database (tests/support, Paris, now Wed
 
 from __future__ import annotations
 
+import shutil
+
 import pendulum
 from textual.widgets import Static
 
+from cockpit.core.config import Settings
 from cockpit.core.store import Store
+from cockpit.core.text import cell_width
+from cockpit.tui.app import make_app
 from cockpit.tui.screens.common import CompareLines
 from cockpit.tui.widgets.kpi_tile import TILE_HEIGHT, KpiStrip, tile_columns
 from cockpit.tui.widgets.pipeline import DealTable, StageTable
 from cockpit.tui.widgets.scorecard import TEAM_KEY, Scorecards
-from tests.support import TZ, settle
+from tests.support import FROZEN_NOW, TZ, settle
 
 
 def header(table: Scorecards) -> list[str]:
@@ -200,3 +205,31 @@ async def test_the_note_goes_once_the_current_month_has_data(db_path, settings) 
             assert app.snapshot.dashboard.period.label == "2026-11"
             assert not app.snapshot.dashboard.anchored
             assert "latest month" not in str(app.screen.query_one("#status", Static).render())
+
+
+async def test_a_narrow_kpi_box_cuts_the_names_and_keeps_the_numbers_whole(demo_db, tmp_path) -> None:
+    """Amounts written with a currency code ("CHF 146.8k") make the drill-down's KPI lines wider than its box at 110
+    columns (the narrowest the drill-down keeps its boxes side by side): the KPI names are cut with "…", every
+    number and change is drawn whole, as at a width where all fit."""
+    target = tmp_path / "demo.db"
+    shutil.copy(demo_db, target)
+    swiss = Settings(db_path=target, db_source="flag", timezone=TZ, currency="CHF", stale_days=14)
+    wide: dict[str, tuple[str, ...]] = {}
+    narrow: dict[str, tuple[str, ...]] = {}
+    for size, seen in (((160, 40), wide), ((110, 40), narrow)):
+        store = Store(target, user="tester", now=lambda: FROZEN_NOW.int_timestamp)
+        try:
+            app = make_app(store, settings=swiss, now=lambda: FROZEN_NOW, as_rep=None)
+            async with app.run_test(size=size) as pilot:
+                await settle(pilot)
+                await pilot.press("down", "enter")  # the first rep's drill-down
+                await settle(pilot)
+                kpis = app.screen.query_one(CompareLines)
+                seen.update(kpis.rows())
+                drawn = [str(line.content) for line in kpis.query(".compare-line").results(Static)]
+                assert all(cell_width(line) <= kpis.scrollable_content_region.width for line in drawn), size
+        finally:
+            store.close()
+    assert wide["revenue"][1].startswith("CHF ") and "…" not in "".join("".join(cells) for cells in wide.values())
+    assert {k: v[1:] for k, v in narrow.items()} == {k: v[1:] for k, v in wide.items()}  # numbers and changes whole
+    assert narrow["opportunities"][0].endswith("…") and "Opportunities".startswith(narrow["opportunities"][0][:-1])

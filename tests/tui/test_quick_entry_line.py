@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 
 from textual.widgets import Input, Static
 
+from cockpit.core.errors import CockpitError
 from cockpit.core.quick import look_up_deal
 from cockpit.core.store import SCHEMA_VERSION
+from cockpit.tui import app as app_module
 from cockpit.tui import logging_bindings
-from cockpit.tui.quick_entry import SLOW_WRITE
+from cockpit.tui import quick_entry as quick_entry_module
 from cockpit.tui.screens.dashboard import Scorecards
 from tests.support import quick_entry, settle, type_text
 
@@ -196,9 +199,10 @@ async def test_the_line_closes_in_the_frame_that_draws_the_new_numbers(make_cock
         assert pane is not None and app.focused is pane  # the focus is back where it was
 
 
-async def test_a_slow_write_says_it_is_being_written_then_closes(make_cockpit, db_path) -> None:
+async def test_a_slow_write_says_it_is_being_written_then_closes(make_cockpit, db_path, monkeypatch) -> None:
     """A write waiting on another process's lock: past SLOW_WRITE the line says what it is writing (Enter again
     writes nothing twice); once the lock is let go the write commits and the line closes."""
+    monkeypatch.setattr(quick_entry_module, "SLOW_WRITE", 1.0)  # "not yet" below is judged well before it
     app = make_cockpit("Ana Lima")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -213,7 +217,7 @@ async def test_a_slow_write_says_it_is_being_written_then_closes(make_cockpit, d
             await pilot.press("enter")
             await pilot.pause(0.1)
             assert _preview(app).startswith("→ ")  # not yet: a write commits in milliseconds
-            await pilot.pause(SLOW_WRITE + 0.3)
+            await pilot.pause(1.3)
             prompt = quick_entry(app)
             assert prompt is not None and prompt.saving
             assert _preview(app).startswith("Writing: Call · ")
@@ -228,3 +232,80 @@ async def test_a_slow_write_says_it_is_being_written_then_closes(make_cockpit, d
             await pilot.pause(0.1)
         assert quick_entry(app) is None
         assert _calls(db_path) == calls + 1
+
+
+async def test_a_committed_write_never_says_writing_while_the_numbers_are_read(make_cockpit, db_path, monkeypatch):
+    """The write commits at once but the re-read is slow (a large file, a loaded machine): the line does not claim
+    to be writing what is already saved; it closes once the numbers are read."""
+    monkeypatch.setattr(quick_entry_module, "SLOW_WRITE", 0.2)
+    app = make_cockpit("Ana Lima")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        calls = _calls(db_path)
+        await pilot.press(":")
+        await type_text(pilot, 'call acme connected 5m "slow read"')
+        await settle(pilot)
+        read = app_module.build_snapshot
+
+        def slow_read(*args: object, **kwargs: object) -> object:
+            time.sleep(0.8)
+            return read(*args, **kwargs)
+
+        monkeypatch.setattr(app_module, "build_snapshot", slow_read)
+        await pilot.press("enter")
+        await pilot.pause(0.5)
+        assert _calls(db_path) == calls + 1  # committed, the numbers still being read
+        prompt = quick_entry(app)
+        assert prompt is not None and prompt.saved_id is not None
+        assert not _preview(app).startswith("Writing")
+        for _ in range(30):
+            await settle(pilot)
+            if quick_entry(app) is None:
+                break
+            await pilot.pause(0.1)
+        assert quick_entry(app) is None
+
+
+async def test_a_refused_write_then_a_slow_one_names_only_the_second(make_cockpit, db_path, monkeypatch) -> None:
+    """Enter refused at once ("Not saved"), the line edited and Enter again on a locked database: "Writing" names the
+    second line, SLOW_WRITE after its own Enter (the first Enter's wait ended with its refusal)."""
+    monkeypatch.setattr(quick_entry_module, "SLOW_WRITE", 1.0)
+    app = make_cockpit("Ana Lima")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press(":")
+        await type_text(pilot, 'call acme connected 5m "first"')
+        await settle(pilot)
+        prompt = quick_entry(app)
+        assert prompt is not None
+        save, tries = prompt._save, []
+
+        def refuse_then_save(action: object) -> int:
+            tries.append(action)
+            if len(tries) == 1:
+                raise CockpitError("busy, try again")
+            return save(action)  # type: ignore[misc]
+
+        prompt._save = refuse_then_save
+        holder = sqlite3.connect(db_path, isolation_level=None)
+        try:
+            await pilot.press("enter")
+            await settle(pilot)
+            assert _preview(app).startswith("Not saved: busy, try again")
+            holder.execute("BEGIN IMMEDIATE")  # the second write waits on this lock
+            prompt.query_one("#quick-input", Input).value = 'call acme connected 5m "second"'
+            await pilot.pause(0.5)
+            await pilot.press("enter")  # ~0.5 s after the first: the first's SLOW_WRITE would end ~0.5 s from here
+            await pilot.pause(0.6)
+            assert not _preview(app).startswith("Writing")  # the second's own SLOW_WRITE is not over yet
+            await pilot.pause(0.8)
+            assert _preview(app).startswith("Writing: Call · ") and "second" in _preview(app)
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        for _ in range(50):
+            await settle(pilot)
+            if quick_entry(app) is None:
+                break
+            await pilot.pause(0.1)
+        assert quick_entry(app) is None

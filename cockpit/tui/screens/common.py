@@ -92,23 +92,40 @@ class CompareLines(VerticalScroll, can_focus=True):
     """
     HEADER = ("KPI", "Rep", "Median", "vs prev")
 
+    #: The narrowest the KPI names are cut to when the box is too narrow for every column ("Opportun…").
+    MIN_LABEL = 6
+
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._keys: tuple[str, ...] = ()
-        self._cells: dict[str, tuple[Text, ...]] = {}
+        self._data: list[tuple[str, tuple[Text, ...]]] = []  # (KPI, cells) of each line under the header
+        self._widths: list[int] = []  # each column's width as drawn
 
     def show(self, dash: Dashboard, rep_id: int, currency: str, cohorts: Cohorts | None = None) -> None:
         """The rep's KPIs; with ``cohorts``, under the cohort conversion, how much of the cohort is closed and the
         conversion of the last closed window (a young cohort's low conversion is not a bad one)."""
-        rows = [(key, tuple(cells)) for key, cells in self._rows(dash, rep_id, currency, cohorts)]
+        self._data = [(key, tuple(cells)) for key, cells in self._rows(dash, rep_id, currency, cohorts)]
+        self._draw()
+
+    def on_resize(self) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
+        """The lines at this width: every column as wide as its widest cell; in a box too narrow for them all the
+        KPI names are cut first (the numbers and their change stay whole)."""
+        rows = self._data
         widths = [
             max([cell_width(title), *(cell_width(cells[i].plain) for _, cells in rows)])
             for i, title in enumerate(self.HEADER)
         ]
+        room = self.scrollable_content_region.width
+        over = sum(width + 2 for width in widths) - room
+        if room and over > 0:
+            widths[0] = max(self.MIN_LABEL, widths[0] - over)
         header = tuple(Text(title, justify="left" if i == 0 else "right") for i, title in enumerate(self.HEADER))
         lines = [_line(header, widths), *(_line(cells, widths) for _, cells in rows)]
         keys = tuple(key for key, _ in rows)
-        self._cells = dict(rows)
+        self._widths = widths
         shown = list(self.query(".compare-line").results(Static))
         if keys == self._keys and len(shown) == len(lines):
             for static, text in zip(shown, lines, strict=True):
@@ -124,12 +141,19 @@ class CompareLines(VerticalScroll, can_focus=True):
             )
 
     def row(self, key: str) -> tuple[str, ...]:
-        """The cells of KPI ``key``'s line as shown: label, the rep's value, the median, the change."""
-        return tuple(cell.plain for cell in self._cells[key])
+        """The cells of KPI ``key``'s line as drawn (read back from its line): label, the rep's value, the median,
+        the change."""
+        lines = [line for line in self.query(".compare-line").results(Static) if not line.has_class("compare-header")]
+        text = str(lines[self._keys.index(key)].content)
+        cells, at = [], 0
+        for width in self._widths:
+            cells.append(text[at + 1 : at + 1 + width].strip())
+            at += width + 2
+        return tuple(cells)
 
     def rows(self) -> dict[str, tuple[str, ...]]:
         """Every KPI line's cells (:meth:`row`), in the order shown."""
-        return {key: self.row(key) for key in self._cells}
+        return {key: self.row(key) for key in self._keys}
 
     def _rows(
         self, dash: Dashboard, rep_id: int, currency: str, cohorts: Cohorts | None
@@ -172,9 +196,12 @@ class CompareLines(VerticalScroll, can_focus=True):
 
 def _line(cells: tuple[Text, ...], widths: list[int]) -> Text:
     """One line of cells, each padded to its column's width (by its own justification) with a space either side,
-    as a table draws them."""
+    as a table draws them; a cell wider than its column is cut with "…"."""
     line = Text(no_wrap=True, overflow="ellipsis")
     for cell, width in zip(cells, widths, strict=True):
+        if cell_width(cell.plain) > width:
+            cell = cell.copy()
+            cell.truncate(width, overflow="ellipsis")
         pad = " " * max(0, width - cell_width(cell.plain))
         line.append(" ")
         if cell.justify == "right":
