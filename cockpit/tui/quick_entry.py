@@ -19,7 +19,7 @@ from functools import partial
 import pendulum
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.timer import Timer
@@ -152,6 +152,8 @@ class QuickEntry(CoversKeyBar, Vertical):
         self.remove_class("-open")
         back = self._return_focus
         self._return_focus = None
+        if not self.is_attached:
+            return  # its screen closed while a write was waiting: no focus to give back
         if back is not None and back.is_attached and back.screen is self.screen and back.focusable:
             self.screen.set_focus(back)
         else:
@@ -298,7 +300,7 @@ class QuickEntry(CoversKeyBar, Vertical):
         # numbers, so only one still running after SLOW_WRITE says it is being written (a locked database).
         self._stop_slow_write()
         self._slow_write = self.set_timer(SLOW_WRITE, partial(self._show, f"Writing: {action.describe()}", "idle"))
-        self._write(action)
+        self._write(action, self.app)
 
     def _stop_slow_write(self) -> None:
         """The write this line waited on ended (committed, refused) or the line closed: nothing more to say of it."""
@@ -345,17 +347,23 @@ class QuickEntry(CoversKeyBar, Vertical):
         self._submit(line)
 
     @work(thread=True, exclusive=True, group="quick-save")
-    def _write(self, action: QuickAction) -> None:
+    def _write(self, action: QuickAction, app: App[object]) -> None:
+        """Write ``action`` and report to ``app`` (the line's, taken when Enter was pressed): the screen holding the
+        line may close while a write waits on a lock, and the write still commits, so its result must still reach
+        the app (the line itself, detached then, no longer knows its app)."""
         try:
             assert self._save is not None
             row_id = self._save(action)
         except Exception as exc:  # shown under the line, which is kept
-            self.app.call_from_thread(self._failed, refusal(exc))
+            app.call_from_thread(self._failed, refusal(exc), app)
         else:
-            self.app.call_from_thread(self._done, action, row_id)
+            app.call_from_thread(self._done, action, row_id)
 
-    def _failed(self, message: str) -> None:
+    def _failed(self, message: str, app: App[object]) -> None:
         self._stop_slow_write()
+        if not self.is_attached:  # its screen closed meanwhile: said where it can be seen
+            app.notify(f"Not saved: {message}", severity="error", markup=False)
+            return
         self.saving = False
         self._show(f"Not saved: {message}", "error")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import unicodedata
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from textual.app import App
 from textual.keys import KEY_NAME_REPLACEMENTS
 from textual.pilot import Pilot
 from textual.widgets import Input
+from textual.worker import WorkerCancelled
 
 from cockpit.core.store import Store
 from cockpit.tui.app import POLL_GROUP
@@ -36,10 +38,11 @@ def _running(app: App) -> list:
 
 
 async def workers_done(app: App) -> None:
-    """Wait until the app's workers are done (the screens' too: one manager is the app's)."""
-    running = _running(app)
-    if running:  # an empty list would mean every worker to Textual
-        await app.workers.wait_for_complete(running)
+    """Wait until the app's workers are done (the screens' too: one manager is the app's); a worker cancelled
+    meanwhile (an exclusive refresh replaced by a newer one) is done too. A worker that failed still raises."""
+    for worker in _running(app):
+        with contextlib.suppress(WorkerCancelled):
+            await worker.wait()
 
 
 async def settle(pilot: Pilot) -> None:

@@ -16,6 +16,7 @@ from cockpit.tui import app as app_module
 from cockpit.tui import logging_bindings
 from cockpit.tui import quick_entry as quick_entry_module
 from cockpit.tui.screens.dashboard import Scorecards
+from cockpit.tui.screens.rep import RepScreen
 from tests.support import quick_entry, settle, type_text
 
 
@@ -309,3 +310,102 @@ async def test_a_refused_write_then_a_slow_one_names_only_the_second(make_cockpi
                 break
             await pilot.pause(0.1)
         assert quick_entry(app) is None
+
+
+async def test_a_write_that_commits_after_its_screen_closed_is_still_shown(make_cockpit, db_path, monkeypatch) -> None:
+    """A manager's line on a rep's drill-down waits on another process's lock; the focus goes to a pane (a click)
+    and Esc closes the drill-down before the write commits. The row is saved: the cockpit says so and re-reads, so
+    the numbers show it (no second entry logged by someone who thinks the first was lost)."""
+    app = make_cockpit("Max Boss")
+    said: list[str] = []
+    notify = app.notify
+
+    def record(message: str, **kwargs: object) -> None:
+        said.append(message)
+        notify(message, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(app, "notify", record)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.open_rep(app.store.rep_by_name("Ana Lima").id)
+        await settle(pilot)
+        calls = _calls(db_path)
+        await pilot.press(":")
+        await type_text(pilot, 'call acme connected 5m "screen gone" by "Ana Lima"')
+        await settle(pilot)
+        holder = sqlite3.connect(db_path, isolation_level=None)
+        try:
+            holder.execute("BEGIN IMMEDIATE")
+            await pilot.press("enter")
+            await pilot.pause(0.3)
+            app.screen.query_one("#rep-deals").focus()
+            await pilot.pause()
+            await pilot.press("escape")  # the drill-down closes, its line with it
+            await pilot.pause()
+            assert not isinstance(app.screen, RepScreen)
+            refreshes = app.refreshes
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        for _ in range(50):
+            await settle(pilot)
+            if any("logged" in message for message in said):
+                break
+            await pilot.pause(0.1)
+        assert _calls(db_path) == calls + 1
+        assert [message for message in said if "logged" in message] == [f"Call logged (#{_last_activity(db_path)})"]
+        assert app.refreshes > refreshes and app.is_running
+
+
+def _last_activity(path: object) -> int:
+    conn = sqlite3.connect(path)  # type: ignore[arg-type]
+    try:
+        return conn.execute("SELECT max(id) FROM activities").fetchone()[0]
+    finally:
+        conn.close()
+
+
+async def test_a_write_refused_after_its_screen_closed_says_so(make_cockpit, db_path, monkeypatch) -> None:
+    """The same, but the write is refused once the screen has closed: the line is gone, so the refusal is said in a
+    notification ("Not saved: …"), and nothing is written."""
+    app = make_cockpit("Max Boss")
+    said: list[str] = []
+    notify = app.notify
+
+    def record(message: str, **kwargs: object) -> None:
+        said.append(message)
+        notify(message, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(app, "notify", record)
+    go = threading.Event()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.open_rep(app.store.rep_by_name("Ana Lima").id)
+        await settle(pilot)
+        calls = _calls(db_path)
+        await pilot.press(":")
+        await type_text(pilot, 'call acme connected 5m "refused late" by "Ana Lima"')
+        await settle(pilot)
+        prompt = quick_entry(app)
+        assert prompt is not None
+
+        def refuse_later(action: object) -> int:
+            go.wait(10)
+            raise CockpitError("the database is busy")
+
+        prompt._save = refuse_later
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        app.screen.query_one("#rep-deals").focus()
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, RepScreen)
+        go.set()
+        for _ in range(30):
+            await settle(pilot)
+            if said:
+                break
+            await pilot.pause(0.1)
+        assert said == ["Not saved: the database is busy"]
+        assert _calls(db_path) == calls and app.is_running
