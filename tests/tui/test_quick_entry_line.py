@@ -6,7 +6,10 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 
+import pytest
+from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from cockpit.core.errors import CockpitError
@@ -130,26 +133,24 @@ async def test_a_file_upgraded_by_a_newer_cockpit_keeps_the_line_and_says_why(ma
         assert app.screen is below and quick_entry(app) is None
 
 
-def _calls(path: object) -> int:
+def _scalar(path: object, sql: str) -> int:
+    """One number read from the database file by a connection of its own."""
     conn = sqlite3.connect(path)  # type: ignore[arg-type]
     try:
-        return conn.execute("SELECT count(*) FROM activities").fetchone()[0]
+        return conn.execute(sql).fetchone()[0]
     finally:
         conn.close()
+
+
+def _calls(path: object) -> int:
+    return _scalar(path, "SELECT count(*) FROM activities")
 
 
 async def test_an_idle_cockpit_notices_the_upgrade_and_opens_no_line(make_cockpit, db_path, monkeypatch) -> None:
     """The live refresh's poll sees the upgrade (a commit by another connection): one warning, and from then on
     the keys that log say why instead of opening a line or a form that would be refused."""
     app = make_cockpit("Ana Lima")
-    said: list[str] = []
-    notify = app.notify
-
-    def record(message: str, **kwargs: object) -> None:
-        said.append(message)
-        notify(message, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(app, "notify", record)
+    said = _notes(app, monkeypatch)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         _upgrade(db_path)
@@ -206,11 +207,7 @@ async def test_a_slow_write_says_it_is_being_written_then_closes(make_cockpit, d
     monkeypatch.setattr(quick_entry_module, "SLOW_WRITE", 1.0)  # "not yet" below is judged well before it
     app = make_cockpit("Ana Lima")
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        calls = _calls(db_path)
-        await pilot.press(":")
-        await type_text(pilot, 'call acme connected 5m "behind a lock"')
-        await settle(pilot)
+        calls = await _typed_line(pilot, db_path, 'call acme connected 5m "behind a lock"')
         assert _preview(app).startswith("→ ")
         holder = sqlite3.connect(db_path, isolation_level=None)
         try:
@@ -226,11 +223,7 @@ async def test_a_slow_write_says_it_is_being_written_then_closes(make_cockpit, d
         finally:
             holder.execute("ROLLBACK")
             holder.close()
-        for _ in range(50):
-            await settle(pilot)
-            if quick_entry(app) is None:
-                break
-            await pilot.pause(0.1)
+        await _until(pilot, lambda: quick_entry(app) is None)
         assert quick_entry(app) is None
         assert _calls(db_path) == calls + 1
 
@@ -241,11 +234,7 @@ async def test_a_committed_write_never_says_writing_while_the_numbers_are_read(m
     monkeypatch.setattr(quick_entry_module, "SLOW_WRITE", 0.2)
     app = make_cockpit("Ana Lima")
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        calls = _calls(db_path)
-        await pilot.press(":")
-        await type_text(pilot, 'call acme connected 5m "slow read"')
-        await settle(pilot)
+        calls = await _typed_line(pilot, db_path, 'call acme connected 5m "slow read"')
         read = app_module.build_snapshot
 
         def slow_read(*args: object, **kwargs: object) -> object:
@@ -259,11 +248,7 @@ async def test_a_committed_write_never_says_writing_while_the_numbers_are_read(m
         prompt = quick_entry(app)
         assert prompt is not None and prompt.saved_id is not None
         assert not _preview(app).startswith("Writing")
-        for _ in range(30):
-            await settle(pilot)
-            if quick_entry(app) is None:
-                break
-            await pilot.pause(0.1)
+        await _until(pilot, lambda: quick_entry(app) is None)
         assert quick_entry(app) is None
 
 
@@ -273,10 +258,7 @@ async def test_a_refused_write_then_a_slow_one_names_only_the_second(make_cockpi
     monkeypatch.setattr(quick_entry_module, "SLOW_WRITE", 1.0)
     app = make_cockpit("Ana Lima")
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press(":")
-        await type_text(pilot, 'call acme connected 5m "first"')
-        await settle(pilot)
+        await _typed_line(pilot, db_path, 'call acme connected 5m "first"')
         prompt = quick_entry(app)
         assert prompt is not None
         save, tries = prompt._save, []
@@ -304,11 +286,7 @@ async def test_a_refused_write_then_a_slow_one_names_only_the_second(make_cockpi
         finally:
             holder.execute("ROLLBACK")
             holder.close()
-        for _ in range(50):
-            await settle(pilot)
-            if quick_entry(app) is None:
-                break
-            await pilot.pause(0.1)
+        await _until(pilot, lambda: quick_entry(app) is None)
         assert quick_entry(app) is None
 
 
@@ -317,75 +295,34 @@ async def test_a_write_that_commits_after_its_screen_closed_is_still_shown(make_
     and Esc closes the drill-down before the write commits. The row is saved: the cockpit says so and re-reads, so
     the numbers show it (no second entry logged by someone who thinks the first was lost)."""
     app = make_cockpit("Max Boss")
-    said: list[str] = []
-    notify = app.notify
-
-    def record(message: str, **kwargs: object) -> None:
-        said.append(message)
-        notify(message, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(app, "notify", record)
+    said = _notes(app, monkeypatch)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        app.open_rep(app.store.rep_by_name("Ana Lima").id)
-        await settle(pilot)
-        calls = _calls(db_path)
-        await pilot.press(":")
-        await type_text(pilot, 'call acme connected 5m "screen gone" by "Ana Lima"')
-        await settle(pilot)
+        calls = await _line_on_a_drill_down(pilot, db_path, "screen gone")
         holder = sqlite3.connect(db_path, isolation_level=None)
         try:
             holder.execute("BEGIN IMMEDIATE")
             await pilot.press("enter")
             await pilot.pause(0.3)
-            app.screen.query_one("#rep-deals").focus()
-            await pilot.pause()
-            await pilot.press("escape")  # the drill-down closes, its line with it
-            await pilot.pause()
-            assert not isinstance(app.screen, RepScreen)
+            await _close_the_drill_down(pilot)
             refreshes = app.refreshes
         finally:
             holder.execute("ROLLBACK")
             holder.close()
-        for _ in range(50):
-            await settle(pilot)
-            if any("logged" in message for message in said):
-                break
-            await pilot.pause(0.1)
+        await _until(pilot, lambda: any("logged" in message for message in said))
         assert _calls(db_path) == calls + 1
-        assert [message for message in said if "logged" in message] == [f"Call logged (#{_last_activity(db_path)})"]
+        written = _scalar(db_path, "SELECT max(id) FROM activities")
+        assert [message for message in said if "logged" in message] == [f"Call logged (#{written})"]
         assert app.refreshes > refreshes and app.is_running
-
-
-def _last_activity(path: object) -> int:
-    conn = sqlite3.connect(path)  # type: ignore[arg-type]
-    try:
-        return conn.execute("SELECT max(id) FROM activities").fetchone()[0]
-    finally:
-        conn.close()
 
 
 async def test_a_write_refused_after_its_screen_closed_says_so(make_cockpit, db_path, monkeypatch) -> None:
     """The same, but the write is refused once the screen has closed: the line is gone, so the refusal is said in a
     notification ("Not saved: …"), and nothing is written."""
     app = make_cockpit("Max Boss")
-    said: list[str] = []
-    notify = app.notify
-
-    def record(message: str, **kwargs: object) -> None:
-        said.append(message)
-        notify(message, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(app, "notify", record)
+    said = _notes(app, monkeypatch)
     go = threading.Event()
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        app.open_rep(app.store.rep_by_name("Ana Lima").id)
-        await settle(pilot)
-        calls = _calls(db_path)
-        await pilot.press(":")
-        await type_text(pilot, 'call acme connected 5m "refused late" by "Ana Lima"')
-        await settle(pilot)
+        calls = await _line_on_a_drill_down(pilot, db_path, "refused late")
         prompt = quick_entry(app)
         assert prompt is not None
 
@@ -396,16 +333,57 @@ async def test_a_write_refused_after_its_screen_closed_says_so(make_cockpit, db_
         prompt._save = refuse_later
         await pilot.press("enter")
         await pilot.pause(0.1)
-        app.screen.query_one("#rep-deals").focus()
-        await pilot.pause()
-        await pilot.press("escape")
-        await pilot.pause()
-        assert not isinstance(app.screen, RepScreen)
+        await _close_the_drill_down(pilot)
         go.set()
-        for _ in range(30):
-            await settle(pilot)
-            if said:
-                break
-            await pilot.pause(0.1)
+        await _until(pilot, lambda: bool(said))
         assert said == ["Not saved: the database is busy"]
         assert _calls(db_path) == calls and app.is_running
+
+
+def _notes(app: object, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What the app notifies from now on (each message still shown)."""
+    said: list[str] = []
+    notify = app.notify  # type: ignore[attr-defined]
+
+    def record(message: str, **kwargs: object) -> None:
+        said.append(message)
+        notify(message, **kwargs)
+
+    monkeypatch.setattr(app, "notify", record)
+    return said
+
+
+async def _until(pilot: Pilot, done: Callable[[], bool], seconds: float = 5.0) -> None:
+    """Settle and wait until ``done()`` holds, up to ``seconds``; the caller asserts what it waited for."""
+    for _ in range(int(seconds / 0.1)):
+        await settle(pilot)
+        if done():
+            return
+        await pilot.pause(0.1)
+
+
+async def _typed_line(pilot: Pilot, db_path: object, line: str) -> int:
+    """``line`` typed on the quick-entry line once the app has settled (not yet written); the calls so far."""
+    await settle(pilot)
+    calls = _calls(db_path)
+    await pilot.press(":")
+    await type_text(pilot, line)
+    await settle(pilot)
+    return calls
+
+
+async def _line_on_a_drill_down(pilot: Pilot, db_path: object, note: str) -> int:
+    """A manager on Ana Lima's drill-down with a call for her typed on the line (not yet written); the calls so far."""
+    app = pilot.app
+    await settle(pilot)
+    app.open_rep(app.store.rep_by_name("Ana Lima").id)  # type: ignore[attr-defined]
+    return await _typed_line(pilot, db_path, f'call acme connected 5m "{note}" by "Ana Lima"')
+
+
+async def _close_the_drill_down(pilot: Pilot) -> None:
+    """The focus to a pane (as a click puts it), then Esc: the drill-down closes, its line with it."""
+    pilot.app.screen.query_one("#rep-deals").focus()
+    await pilot.pause()
+    await pilot.press("escape")
+    await pilot.pause()
+    assert not isinstance(pilot.app.screen, RepScreen)

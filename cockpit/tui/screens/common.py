@@ -98,13 +98,13 @@ class CompareLines(VerticalScroll, can_focus=True):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._keys: tuple[str, ...] = ()
-        self._data: list[tuple[str, tuple[Text, ...]]] = []  # (KPI, cells) of each line under the header
+        self._kpi_rows: list[tuple[str, tuple[Text, ...]]] = []  # (KPI, cells) of each line under the header
         self._widths: list[int] = []  # each column's width as drawn
 
     def show(self, dash: Dashboard, rep_id: int, currency: str, cohorts: Cohorts | None = None) -> None:
         """The rep's KPIs; with ``cohorts``, under the cohort conversion, how much of the cohort is closed and the
         conversion of the last closed window (a young cohort's low conversion is not a bad one)."""
-        self._data = [(key, tuple(cells)) for key, cells in self._rows(dash, rep_id, currency, cohorts)]
+        self._kpi_rows = [(key, tuple(cells)) for key, cells in self._rows(dash, rep_id, currency, cohorts)]
         self._draw()
 
     def on_resize(self) -> None:
@@ -113,7 +113,7 @@ class CompareLines(VerticalScroll, can_focus=True):
     def _draw(self) -> None:
         """The lines at this width: every column as wide as its widest cell; in a box too narrow for them all the
         KPI names are cut first (the numbers and their change stay whole)."""
-        rows = self._data
+        rows = self._kpi_rows
         widths = [
             max([cell_width(title), *(cell_width(cells[i].plain) for _, cells in rows)])
             for i, title in enumerate(self.HEADER)
