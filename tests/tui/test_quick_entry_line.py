@@ -231,20 +231,20 @@ async def test_a_slow_write_says_it_is_being_written_then_closes(make_cockpit, d
 async def test_a_committed_write_never_says_writing_while_the_numbers_are_read(make_cockpit, db_path, monkeypatch):
     """The write commits at once but the re-read is slow (a large file, a loaded machine): the line does not claim
     to be writing what is already saved; it closes once the numbers are read."""
-    monkeypatch.setattr(quick_entry_module, "SLOW_WRITE", 0.2)
+    monkeypatch.setattr(quick_entry_module, "SLOW_WRITE", 1.0)
     app = make_cockpit("Ana Lima")
     async with app.run_test(size=(120, 40)) as pilot:
         calls = await _typed_line(pilot, db_path, 'call acme connected 5m "slow read"')
         read = app_module.build_snapshot
 
         def slow_read(*args: object, **kwargs: object) -> object:
-            time.sleep(0.8)
+            time.sleep(2.5)  # the re-read outlasts SLOW_WRITE by far
             return read(*args, **kwargs)
 
         monkeypatch.setattr(app_module, "build_snapshot", slow_read)
         await pilot.press("enter")
-        await pilot.pause(0.5)
-        assert _calls(db_path) == calls + 1  # committed, the numbers still being read
+        await pilot.pause(1.3)  # past SLOW_WRITE: a commit takes milliseconds, the re-read is still sleeping
+        assert _calls(db_path) == calls + 1
         prompt = quick_entry(app)
         assert prompt is not None and prompt.saved_id is not None
         assert not _preview(app).startswith("Writing")
@@ -254,8 +254,9 @@ async def test_a_committed_write_never_says_writing_while_the_numbers_are_read(m
 
 async def test_a_refused_write_then_a_slow_one_names_only_the_second(make_cockpit, db_path, monkeypatch) -> None:
     """Enter refused at once ("Not saved"), the line edited and Enter again on a locked database: "Writing" names the
-    second line, SLOW_WRITE after its own Enter (the first Enter's wait ended with its refusal)."""
-    monkeypatch.setattr(quick_entry_module, "SLOW_WRITE", 1.0)
+    second line, SLOW_WRITE after its own Enter; the first Enter's wait ended with its refusal and never names the
+    first line over the second's write."""
+    monkeypatch.setattr(quick_entry_module, "SLOW_WRITE", 2.0)
     app = make_cockpit("Ana Lima")
     async with app.run_test(size=(120, 40)) as pilot:
         await _typed_line(pilot, db_path, 'call acme connected 5m "first"')
@@ -277,11 +278,11 @@ async def test_a_refused_write_then_a_slow_one_names_only_the_second(make_cockpi
             assert _preview(app).startswith("Not saved: busy, try again")
             holder.execute("BEGIN IMMEDIATE")  # the second write waits on this lock
             prompt.query_one("#quick-input", Input).value = 'call acme connected 5m "second"'
-            await pilot.pause(0.5)
-            await pilot.press("enter")  # ~0.5 s after the first: the first's SLOW_WRITE would end ~0.5 s from here
-            await pilot.pause(0.6)
-            assert not _preview(app).startswith("Writing")  # the second's own SLOW_WRITE is not over yet
-            await pilot.pause(0.8)
+            await pilot.pause(1.0)
+            await pilot.press("enter")  # ~1 s after the first: the first's SLOW_WRITE would end ~1 s from here
+            await pilot.pause(1.4)  # past where the first's would end, before the second's (on a loaded machine, after)
+            assert "first" not in _preview(app)  # whatever it says, never the refused line
+            await pilot.pause(1.0)
             assert _preview(app).startswith("Writing: Call · ") and "second" in _preview(app)
         finally:
             holder.execute("ROLLBACK")
