@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 import pendulum
@@ -54,6 +55,17 @@ async def settle(pilot: Pilot) -> None:
             return
         await workers_done(pilot.app)
         await pilot.pause()
+
+
+async def until(pilot: Pilot, done: Callable[[], bool], seconds: float = 5.0) -> None:
+    """Settle and wait until ``done()`` holds, up to ``seconds``; the caller asserts what it waited for. For what a
+    worker started after a frame draws (the forecast runs once the first snapshot is drawn), which settle() may
+    return before it has even started."""
+    for _ in range(int(seconds / 0.1)):
+        await settle(pilot)
+        if done():
+            return
+        await pilot.pause(0.1)
 
 
 async def settle_screen(pilot: Pilot, *, tries: int = 40) -> None:

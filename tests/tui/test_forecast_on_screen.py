@@ -18,7 +18,7 @@ from cockpit.tui.screens.insights import InsightsScreen
 from cockpit.tui.screens.myday import MyDayScreen
 from cockpit.tui.widgets.forecast import BacktestTable, SlippedTable
 from cockpit.tui.widgets.kpi_tile import KpiStrip
-from tests.support import FROZEN_NOW, TZ, settle
+from tests.support import FROZEN_NOW, TZ, settle, until
 from tests.support.panes import cli_environment, cli_report, drawn_tiles, money, static_text, table_lines
 
 
@@ -128,7 +128,9 @@ async def test_my_day_shows_the_reps_own_forecast_and_slipped_deals(make_demo_co
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, MyDayScreen)
-        first, second = static_text(app.screen.query_one("#myday-forecast")).split("\n")
+        lines = app.screen.query_one("#myday-forecast")
+        await until(pilot, lambda: "computing" not in static_text(lines))  # the forecast runs after the first frame
+        first, second = static_text(lines).split("\n")
         quota = f"quota {money(mine['quota'])}" if mine["quota"] else "no quota"
         assert first == f"Forecast {money(mine['p50'])} (P10 {money(mine['p10'])} – P90 {money(mine['p90'])}) · {quota}"
         theirs = [s for s in full["slipped"] if s["rep"] == rep]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
 
 import pytest
 from textual.pilot import Pilot
@@ -20,7 +19,7 @@ from cockpit.tui import logging_bindings
 from cockpit.tui import quick_entry as quick_entry_module
 from cockpit.tui.screens.dashboard import Scorecards
 from cockpit.tui.screens.rep import RepScreen
-from tests.support import quick_entry, settle, type_text
+from tests.support import quick_entry, settle, type_text, until
 
 
 def _preview(app: object) -> str:
@@ -223,7 +222,7 @@ async def test_a_slow_write_says_it_is_being_written_then_closes(make_cockpit, d
         finally:
             holder.execute("ROLLBACK")
             holder.close()
-        await _until(pilot, lambda: quick_entry(app) is None)
+        await until(pilot, lambda: quick_entry(app) is None)
         assert quick_entry(app) is None
         assert _calls(db_path) == calls + 1
 
@@ -248,7 +247,7 @@ async def test_a_committed_write_never_says_writing_while_the_numbers_are_read(m
         prompt = quick_entry(app)
         assert prompt is not None and prompt.saved_id is not None
         assert not _preview(app).startswith("Writing")
-        await _until(pilot, lambda: quick_entry(app) is None)
+        await until(pilot, lambda: quick_entry(app) is None)
         assert quick_entry(app) is None
 
 
@@ -287,7 +286,7 @@ async def test_a_refused_write_then_a_slow_one_names_only_the_second(make_cockpi
         finally:
             holder.execute("ROLLBACK")
             holder.close()
-        await _until(pilot, lambda: quick_entry(app) is None)
+        await until(pilot, lambda: quick_entry(app) is None)
         assert quick_entry(app) is None
 
 
@@ -309,7 +308,7 @@ async def test_a_write_that_commits_after_its_screen_closed_is_still_shown(make_
         finally:
             holder.execute("ROLLBACK")
             holder.close()
-        await _until(pilot, lambda: any("logged" in message for message in said))
+        await until(pilot, lambda: any("logged" in message for message in said))
         assert _calls(db_path) == calls + 1
         written = _scalar(db_path, "SELECT max(id) FROM activities")
         assert [message for message in said if "logged" in message] == [f"Call logged (#{written})"]
@@ -336,7 +335,7 @@ async def test_a_write_refused_after_its_screen_closed_says_so(make_cockpit, db_
         await pilot.pause(0.1)
         await _close_the_drill_down(pilot)
         go.set()
-        await _until(pilot, lambda: bool(said))
+        await until(pilot, lambda: bool(said))
         assert said == ["Not saved: the database is busy"]
         assert _calls(db_path) == calls and app.is_running
 
@@ -352,15 +351,6 @@ def _notes(app: object, monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(app, "notify", record)
     return said
-
-
-async def _until(pilot: Pilot, done: Callable[[], bool], seconds: float = 5.0) -> None:
-    """Settle and wait until ``done()`` holds, up to ``seconds``; the caller asserts what it waited for."""
-    for _ in range(int(seconds / 0.1)):
-        await settle(pilot)
-        if done():
-            return
-        await pilot.pause(0.1)
 
 
 async def _typed_line(pilot: Pilot, db_path: object, line: str) -> int:
