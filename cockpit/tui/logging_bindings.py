@@ -255,10 +255,8 @@ class LoggingActions:
         change in place first; closing a form's screen makes Textual repaint the whole screen below (``Screen``
         refreshes itself on resume), which therefore comes after the numbers a rep waits for, not before them. The
         quick-entry line closes in the numbers' own frame: hiding it repaints only the rows it covered."""
-        quick = isinstance(entry, QuickAction)
-        if isinstance(entry, QuickAction):
-            entry = entry.entry
-        message, table = saved_message(entry, row_id)
+        written = entry.entry if isinstance(entry, QuickAction) else entry
+        message, table = saved_message(written, row_id)
 
         def closed() -> None:
             close()
@@ -266,9 +264,9 @@ class LoggingActions:
                 self.call_later(self.highlight, table, row_id)
             self.notify(message, markup=False)
 
-        # The quick-entry line only hides (its few rows, and the pane the focus goes back to): in the numbers' frame,
-        # so that the rows under it are drawn once, as they are now, not once under the line and again after it.
-        self.refresh_data(then=closed, same_frame=quick)
+        # The quick-entry line (whose action wraps what it wrote) only hides: its few rows and the pane the focus goes
+        # back to. In the numbers' frame, so that the rows under it are drawn once, not under the line and again after.
+        self.refresh_data(then=closed, same_frame=written is not entry)
 
     def _after_save(self: Any, entry: Entry, row_id: int) -> None:
         message, table = saved_message(entry, row_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 import pendulum
@@ -19,7 +19,7 @@ from cockpit.core.store import Activity
 from cockpit.core.text import cell_width, clean
 from cockpit.core.views import Cohorts, IdleDeal, window_short
 from cockpit.tui.screens.following import FollowingScreen
-from cockpit.tui.widgets.fitted import Cut, FittedTable
+from cockpit.tui.widgets.fitted import CELL_PADDING, Cut, FittedTable, fit_rows
 from cockpit.tui.widgets.kpi_tile import change_text
 from cockpit.tui.widgets.repaint import show_text
 
@@ -92,8 +92,8 @@ class CompareLines(VerticalScroll, can_focus=True):
     """
     HEADER = ("KPI", "Rep", "Median", "vs prev")
 
-    #: The narrowest the KPI names are cut to when the box is too narrow for every column ("Opportun…").
-    MIN_LABEL = 6
+    #: In a box too narrow for every column the KPI names are cut ("Opportu…"), down to 6 cells; numbers never.
+    CUTS = (Cut(minimum=6, rank=0), None, None, None)
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -113,18 +113,17 @@ class CompareLines(VerticalScroll, can_focus=True):
     def _draw(self) -> None:
         """The lines at this width: every column as wide as its widest cell; in a box too narrow for them all the
         KPI names are cut first (the numbers and their change stay whole)."""
-        rows = self._kpi_rows
+        keys = tuple(key for key, _ in self._kpi_rows)
+        rows = [list(cells) for _, cells in self._kpi_rows]
+        room = self.scrollable_content_region.width - CELL_PADDING * len(self.HEADER)
+        if self.scrollable_content_region.width:  # laid out: cut to its width (as the boxes' tables are)
+            rows = fit_rows(self.HEADER, rows, self.CUTS, room)
         widths = [
-            max([cell_width(title), *(cell_width(cells[i].plain) for _, cells in rows)])
+            max([cell_width(title), *(cell_width(cells[i].plain) for cells in rows)])
             for i, title in enumerate(self.HEADER)
         ]
-        room = self.scrollable_content_region.width
-        over = sum(width + 2 for width in widths) - room
-        if room and over > 0:
-            widths[0] = max(self.MIN_LABEL, widths[0] - over)
-        header = tuple(Text(title, justify="left" if i == 0 else "right") for i, title in enumerate(self.HEADER))
-        lines = [_line(header, widths), *(_line(cells, widths) for _, cells in rows)]
-        keys = tuple(key for key, _ in rows)
+        header = [Text(title, justify="left" if i == 0 else "right") for i, title in enumerate(self.HEADER)]
+        lines = [_line(header, widths), *(_line(cells, widths) for cells in rows)]
         self._widths = widths
         shown = list(self.query(".compare-line").results(Static))
         if keys == self._keys and len(shown) == len(lines):
@@ -194,14 +193,11 @@ class CompareLines(VerticalScroll, can_focus=True):
             )
 
 
-def _line(cells: tuple[Text, ...], widths: list[int]) -> Text:
+def _line(cells: Sequence[Text], widths: list[int]) -> Text:
     """One line of cells, each padded to its column's width (by its own justification) with a space either side,
-    as a table draws them; a cell wider than its column is cut with "…"."""
+    as a table draws them."""
     line = Text(no_wrap=True, overflow="ellipsis")
     for cell, width in zip(cells, widths, strict=True):
-        if cell_width(cell.plain) > width:
-            cell = cell.copy()
-            cell.truncate(width, overflow="ellipsis")
         pad = " " * max(0, width - cell_width(cell.plain))
         line.append(" ")
         if cell.justify == "right":
