@@ -26,7 +26,6 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import DataTable
 from textual.worker import get_current_worker
 
 from cockpit.core.actor import Actor, resolve_actor
@@ -54,7 +53,9 @@ from cockpit.tui.screens.period import PeriodScreen
 from cockpit.tui.screens.rep import RepScreen
 from cockpit.tui.screens.search import SearchScreen
 from cockpit.tui.screens.team import TeamScreen
+from cockpit.tui.widgets.line_table import LineTable, line_table_of
 from cockpit.tui.widgets.pipeline import DealTable
+from cockpit.tui.widgets.table import Table
 
 __all__ = ["HEADLINE_KPIS", "POLL_GROUP", "POLL_SECONDS", "READY_MARKER", "CockpitApp", "make_app"]
 
@@ -575,11 +576,12 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         deal's page, that deal (the logging keys act on it)."""
         if isinstance(self.screen, DealScreen):
             return self.screen.deal_id
-        table = self.screen.focused
-        if not isinstance(table, DealTable | OpenDealTable) or not table.row_count:
+        focused = self.screen.focused
+        table = line_table_of(focused) or focused
+        if not isinstance(table, DealTable | OpenDealTable):
             return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return int(key) if key and str(key).isdigit() else None
+        key = table.cursor_key
+        return int(key) if key and key.isdigit() else None
 
     @property
     def selected_activity_id(self) -> int | None:
@@ -601,9 +603,8 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
             return
         table_name, row_id, focus = self._highlight
         kinds = (DealTable, OpenDealTable) if table_name == "deals" else (ActivityTable,)
-        for table in self.screen.query(DataTable):
-            if isinstance(table, kinds) and str(row_id) in {k.value for k in table.rows}:
-                table.move_cursor(row=table.get_row_index(str(row_id)))
+        for table in [*self.screen.query(Table), *self.screen.query(LineTable)]:
+            if isinstance(table, kinds) and table.move_cursor_to(str(row_id)):
                 if focus:
                     table.focus()
                 self._highlight = None

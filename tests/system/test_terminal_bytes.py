@@ -154,6 +154,25 @@ def test_a_colleagues_call_repaints_my_day_not_the_hidden_team_cockpit(live_db: 
         app.close()
 
 
+def test_a_colleagues_stage_move_redraws_the_deals_line_not_the_box(live_db: Path, tmp_path: Path) -> None:
+    """A rep on My day; another user moves one of the rep's open deals to another stage. The open-deal box redraws
+    the line of that deal, not the box: as a DataTable (``update_cell`` and a refill repaint the whole table) the
+    box was sent whole, ~3 KB here at 120x40 and ~6 KB with a full box; the one line is ~0.2 KB."""
+    app = start(live_db, tmp_path, "--as", "Ana Lima", ready="My latest activities")
+    try:
+        app.wait_for(lambda screen: re.search(r"proposal .*Wayne expansion", screen) is not None, timeout=15)
+        before = app.total_bytes
+        with Store(live_db, user="someone-else", now=lambda: ts(2026, 11, 18, 9)) as other:
+            (deal_id,) = other.query("SELECT id FROM deals WHERE title = 'Wayne expansion'")[0]
+            other.move_deal(deal_id, "negotiation", at=ts(2026, 11, 18, 9))
+        app.wait_for(lambda screen: re.search(r"negotiation .*Wayne expansion", screen) is not None, timeout=15)
+        app.settle(0.7)
+        refresh_bytes = app.total_bytes - before
+        assert 0 < refresh_bytes <= 1_500, refresh_bytes
+    finally:
+        app.close()
+
+
 def motion_bytes(app: RecordingPty, events: int = 30) -> float:
     """Mean bytes written per SGR any-motion report over the scorecard rows (screen rows 9 to 12, 1-based)."""
     app.send(b"\x1b[<35;20;9M")

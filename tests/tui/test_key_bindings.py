@@ -446,22 +446,23 @@ async def test_my_day_keeps_the_cursor_on_the_deal_after_a_stage_move(make_demo_
         table.focus()
         await pilot.press("down", "down")
         moved = table.cursor_key
-        stage_before = table.get_row(moved)[0].plain
+        assert table.cursor_row == 2
+        stage_before = table.row(moved)[0]
         await pilot.press("a")
         await settle(pilot)
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, MyDayScreen)
-        assert table.get_row(moved)[0].plain != stage_before  # it moved on, and so did its row
+        assert table.row(moved)[0] != stage_before  # it moved on, and so did its row
         assert table.cursor_key == moved
         # Won: the deal leaves the open list; the cursor stays at its place, on the deal that took it.
         index = table.cursor_row
-        following = table.coordinate_to_cell_key((index + 1, 0)).row_key.value
+        following = table.keys[index + 1]
         await pilot.press("w")
         await settle(pilot)
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert moved not in {key.value for key in table.rows}
+        assert moved not in table.keys
         assert (table.cursor_row, table.cursor_key) == (index, following)
 
 
@@ -514,7 +515,10 @@ async def test_deal_lists_show_the_amount_before_the_names_and_the_drill_down_no
     app = make_cockpit("Ana Lima")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        assert columns(app.screen.query_one(OpenDealTable)) == ["stage", "idle", "amount", "deal", "account"]
+        mine = app.screen.query_one(OpenDealTable)
+        assert [column.key for column in mine.COLUMNS] == ["stage", "idle", "amount", "deal", "account"]
+        header = str(mine.query_one(".line-header").content)
+        assert header.split() == ["Stage", "Idle", "Amount", "Deal", "Account"]  # drawn in that order
 
 
 async def test_the_drill_down_keeps_the_cursor_at_its_place_when_its_deal_is_won(make_demo_cockpit) -> None:

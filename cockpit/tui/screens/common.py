@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pendulum
@@ -16,11 +16,12 @@ from cockpit.core.kpi import KPI_LABELS, Dashboard, median
 from cockpit.core.parse import format_money
 from cockpit.core.report import cohort_values, display_value
 from cockpit.core.store import Activity
-from cockpit.core.text import cell_width, clean
+from cockpit.core.text import clean
 from cockpit.core.views import Cohorts, IdleDeal, window_short
 from cockpit.tui.screens.following import FollowingScreen
 from cockpit.tui.widgets.fitted import CELL_PADDING, Cut, FittedTable, fit_rows
 from cockpit.tui.widgets.kpi_tile import change_text
+from cockpit.tui.widgets.line_table import Column, LineTable, cells_of, column_widths, line
 from cockpit.tui.widgets.repaint import show_text
 
 if TYPE_CHECKING:
@@ -118,12 +119,9 @@ class CompareLines(VerticalScroll, can_focus=True):
         room = self.scrollable_content_region.width - CELL_PADDING * len(self.HEADER)
         if self.scrollable_content_region.width:  # laid out: cut to its width (as the boxes' tables are)
             rows = fit_rows(self.HEADER, rows, self.CUTS, room)
-        widths = [
-            max([cell_width(title), *(cell_width(cells[i].plain) for cells in rows)])
-            for i, title in enumerate(self.HEADER)
-        ]
+        widths = column_widths(self.HEADER, rows)
         header = [Text(title, justify="left" if i == 0 else "right") for i, title in enumerate(self.HEADER)]
-        lines = [_line(header, widths), *(_line(cells, widths) for cells in rows)]
+        lines = [line(header, widths), *(line(cells, widths) for cells in rows)]
         self._widths = widths
         shown = list(self.query(".compare-line").results(Static))
         if keys == self._keys and len(shown) == len(lines):
@@ -143,12 +141,7 @@ class CompareLines(VerticalScroll, can_focus=True):
         """The cells of KPI ``key``'s line as drawn (read back from its line): label, the rep's value, the median,
         the change."""
         lines = [line for line in self.query(".compare-line").results(Static) if not line.has_class("compare-header")]
-        text = str(lines[self._keys.index(key)].content)
-        cells, at = [], 0
-        for width in self._widths:
-            cells.append(text[at + 1 : at + 1 + width].strip())
-            at += width + 2
-        return tuple(cells)
+        return cells_of(str(lines[self._keys.index(key)].content), self._widths)
 
     def rows(self) -> dict[str, tuple[str, ...]]:
         """Every KPI line's cells (:meth:`row`), in the order shown."""
@@ -191,23 +184,6 @@ class CompareLines(VerticalScroll, can_focus=True):
                     right(""),  # not compared with the previous period: an older cohort had longer to close
                 ],
             )
-
-
-def _line(cells: Sequence[Text], widths: list[int]) -> Text:
-    """One line of cells, each padded to its column's width (by its own justification) with a space either side,
-    as a table draws them."""
-    line = Text(no_wrap=True, overflow="ellipsis")
-    for cell, width in zip(cells, widths, strict=True):
-        pad = " " * max(0, width - cell_width(cell.plain))
-        line.append(" ")
-        if cell.justify == "right":
-            line.append(pad)
-            line.append_text(cell)
-        else:
-            line.append_text(cell)
-            line.append(pad)
-        line.append(" ")
-    return line
 
 
 def when(ts: int | None, tz: str | None) -> str:
@@ -260,21 +236,19 @@ class ActivityTable(FittedTable):
         self.fill(rows)
 
 
-class OpenDealTable(FittedTable):
+class OpenDealTable(LineTable):
     """A rep's open deals in stage order, with how long each sat idle (STALE past the configured days); the account,
-    then the title, are cut to the box's width."""
+    then the title, are cut to the box's width. Lines (see :class:`~cockpit.tui.widgets.line_table.LineTable`): a
+    write that changes one deal (its stage, its idle days) repaints the lines whose text changed, not the box."""
 
+    COLUMNS = (
+        Column("stage", "Stage"),
+        Column("idle", "Idle", right=True),
+        Column("amount", "Amount", right=True),  # the numbers before the names a narrow box cuts off
+        Column("deal", "Deal"),
+        Column("account", "Account"),
+    )
     CUTS = (Cut(8, 3), None, None, Cut(14, 2), Cut(8, 1))
-
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
-
-    def on_mount(self) -> None:
-        self.add_column("Stage", key="stage")
-        self.add_column(right("Idle"), key="idle")
-        self.add_column(right("Amount"), key="amount")  # the numbers before the names a narrow box cuts off
-        self.add_column("Deal", key="deal")
-        self.add_column("Account", key="account")
 
     def show(self, deals: tuple[IdleDeal, ...], currency: str) -> None:
         rows: list[tuple[str | None, list[Text]]] = []

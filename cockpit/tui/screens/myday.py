@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Grid
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import Header, Static
 
 from cockpit.core.report import display_value
 from cockpit.core.text import clean
@@ -22,6 +22,7 @@ from cockpit.tui.screens.dashboard import VerdictLine, anchored_note
 from cockpit.tui.widgets.diagnosis import PacePlan
 from cockpit.tui.widgets.footer import KeysFooter
 from cockpit.tui.widgets.forecast import myday_text
+from cockpit.tui.widgets.line_table import LineTable
 from cockpit.tui.widgets.repaint import show_text
 
 if TYPE_CHECKING:
@@ -121,12 +122,11 @@ class MyDayScreen(OneRepScreen):
         latest.show(mine.latest, app.settings.timezone, empty="no activities yet")
         self.show_forecast(app.forecast)  # another period: "computing…" until its own forecast comes
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_line_table_row_selected(self, event: LineTable.RowSelected) -> None:
         # Enter on one of my open deals opens its page (a row key is a deal id; "no open deals" has none).
-        key = event.row_key.value
-        if isinstance(event.data_table, OpenDealTable) and key is not None and str(key).isdigit():
+        if isinstance(event.table, OpenDealTable) and event.key.isdigit():
             event.stop()
-            self.cockpit.open_deal(int(key))
+            self.cockpit.open_deal(int(event.key))
 
     def action_back(self) -> None:
         if self.cockpit.has_screen_below:

@@ -57,6 +57,13 @@ class Table(DataTable):
             return None
         return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
 
+    def move_cursor_to(self, key: str) -> bool:
+        """Put the cursor on ``key``'s row; False when no row has it."""
+        if key not in self.rows:
+            return False
+        self.move_cursor(row=self.get_row_index(key))
+        return True
+
     @contextmanager
     def refilling(self) -> Iterator[None]:
         """Clear and refill the rows inside this block with the cursor kept on its row.
