@@ -576,21 +576,21 @@ class CockpitApp(LoggingActions, MoneyActions, App[None]):
         deal's page, that deal (the logging keys act on it)."""
         if isinstance(self.screen, DealScreen):
             return self.screen.deal_id
-        focused = self.screen.focused
-        table = line_table_of(focused) or focused
-        if not isinstance(table, DealTable | OpenDealTable):
-            return None
-        key = table.cursor_key
-        return int(key) if key and key.isdigit() else None
+        return self._selected_id(DealTable, OpenDealTable)
 
     @property
     def selected_activity_id(self) -> int | None:
         """The activity under the cursor of the focused activity table (My day, drill-down), if any."""
-        table = self.screen.focused
-        if not isinstance(table, ActivityTable) or not table.row_count:
+        return self._selected_id(ActivityTable)
+
+    def _selected_id(self, *kinds: type[Table | LineTable]) -> int | None:
+        """The id under the cursor of the focused table when it is one of ``kinds`` (a row without one: None)."""
+        focused = self.screen.focused
+        table = line_table_of(focused) or focused
+        if not isinstance(table, kinds):
             return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return int(key) if key and str(key).isdigit() else None
+        key = table.cursor_key
+        return int(key) if key and key.isdigit() else None
 
     def highlight(self, table: str, row_id: int, *, focus: bool = False) -> None:
         """Put the cursor on the new or changed row once the refreshed snapshot shows it; with ``focus``, focus the

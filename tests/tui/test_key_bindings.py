@@ -55,7 +55,7 @@ async def test_a_rep_opens_on_my_day(make_cockpit) -> None:
         assert isinstance(app.screen, MyDayScreen)
         followups = app.screen.query_one("#myday-followups")
         # Overdue (Nov 16) and today (Nov 18 15:00); the Nov 25 one is not due.
-        notes = [followups.get_row_at(i)[-1].plain for i in range(followups.row_count)]
+        notes = [followups.row(key)[-1] for key in followups.keys]
         assert notes == ["send proposal v2", "call back Wayne CFO"]
         await pilot.press("escape")
         assert isinstance(app.screen, DashboardScreen)

@@ -248,13 +248,13 @@ async def test_f_completes_a_follow_up_in_my_day_and_u_undoes_it(make_cockpit) -
         await settle(pilot)
         assert isinstance(app.screen, MyDayScreen)
         followups = app.screen.query_one("#myday-followups")
-        assert app.focused is followups
+        assert app.focused is followups.rows_view
 
         def shown() -> list[str]:
-            return [followups.get_row_at(i)[-1].plain for i in range(followups.row_count)]
+            return [followups.row(key)[-1] for key in followups.keys]
 
         assert shown() == ["send proposal v2", "call back Wayne CFO"]
-        first = int(followups.coordinate_to_cell_key(followups.cursor_coordinate).row_key.value)
+        first = int(followups.cursor_key)
         await pilot.press("F")
         await settle(pilot)
         assert app.store.activity(first).follow_up_done_at == FROZEN_NOW.int_timestamp
@@ -272,7 +272,7 @@ async def test_x_voids_an_activity_and_x_restores_it_by_its_a_id(make_cockpit) -
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         followups = app.screen.query_one("#myday-followups")
-        first = int(followups.coordinate_to_cell_key(followups.cursor_coordinate).row_key.value)
+        first = int(followups.cursor_key)
         await pilot.press("x")
         await settle(pilot)
         assert isinstance(app.screen, VoidForm)
@@ -283,7 +283,7 @@ async def test_x_voids_an_activity_and_x_restores_it_by_its_a_id(make_cockpit) -
         await pilot.press("enter")
         await settle(pilot)
         assert app.store.activity(first).voided_at == FROZEN_NOW.int_timestamp
-        assert [followups.get_row_at(i)[-1].plain for i in range(followups.row_count)] == ["call back Wayne CFO"]
+        assert [followups.row(key)[-1] for key in followups.keys] == ["call back Wayne CFO"]
         await pilot.press("X")
         await type_text(pilot, f"a{first}")
         await pilot.press("enter")

@@ -19,7 +19,7 @@ from cockpit.core.store import Activity
 from cockpit.core.text import clean
 from cockpit.core.views import Cohorts, IdleDeal, window_short
 from cockpit.tui.screens.following import FollowingScreen
-from cockpit.tui.widgets.fitted import CELL_PADDING, Cut, FittedTable, fit_rows
+from cockpit.tui.widgets.fitted import CELL_PADDING, Cut, fit_rows
 from cockpit.tui.widgets.kpi_tile import change_text
 from cockpit.tui.widgets.line_table import Column, LineTable, cells_of, column_widths, line
 from cockpit.tui.widgets.repaint import show_text
@@ -193,28 +193,29 @@ def when(ts: int | None, tz: str | None) -> str:
     return moment.format("YYYY-MM-DD HH:mm")
 
 
-class ActivityTable(FittedTable):
+class ActivityTable(LineTable):
     """Activities, newest first; notes shown literally and truncated (stored whole), cut to the box's width: the
-    note first, then the account or deal, then the outcome."""
+    note first, then the account or deal, then the outcome. Lines (see
+    :class:`~cockpit.tui.widgets.line_table.LineTable`): a new activity on top rewrites the lines it shifts, once."""
 
+    COLUMNS = (
+        Column("when", "When"),
+        Column("kind", "Kind"),
+        Column("outcome", "Outcome"),  # short, before the names a half-width box cuts off
+        Column("what", "About"),  # the account or deal: a short header leaves the note room
+        Column("note", "Note"),
+    )
     CUTS = (None, None, Cut(9, 3), Cut(16, 2), Cut(6, 1))
     #: A follow-up's note is what to do ("send proposal v2"): the account or deal is cut first, the note last. It
     #: has no outcome column: the outcome is of the activity it came from, and a half-width box needs the room.
+    FOLLOW_UP_COLUMNS = (Column("when", "Due"), Column("kind", "Kind"), Column("what", "About"), Column("note", "Note"))
     FOLLOW_UP_CUTS = (None, None, Cut(12, 1), Cut(20, 2))
 
     def __init__(self, *, follow_up: bool = False, **kwargs: object) -> None:
-        super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
         self.follow_up = follow_up
         if follow_up:
-            self.CUTS = self.FOLLOW_UP_CUTS
-
-    def on_mount(self) -> None:
-        self.add_column("Due" if self.follow_up else "When", key="when")
-        self.add_column("Kind", key="kind")
-        if not self.follow_up:
-            self.add_column("Outcome", key="outcome")  # short, before the names a half-width box cuts off
-        self.add_column("About", key="what")  # the account or deal: a short header leaves the note room
-        self.add_column("Note", key="note")
+            self.COLUMNS, self.CUTS = self.FOLLOW_UP_COLUMNS, self.FOLLOW_UP_CUTS
 
     def show(self, activities: tuple[Activity, ...], tz: str | None, *, empty: str = "nothing") -> None:
         rows: list[tuple[str | None, list[Text]]] = []
@@ -232,7 +233,7 @@ class ActivityTable(FittedTable):
             ]
             rows.append((str(a.id), cells))
         if not activities:
-            rows.append((None, [Text(empty, style="italic"), *[Text("")] * (len(self.columns) - 1)]))
+            rows.append((None, [Text(empty, style="italic"), *[Text("")] * (len(self.COLUMNS) - 1)]))
         self.fill(rows)
 
 

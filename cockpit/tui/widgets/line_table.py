@@ -82,6 +82,11 @@ class LineRows(ListView):
     LineRows > ListItem > Static { height: 1; width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
+    def on_resize(self) -> None:
+        # The rows' own size: the width the lines are cut to, and how many show (the box's size may not change).
+        if isinstance(self.parent, LineTable):
+            self.parent.fit()
+
     def action_first(self) -> None:
         self.index = 0
 
@@ -188,7 +193,8 @@ class LineTable(Vertical):
         self._whole = [(key, list(cells)) for key, cells in rows]
         self._draw()
 
-    def on_resize(self) -> None:
+    def fit(self) -> None:
+        """Draw the rows again at the rows' width and say where they are (on a resize of the rows)."""
         self._draw()
         self._show_position()
 
