@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import App, ComposeResult
-from textual.widgets import Static
 
 from cockpit.tui.widgets.fitted import Cut
-from cockpit.tui.widgets.line_table import Column, LineTable
+from cockpit.tui.widgets.line_table import Column, LineItem, LineTable
 
 
 class Names(LineTable):
@@ -68,15 +67,15 @@ async def test_a_refill_rewrites_only_the_changed_lines_and_keeps_the_cursor_on_
         await pilot.pause()
         await pilot.press("down", "down")
         assert table.cursor_key == "c"
-        lines = list(table.rows_view.query(Static))
-        before = [line.content for line in lines]
+        lines = list(table.rows_view.query(LineItem))
+        before = [line.text for line in lines]
         # "b" leaves, "e" comes at the end: lines 2 and 3 take c and d, line 4 is new; line 1 is the same text.
         table.fill(rows(["a", "c", "d", "e"]))
         await pilot.pause()
-        after = list(table.rows_view.query(Static))
-        assert after[:4] == lines  # the same widgets, written in place
-        assert after[0].content is before[0]  # an unchanged line is not written
-        assert [str(line.content).split()[0] for line in after] == ["a", "c", "d", "e"]
+        after = list(table.rows_view.query(LineItem))
+        assert after == lines  # the same widgets, written in place
+        assert after[0].text is before[0]  # an unchanged line is not written
+        assert [line.text.plain.split()[0] for line in after] == ["a", "c", "d", "e"]
         assert (table.cursor_row, table.cursor_key) == (1, "c")  # the cursor followed its row
         # Its row gone, the cursor stays at its place, on the row that took it.
         table.fill(rows(["a", "d", "e"]))

@@ -3,8 +3,8 @@ its own line only.
 
 Textual 8.2.8's ``DataTable.update_cell`` repaints the whole table, and a refill (a row moved, added or gone)
 does too: a colleague's stage move sent My day's whole open-deal box, ~6 KB at 120×40, for the one row on screen
-that changed. Here each row is a ``Static`` in a stock ``ListView`` (which keeps the cursor, scrolls to it and says
-when a row is chosen); a refill writes each line's new text into the line at its place, so only the lines whose
+that changed. Here each row is one :class:`LineItem` of a stock ``ListView`` (which keeps the cursor, scrolls to it
+and says when a row is chosen); a refill writes each line's new text into the line at its place, so only the lines whose
 text differs are repainted. Columns are as wide as their widest cell, text columns cut to the box's width by
 :func:`~cockpit.tui.widgets.fitted.fit_rows` (numbers never), as the DataTable boxes' are.
 """
@@ -25,7 +25,7 @@ from textual.widgets import ListItem, ListView, Static
 
 from cockpit.core.text import cell_width
 from cockpit.tui.widgets.fitted import CELL_PADDING, Cut, fit_rows
-from cockpit.tui.widgets.repaint import show_text
+from cockpit.tui.widgets.repaint import same_text
 
 Row = tuple[str | None, Sequence[Text]]  # (key, cells); a row without a key ("no open deals") is never chosen
 
@@ -68,8 +68,26 @@ def cells_of(text: str, widths: Sequence[int]) -> tuple[str, ...]:
     return tuple(cells)
 
 
+class LineItem(ListItem):
+    """One row: a ListItem that draws its line itself (one widget a row, not a ListItem holding a Static: the
+    screen's layouts, which a quick entry makes several of, walk every widget)."""
+
+    def __init__(self, text: Text) -> None:
+        super().__init__()
+        self.text = text
+
+    def render(self) -> Text:
+        return self.text
+
+    def show(self, text: Text) -> None:
+        """Draw ``text`` when it differs from the line's (a repaint of this row; it stays one row high)."""
+        if not same_text(self.text, text):
+            self.text = text
+            self.refresh()
+
+
 class LineRows(ListView):
-    """The rows of a :class:`LineTable`, one ``Static`` line each; the keys a DataTable's row cursor has."""
+    """The rows of a :class:`LineTable`, one :class:`LineItem` each; the keys a DataTable's row cursor has."""
 
     BINDINGS = [
         Binding("home", "first", "First row", show=False),
@@ -79,7 +97,7 @@ class LineRows(ListView):
     ]
     DEFAULT_CSS = """
     LineRows { height: 1fr; scrollbar-size-vertical: 0; }
-    LineRows > ListItem > Static { height: 1; width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
+    LineRows > LineItem { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def on_resize(self) -> None:
@@ -184,7 +202,7 @@ class LineTable(Vertical):
 
     def row(self, key: str) -> tuple[str, ...]:
         """The cells of ``key``'s row as drawn (read back from its line)."""
-        return cells_of(str(self._statics()[self._keys.index(key)].content), self._widths)
+        return cells_of(self._items()[self._keys.index(key)].text.plain, self._widths)
 
     # ------------------------------------------------------------------------------------------ drawing
 
@@ -207,17 +225,17 @@ class LineTable(Vertical):
         widths = column_widths(headers, cells)
         self._widths = widths
         header = [Text(c.label, justify="right" if c.right else "left") for c in self.COLUMNS]
-        show_text(self.query_one(".line-header", Static), line(header, widths))
+        _write(self.query_one(".line-header", Static), line(header, widths))
         texts = [line(row, widths) for row in cells]
         keys = [key for key, _ in self._whole]
         view = self.rows_view
         kept_key, kept_row = self.cursor_key, view.index
-        shown = self._statics()
+        shown = self._items()
         with self.app.batch_update():
-            for static, text in zip(shown, texts, strict=False):
-                show_text(static, text)
+            for item, text in zip(shown, texts, strict=False):
+                item.show(text)
             if len(texts) > len(shown):
-                view.extend(ListItem(Static(text)) for text in texts[len(shown) :])
+                view.extend(LineItem(text) for text in texts[len(shown) :])
             for item in list(view.children)[len(texts) :]:
                 item.remove()
             self._keys = keys
@@ -227,8 +245,8 @@ class LineTable(Vertical):
             elif keys:
                 view.index = min(kept_row if kept_row is not None else 0, len(keys) - 1)
 
-    def _statics(self) -> list[Static]:
-        return [item.query_one(Static) for item in self.rows_view.children if isinstance(item, ListItem)]
+    def _items(self) -> list[LineItem]:
+        return [item for item in self.rows_view.children if isinstance(item, LineItem)]
 
     def _show_position(self) -> None:
         view = self.rows_view
@@ -249,6 +267,12 @@ class LineTable(Vertical):
 
     def on_list_view_highlighted(self, event: ListView.Highlighted) -> None:
         event.stop()
+
+
+def _write(static: Static, text: Text) -> None:
+    """A line's new text, when it differs; never a layout: a line is one row high whatever its text (CSS)."""
+    if not same_text(static.content, text):
+        static.update(text, layout=False)
 
 
 def line_table_of(widget: Widget | None) -> LineTable | None:
