@@ -7,7 +7,7 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 
 from cockpit.tui.widgets.fitted import Cut
-from cockpit.tui.widgets.line_table import Column, LineItem, LineTable
+from cockpit.tui.widgets.line_table import Column, LineItem, LineTable, cells_of, line
 
 
 class Names(LineTable):
@@ -97,3 +97,13 @@ async def test_enter_on_a_row_without_a_key_chooses_nothing_and_long_names_are_c
         await pilot.pause()
         name, number = table.row("a very long name indeed")
         assert name.endswith("…") and number == "12345"  # the name is cut, the number never
+
+
+def test_cells_are_read_back_by_terminal_cells_not_characters() -> None:
+    # A name of wide characters takes two cells a character: read by characters, the next column's cell came back
+    # with the name's tail ("연  $12k" in place of "$12k").
+    cells = [Text("이서연"), Text("$12k", justify="right"), Text("lead")]
+    widths = [8, 5, 4]
+    drawn = line(cells, widths).plain
+    assert drawn == " 이서연     $12k  lead "  # 6 cells and 2 of padding, a space either side, " $12k"
+    assert cells_of(drawn, widths) == ("이서연", "$12k", "lead")

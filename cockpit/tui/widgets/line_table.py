@@ -60,11 +60,17 @@ def column_widths(headers: Sequence[str], rows: Sequence[Sequence[Text]]) -> lis
 
 
 def cells_of(text: str, widths: Sequence[int]) -> tuple[str, ...]:
-    """The cells of a line drawn by :func:`line` at ``widths``, read back from its text (one cell a character)."""
-    cells, at = [], 0
+    """The cells of a line drawn by :func:`line` at ``widths``, read back from its text by terminal cells (a wide
+    character, as in 이서연, takes two)."""
+    placed, at = [], 0  # (first cell, character)
+    for char in text:
+        placed.append((at, char))
+        at += cell_width(char)
+    cells, start = [], 0
     for width in widths:
-        cells.append(text[at + 1 : at + 1 + width].strip())
-        at += width + CELL_PADDING
+        first, end = start + 1, start + 1 + width
+        cells.append("".join(char for cell, char in placed if first <= cell < end).strip())
+        start += width + CELL_PADDING
     return tuple(cells)
 
 
