@@ -7,7 +7,8 @@ user. Each round, for each size, each variant in a shuffled order starts the tea
 the database (120×40 pty, first frame with data): "first" on a database nobody has opened since it was built, then
 "later", with the same cache folder for a checkout from before schema 6 (its per-user file) and a new, empty one
 for this checkout (another user: the buckets come from the database). A checkout before schema 6 gets a copy with
-the kpi_buckets table and its triggers dropped and ``user_version`` 5. Each variant runs from its own checkout
+the kpi_buckets table and its triggers dropped and ``user_version`` 5; with ``--same-schema`` (two checkouts of the
+same schema, an A/B of a change) both start on copies of the same database. Each variant runs from its own checkout
 (``PYTHONPATH``, run from a folder holding no ``cockpit`` package). Results in bench/out/first_start_ab.json.
 """
 
@@ -54,11 +55,15 @@ def schema_5_copy(src: Path, dst: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.first_start_ab", description=__doc__.splitlines()[0])
     parser.add_argument("--other", type=Path, required=True, help="a checkout from before schema 6 (git worktree)")
+    parser.add_argument(
+        "--same-schema", action="store_true", help="the other checkout reads this one's databases as they are"
+    )
     parser.add_argument("--sizes", default="L,XL")
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--output", type=Path, default=OUT / "first_start_ab.json")
     args = parser.parse_args(argv)
+    args.output = args.output.resolve()  # the runs below change the working folder
     sizes = [s.strip().upper() for s in args.sizes.split(",") if s.strip()]
     variants = {"before": args.other.resolve(), "now": ROOT}
     rng = random.Random(args.seed)
@@ -68,7 +73,10 @@ def main(argv: list[str] | None = None) -> int:
         sources = {size: database(size) for size in sizes}
         old = {size: tmp / f"{size}-v5.db" for size in sizes}
         for size in sizes:
-            schema_5_copy(sources[size], old[size])
+            if args.same_schema:
+                old[size] = sources[size]
+            else:
+                schema_5_copy(sources[size], old[size])
         os.chdir(tmp)  # `python -m` puts the working folder first on sys.path: it must hold no cockpit package
         for number in range(args.rounds):
             load = os.getloadavg()[0]
