@@ -26,6 +26,7 @@ from textual.widgets import ListItem, ListView, Static
 from cockpit.core.text import cell_width
 from cockpit.tui.widgets.fitted import CELL_PADDING, Cut, fit_rows
 from cockpit.tui.widgets.repaint import same_text
+from cockpit.tui.widgets.table import show_position
 
 Row = tuple[str | None, Sequence[Text]]  # (key, cells); a row without a key ("no open deals") is never chosen
 
@@ -256,14 +257,7 @@ class LineTable(Vertical):
 
     def _show_position(self) -> None:
         view = self.rows_view
-        shown = view.scrollable_content_region.height
-        rows = len(self._keys)
-        position = ""
-        if rows > shown > 0:
-            first = int(view.scroll_y) + 1
-            position = f"{first}-{min(first + shown - 1, rows)} of {rows}"
-        if (self.border_subtitle or "") != position:
-            self.border_subtitle = position
+        show_position(self, view.scroll_y, view.scrollable_content_region.height, len(self._keys))
 
     def on_list_view_selected(self, event: ListView.Selected) -> None:
         event.stop()

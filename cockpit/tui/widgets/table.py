@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Self
 
 from rich.text import Text
+from textual.widget import Widget
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
@@ -16,6 +17,17 @@ from cockpit.tui.widgets.repaint import same_text
 #: Row keys of the rows that page a long table (Enter on them shows the previous or the next page); a data row's
 #: key is an id, never these.
 PREVIOUS_PAGE, NEXT_PAGE = "previous-page", "next-page"
+
+
+def show_position(box: Widget, scroll_y: float, shown: int, rows: int) -> None:
+    """Write where the ``shown`` rows of ``rows`` are ("3-16 of 41") in ``box``'s bottom border while they do not all
+    fit, scrolled by ``scroll_y``; nothing when they fit."""
+    position = ""
+    if rows > shown > 0:
+        first = int(scroll_y) + 1
+        position = f"{first}-{min(first + shown - 1, rows)} of {rows}"
+    if (box.border_subtitle or "") != position:
+        box.border_subtitle = position
 
 
 class Table(DataTable):
@@ -41,14 +53,7 @@ class Table(DataTable):
         if self.styles.scrollbar_size_vertical:
             return
         header = self.header_height if self.show_header else 0
-        shown = self.scrollable_content_region.height - header
-        rows = self.row_count
-        position = ""
-        if rows > shown > 0:
-            first = int(self.scroll_y) + 1
-            position = f"{first}-{min(first + shown - 1, rows)} of {rows}"
-        if (self.border_subtitle or "") != position:
-            self.border_subtitle = position
+        show_position(self, self.scroll_y, self.scrollable_content_region.height - header, self.row_count)
 
     @property
     def cursor_key(self) -> str | None:
