@@ -285,6 +285,20 @@ def test_no_color_draws_no_colour_and_a_reversed_cursor(live_db: Path, tmp_path:
         coloured.close()
 
 
+def test_no_color_reverses_the_cursor_of_my_days_lines(live_db: Path, tmp_path: Path) -> None:
+    """My day's boxes are lines (widgets/line_table.py), their cursor drawn by colour: with NO_COLOR it is reversed,
+    as the tables' is. (A rule in the widget's own CSS is scoped to the widget and never matched ``App:nocolor``.)"""
+    app = start(live_db, tmp_path, "--as", "Ana Lima", ready="My latest activities", NO_COLOR="1")
+    try:
+        app.settle(0.7)
+        assert COLOUR_SGR.search(bytes(app.raw)) is None
+        reversed_rows = re.findall(rb"\x1b\[1;7[;0-9]*m([^\x1b]*)", bytes(app.raw))  # bold and reversed
+        assert any(row.startswith(b" 2026-11-16 09:00  email") for row in reversed_rows), reversed_rows  # focused
+        assert any(row.startswith(b" proposal ") for row in reversed_rows), reversed_rows  # the open deals'
+    finally:
+        app.close()
+
+
 def test_opening_quick_entry_repaints_its_lines_and_the_pane_it_leaves(cockpit: RecordingPty) -> None:
     """``:`` shows the quick-entry line over the team cockpit, Esc hides it. The line is a widget kept hidden at the
     bottom of the screen: showing it repaints its lines, the key bar under it and the pane whose focus it takes

@@ -137,7 +137,6 @@ class LineTable(Vertical):
     LineTable > .line-header {
         height: 1; text-style: bold; background: $panel; text-wrap: nowrap; text-overflow: ellipsis;
     }
-    App:nocolor LineTable ListItem.-highlight { text-style: reverse bold; }
     """
 
     class RowSelected(Message):
