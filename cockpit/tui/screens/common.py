@@ -19,9 +19,9 @@ from cockpit.core.store import Activity
 from cockpit.core.text import clean
 from cockpit.core.views import Cohorts, IdleDeal, window_short
 from cockpit.tui.screens.following import FollowingScreen
-from cockpit.tui.widgets.fitted import CELL_PADDING, Cut, fit_rows
+from cockpit.tui.widgets.fitted import Cut
 from cockpit.tui.widgets.kpi_tile import change_text
-from cockpit.tui.widgets.line_table import Column, LineTable, cells_of, column_widths, line
+from cockpit.tui.widgets.line_table import Column, LineTable, cells_of, fitted_lines
 from cockpit.tui.widgets.repaint import show_text
 
 if TYPE_CHECKING:
@@ -91,7 +91,12 @@ class CompareLines(VerticalScroll, can_focus=True):
     CompareLines > .compare-line { height: 1; width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
     CompareLines > .compare-header { text-style: bold; background: $panel; }
     """
-    HEADER = ("KPI", "Rep", "Median", "vs prev")
+    COLUMNS = (
+        Column("kpi", "KPI"),
+        Column("rep", "Rep", True),
+        Column("median", "Median", True),
+        Column("prev", "vs prev", True),
+    )
 
     #: In a box too narrow for every column the KPI names are cut ("Opportu…"), down to 6 cells; numbers never.
     CUTS = (Cut(minimum=6, rank=0), None, None, None)
@@ -115,14 +120,9 @@ class CompareLines(VerticalScroll, can_focus=True):
         """The lines at this width: every column as wide as its widest cell; in a box too narrow for them all the
         KPI names are cut first (the numbers and their change stay whole)."""
         keys = tuple(key for key, _ in self._kpi_rows)
-        rows = [list(cells) for _, cells in self._kpi_rows]
-        room = self.scrollable_content_region.width - CELL_PADDING * len(self.HEADER)
-        if self.scrollable_content_region.width:  # laid out: cut to its width (as the boxes' tables are)
-            rows = fit_rows(self.HEADER, rows, self.CUTS, room)
-        widths = column_widths(self.HEADER, rows)
-        header = [Text(title, justify="left" if i == 0 else "right") for i, title in enumerate(self.HEADER)]
-        lines = [line(header, widths), *(line(cells, widths) for cells in rows)]
-        self._widths = widths
+        width = self.scrollable_content_region.width
+        header, texts, self._widths = fitted_lines(self.COLUMNS, [c for _, c in self._kpi_rows], self.CUTS, width)
+        lines = [header, *texts]
         shown = list(self.query(".compare-line").results(Static))
         if keys == self._keys and len(shown) == len(lines):
             for static, text in zip(shown, lines, strict=True):

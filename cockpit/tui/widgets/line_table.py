@@ -25,7 +25,7 @@ from textual.widgets import ListItem, ListView, Static
 
 from cockpit.core.text import cell_width
 from cockpit.tui.widgets.fitted import CELL_PADDING, Cut, fit_rows
-from cockpit.tui.widgets.repaint import same_text
+from cockpit.tui.widgets.repaint import same_text, show_text
 from cockpit.tui.widgets.table import show_position
 
 Row = tuple[str | None, Sequence[Text]]  # (key, cells); a row without a key ("no open deals") is never chosen
@@ -58,6 +58,19 @@ def line(cells: Sequence[Text], widths: Sequence[int]) -> Text:
 def column_widths(headers: Sequence[str], rows: Sequence[Sequence[Text]]) -> list[int]:
     """Each column as wide as its widest cell or its header."""
     return [max([cell_width(h), *(cell_width(cells[i].plain) for cells in rows)]) for i, h in enumerate(headers)]
+
+
+def fitted_lines(
+    columns: Sequence[Column], rows: Sequence[Sequence[Text]], cuts: Sequence[Cut | None], width: int
+) -> tuple[Text, list[Text], list[int]]:
+    """The header line and a line a row, in columns as wide as their widest cell, cut to ``width`` cells by
+    :func:`~cockpit.tui.widgets.fitted.fit_rows` (0: not laid out yet, uncut); and the columns' widths."""
+    headers = [c.label for c in columns]
+    if width:
+        rows = fit_rows(headers, rows, cuts, width - CELL_PADDING * len(headers))
+    widths = column_widths(headers, rows)
+    header = line([Text(c.label, justify="right" if c.right else "left") for c in columns], widths)
+    return header, [line(row, widths) for row in rows], widths
 
 
 def cells_of(text: str, widths: Sequence[int]) -> tuple[str, ...]:
@@ -223,16 +236,9 @@ class LineTable(Vertical):
         self._show_position()
 
     def _draw(self) -> None:
-        headers = [c.label for c in self.COLUMNS]
-        cells = [list(cells) for _, cells in self._whole]
         width = self.rows_view.scrollable_content_region.width
-        if width:  # laid out: cut to its width
-            cells = fit_rows(headers, cells, self.CUTS, width - CELL_PADDING * len(headers))
-        widths = column_widths(headers, cells)
-        self._widths = widths
-        header = [Text(c.label, justify="right" if c.right else "left") for c in self.COLUMNS]
-        _write(self.query_one(".line-header", Static), line(header, widths))
-        texts = [line(row, widths) for row in cells]
+        header, texts, self._widths = fitted_lines(self.COLUMNS, [c for _, c in self._whole], self.CUTS, width)
+        show_text(self.query_one(".line-header", Static), header)
         keys = [key for key, _ in self._whole]
         view = self.rows_view
         kept_key, kept_row = self.cursor_key, view.index
@@ -266,12 +272,6 @@ class LineTable(Vertical):
 
     def on_list_view_highlighted(self, event: ListView.Highlighted) -> None:
         event.stop()
-
-
-def _write(static: Static, text: Text) -> None:
-    """A line's new text, when it differs; never a layout: a line is one row high whatever its text (CSS)."""
-    if not same_text(static.content, text):
-        static.update(text, layout=False)
 
 
 def line_table_of(widget: Widget | None) -> LineTable | None:
