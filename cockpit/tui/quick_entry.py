@@ -13,6 +13,7 @@ the line as typed.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from functools import partial
 
@@ -92,6 +93,8 @@ class QuickEntry(CoversKeyBar, Vertical):
         self._choosing: tuple[str, AmbiguousName] | None = None  # the line and the names its list offers
         self._submit_when_ready: str | None = None  # a line Enter was pressed on before the names were read
         self._names_failed: str | None = None  # why the last read of the names failed (Enter reads them again)
+        self._writing: str | None = None  # the line as it was when Enter wrote it
+        self._enter_ahead: str | None = None  # the line as it was when Enter was pressed again during its write
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder='call acme connected 12m "asked for pricing" follow-up fri', id="quick-input")
@@ -119,7 +122,7 @@ class QuickEntry(CoversKeyBar, Vertical):
         self._opened += 1
         self._clear()
         self.remove_class("-choosing")
-        field = self.query_one("#quick-input", Input)
+        field = self._field
         with field.prevent(Input.Changed):
             field.value = ""
         self._show(IDLE, "idle")
@@ -135,7 +138,7 @@ class QuickEntry(CoversKeyBar, Vertical):
 
     def focus_line(self) -> None:
         """``:`` again while the prompt is open (the focus went elsewhere): back to the line, as typed."""
-        self.query_one("#quick-input", Input).focus()
+        self._field.focus()
 
     @property
     def is_active(self) -> bool:
@@ -143,11 +146,19 @@ class QuickEntry(CoversKeyBar, Vertical):
         only hides it on its screen, shown or not."""
         return True
 
-    def dismiss(self, _result: QuickAction | None = None) -> None:
+    def dismiss(self, result: QuickAction | None = None) -> None:
         """Close: the prompt hides, lets go of the names it read (every account: tens of MB at 200 reps; the next
-        opening reads them afresh) and the focus goes back where it was."""
+        opening reads them afresh) and the focus goes back where it was.
+
+        Closing after a write (``result``) while keys were typed into the line during it (a rep typing on while a
+        colleague's write holds the lock): the line stays open with what was typed after the written line, as a
+        new line (a ``:`` typed to open the next one left out); with Enter pressed on it, it is written next."""
+        ahead = typed_ahead(self._writing, self._field.value) if result is not None and self.is_attached else None
         self._stop_slow_write()
         self.saving = False
+        if ahead is not None:
+            self._next_line(ahead, write=self._enter_ahead == self._field.value)
+            return
         self.catalog = None
         self.remove_class("-open")
         back = self._return_focus
@@ -158,6 +169,24 @@ class QuickEntry(CoversKeyBar, Vertical):
             self.screen.set_focus(back)
         else:
             self.screen.set_focus(None)
+
+    @property
+    def _field(self) -> Input:
+        return self.query_one("#quick-input", Input)
+
+    def _next_line(self, text: str, *, write: bool) -> None:
+        """The line open again, holding ``text`` (keys typed during the last write), its names read afresh (that
+        write may have added one); ``write``: Enter was pressed on it, so it is written once they are read."""
+        self._opened += 1
+        self._clear()
+        field = self._field
+        with field.prevent(Input.Changed):
+            field.value = text
+        field.cursor_position = len(text)
+        self._show(IDLE, "idle")
+        self._fetch_catalog(self._opened)
+        if write and text.strip():
+            self._submit(text)  # the names are being read: written once they are (Reading names…)
 
     def action_stay(self) -> None:
         """Tab: nothing; the focus stays on the line."""
@@ -177,13 +206,13 @@ class QuickEntry(CoversKeyBar, Vertical):
             return
         self._names_failed = message
         self._submit_when_ready = None
-        self._preview(self.query_one("#quick-input", Input).value)
+        self._preview(self._field.value)
 
     def _catalog_ready(self, opened: int, catalog: Catalog) -> None:
         if opened != self._opened:
             return
         self.catalog = catalog
-        line = self.query_one("#quick-input", Input).value
+        line = self._field.value
         if self._submit_when_ready is not None and self._submit_when_ready == line:
             self._submit(line)  # Enter was pressed before the names were read, on this line
         else:
@@ -237,7 +266,7 @@ class QuickEntry(CoversKeyBar, Vertical):
         if self.catalog is None:
             return
         self.catalog = self.catalog.with_deal(deal_id, ref)
-        line = self.query_one("#quick-input", Input).value
+        line = self._field.value
         if submit and line == text:
             self._submit(line)
         elif not self.saving:
@@ -253,7 +282,7 @@ class QuickEntry(CoversKeyBar, Vertical):
 
     def _refused(self, text: str, message: str) -> None:
         """The preview of ``text`` is refused (not your deal): said now, unless the line changed meanwhile."""
-        if not self.saving and self.query_one("#quick-input", Input).value == text:
+        if not self.saving and self._field.value == text:
             self._show(message, "error")
 
     @on(Input.Changed, "#quick-input")
@@ -268,6 +297,9 @@ class QuickEntry(CoversKeyBar, Vertical):
     @on(Input.Submitted, "#quick-input")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if self.saving:  # typed on during the write: written after it (see dismiss)
+            self._enter_ahead = event.value
+            return
         self._submit(event.value)
 
     def _submit(self, text: str) -> None:
@@ -296,6 +328,7 @@ class QuickEntry(CoversKeyBar, Vertical):
             self._show(str(exc), "error")
             return
         self.saving = True
+        self._writing, self._enter_ahead = text, None
         # The preview already says what Enter writes; a write that commits at once closes the line with the new
         # numbers, so only one still running after SLOW_WRITE says it is being written (a locked database).
         self._stop_slow_write()
@@ -327,7 +360,7 @@ class QuickEntry(CoversKeyBar, Vertical):
     def _close_choices(self) -> None:
         self._choosing = None
         self.remove_class("-choosing")
-        self.query_one("#quick-input", Input).focus()
+        self._field.focus()
 
     @on(OptionList.OptionSelected, "#quick-choices")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
@@ -340,7 +373,7 @@ class QuickEntry(CoversKeyBar, Vertical):
         start, end = ambiguous.span
         line = f"{text[:start]}{_quoted(ambiguous.candidates[int(event.option.id)])}{text[end:]}"
         self._close_choices()
-        field = self.query_one("#quick-input", Input)
+        field = self._field
         with field.prevent(Input.Changed):  # the preview is the write's own line below, not a re-parse
             field.value = line
         field.cursor_position = len(line)
@@ -365,6 +398,7 @@ class QuickEntry(CoversKeyBar, Vertical):
             app.notify(f"Not saved: {message}", severity="error", markup=False)
             return
         self.saving = False
+        self._enter_ahead = None  # the line keeps every key typed; Enter writes it again
         self._show(f"Not saved: {message}", "error")
 
     def _done(self, action: QuickAction, row_id: int) -> None:
@@ -376,7 +410,7 @@ class QuickEntry(CoversKeyBar, Vertical):
     @property
     def has_typed(self) -> bool:
         """Whether a line is typed in the open prompt (Esc and quitting ask twice then)."""
-        return self.is_open and bool(self.query_one("#quick-input", Input).value.strip())
+        return self.is_open and bool(self._field.value.strip())
 
     def action_cancel(self) -> None:
         """Esc: close; with a line typed, only on a second Esc (a stray Esc loses nothing). With the list of
@@ -385,13 +419,25 @@ class QuickEntry(CoversKeyBar, Vertical):
             return
         if self._choosing is not None:
             self._close_choices()
-            self._preview(self.query_one("#quick-input", Input).value)
+            self._preview(self._field.value)
             return
         if self._discard_armed or not self.has_typed:
             self.dismiss()
             return
         self._discard_armed = True
         self._show("Esc again discards the line; Enter writes it", "error")
+
+
+def typed_ahead(written: str | None, line: str) -> str | None:
+    """What was typed into the line after ``written`` was sent to be written (None: nothing; "" for a ``:`` alone,
+    the key that opens a line). Keys typed after the written text are the next line; a key that changed the written
+    text (a backspace) starts the next line where the two part."""
+    if written is None:
+        return None
+    rest = line[len(os.path.commonprefix([written, line])) :].lstrip()
+    if not rest:
+        return None
+    return rest[1:].lstrip() if rest.startswith(":") else rest
 
 
 def _quoted(name: str) -> str:
