@@ -19,7 +19,7 @@ from functools import partial
 
 import pendulum
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -97,7 +97,13 @@ class QuickEntry(CoversKeyBar, Vertical):
         self._enter_ahead: str | None = None  # the line as it was when Enter was pressed again during its write
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder='call acme connected 12m "asked for pricing" follow-up fri', id="quick-input")
+        # Not selected on focus: the focus comes back to a line being typed (after the list of accounts, ``:`` again),
+        # and a selected line would be replaced whole by the next key.
+        yield Input(
+            placeholder='call acme connected 12m "asked for pricing" follow-up fri',
+            id="quick-input",
+            select_on_focus=False,
+        )
         yield Static(IDLE, id="quick-preview")
         yield OptionList(id="quick-choices")
 
@@ -361,6 +367,23 @@ class QuickEntry(CoversKeyBar, Vertical):
         self._choosing = None
         self.remove_class("-choosing")
         self._field.focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """A key typed while the list of accounts is shown goes to the line (retyped instead of choosing), never to
+        the screen's letter keys (``w`` marks a deal won there, ``q`` quits)."""
+        if self._choosing is None or not self.query_one("#quick-choices", OptionList).has_focus:
+            return
+        field = self._field
+        if event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            field.focus()
+            field.insert_text_at_cursor(event.character)
+        elif event.key == "backspace":
+            event.stop()
+            event.prevent_default()
+            field.focus()
+            field.action_delete_left()
 
     @on(OptionList.OptionSelected, "#quick-choices")
     def _chosen(self, event: OptionList.OptionSelected) -> None:

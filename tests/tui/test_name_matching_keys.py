@@ -180,3 +180,25 @@ async def test_cost_channel_like_an_existing_one_is_questioned(store: Store) -> 
         assert isinstance(app.screen, CostsQuotasScreen)
     rows = store.query("SELECT channel, amount FROM costs ORDER BY id")
     assert [tuple(r) for r in rows] == [("Google Ads", 30_000), ("Google Ad", 25_000)]
+
+
+@run_async
+async def test_keys_typed_on_the_list_of_accounts_go_to_the_line(store: Store) -> None:
+    """The list of accounts shown, the rep types on (a letter, a space, a backspace): the keys edit the line, as
+    typed, and none reaches the cockpit's letter keys (``m`` would open the meeting form, ``q`` quit)."""
+    app = app_for(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("colon")
+        await settle(pilot)
+        await type_text(pilot, "call acme connected 5m")
+        await pilot.press("enter")
+        await settle(pilot)
+        choices = app.screen.query_one("#quick-choices", OptionList)
+        assert choices.has_focus
+        await type_text(pilot, " mq")
+        await pilot.press("backspace")
+        await settle(pilot)
+        field = app.screen.query_one("#quick-input", Input)
+        assert (field.value, field.has_focus, choices.display) == ("call acme connected 5m m", True, False)
+        assert quick_entry(app) is not None and not isinstance(app.screen, EntryForm) and app.is_running
+        assert count(store, "activities") == 0

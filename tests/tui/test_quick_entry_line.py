@@ -378,3 +378,19 @@ async def _close_the_drill_down(pilot: Pilot) -> None:
     await pilot.press("escape")
     await pilot.pause()
     assert not isinstance(pilot.app.screen, RepScreen)
+
+
+async def test_colon_again_goes_back_to_the_line_and_keeps_it(make_cockpit, db_path) -> None:
+    """The focus went to a pane (a click) with a line typed; ``:`` goes back to the line, and the next keys add to
+    it: the line is not selected, so they do not replace it."""
+    app = make_cockpit("Ana Lima")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _typed_line(pilot, db_path, "call acme connected")
+        pane = app.screen.query_one("#myday-deals")
+        pane.focus()
+        await pilot.pause()
+        await pilot.press(":")
+        await type_text(pilot, " 5m")
+        await settle(pilot)
+        field = app.screen.query_one("#quick-input", Input)
+        assert field.has_focus and field.value == "call acme connected 5m"
