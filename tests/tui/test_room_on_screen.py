@@ -12,9 +12,10 @@ from cockpit.core.preferences import DEFAULT_COLUMNS
 from cockpit.tui.screens.columns import ColumnsScreen
 from cockpit.tui.screens.money import CostsQuotasScreen, QuotaForm
 from cockpit.tui.screens.period import PeriodScreen
+from cockpit.tui.widgets.forecast import SlippedTable
 from cockpit.tui.widgets.pipeline import DealTable
 from cockpit.tui.widgets.scorecard import Scorecards
-from tests.support import settle, type_text
+from tests.support import settle, type_text, until
 
 
 @pytest.fixture
@@ -155,3 +156,32 @@ async def test_costs_and_quotas_open_on_the_viewed_month_and_list_reps_without_q
         await settle(pilot)
         assert isinstance(app.screen, QuotaForm)
         assert app.screen.query_one("#holder").value == ("rep", "Zoé Martin")
+
+
+async def test_at_80_columns_the_insights_tables_fit_and_numbers_stay_whole(make_demo_cockpit) -> None:
+    """At 80 columns the slipped deals, channels, segments and every rep's funnel fit the screen: names and stages
+    are cut ("…"), each amount, count, rate and day count is shown whole (it used to run off the right edge, and an
+    amount cut at the edge read as another amount)."""
+    app = make_demo_cockpit()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        await pilot.press("r")  # every rep's funnel under the team's: the widest table
+        slipped = app.screen.query_one(SlippedTable)
+        await until(pilot, lambda: slipped.row_count > 0 and slipped.get_row_at(0)[0].plain != "computing…")
+        funnel = app.screen.query_one("#insights-funnel", DataTable)
+        assert funnel.row_count > 4  # the reps' rows are there
+        for table in (slipped, *(app.screen.query_one(f"#insights-{t}", DataTable) for t in ("channels", "segments"))):
+            assert sum(table.column_widths()) <= table.scrollable_content_region.width, table.id
+        assert sum(funnel.column_widths()) <= funnel.scrollable_content_region.width
+        whole = {"Amount", "Expected", "Slipped", "Opps", "Conv", "Won", "Revenue", "Basket", "New", "Cost", "CAC"}
+        whole |= {"Basket/CAC", "Deals", "Advanced", "Median days"}
+        for table in (slipped, funnel):
+            for index, column in enumerate(table.columns.values()):
+                if column.label.plain not in whole:
+                    continue
+                cells = [table.get_row_at(i)[index].plain for i in range(table.row_count)]
+                assert not any("…" in cell for cell in cells), (table.id, column.label.plain)
+        amounts = [slipped.get_row_at(i)[3].plain for i in range(slipped.row_count)]
+        assert all(a.startswith("$") and a[-1] in "0123456789kM" for a in amounts), amounts

@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from cockpit.core.analysis import MixRow
+from cockpit.core.analysis import Funnel, MixRow
 from cockpit.core.diagnosis import Signal
 from cockpit.core.insights import Insights
 from cockpit.core.parse import format_money
@@ -24,9 +24,9 @@ from cockpit.core.report import percent
 from cockpit.core.text import clean, plural
 from cockpit.tui.screens.following import FollowingScreen
 from cockpit.tui.widgets.diagnosis import NO_SIGNAL, DiagnosisList, PacePlan, VerdictView
+from cockpit.tui.widgets.fitted import Cut, FittedTable
 from cockpit.tui.widgets.footer import KeysFooter
 from cockpit.tui.widgets.forecast import ForecastSection, SlippedTable
-from cockpit.tui.widgets.table import Table
 
 if TYPE_CHECKING:
     from cockpit.core.forecast_view import ForecastView
@@ -52,6 +52,72 @@ def _num(value: float | int | None, digits: int = 1) -> Text:
     if value is None:
         return Text("—", justify="right")
     return Text(f"{value:,}" if isinstance(value, int) else f"{value:.{digits}f}", justify="right")
+
+
+class MixTable(FittedTable):
+    """Channels or segments, one row each. In a screen too narrow for every column (80 columns) the names are cut
+    ("…"), the numbers never: a number cut at the screen's edge would read as another number."""
+
+    def __init__(self, first: str, *, with_cost: bool, **kwargs: object) -> None:
+        super().__init__(zebra_stripes=True, cursor_type="row", **kwargs)
+        self.with_cost = with_cost
+        self.headers = [first, "Opps", "Conv", "Won", "Revenue", "Basket", "New"]
+        if with_cost:
+            self.headers += ["Cost", "CAC", "Basket/CAC"]
+        self.CUTS = (Cut(8, 0), *(None for _ in self.headers[1:]))
+
+    def on_mount(self) -> None:
+        self.add_columns(*self.headers)
+
+    def show(self, rows: Sequence[MixRow], currency: str) -> None:
+        """``rows`` in their order; only the cells that changed are redrawn when the names stay in place."""
+        shown: list[tuple[str | None, list[Text]]] = []
+        for index, m in enumerate(rows):
+            cells = [
+                Text(clean(m.name, max_len=24)),
+                _num(m.opportunities),
+                _share(m.conversion_rate),
+                _num(m.won),
+                _money(m.revenue, currency),
+                _money(m.avg_basket, currency),
+                _num(m.new_customers),
+            ]
+            if self.with_cost:
+                cells += [_money(m.cost, currency), _money(m.cac, currency), _num(m.basket_to_cac)]
+            shown.append((f"{index}", cells))
+        self.fill(shown)
+
+
+class FunnelTable(FittedTable):
+    """The funnel of the team, and with ``reps`` each rep's under it. In a narrow screen the reps' names are cut
+    first, then the stage names; the counts, rates and days never."""
+
+    CUTS = (Cut(8, 0), Cut(6, 1), Cut(6, 1), None, None, None, None)
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(zebra_stripes=True, cursor_type="row", **kwargs)
+
+    def on_mount(self) -> None:
+        self.add_columns("Who", "Stage", "Next", "Deals", "Advanced", "Conv", "Median days")
+
+    def show(self, funnel: Funnel | None, *, reps: bool) -> None:
+        groups = [("Team", funnel.team)] if funnel is not None else []
+        if funnel is not None and reps:
+            groups += sorted(funnel.reps.values(), key=lambda v: v[0].casefold())
+        rows: list[tuple[str | None, list[Text]]] = []
+        for who, steps in groups:
+            for i, step in enumerate(steps):
+                cells = [
+                    Text(clean(who, max_len=20) if i == 0 else ""),
+                    Text(step.stage),
+                    Text(step.next_stage),
+                    _num(step.deals),
+                    _num(step.advanced),
+                    _share(step.conversion),
+                    _num(step.median_days),
+                ]
+                rows.append((f"{len(rows)}", cells))
+        self.fill(rows)
 
 
 #: Diagnosis lines shown before "… and N weaker signals".
@@ -101,11 +167,11 @@ class InsightsScreen(FollowingScreen):
             yield DiagnosisList(id="insights-strengths", limit=STRENGTHS_SHOWN)
             yield ForecastSection(id="insights-forecast")  # issue 23: from the app's forecast worker
             yield Static("Channels", classes="section-title")
-            yield Table(id="insights-channels", zebra_stripes=True, cursor_type="row")
+            yield MixTable("Channel", with_cost=True, id="insights-channels")
             yield Static("Segments", classes="section-title")
-            yield Table(id="insights-segments", zebra_stripes=True, cursor_type="row")
+            yield MixTable("Segment", with_cost=False, id="insights-segments")
             yield Static("Funnel", id="insights-funnel-title", classes="section-title")
-            yield Table(id="insights-funnel", zebra_stripes=True, cursor_type="row")
+            yield FunnelTable(id="insights-funnel")
             yield Static(id="insights-stale", classes="section-title")
         yield KeysFooter()
 
@@ -158,8 +224,9 @@ class InsightsScreen(FollowingScreen):
             self.query_one(VerdictView).show(None)
             pace_plan.show(None, None)
             self._diagnosis(())
-            for table_id in ("#insights-channels", "#insights-segments", "#insights-funnel"):
-                self.query_one(table_id, Table).clear(columns=True)
+            for table_id in ("#insights-channels", "#insights-segments"):
+                self.query_one(table_id, MixTable).show((), "USD")
+            self.query_one(FunnelTable).show(None, reps=False)
             self.query_one("#insights-stale", Static).update("")
             return
         currency = insights.currency
@@ -167,8 +234,8 @@ class InsightsScreen(FollowingScreen):
         self.query_one(VerdictView).show(insights.verdict)
         pace_plan.show(tgt.team_pace, tgt.team_plan, label="Team", currency=currency)
         self._diagnosis(insights.diagnosis)
-        self._mix_table("#insights-channels", "Channel", insights.channels, currency, with_cost=True)
-        self._mix_table("#insights-segments", "Segment", insights.segments, currency, with_cost=False)
+        self.query_one("#insights-channels", MixTable).show(insights.channels, currency)
+        self.query_one("#insights-segments", MixTable).show(insights.segments, currency)
         self._funnel_table()
         stale = insights.funnel.stale
         text = Text(f"Stale deals (idle over {insights.funnel.stale_days} days)", style="bold")
@@ -194,49 +261,9 @@ class InsightsScreen(FollowingScreen):
         for widget_id in ("#insights-strengths-title", "#insights-strengths"):
             self.query_one(widget_id).display = bool(signals)
 
-    def _mix_table(
-        self, table_id: str, first: str, rows: tuple[MixRow, ...], currency: str, *, with_cost: bool
-    ) -> None:
-        table = self.query_one(table_id, Table)
-        table.clear(columns=True)
-        columns = [first, "Opps", "Conv", "Won", "Revenue", "Basket", "New"]
-        if with_cost:
-            columns += ["Cost", "CAC", "Basket/CAC"]
-        table.add_columns(*columns)
-        for m in rows:
-            cells: list[Text] = [
-                Text(clean(m.name, max_len=24)),
-                _num(m.opportunities),
-                _share(m.conversion_rate),
-                _num(m.won),
-                _money(m.revenue, currency),
-                _money(m.avg_basket, currency),
-                _num(m.new_customers),
-            ]
-            if with_cost:
-                cells += [_money(m.cost, currency), _money(m.cac, currency), _num(m.basket_to_cac)]
-            table.add_row(*cells)
-
     def _funnel_table(self) -> None:
         assert self.insights is not None
-        funnel = self.insights.funnel
-        table = self.query_one("#insights-funnel", Table)
-        table.clear(columns=True)
-        table.add_columns("Who", "Stage", "Next", "Deals", "Advanced", "Conv", "Median days")
-        groups = [("Team", funnel.team)]
-        if self.show_reps:
-            groups += sorted(funnel.reps.values(), key=lambda v: v[0].casefold())
-        for who, steps in groups:
-            for i, step in enumerate(steps):
-                table.add_row(
-                    Text(clean(who, max_len=20) if i == 0 else ""),
-                    Text(step.stage),
-                    Text(step.next_stage),
-                    _num(step.deals),
-                    _num(step.advanced),
-                    _share(step.conversion),
-                    _num(step.median_days),
-                )
+        self.query_one(FunnelTable).show(self.insights.funnel, reps=self.show_reps)
         title = "Funnel (team and reps)" if self.show_reps else "Funnel (team; r: per rep)"
         self.query_one("#insights-funnel-title", Static).update(title)
 

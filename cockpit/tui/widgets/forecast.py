@@ -37,6 +37,7 @@ from cockpit.core.movement import Movement, Slipped
 from cockpit.core.parse import currency_digits
 from cockpit.core.text import clean
 from cockpit.tui.charset import glyphs as app_glyphs
+from cockpit.tui.widgets.fitted import Cut, FittedTable
 from cockpit.tui.widgets.kpi_tile import TileData
 from cockpit.tui.widgets.table import Table
 from cockpit.tui.widgets.trend import compact_number, label_x_axis
@@ -94,8 +95,13 @@ class BacktestTable(Table):
                 self.add_row(Text(empty, style="italic"), *(Text("") for _ in range(4)))
 
 
-class SlippedTable(Table):
-    """Deals whose expected close passed or was moved out of the period; Enter opens the deal's page."""
+class SlippedTable(FittedTable):
+    """Deals whose expected close passed or was moved out of the period; Enter opens the deal's page.
+
+    In a screen too narrow for every column (80 columns) the stage, then the rep, then the title are cut ("…");
+    the amount, the expected close and how it slipped never are: a cut amount would read as another amount."""
+
+    CUTS = (Cut(14, 2), Cut(8, 1), Cut(5, 0), None, None, None)
 
     class DealChosen(Message):
         """Enter on a slipped deal."""
@@ -116,20 +122,24 @@ class SlippedTable(Table):
         self.add_column("Slipped", key="why")
 
     def show(self, slipped: tuple[Slipped, ...] | None, currency: str) -> None:
-        with self.refilling():
-            for s in slipped or ():
-                self.add_row(
+        rows: list[tuple[str | None, list[Text]]] = [
+            (
+                str(s.deal_id),
+                [
                     Text(clean(s.title, max_len=40)),
                     Text(clean(s.rep, max_len=20)),
                     Text(clean(s.stage)),
                     _right(money(s.amount, currency)),
                     Text(s.expected_day or "—"),
                     Text(slipped_reason(s)),
-                    key=str(s.deal_id),
-                )
-            if not slipped:
-                empty = "computing…" if slipped is None else "no slipped deal"
-                self.add_row(Text(empty, style="italic"), *(Text("") for _ in range(5)))
+                ],
+            )
+            for s in slipped or ()
+        ]
+        if not rows:
+            empty = "computing…" if slipped is None else "no slipped deal"
+            rows.append((None, [Text(empty, style="italic"), *(Text("") for _ in range(5))]))
+        self.fill(rows)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         key = event.row_key.value
