@@ -6,16 +6,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from rich.text import Text
 from textual.widgets import DataTable, Input, Label, SelectionList
 
+from cockpit.core.config import Settings
 from cockpit.core.preferences import DEFAULT_COLUMNS
+from cockpit.core.store import Store
+from cockpit.core.text import cell_width
 from cockpit.tui.screens.columns import ColumnsScreen
 from cockpit.tui.screens.money import CostsQuotasScreen, QuotaForm
 from cockpit.tui.screens.period import PeriodScreen
 from cockpit.tui.widgets.forecast import SlippedTable
-from cockpit.tui.widgets.pipeline import DealTable
+from cockpit.tui.widgets.pipeline import DealTable, StageTable, fitted_headers
 from cockpit.tui.widgets.scorecard import Scorecards
-from tests.support import settle, type_text, until
+from tests.support import FROZEN_NOW, TZ, settle, ts, type_text, until
 
 
 @pytest.fixture
@@ -185,3 +191,66 @@ async def test_at_80_columns_the_insights_tables_fit_and_numbers_stay_whole(make
                 assert not any("…" in cell for cell in cells), (table.id, column.label.plain)
         amounts = [slipped.get_row_at(i)[3].plain for i in range(slipped.row_count)]
         assert all(a.startswith("$") and a[-1] in "0123456789kM" for a in amounts), amounts
+
+
+SEVEN_STAGES = (
+    ("discovery", 0.05), ("demo", 0.1), ("trial", 0.2), ("proposal", 0.4), ("negotiation", 0.6), ("legal", 0.8),
+    ("procurement", 0.9),
+)  # fmt: skip
+
+
+async def test_seven_stages_fit_80_columns_with_their_names_cut(tmp_path: Path) -> None:
+    """A team with seven open stages at 80 columns: every stage's column and the total show whole, the stage names
+    are cut ("negot…") to make room, the amounts never (a value cut at the table's edge read "$2" for $22M); ←/→
+    still choose the stages by their whole names."""
+    from cockpit.tui.app import make_app
+
+    path = tmp_path / "seven.db"
+    with Store(path, create=True, stages=SEVEN_STAGES, now=lambda: FROZEN_NOW.int_timestamp) as store:
+        rep = store.add_rep("Ann Example")
+        for i in range(21):
+            store.add_deal(
+                rep_id=rep, title=f"Deal {i}", amount=(i + 1) * 1_234_567_00, account=f"Account {i}",
+                stage=SEVEN_STAGES[i % 7][0], created_at=ts(2026, 11, 2),
+            )  # fmt: skip
+    store = Store(path, user="tester", now=lambda: FROZEN_NOW.int_timestamp)
+    settings = Settings(db_path=path, db_source="flag", timezone=TZ, currency="USD")
+    app = make_app(store, settings=settings, now=lambda: FROZEN_NOW, as_rep=None)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("tab")  # at 80x24 one pane shows at a time: the pipeline's
+            await settle(pilot)
+            stages = app.screen.query_one(StageTable)
+            assert app.focused is stages
+            assert sum(stages.column_widths()) <= stages.scrollable_content_region.width
+            headers = [column.label.plain for column in stages.columns.values()]
+            assert headers[-1] == "Total" and any(h.endswith("…") for h in headers)
+            for row in range(stages.row_count):
+                cells = [cell.plain for cell in stages.get_row_at(row)]
+                assert not any("…" in cell for cell in cells), cells
+            # The total's value is the sum of the stages' (an independent sum of what was written).
+            total = sum((i + 1) * 1_234_567_00 for i in range(21)) / 100
+            assert stages.get_row("value")[-1].plain == f"${total / 1e6:.1f}M"
+            await pilot.press("right", "right", "right", "right")
+            await settle(pilot)
+            assert stages.current_stage() == "negotiation"
+    finally:
+        store.close()
+
+
+@given(
+    names=st.lists(st.text(alphabet="abcdeéｗ", min_size=1, max_size=14), min_size=1, max_size=9),
+    numbers=st.lists(st.integers(min_value=1, max_value=8), min_size=9, max_size=9),
+    room=st.integers(min_value=0, max_value=120),
+)
+def test_stage_names_are_cut_never_below_their_numbers(names: list[str], numbers: list[int], room: int) -> None:
+    columns = [[Text("9" * numbers[i]) for i in range(len(names))]]
+    headers = fitted_headers(names, columns, room)
+    widths = [max(cell_width(h), numbers[i]) for i, h in enumerate(headers)]
+    for name, header, width, number in zip(names, headers, widths, numbers, strict=False):
+        assert header == name or (header.endswith("…") and cell_width(header) <= cell_width(name))
+        assert width >= number  # the numbers are never what gives way
+    floor = sum(max(numbers[i], min(4, cell_width(name))) for i, name in enumerate(names))
+    if floor + len(names) <= room:  # room to spare beyond the floor (a wide character may not split evenly)
+        assert sum(widths) <= room

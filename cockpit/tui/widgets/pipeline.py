@@ -11,9 +11,9 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from cockpit.core.parse import format_money
-from cockpit.core.text import clean
+from cockpit.core.text import cell_width, clean, truncate
 from cockpit.core.views import PAGE_SIZE, DealPage, IdleDeal, PipelineAt
-from cockpit.tui.widgets.fitted import Cut, fit_rows, room_for
+from cockpit.tui.widgets.fitted import CELL_PADDING, Cut, fit_rows, room_for
 from cockpit.tui.widgets.table import NEXT_PAGE, PREVIOUS_PAGE, Table
 
 
@@ -31,29 +31,43 @@ class StageTable(Table):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="column", fixed_columns=1, **kwargs)  # type: ignore[arg-type]
         self._stages: tuple[str, ...] = ()
+        self._currency = "USD"
+        self._width = 0  # the width the stage names were cut for
         self.pipeline: PipelineAt | None = None
         """What the table shows (None before data): the figures a test compares with the report."""
 
     def show(self, pipeline: PipelineAt, currency: str) -> None:
         current = self.current_stage()
-        self.pipeline = pipeline
+        self.pipeline, self._currency = pipeline, currency
         stages = pipeline.stages
-        self.clear(columns=True)
-        self.add_column("", key="label")
-        for s in stages:
-            self.add_column(Text(clean(s.stage), justify="right"), key=s.stage)
-        self.add_column(Text("Total", justify="right", style="bold"), key=self.TOTAL)
-        self._stages = tuple(s.stage for s in stages)
         # The KPI's totals: its weighted value rounds the sum once, not the sum of the stages' rounded values.
         totals = {"count": pipeline.count, "value": pipeline.value, "weighted": pipeline.weighted}
-        for key, label in self.ROWS:
-            cells = [Text(label)]
-            for s in stages:
-                cells.append(self._cell(key, getattr(s, key), currency))
-            cells.append(self._cell(key, totals[key], currency, bold=True))
+        rows = [
+            [Text(label), *(self._cell(key, getattr(s, key), currency) for s in stages)]
+            + [self._cell(key, totals[key], currency, bold=True)]
+            for key, label in self.ROWS
+        ]
+        # Every column whole in the table's width when it can be: the stage names cut to make room, not the numbers.
+        self._width = self.scrollable_content_region.width or max(self.app.size.width - 4, 1)
+        label = max(cell_width(row[0].plain) for row in rows)
+        total = max(cell_width("Total"), *(cell_width(row[-1].plain) for row in rows))
+        room = self._width - CELL_PADDING * (len(stages) + 2) - label - total
+        headers = fitted_headers([clean(s.stage) for s in stages], [row[1:-1] for row in rows], room)
+        self.clear(columns=True)
+        self.add_column("", key="label")
+        for s, header in zip(stages, headers, strict=True):
+            self.add_column(Text(header, justify="right"), key=s.stage)
+        self.add_column(Text("Total", justify="right", style="bold"), key=self.TOTAL)
+        self._stages = tuple(s.stage for s in stages)
+        for (key, _label), cells in zip(self.ROWS, rows, strict=True):
             self.add_row(*cells, key=key)
         column = self._stages.index(current) + 1 if current in self._stages else 1
         self.move_cursor(column=min(column, len(self.columns) - 1))
+
+    def on_resize(self) -> None:
+        """Narrower or wider: the stage names cut again to the new width."""
+        if self.pipeline is not None and self.scrollable_content_region.width != self._width:
+            self.show(self.pipeline, self._currency)
 
     @staticmethod
     def _cell(key: str, value: int, currency: str, *, bold: bool = False) -> Text:
@@ -70,6 +84,22 @@ class StageTable(Table):
     def value(self, stage: str, row: str) -> str:
         """The text of one cell (for tests): row is count, value or weighted; stage ``TOTAL`` ("") the total."""
         return self.get_cell(row, stage).plain
+
+
+def fitted_headers(headers: list[str], columns: list[list[Text]], room: int) -> list[str]:
+    """Stage names cut ("negot…") so that their columns fit ``room`` cells; a name is never cut narrower than its
+    column's numbers, so the numbers always show whole (with too many stages the table still scrolls sideways).
+    ``columns`` holds each stage's cells, row by row."""
+    numbers = [max((cell_width(row[i].plain) for row in columns), default=0) for i in range(len(headers))]
+    widths = [max(cell_width(h), n) for h, n in zip(headers, numbers, strict=True)]
+    while sum(widths) > room:
+        # The widest name that is still wider than its numbers loses a cell.
+        wider = [i for i, h in enumerate(headers) if widths[i] > max(numbers[i], 4) and cell_width(h) >= widths[i]]
+        if not wider:
+            break
+        widest = max(wider, key=lambda i: widths[i])
+        widths[widest] -= 1
+    return [truncate(h, w) for h, w in zip(headers, widths, strict=True)]
 
 
 class DealTable(Table):
