@@ -33,6 +33,7 @@ from cockpit.core.quick import AmbiguousName, Catalog, DealRef, QuickAction, Unk
 from cockpit.core.text import clean
 from cockpit.tui.screens.forms import Saved, after_write, refusal
 from cockpit.tui.widgets.footer import CoversKeyBar
+from cockpit.tui.widgets.steady_input import SteadyInput
 
 __all__ = ["QuickEntry"]
 
@@ -99,7 +100,7 @@ class QuickEntry(CoversKeyBar, Vertical):
     def compose(self) -> ComposeResult:
         # Not selected on focus: the focus comes back to a line being typed (after the list of accounts, ``:`` again),
         # and a selected line would be replaced whole by the next key.
-        yield Input(
+        yield SteadyInput(
             placeholder='call acme connected 12m "asked for pricing" follow-up fri',
             id="quick-input",
             select_on_focus=False,

@@ -75,8 +75,8 @@ async def settle_screen(pilot: Pilot, *, tries: int = 40) -> None:
     to measure its rows (and lay out again): a snapshot taken then caught a half-laid-out screen. The drawn screen
     itself is the test of being settled."""
     await settle(pilot)
-    # A focused input's cursor blinks every 0.5 s: which phase a screenshot catches depends on the machine's load.
-    # Shown steadily, as a user sees it right after typing.
+    # The cockpit's inputs hold their cursor steady (SteadyInput); Textual's own (the command palette's) blink every
+    # 0.5 s, and which phase a screenshot catches depends on the machine's load: shown steadily too.
     for field in pilot.app.screen.query(Input):
         field.cursor_blink = False
     await pilot.pause()

@@ -45,6 +45,7 @@ from cockpit.core.parse import format_money, parse_duration, parse_money, parse_
 from cockpit.core.quick import Catalog, DealRef, UnknownDeal, match_name, parse_row_ref
 from cockpit.core.store import Deal, lies_ahead
 from cockpit.core.text import clean, fold, truncate
+from cockpit.tui.widgets.steady_input import SteadyInput
 
 __all__ = [
     "ActivityForm",
@@ -266,7 +267,7 @@ class EntryForm(ModalScreen[T], Generic[T]):
         suggester: Suggester | None = None,
     ) -> ComposeResult:
         validators = [ParserValidator(parse or (lambda _v: None), required=required)] if parse or required else []
-        widget = Input(
+        widget = SteadyInput(
             value=value,
             placeholder=placeholder,
             validators=validators,

@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 from cockpit.core.config import Settings
 from cockpit.core.errors import PeriodError
 from cockpit.core.periods import Period, parse_period, period_containing
+from cockpit.tui.widgets.steady_input import SteadyInput
 
 KINDS: tuple[tuple[str, str], ...] = (
     ("week", "Week"),
@@ -44,9 +45,9 @@ class PeriodScreen(ModalScreen[Period | None]):
             # value typed already. Enter in From goes to To, Enter in To applies; tab and shift+tab move as usual.
             with Horizontal(id="custom-range"):
                 yield Label("From", classes="field-label")
-                yield Input(self.current.first_day.to_date_string(), placeholder="YYYY-MM-DD", id="from")
+                yield SteadyInput(self.current.first_day.to_date_string(), placeholder="YYYY-MM-DD", id="from")
                 yield Label("To", classes="field-label")
-                yield Input(self.current.last_day.to_date_string(), placeholder="YYYY-MM-DD", id="to")
+                yield SteadyInput(self.current.last_day.to_date_string(), placeholder="YYYY-MM-DD", id="to")
             yield Label("", id="period-error")
 
     def on_mount(self) -> None:

@@ -16,6 +16,7 @@ from textual.worker import get_current_worker
 from cockpit.core.store import Store
 from cockpit.core.text import clean
 from cockpit.core.views import SearchHit, search
+from cockpit.tui.widgets.steady_input import SteadyInput
 
 
 class SearchScreen(ModalScreen[SearchHit | None]):
@@ -40,7 +41,7 @@ class SearchScreen(ModalScreen[SearchHit | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="search-dialog"):
             yield Label("Search deals and accounts")
-            yield Input(placeholder="name, title or account…", id="search-input")
+            yield SteadyInput(placeholder="name, title or account…", id="search-input")
             yield OptionList(id="search-results")
 
     def on_mount(self) -> None:
