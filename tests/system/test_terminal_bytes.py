@@ -123,22 +123,20 @@ def test_an_open_line_or_form_left_idle_writes_nothing(cockpit: RecordingPty) ->
     """The quick-entry line, the call form, then the command palette, opened and left alone: nothing is sent.
     Textual's input cursor blinks twice a second, a repaint each time: 16.3 KB in 5 s with the line open, 1.8 KB
     with the form, 6 KB in 4 s with the palette, before the cockpit's lines held their cursor steady."""
-    cockpit.send(b":")
-    cockpit.wait_for(lambda screen: "Type an action" in screen, timeout=15)
-    cockpit.settle(1.0, timeout=5)
-    line = cockpit.bytes_during(3.0)
-    cockpit.send(b"\x1b")
-    cockpit.settle(1.0, timeout=5)
-    cockpit.send(b"c")
-    cockpit.wait_for(lambda screen: "Log a call" in screen, timeout=15)
-    cockpit.settle(1.0, timeout=5)
-    form = cockpit.bytes_during(3.0)
-    cockpit.send(b"\x1b")
-    cockpit.settle(1.0, timeout=5)
-    cockpit.send(b"\x10")  # ctrl+p: Textual's command palette
-    cockpit.wait_for(lambda screen: "Search for commands" in screen, timeout=15)
-    cockpit.settle(1.0, timeout=5)
-    palette = cockpit.bytes_during(3.0)
+
+    def idle_after(key: bytes, shown: str) -> int:
+        """Bytes sent in 3 s once ``key`` opened what says ``shown`` and it was left alone (Esc closes it after)."""
+        cockpit.send(key)
+        cockpit.wait_for(lambda screen: shown in screen, timeout=15)
+        cockpit.settle(1.0, timeout=5)
+        sent = cockpit.bytes_during(3.0)
+        cockpit.send(b"\x1b")
+        cockpit.settle(1.0, timeout=5)
+        return sent
+
+    line = idle_after(b":", "Type an action")
+    form = idle_after(b"c", "Log a call")
+    palette = idle_after(b"\x10", "Search for commands")  # ctrl+p: Textual's command palette
     assert (line, form, palette) == (0, 0, 0)
 
 
