@@ -24,13 +24,14 @@ class Cut:
     rank: int
 
 
-def room_for(table: DataTable, rows: int) -> int:
+def room_for(table: DataTable, rows: int, columns: int | None = None) -> int:
     """The cells a table's text may take: its width less each column's padding, less a vertical scrollbar when
-    ``rows`` rows (and the header) are more than it shows, so the scrollbar never lies over a cell."""
+    ``rows`` rows (and the header) are more than it shows, so the scrollbar never lies over a cell. ``columns``:
+    how many it will have, when that is not how many it has now."""
     width = table.size.width or max(table.app.size.width - 2, 1)  # before the first layout: about the screen's
     if table.size.height and rows + int(table.show_header) > table.size.height:
         width -= table.styles.scrollbar_size_vertical
-    return width - CELL_PADDING * len(table.columns)
+    return width - CELL_PADDING * (len(table.columns) if columns is None else columns)
 
 
 def fit_rows(

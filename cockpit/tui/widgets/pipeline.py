@@ -13,7 +13,7 @@ from textual.widgets import DataTable
 from cockpit.core.parse import format_money
 from cockpit.core.text import cell_width, clean, truncate
 from cockpit.core.views import PAGE_SIZE, DealPage, IdleDeal, PipelineAt
-from cockpit.tui.widgets.fitted import CELL_PADDING, Cut, fit_rows, room_for
+from cockpit.tui.widgets.fitted import Cut, fit_rows, room_for
 from cockpit.tui.widgets.table import NEXT_PAGE, PREVIOUS_PAGE, Table
 
 
@@ -48,10 +48,10 @@ class StageTable(Table):
             for key, label in self.ROWS
         ]
         # Every column whole in the table's width when it can be: the stage names cut to make room, not the numbers.
-        self._width = self.scrollable_content_region.width or max(self.app.size.width - 4, 1)
+        self._width = self.size.width
         label = max(cell_width(row[0].plain) for row in rows)
         total = max(cell_width("Total"), *(cell_width(row[-1].plain) for row in rows))
-        room = self._width - CELL_PADDING * (len(stages) + 2) - label - total
+        room = room_for(self, len(rows), columns=len(stages) + 2) - label - total
         headers = fitted_headers([clean(s.stage) for s in stages], [row[1:-1] for row in rows], room)
         self.clear(columns=True)
         self.add_column("", key="label")
@@ -66,7 +66,7 @@ class StageTable(Table):
 
     def on_resize(self) -> None:
         """Narrower or wider: the stage names cut again to the new width."""
-        if self.pipeline is not None and self.scrollable_content_region.width != self._width:
+        if self.pipeline is not None and self.size.width != self._width:
             self.show(self.pipeline, self._currency)
 
     @staticmethod
